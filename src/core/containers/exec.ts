@@ -1,0 +1,112 @@
+/**
+ * Exec sessions, kept in memory as Docker keeps them. create -> start (conmon --exec, attach socket)
+ * -> exit code; inspect reports Running/ExitCode/Pid. Sessions of removed containers are dropped.
+ */
+import path from 'node:path';
+import { promises as fsp } from 'node:fs';
+import type { ExecCreateBody, ExecInspect } from '../../api/types.js';
+import { conflict, invalidArgument, notFound } from '../errors.js';
+import { newId } from '../ids.js';
+import type { ConmonRuntime } from '../../runtime/conmon/index.js';
+import { connectAttach } from '../../runtime/conmon/index.js';
+import type { EventBus } from '../events.js';
+import type { ContainerStore } from './store.js';
+import type { ContainerRecord } from './record.js';
+import { checkExec } from './state.js';
+import { pipeAttach, type AttachSink } from './service.js';
+
+interface ExecRecord {
+  id: string;
+  containerId: string;
+  body: ExecCreateBody;
+  running: boolean;
+  started: boolean;
+  exitCode: number | null;
+  pid: number;
+  dir: string;
+  done?: Promise<number>;
+}
+
+export interface ExecProcessBuilder {
+  /** the OCI process object for `runc exec`, from the container's spec and the exec's settings */
+  (rec: ContainerRecord, body: ExecCreateBody): Promise<unknown>;
+}
+
+export class ExecService {
+  private readonly execs = new Map<string, ExecRecord>();
+
+  constructor(private readonly d: { store: ContainerStore; runtime: ConmonRuntime; events: EventBus; execRoot: string; buildProcess: ExecProcessBuilder }) {}
+
+  create(ref: string, body: ExecCreateBody): { Id: string } {
+    const rec = this.d.store.resolve(ref);
+    const err = checkExec(rec.state.Status, rec.id);
+    if (err) throw err;
+    if (!Array.isArray(body.Cmd) || body.Cmd.length === 0) throw invalidArgument('No exec command specified');
+    const id = newId();
+    this.execs.set(id, { id, containerId: rec.id, body, running: false, started: false, exitCode: null, pid: 0, dir: path.join(this.d.execRoot, 'x', id.slice(0, 24)) });
+    this.d.events.publish('container', `exec_create: ${body.Cmd.join(' ')}`, rec.id, { execID: id, image: rec.config.Image ?? '', name: rec.name.slice(1) });
+    return { Id: id };
+  }
+
+  get(id: string): ExecRecord {
+    const e = this.execs.get(id);
+    if (!e) throw notFound(`No such exec instance: ${id}`);
+    return e;
+  }
+
+  /** Start an exec; with a sink the client is attached before the process runs. */
+  async start(id: string, opts: { detach: boolean; tty?: boolean }, sink?: AttachSink): Promise<void> {
+    const e = this.get(id);
+    if (e.started) throw conflict(`Exec command ${id} has already run`);
+    const rec = this.d.store.resolve(e.containerId);
+    const err = checkExec(rec.state.Status, rec.id);
+    if (err) throw err;
+    e.started = true;
+    const tty = !!(opts.tty ?? e.body.Tty);
+    const proc = await this.d.buildProcess(rec, { ...e.body, Tty: tty });
+    const session = await this.d.runtime.exec({ containerId: rec.id, execId: id, dir: e.dir, process: proc, tty, stdin: !!e.body.AttachStdin && !opts.detach });
+    if (sink && !opts.detach) {
+      const conn = await connectAttach(session.attachPath);
+      pipeAttach(conn, { stdin: !!e.body.AttachStdin, stdout: e.body.AttachStdout !== false, stderr: e.body.AttachStderr !== false }, sink, true);
+    }
+    e.running = true;
+    session.release();
+    this.d.events.publish('container', `exec_start: ${(e.body.Cmd ?? []).join(' ')}`, rec.id, { execID: id, image: rec.config.Image ?? '', name: rec.name.slice(1) });
+    e.done = session.exited.then((code) => code, () => 126).then(async (code) => {
+      e.running = false;
+      e.exitCode = code;
+      e.pid = session.pid;
+      await fsp.rm(e.dir, { recursive: true, force: true });
+      this.d.events.publish('container', 'exec_die', rec.id, { execID: id, exitCode: String(code), image: rec.config.Image ?? '', name: rec.name.slice(1) });
+      return code;
+    });
+    // pid is known right after release
+    await new Promise((r) => setTimeout(r, 0));
+    e.pid = session.pid;
+  }
+
+  async resize(id: string, h: number, w: number, resizeFn: (dir: string, h: number, w: number) => Promise<void>): Promise<void> {
+    const e = this.get(id);
+    if (!e.running) throw conflict(`exec ${id} is not running`);
+    await resizeFn(e.dir, h, w);
+  }
+
+  inspect(id: string): ExecInspect {
+    const e = this.get(id);
+    const cmd = e.body.Cmd ?? [];
+    return {
+      CanRemove: false, DetachKeys: e.body.DetachKeys ?? '', ID: e.id, Running: e.running, ExitCode: e.exitCode,
+      ProcessConfig: { privileged: !!e.body.Privileged, user: e.body.User ?? '', tty: !!e.body.Tty, entrypoint: cmd[0] ?? '', arguments: cmd.slice(1) },
+      OpenStdin: !!e.body.AttachStdin, OpenStderr: !!e.body.AttachStderr, OpenStdout: !!e.body.AttachStdout,
+      ContainerID: e.containerId, Pid: e.pid,
+    };
+  }
+
+  idsFor(containerId: string): string[] {
+    return [...this.execs.values()].filter((e) => e.containerId === containerId && e.running).map((e) => e.id);
+  }
+
+  forget(containerId: string): void {
+    for (const [id, e] of this.execs) if (e.containerId === containerId) this.execs.delete(id);
+  }
+}

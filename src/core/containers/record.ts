@@ -1,0 +1,35 @@
+/** The persisted form of a container: what config.v2.json holds in its data dir. */
+import type { ContainerConfig, ContainerState, HostConfig, HealthState } from '../../api/types.js';
+
+export interface ContainerRecord {
+  id: string;
+  /** with Docker's leading slash: "/web" */
+  name: string;
+  created: string;
+  path: string;
+  args: string[];
+  /** the effective config: image config merged with the create body */
+  config: ContainerConfig;
+  hostConfig: HostConfig;
+  /** image id (sha256:...) */
+  image: string;
+  state: ContainerState;
+  restartCount: number;
+  hasBeenStarted: boolean;
+  /** set by stop/kill so that an exit is not taken for a crash (restart policies) */
+  manuallyStopped: boolean;
+  logPath: string;
+  hostnamePath: string;
+  hostsPath: string;
+  resolvConfPath: string;
+  /** diffIDs of the image layers, bottom to top: the rootfs is prepared from these */
+  layers: string[];
+  health?: HealthState;
+}
+
+export function initialState(): ContainerState {
+  return {
+    Status: 'created', Running: false, Paused: false, Restarting: false, OOMKilled: false, Dead: false,
+    Pid: 0, ExitCode: 0, Error: '', StartedAt: '0001-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z',
+  };
+}

@@ -1,0 +1,460 @@
+/**
+ * ContainerService: the container lifecycle on top of a store, a rootfs provider and the runtime.
+ * Each operation: resolve the container, check the transition (state.ts), do the work, persist, publish.
+ *
+ *   create -> created --start--> running --(exit)--> exited --start--> running ...
+ *                                   \--stop/kill--> (exit)          rm (any stopped state; -f kills first)
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import type { ContainerConfig, ContainerCreateBody, ContainerState, ImageConfigBlob } from '../../api/types.js';
+import { BerthError, conflict, errnoCode, invalidArgument, unavailable } from '../errors.js';
+import type { EventBus } from '../events.js';
+import { generateName, newId, shortId, validContainerName } from '../ids.js';
+import type { ConmonRuntime, AttachConnection } from '../../runtime/conmon/index.js';
+import { connectAttach } from '../../runtime/conmon/index.js';
+import { parseNetworkMode, parseExtraHost, renderHosts, renderResolvConf } from '../../network/files.js';
+import { checkKill, checkRemove, checkStart, checkStop, isActive, checkAttach } from './state.js';
+import type { ContainerRecord } from './record.js';
+import { initialState } from './record.js';
+import type { ContainerStore } from './store.js';
+import { validateCreateBody } from './validate.js';
+
+export interface ResolvedImage {
+  id: string;
+  config: ImageConfigBlob;
+  layers: string[];
+}
+
+/** The narrow part of the image store containers need. */
+export interface ImageResolver {
+  resolveImage(ref: string): ResolvedImage;
+}
+
+/** The narrow part of the snapshotter containers need. */
+export interface RootfsProvider {
+  prepare(key: string, layers: string[]): Promise<{ rootfs: string }>;
+  unmount(key: string): Promise<void>;
+  remove(key: string): Promise<void>;
+}
+
+/** Where this container's namespaces come from, for the spec builder. */
+export interface NamespacePlan {
+  net: { mode: 'new' } | { mode: 'host' } | { mode: 'path'; path: string };
+  utsHost: boolean;
+}
+
+export interface SpecBuilder {
+  mergeConfig(image: ContainerConfig | undefined, body: ContainerCreateBody): ContainerConfig;
+  composeArgs(entrypoint: string[] | null | undefined, cmd: string[] | null | undefined): string[];
+  /** renders the OCI config.json for a container about to start */
+  build(rec: ContainerRecord, ctx: { rootfs: string; namespaces: NamespacePlan }): Promise<unknown>;
+}
+
+export interface HostFiles {
+  hosts(): Promise<string>;
+  resolvConf(): Promise<string>;
+  hostname(): string;
+}
+
+export interface ContainerDeps {
+  store: ContainerStore;
+  images: ImageResolver;
+  rootfs: RootfsProvider;
+  runtime: ConmonRuntime;
+  events: EventBus;
+  spec: SpecBuilder;
+  host: HostFiles;
+  /** this daemon's exec root: bundles live in <execRoot>/c */
+  execRoot: string;
+  log?: (msg: string) => void;
+}
+
+/** Where an attach session sends output; `close` ends the client's stream. */
+export interface AttachSink {
+  output(stream: 'stdout' | 'stderr', data: Buffer): void;
+  close(): void;
+  input?: Readable;
+  /** registers what to do when the client goes away */
+  onGone?(cb: () => void): void;
+}
+
+interface AttachRequest { stdin: boolean; stdout: boolean; stderr: boolean }
+
+type Waiter = { condition: 'next-exit' | 'not-running' | 'removed'; resolve: (code: { StatusCode: number; Error?: { Message: string } | null }) => void };
+
+const nowIso = () => new Date().toISOString();
+
+export class ContainerService {
+  private readonly waiters = new Map<string, Waiter[]>();
+  private readonly pendingAttach = new Map<string, { req: AttachRequest; sink: AttachSink }[]>();
+  /** ids whose exit is being handled, so a watcher event and a poll don't handle it twice */
+  private readonly exiting = new Set<string>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly d: ContainerDeps) {}
+
+  runningRecords(): ContainerRecord[] {
+    return this.d.store.all().filter((r) => r.state.Status === 'running');
+  }
+
+  bundleDir(id: string): string {
+    return path.join(this.d.execRoot, 'c', id.slice(0, 24));
+  }
+
+  /** Serialise lifecycle operations per container. */
+  private async locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(id) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(fn);
+    this.locks.set(id, next);
+    try {
+      return await next;
+    } finally {
+      if (this.locks.get(id) === next) this.locks.delete(id);
+    }
+  }
+
+  private attrs(rec: ContainerRecord, extra: Record<string, string> = {}): Record<string, string> {
+    return { ...(rec.config.Labels ?? {}), image: rec.config.Image ?? '', name: rec.name.slice(1), ...extra };
+  }
+
+  async create(name: string | undefined, body: unknown): Promise<{ Id: string; Warnings: string[] }> {
+    const b = validateCreateBody(body);
+    if (!b.Image) throw invalidArgument('config cannot be empty in order to create a container');
+    const netMode = parseNetworkMode(b.HostConfig?.NetworkMode);
+    if (netMode.kind === 'bridge') {
+      throw unavailable(`network ${netMode.name} is not available yet: Berth's bridge networking is not built; use --network none, host or container:<name>`);
+    }
+    if (netMode.kind === 'container') this.d.store.resolve(netMode.ref);
+    for (const h of b.HostConfig?.ExtraHosts ?? []) parseExtraHost(h);
+    if (name !== undefined && name !== '' && !validContainerName.test(name)) {
+      throw invalidArgument(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    }
+    const image = this.d.images.resolveImage(b.Image);
+    const config = this.d.spec.mergeConfig(image.config.config, b);
+    config.Image = b.Image;
+    const args = this.d.spec.composeArgs(config.Entrypoint, config.Cmd);
+    if (args.length === 0) throw invalidArgument('no command specified');
+    const id = newId();
+    const fullName = `/${name || generateName((n) => this.d.store.nameTaken(n))}`.replace(/^\/\//, '/');
+    this.d.store.claimName(fullName, id);
+    const dir = this.d.store.dir(id);
+    const hostConfig = { ...b.HostConfig, NetworkMode: b.HostConfig?.NetworkMode || 'default' };
+    if (!config.Hostname) config.Hostname = netMode.kind === 'host' ? this.d.host.hostname() : id.slice(0, 12);
+    const rec: ContainerRecord = {
+      id, name: fullName, created: nowIso(), path: args[0], args: args.slice(1), config, hostConfig, image: image.id,
+      state: initialState(), restartCount: 0, hasBeenStarted: false, manuallyStopped: false,
+      logPath: path.join(dir, `${id}-json.log`), hostnamePath: path.join(dir, 'hostname'), hostsPath: path.join(dir, 'hosts'),
+      resolvConfPath: path.join(dir, 'resolv.conf'), layers: image.layers,
+    };
+    try {
+      await this.d.store.save(rec);
+    } catch (e) {
+      this.d.store.releaseName(fullName, id);
+      await fsp.rm(dir, { recursive: true, force: true });
+      throw e;
+    }
+    this.d.events.publish('container', 'create', id, this.attrs(rec));
+    return { Id: id, Warnings: [] };
+  }
+
+  /** Namespaces and the /etc files for the container's network mode. */
+  private async networkSetup(rec: ContainerRecord): Promise<NamespacePlan> {
+    const mode = parseNetworkMode(rec.hostConfig.NetworkMode);
+    const hc = rec.hostConfig;
+    const extra = (hc.ExtraHosts ?? []).map(parseExtraHost);
+    let plan: NamespacePlan;
+    if (mode.kind === 'container') {
+      const other = this.d.store.resolve(mode.ref);
+      if (other.state.Status !== 'running') throw conflict(`cannot join network namespace of a non running container: container ${other.id} is ${other.state.Status}`);
+      plan = { net: { mode: 'path', path: `/proc/${other.state.Pid}/ns/net` }, utsHost: false };
+      // Docker shares the other container's network files
+      for (const [from, to] of [[other.hostsPath, rec.hostsPath], [other.resolvConfPath, rec.resolvConfPath]] as const) {
+        await fsp.copyFile(from, to).catch(() => undefined);
+      }
+      await fsp.writeFile(rec.hostnamePath, `${rec.config.Hostname}\n`);
+      return plan;
+    }
+    const hostNet = mode.kind === 'host';
+    plan = hostNet ? { net: { mode: 'host' }, utsHost: !hc.UTSMode || hc.UTSMode === 'host' } : { net: { mode: 'new' }, utsHost: hc.UTSMode === 'host' };
+    const hostsText = renderHosts({ base: hostNet ? await this.d.host.hosts() : undefined, extra });
+    const resolv = renderResolvConf(await this.d.host.resolvConf(), { dns: hc.Dns ?? undefined, search: hc.DnsSearch ?? undefined, options: hc.DnsOptions ?? undefined, ownNetns: !hostNet });
+    await fsp.writeFile(rec.hostsPath, hostsText);
+    await fsp.writeFile(rec.resolvConfPath, resolv);
+    await fsp.writeFile(rec.hostnamePath, `${rec.config.Hostname}\n`);
+    return plan;
+  }
+
+  async start(ref: string): Promise<void> {
+    const rec0 = this.d.store.resolve(ref);
+    await this.locked(rec0.id, async () => {
+      const rec = this.d.store.resolve(rec0.id);
+      const err = checkStart(rec.state.Status, rec.id);
+      if (err) throw err;
+      await this.startLocked(rec);
+    });
+  }
+
+  private async startLocked(rec: ContainerRecord): Promise<void> {
+    const bundle = this.bundleDir(rec.id);
+    let created = false;
+    try {
+      const { rootfs } = await this.d.rootfs.prepare(rec.id, rec.layers);
+      const namespaces = await this.networkSetup(rec);
+      const spec = await this.d.spec.build(rec, { rootfs, namespaces });
+      await fsp.mkdir(bundle, { recursive: true, mode: 0o700 });
+      await fsp.writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec));
+      await this.d.runtime.delete(rec.id).catch(() => undefined); // leftovers of a crash
+      const pid = await this.d.runtime.create({
+        id: rec.id, bundle, tty: !!rec.config.Tty, stdin: !!rec.config.OpenStdin, logPath: rec.logPath,
+        leaveStdinOpen: !rec.config.StdinOnce,
+      });
+      created = true;
+      await this.connectPendingAttach(rec);
+      await this.d.runtime.start(rec.id);
+      const st: ContainerState = {
+        ...rec.state, Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false,
+        Pid: pid, ExitCode: 0, Error: '', StartedAt: nowIso(),
+      };
+      rec.state = st;
+      rec.hasBeenStarted = true;
+      rec.manuallyStopped = false;
+      await this.d.store.save(rec);
+      this.d.events.publish('container', 'start', rec.id, this.attrs(rec));
+    } catch (e) {
+      if (created) await this.d.runtime.delete(rec.id).catch(() => undefined);
+      await this.d.runtime.takeExit(rec.id).catch(() => undefined);
+      await this.d.rootfs.unmount(rec.id).catch(() => undefined);
+      this.closePendingAttach(rec.id);
+      const msg = e instanceof Error ? e.message : String(e);
+      // as Docker: the error is kept on the container, with 127/126 for a missing/unrunnable command
+      rec.state.Error = msg;
+      rec.state.ExitCode = /executable file not found|no such file or directory/.test(msg) ? 127 : /permission denied/.test(msg) ? 126 : 128;
+      await this.d.store.save(rec).catch(() => undefined);
+      throw new BerthError(e instanceof BerthError && e.kind !== 'Internal' ? e.kind : 'InvalidArgument',
+        e instanceof BerthError && e.kind !== 'Internal' ? msg : `failed to create task for container: OCI runtime create failed: ${msg}: unknown`);
+    }
+  }
+
+  /** Called when conmon wrote an exit file for `id`. */
+  async handleExit(id: string): Promise<void> {
+    if (this.exiting.has(id)) return;
+    const rec0 = this.d.store.get(id);
+    if (!rec0) return;
+    this.exiting.add(id);
+    try {
+      await this.locked(id, async () => {
+        const rec = this.d.store.get(id);
+        if (!rec) return;
+        const code = await this.d.runtime.takeExit(id);
+        if (code === undefined) return;
+        await this.d.runtime.delete(id).catch((e) => this.d.log?.(`runc delete ${id}: ${(e as Error).message}`));
+        await this.d.rootfs.unmount(id).catch((e) => this.d.log?.(`unmount ${id}: ${(e as Error).message}`));
+        await fsp.rm(this.bundleDir(id), { recursive: true, force: true });
+        rec.state = { ...rec.state, Status: 'exited', Running: false, Paused: false, Restarting: false, Pid: 0, ExitCode: code, FinishedAt: nowIso() };
+        await this.d.store.save(rec);
+        this.d.events.publish('container', 'die', id, this.attrs(rec, { exitCode: String(code) }));
+        this.notifyWaiters(id, 'exit', code);
+        if (rec.hostConfig.AutoRemove) {
+          await this.removeLocked(rec, { force: true, volumes: false }).catch((e) => this.d.log?.(`auto-remove ${id}: ${(e as Error).message}`));
+        }
+      });
+    } finally {
+      this.exiting.delete(id);
+    }
+  }
+
+  private notifyWaiters(id: string, what: 'exit' | 'removed', code: number): void {
+    const list = this.waiters.get(id) ?? [];
+    const keep: Waiter[] = [];
+    for (const w of list) {
+      if (what === 'removed' || w.condition !== 'removed') w.resolve({ StatusCode: code, Error: null });
+      else keep.push(w);
+    }
+    if (keep.length) this.waiters.set(id, keep);
+    else this.waiters.delete(id);
+  }
+
+  /** POST /containers/{id}/wait: resolves with the exit code when the condition is met. */
+  wait(ref: string, condition: string | undefined, signal?: AbortSignal): Promise<{ StatusCode: number; Error?: { Message: string } | null }> {
+    const rec = this.d.store.resolve(ref);
+    const cond = (condition || 'not-running') as Waiter['condition'];
+    if (!['not-running', 'next-exit', 'removed'].includes(cond)) throw invalidArgument(`invalid condition: "${condition}"`);
+    if (cond === 'not-running' && !isActive(rec.state.Status)) return Promise.resolve({ StatusCode: rec.state.ExitCode, Error: null });
+    return new Promise((resolve) => {
+      const w: Waiter = { condition: cond, resolve };
+      const list = this.waiters.get(rec.id) ?? [];
+      list.push(w);
+      this.waiters.set(rec.id, list);
+      signal?.addEventListener('abort', () => {
+        const l = this.waiters.get(rec.id);
+        if (l) this.waiters.set(rec.id, l.filter((x) => x !== w));
+      });
+    });
+  }
+
+  /** Resolves once the container is not running any more (or after ms). */
+  private waitExit(id: string, ms: number): Promise<boolean> {
+    const rec = this.d.store.get(id);
+    if (!rec || !isActive(rec.state.Status)) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const ac = new AbortController();
+      const timer = setTimeout(() => { ac.abort(); resolve(false); }, ms);
+      void this.wait(id, 'next-exit', ac.signal).then(() => { clearTimeout(timer); resolve(true); });
+      // the exit may be sitting in the exit dir already (watch events can be coalesced)
+      void this.d.runtime.pendingExits().then((ids) => { if (ids.includes(id)) void this.handleExit(id); });
+    });
+  }
+
+  async kill(ref: string, signal: number): Promise<void> {
+    const rec = this.d.store.resolve(ref);
+    const err = checkKill(rec.state.Status, rec.id);
+    if (err) throw err;
+    if (signal === 9 || signal === 15) rec.manuallyStopped = true;
+    await this.d.runtime.kill(rec.id, signal).catch((e) => { throw conflict(`cannot kill container: ${rec.id}: ${(e as Error).message}`); });
+    this.d.events.publish('container', 'kill', rec.id, this.attrs(rec, { signal: String(signal) }));
+  }
+
+  async stop(ref: string, opts: { timeout?: number; signal?: number }, parseSignal: (s: string) => number): Promise<void> {
+    const rec = this.d.store.resolve(ref);
+    const err = checkStop(rec.state.Status);
+    if (err) throw err;
+    await this.stopRunning(rec, opts, parseSignal);
+  }
+
+  private async stopRunning(rec: ContainerRecord, opts: { timeout?: number; signal?: number }, parseSignal: (s: string) => number): Promise<void> {
+    const sig = opts.signal ?? parseSignal(rec.config.StopSignal || 'SIGTERM');
+    const timeout = opts.timeout ?? rec.config.StopTimeout ?? 10;
+    rec.manuallyStopped = true;
+    await this.d.runtime.kill(rec.id, sig).catch(() => undefined);
+    this.d.events.publish('container', 'kill', rec.id, this.attrs(rec, { signal: String(sig) }));
+    let stopped = timeout < 0 ? await this.waitExit(rec.id, 2 ** 31 - 1) : await this.waitExit(rec.id, timeout * 1000);
+    if (!stopped) {
+      await this.d.runtime.kill(rec.id, 9, true).catch(() => undefined);
+      this.d.events.publish('container', 'kill', rec.id, this.attrs(rec, { signal: '9' }));
+      stopped = await this.waitExit(rec.id, 15000);
+    }
+    if (!stopped) throw unavailable(`cannot stop container ${rec.id}: it did not exit after SIGKILL`);
+    this.d.events.publish('container', 'stop', rec.id, this.attrs(rec));
+  }
+
+  async restart(ref: string, opts: { timeout?: number; signal?: number }, parseSignal: (s: string) => number): Promise<void> {
+    const rec = this.d.store.resolve(ref);
+    if (isActive(rec.state.Status)) await this.stopRunning(rec, opts, parseSignal);
+    await this.start(rec.id);
+    rec.restartCount = 0;
+    this.d.events.publish('container', 'restart', rec.id, this.attrs(rec));
+  }
+
+  async remove(ref: string, opts: { force: boolean; volumes: boolean }): Promise<void> {
+    const rec = this.d.store.resolve(ref);
+    const err = checkRemove(rec.state.Status, rec.id, opts.force);
+    if (err) throw err;
+    if (isActive(rec.state.Status)) {
+      rec.manuallyStopped = true;
+      await this.d.runtime.kill(rec.id, 9, true).catch(() => undefined);
+      if (!(await this.waitExit(rec.id, 15000))) throw unavailable(`could not kill container ${rec.id}`);
+    }
+    await this.locked(rec.id, async () => {
+      const cur = this.d.store.get(rec.id);
+      if (cur) await this.removeLocked(cur, opts);
+    });
+  }
+
+  private async removeLocked(rec: ContainerRecord, _opts: { force: boolean; volumes: boolean }): Promise<void> {
+    rec.state.Status = 'removing';
+    await this.d.runtime.delete(rec.id).catch(() => undefined);
+    await this.d.rootfs.remove(rec.id);
+    await fsp.rm(this.bundleDir(rec.id), { recursive: true, force: true });
+    await this.d.store.remove(rec);
+    this.d.events.publish('container', 'destroy', rec.id, this.attrs(rec));
+    this.notifyWaiters(rec.id, 'removed', rec.state.ExitCode);
+  }
+
+  async rename(ref: string, newName: string): Promise<void> {
+    const rec = this.d.store.resolve(ref);
+    if (!newName) throw invalidArgument('Neither old nor new names may be empty');
+    if (!validContainerName.test(newName)) throw invalidArgument(`Invalid container name (${newName}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    const full = newName.startsWith('/') ? newName : `/${newName}`;
+    if (full === rec.name) throw invalidArgument(`Renaming a container with the same name as its current name`);
+    const old = rec.name;
+    this.d.store.claimName(full, rec.id);
+    rec.name = full;
+    try {
+      await this.d.store.save(rec);
+    } catch (e) {
+      rec.name = old;
+      this.d.store.releaseName(full, rec.id);
+      throw e;
+    }
+    this.d.store.releaseName(old, rec.id);
+    this.d.events.publish('container', 'rename', rec.id, this.attrs(rec, { oldName: old }));
+  }
+
+  async resize(ref: string, h: number, w: number): Promise<void> {
+    const rec = this.d.store.resolve(ref);
+    if (rec.state.Status !== 'running') throw conflict(`container ${rec.id} is not running`);
+    await this.d.runtime.resize(this.bundleDir(rec.id), h, w);
+  }
+
+  /**
+   * Attach a client. A running container is joined at once; one not yet started is joined when it
+   * starts (before its process runs, so no output is lost), which is how `docker run` attaches.
+   */
+  async attach(ref: string, req: AttachRequest, sink: AttachSink): Promise<void> {
+    const rec = this.d.store.resolve(ref);
+    const err = checkAttach(rec.state.Status);
+    if (err) throw err;
+    if (rec.state.Status === 'running') {
+      await this.joinAttach(rec, req, sink);
+    } else {
+      const list = this.pendingAttach.get(rec.id) ?? [];
+      list.push({ req, sink });
+      this.pendingAttach.set(rec.id, list);
+    }
+  }
+
+  private async connectPendingAttach(rec: ContainerRecord): Promise<void> {
+    const list = this.pendingAttach.get(rec.id) ?? [];
+    this.pendingAttach.delete(rec.id);
+    for (const { req, sink } of list) await this.joinAttach(rec, req, sink).catch(() => sink.close());
+  }
+
+  private closePendingAttach(id: string): void {
+    for (const { sink } of this.pendingAttach.get(id) ?? []) sink.close();
+    this.pendingAttach.delete(id);
+  }
+
+  /** Drop a pending attach whose client went away before the container started. */
+  cancelAttach(id: string, sink: AttachSink): void {
+    const list = this.pendingAttach.get(id);
+    if (list) this.pendingAttach.set(id, list.filter((p) => p.sink !== sink));
+  }
+
+  private async joinAttach(rec: ContainerRecord, req: AttachRequest, sink: AttachSink): Promise<void> {
+    const conn: AttachConnection = await connectAttach(path.join(this.bundleDir(rec.id), 'attach'));
+    pipeAttach(conn, req, sink, !!rec.config.StdinOnce);
+  }
+}
+
+/** Wire an attach connection to a client sink; used by containers and exec sessions alike. */
+export function pipeAttach(conn: AttachConnection, req: AttachRequest, sink: AttachSink, closeStdinOnEnd: boolean): void {
+  conn.on('data', (stream, data) => {
+    if ((stream === 'stdout' && req.stdout) || (stream === 'stderr' && req.stderr)) sink.output(stream, data);
+  });
+  conn.on('end', () => sink.close());
+  conn.on('error', () => sink.close());
+  sink.onGone?.(() => conn.close());
+  if (req.stdin && sink.input) {
+    sink.input.on('data', (d: Buffer) => conn.write(d));
+    sink.input.on('end', () => { if (closeStdinOnEnd) conn.endInput(); });
+    sink.input.on('error', () => undefined);
+  }
+}
+
+export function isMissing(e: unknown): boolean {
+  return errnoCode(e) === 'ENOENT';
+}
+
+export { shortId };

@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { invalidArgument } from '../errors.js';
+
+/** Serializes async work. */
+export class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(fn, fn);
+    this.tail = next.catch(() => {});
+    return next;
+  }
+}
+
+/** Writes a file atomically: temp file, fsync, rename. */
+export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
+  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  const fh = await fs.open(tmp, 'w', 0o600);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await fs.rename(tmp, file);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Returns the stream decompressed if it starts with the gzip magic, as is otherwise. Other compressions
+ * Docker accepts (bzip2, xz, zstd) are refused with InvalidArgument.
+ */
+export async function maybeDecompress(input: Readable | AsyncIterable<Buffer>): Promise<Readable> {
+  const it = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let head = Buffer.alloc(0);
+  let done = false;
+  while (head.length < 6 && !done) {
+    const r = await it.next();
+    if (r.done) done = true;
+    else head = Buffer.concat([head, Buffer.from(r.value)]);
+  }
+  async function* replay(): AsyncGenerator<Buffer> {
+    if (head.length > 0) yield head;
+    if (done) return;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield Buffer.from(r.value);
+  }
+  const raw = Readable.from(replay(), { objectMode: false });
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    const gunzip = createGunzip();
+    pipeline(raw, gunzip).catch(() => {}); // pipeline destroys gunzip with the error, so readers see it
+    return gunzip;
+  }
+  const kind =
+    head.subarray(0, 3).toString('latin1') === 'BZh'
+      ? 'bzip2'
+      : head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))
+        ? 'xz'
+        : head.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))
+          ? 'zstd'
+          : undefined;
+  if (kind) throw invalidArgument(`${kind} compressed archives are not supported`);
+  return raw;
+}
+
+/** Node's process.arch as an OCI/Go architecture name. */
+export function goArch(arch: string = process.arch): string {
+  const map: Record<string, string> = { x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', mips: 'mips', mipsel: 'mipsle', loong64: 'loong64' };
+  return map[arch] ?? arch;
+}
+
+/** `path.Match`-style glob (`*`, `?`, `[...]`, `/` not matched by wildcards) as a RegExp. */
+export function globRegExp(pattern: string): RegExp {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const end = pattern.indexOf(']', i + 1);
+      if (end < 0) throw invalidArgument(`invalid pattern: ${pattern}`);
+      let cls = pattern.slice(i + 1, end).replace(/\\/g, '\\\\');
+      if (cls.startsWith('^')) cls = '^' + cls.slice(1);
+      re += `[${cls}]`;
+      i = end;
+    } else if (c === '\\' && i + 1 < pattern.length) re += '\\' + pattern[++i];
+    else re += c.replace(/[.+^${}()|\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}

@@ -1,0 +1,268 @@
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
+import { conflict, errnoCode, internal, invalidArgument, notFound } from '../errors.js';
+import { KeyedMutex, run } from './exec.js';
+import { parseMountInfo } from './mountinfo.js';
+import type { Snapshotter } from './snapshotter.js';
+import { unpackLayer } from './unpack.js';
+
+const DIFF_ID_RE = /^sha256:[a-f0-9]{64}$/;
+const KEY_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+/** Hex characters of the diffID naming a layer directory: short keeps overlay's mount data under a page. */
+const SHORT_LEN = 16;
+/** Overlay's mount data is limited to one page. */
+const MAX_MOUNT_DATA = 4000;
+
+interface LayerMeta {
+  diffID: string;
+  size: number;
+}
+
+function checkDiffID(diffID: string): string {
+  if (!DIFF_ID_RE.test(diffID)) throw invalidArgument(`invalid layer diffID: ${JSON.stringify(diffID)}`);
+  return diffID.slice(7, 7 + SHORT_LEN);
+}
+
+function checkKey(key: string): void {
+  if (!KEY_RE.test(key)) throw invalidArgument(`invalid snapshot key: ${JSON.stringify(key)}`);
+}
+
+/**
+ * Overlayfs snapshotter. Layout under `<dataRoot>/overlay`:
+ *   layers/<16 hex of diffID>/diff         unpacked layer (overlay whiteouts and opaque xattrs)
+ *   layers/<16 hex of diffID>/layer.json   {diffID, size}: the full id, checked on every lookup
+ *   containers/<key>/{upper,work,merged}   active snapshot; layers.json lists its diffIDs bottom to top
+ *   empty/                                 lower dir for images without layers
+ *   tmp/                                   unpacks and removals in progress, swept on open
+ * Mounts run with cwd=layers/ and relative paths so the option string stays short.
+ */
+export class OverlaySnapshotter implements Snapshotter {
+  private readonly locks = new KeyedMutex();
+
+  private constructor(readonly root: string) {}
+
+  static async open(dataRoot: string): Promise<OverlaySnapshotter> {
+    const root = path.join(await fs.realpath(dataRoot), 'overlay');
+    for (const d of ['layers', 'containers', 'empty']) await fs.mkdir(path.join(root, d), { recursive: true, mode: 0o710 });
+    await fs.rm(path.join(root, 'tmp'), { recursive: true, force: true });
+    await fs.mkdir(path.join(root, 'tmp'), { mode: 0o700 });
+    return new OverlaySnapshotter(root);
+  }
+
+  private layerDir(diffID: string): string {
+    return path.join(this.root, 'layers', checkDiffID(diffID));
+  }
+
+  private async readLayerMeta(diffID: string): Promise<LayerMeta | undefined> {
+    const dir = this.layerDir(diffID);
+    let meta: LayerMeta;
+    try {
+      meta = JSON.parse(await fs.readFile(path.join(dir, 'layer.json'), 'utf8')) as LayerMeta;
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return undefined;
+      throw err;
+    }
+    if (meta.diffID !== diffID) throw internal(`layer directory ${dir} holds ${meta.diffID}, not ${diffID}`);
+    return meta;
+  }
+
+  private async mustLayer(diffID: string): Promise<LayerMeta> {
+    const meta = await this.readLayerMeta(diffID);
+    if (!meta) throw notFound(`layer ${diffID}: not found`);
+    return meta;
+  }
+
+  async hasLayer(diffID: string): Promise<boolean> {
+    return (await this.readLayerMeta(diffID)) !== undefined;
+  }
+
+  async layerSize(diffID: string): Promise<number> {
+    return (await this.mustLayer(diffID)).size;
+  }
+
+  async layerPath(diffID: string): Promise<string> {
+    await this.mustLayer(diffID);
+    return path.join(this.layerDir(diffID), 'diff');
+  }
+
+  async applyLayer(diffID: string, tar: Readable | AsyncIterable<Buffer>): Promise<{ size: number }> {
+    const dir = this.layerDir(diffID);
+    const existing = await this.readLayerMeta(diffID);
+    if (existing) {
+      // Consume the stream so the producer is not left hanging.
+      for await (const _ of tar) {
+        // discard
+      }
+      return { size: existing.size };
+    }
+    const tmp = path.join(this.root, 'tmp', `apply-${randomBytes(8).toString('hex')}`);
+    try {
+      await fs.mkdir(path.join(tmp, 'diff'), { recursive: true, mode: 0o755 });
+      const res = await unpackLayer(tar, path.join(tmp, 'diff'));
+      if (res.digest !== diffID) throw invalidArgument(`layer digest mismatch: expected ${diffID}, got ${res.digest}`);
+      const meta: LayerMeta = { diffID, size: res.size };
+      await fs.writeFile(path.join(tmp, 'layer.json'), JSON.stringify(meta));
+      await run('sync', ['-f', tmp]);
+      try {
+        await fs.rename(tmp, dir);
+      } catch (err) {
+        // Lost a race with a concurrent apply of the same layer: theirs is as good as ours.
+        if (!['ENOTEMPTY', 'EEXIST'].includes(errnoCode(err) ?? '') || !(await this.hasLayer(diffID))) throw err;
+      }
+      return { size: res.size };
+    } finally {
+      await fs.rm(tmp, { recursive: true, force: true });
+    }
+  }
+
+  async removeLayer(diffID: string): Promise<void> {
+    const dir = this.layerDir(diffID);
+    await this.locks.run('', async () => {
+      for (const key of await this.list()) {
+        if ((await this.snapshotLayers(key))?.includes(diffID)) {
+          throw conflict(`layer ${diffID} is in use by snapshot ${key}`);
+        }
+      }
+      const tmp = path.join(this.root, 'tmp', `remove-${randomBytes(8).toString('hex')}`);
+      try {
+        await fs.rename(dir, tmp);
+      } catch (err) {
+        if (errnoCode(err) === 'ENOENT') return;
+        throw err;
+      }
+      await fs.rm(tmp, { recursive: true, force: true });
+    });
+  }
+
+  async listLayers(): Promise<string[]> {
+    const out: string[] = [];
+    for (const name of await fs.readdir(path.join(this.root, 'layers'))) {
+      try {
+        const meta = JSON.parse(await fs.readFile(path.join(this.root, 'layers', name, 'layer.json'), 'utf8')) as LayerMeta;
+        if (DIFF_ID_RE.test(meta.diffID) && meta.diffID.slice(7, 7 + SHORT_LEN) === name) out.push(meta.diffID);
+      } catch (err) {
+        if (errnoCode(err) !== 'ENOENT' && errnoCode(err) !== 'ENOTDIR') throw err;
+      }
+    }
+    return out.sort();
+  }
+
+  async usedLayers(): Promise<Set<string>> {
+    const used = new Set<string>();
+    for (const key of await this.list()) for (const d of (await this.snapshotLayers(key)) ?? []) used.add(d);
+    return used;
+  }
+
+  private containerDir(key: string): string {
+    checkKey(key);
+    return path.join(this.root, 'containers', key);
+  }
+
+  upperDir(key: string): string {
+    return path.join(this.containerDir(key), 'upper');
+  }
+
+  rootfsPath(key: string): string {
+    return path.join(this.containerDir(key), 'merged');
+  }
+
+  private async snapshotLayers(key: string): Promise<string[] | undefined> {
+    try {
+      return JSON.parse(await fs.readFile(path.join(this.containerDir(key), 'layers.json'), 'utf8')) as string[];
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  async create(key: string, diffIDs: string[]): Promise<void> {
+    const dir = this.containerDir(key);
+    for (const d of diffIDs) checkDiffID(d);
+    await this.locks.run('', async () => {
+      const existing = await this.snapshotLayers(key);
+      if (existing) {
+        if (existing.join() !== diffIDs.join()) throw conflict(`snapshot ${key} already exists with other layers`);
+        return;
+      }
+      for (const d of diffIDs) await this.mustLayer(d);
+      for (const sub of ['upper', 'work', 'merged']) await fs.mkdir(path.join(dir, sub), { recursive: true, mode: 0o755 });
+      const tmp = path.join(dir, 'layers.json.tmp');
+      await fs.writeFile(tmp, JSON.stringify(diffIDs));
+      await fs.rename(tmp, path.join(dir, 'layers.json'));
+    });
+  }
+
+  async prepare(key: string, diffIDs?: string[]): Promise<{ rootfs: string }> {
+    const dir = this.containerDir(key);
+    const merged = path.join(dir, 'merged');
+    if (diffIDs) await this.create(key, diffIDs);
+    return this.locks.run(key, async () => {
+      const layers = await this.snapshotLayers(key);
+      if (!layers) throw notFound(`snapshot ${key}: not found`);
+      if (await this.isMounted(merged)) return { rootfs: merged };
+      for (const d of layers) await this.mustLayer(d);
+      // overlay lists the top layer first
+      const lower = layers.length === 0 ? '../empty' : [...layers].reverse().map((d) => `${checkDiffID(d)}/diff`).join(':');
+      const data = `lowerdir=${lower},upperdir=../containers/${key}/upper,workdir=../containers/${key}/work`;
+      if (data.length > MAX_MOUNT_DATA) throw invalidArgument(`snapshot ${key}: too many layers (${layers.length})`);
+      await run('mount', ['-t', 'overlay', 'overlay', '-o', data, merged], { cwd: path.join(this.root, 'layers') });
+      return { rootfs: merged };
+    });
+  }
+
+  async unmount(key: string): Promise<void> {
+    const merged = this.rootfsPath(key);
+    await this.locks.run(key, async () => {
+      // Loop: a path may have been mounted more than once.
+      for (let i = 0; i < 8 && (await this.isMounted(merged)); i++) {
+        try {
+          await run('umount', [merged]);
+        } catch {
+          await run('umount', ['-l', merged]); // busy: detach, as Docker's overlay2 driver does
+        }
+      }
+      if (await this.isMounted(merged)) throw internal(`snapshot ${key}: cannot unmount ${merged}`);
+    });
+  }
+
+  async remove(key: string): Promise<void> {
+    const dir = this.containerDir(key);
+    await this.unmount(key);
+    await this.locks.run('', async () => {
+      const tmp = path.join(this.root, 'tmp', `remove-${randomBytes(8).toString('hex')}`);
+      try {
+        await fs.rename(dir, tmp);
+      } catch (err) {
+        if (errnoCode(err) === 'ENOENT') return;
+        throw err;
+      }
+      await fs.rm(tmp, { recursive: true, force: true });
+    });
+  }
+
+  async list(): Promise<string[]> {
+    const names = await fs.readdir(path.join(this.root, 'containers'));
+    return names.filter((n) => KEY_RE.test(n)).sort();
+  }
+
+  async listMounted(): Promise<string[]> {
+    const prefix = path.join(this.root, 'containers') + '/';
+    const keys = new Set<string>();
+    for (const m of await this.mounts()) {
+      if (!m.mountPoint.startsWith(prefix) || !m.mountPoint.endsWith('/merged')) continue;
+      const key = m.mountPoint.slice(prefix.length, -'/merged'.length);
+      if (KEY_RE.test(key)) keys.add(key);
+    }
+    return [...keys].sort();
+  }
+
+  private async mounts() {
+    return parseMountInfo(await fs.readFile('/proc/self/mountinfo', 'utf8'));
+  }
+
+  private async isMounted(p: string): Promise<boolean> {
+    return (await this.mounts()).some((m) => m.mountPoint === p);
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Daemon configuration: dockerd's flag names, daemon.json with Docker's keys, flags winning over the
+ * file (Docker refuses a key set in both; we do the same). Pure: the caller reads files and argv.
+ */
+import { createHash } from 'node:crypto';
+import { invalidArgument } from '../core/errors.js';
+
+export interface DaemonConfig {
+  hosts: string[];
+  dataRoot: string;
+  execRoot: string;
+  pidfile: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+  bridge: string;
+  bip?: string;
+  logOpts: Record<string, string>;
+  dns: string[];
+  /** raw daemon.json keys not modelled yet (kept for the issues that use them) */
+  extra: Record<string, unknown>;
+}
+
+export const DEFAULTS = {
+  host: 'unix:///run/berth/berth.sock',
+  dataRoot: '/var/lib/berth',
+  execRoot: '/run/berth',
+};
+
+/** Keys of daemon.json as Docker spells them, mapped to ours. */
+const fileKeys: Record<string, keyof DaemonConfig> = {
+  hosts: 'hosts', 'data-root': 'dataRoot', 'exec-root': 'execRoot', pidfile: 'pidfile', 'log-level': 'logLevel',
+  bridge: 'bridge', bip: 'bip', 'log-opts': 'logOpts', dns: 'dns',
+};
+
+export interface FlagValues {
+  host?: string[];
+  dataRoot?: string;
+  execRoot?: string;
+  pidfile?: string;
+  logLevel?: string;
+  bridge?: string;
+  bip?: string;
+}
+
+const flagNameOf: Record<string, string> = { hosts: 'host', dataRoot: 'data-root', execRoot: 'exec-root', pidfile: 'pidfile', logLevel: 'log-level', bridge: 'bridge', bip: 'bip' };
+
+export function resolveConfig(flags: FlagValues, file: Record<string, unknown> | undefined): DaemonConfig {
+  const fromFile: Partial<DaemonConfig> = {};
+  const extra: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(file ?? {})) {
+    const key = fileKeys[k];
+    if (!key) { extra[k] = v; continue; }
+    (fromFile as Record<string, unknown>)[key] = v;
+  }
+  const flagVals: Partial<DaemonConfig> = {
+    hosts: flags.host?.length ? flags.host : undefined, dataRoot: flags.dataRoot, execRoot: flags.execRoot, pidfile: flags.pidfile,
+    logLevel: flags.logLevel as DaemonConfig['logLevel'] | undefined, bridge: flags.bridge, bip: flags.bip,
+  };
+  for (const [k, v] of Object.entries(flagVals)) {
+    if (v !== undefined && (fromFile as Record<string, unknown>)[k] !== undefined) {
+      throw invalidArgument(`the following directives are specified both as a flag and in the configuration file: ${flagNameOf[k]}: (from flag: ${String(v)}, from file: ${String((fromFile as Record<string, unknown>)[k])})`);
+    }
+  }
+  const pick = <K extends keyof DaemonConfig>(k: K): DaemonConfig[K] | undefined => (flagVals[k] ?? fromFile[k]) as DaemonConfig[K] | undefined;
+  const execRoot = pick('execRoot') ?? DEFAULTS.execRoot;
+  const dataRoot = pick('dataRoot') ?? DEFAULTS.dataRoot;
+  const logLevel = pick('logLevel') ?? 'info';
+  if (!['debug', 'info', 'warn', 'error', 'fatal'].includes(logLevel)) throw invalidArgument(`unable to parse logging level: ${logLevel}`);
+  for (const [k, v] of [['data-root', dataRoot], ['exec-root', execRoot]]) if (!v.startsWith('/')) throw invalidArgument(`${k} must be an absolute path: ${v}`);
+  const hosts = pick('hosts') ?? [DEFAULTS.host];
+  for (const h of hosts) if (!h.startsWith('unix://')) throw invalidArgument(`only unix sockets are supported for -H: ${h}`);
+  return {
+    hosts, dataRoot, execRoot, logLevel,
+    pidfile: pick('pidfile') ?? `${execRoot}/berthd.pid`,
+    bridge: pick('bridge') ?? 'berth0',
+    bip: pick('bip'),
+    logOpts: (pick('logOpts') as Record<string, string> | undefined) ?? {},
+    dns: (pick('dns') as string[] | undefined) ?? [],
+    extra,
+  };
+}
+
+/**
+ * The name of this daemon's cgroup parent: `berth` for the default data root, otherwise derived from
+ * the data root, so that daemons side by side never share one.
+ */
+export function cgroupParent(dataRoot: string): string {
+  return dataRoot === DEFAULTS.dataRoot ? 'berth' : `berth-${createHash('sha256').update(dataRoot).digest('hex').slice(0, 10)}`;
+}

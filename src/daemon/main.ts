@@ -1,0 +1,176 @@
+/**
+ * berthd: reads its configuration, locks its data root, wires the subsystems together, reconciles with
+ * what survived a restart, and serves the Docker Engine API. It knows no domain logic of its own.
+ */
+import { Command } from 'commander';
+import { promises as fsp, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { resolveConfig, cgroupParent, type DaemonConfig, type FlagValues } from './config.js';
+import { acquireLock, type Lock } from './lock.js';
+import { Router, createApiServer } from '../server/http.js';
+import { containerRoutes } from '../server/routes/containers.js';
+import { imageRoutes } from '../server/routes/images.js';
+import { systemRoutes } from '../server/routes/system.js';
+import { EventBus } from '../core/events.js';
+import { ContainerStore } from '../core/containers/store.js';
+import { ContainerService } from '../core/containers/service.js';
+import { ExecService } from '../core/containers/exec.js';
+import { ConmonRuntime, run } from '../runtime/conmon/index.js';
+import { parseSignal, parseSize, listLogFiles } from './deps.js';
+import { makeSpecBuilder } from './specs.js';
+import { openImages } from './images.js';
+import { reconcile } from './reconcile.js';
+import { LogRotation } from './logrotate.js';
+
+const VERSION = '0.1.0';
+
+type Level = DaemonConfig['logLevel'];
+const levels: Level[] = ['debug', 'info', 'warn', 'error', 'fatal'];
+
+export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<void> }> {
+  const lvl = levels.indexOf(cfg.logLevel);
+  const log = (level: Level, msg: string) => {
+    if (levels.indexOf(level) >= lvl) process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase()} ${msg}\n`);
+  };
+  await fsp.mkdir(cfg.dataRoot, { recursive: true, mode: 0o710 });
+  await fsp.mkdir(cfg.execRoot, { recursive: true, mode: 0o700 });
+  const lock: Lock = await acquireLock(path.join(cfg.dataRoot, 'berthd.lock'));
+  try {
+    const events = new EventBus();
+    const store = await ContainerStore.open(path.join(cfg.dataRoot, 'containers'));
+    const images = await openImages(cfg.dataRoot, store);
+    const runtime = new ConmonRuntime({ runcRoot: path.join(cfg.execRoot, 'runc'), exitDir: path.join(cfg.execRoot, 'exits') });
+    await runtime.init();
+    const cgParent = cgroupParent(cfg.dataRoot);
+    const spec = makeSpecBuilder({ cgroupParent: cgParent });
+    const hostname = os.hostname();
+    const containers = new ContainerService({
+      store, images, rootfs: images.snapshotter, runtime, events, spec, execRoot: cfg.execRoot,
+      host: {
+        hosts: () => fsp.readFile('/etc/hosts', 'utf8').catch(() => ''),
+        resolvConf: () => fsp.readFile('/etc/resolv.conf', 'utf8').catch(() => ''),
+        hostname: () => hostname,
+      },
+      log: (m) => log('warn', m),
+    });
+    const execs = new ExecService({
+      store, runtime, events, execRoot: cfg.execRoot,
+      buildProcess: async (rec, body) => spec.execProcess(rec, body, images.snapshotter.mergedDir(rec.id)),
+    });
+    const rotation = new LogRotation(runtime, containers, {
+      maxSize: cfg.logOpts['max-size'] ? parseSize(cfg.logOpts['max-size']) : 0,
+      maxFile: Number(cfg.logOpts['max-file'] ?? '1'),
+    });
+
+    runtime.watchExits((id) => void containers.handleExit(id));
+    await reconcile({ store, runtime, containers, snapshotter: images.snapshotter, execRoot: cfg.execRoot, log: (m) => log('info', m) });
+
+    const router = new Router();
+    const [runcV, conmonV] = await Promise.all([
+      run('/usr/sbin/runc', ['--version']).then((o) => /runc version (\S+)/.exec(o)?.[1] ?? '').catch(() => ''),
+      run('/usr/bin/conmon', ['--version']).then((o) => /conmon version (\S+)/.exec(o)?.[1] ?? '').catch(() => ''),
+    ]);
+    const started = Date.now();
+    systemRoutes(router, {
+      events,
+      info: {
+        version: VERSION, dataRoot: cfg.dataRoot, execRoot: cfg.execRoot, runcVersion: runcV, conmonVersion: conmonV,
+        cgroupVersion: readFileSync('/proc/self/mountinfo', 'utf8').includes(' /sys/fs/cgroup rw') && !readFileSync('/proc/self/mountinfo', 'utf8').includes('/sys/fs/cgroup/memory') ? '2' : '1',
+        name: hostname, id: lock.id, started,
+        counts: () => {
+          const all = store.all();
+          const running = all.filter((c) => c.state.Status === 'running').length;
+          const paused = all.filter((c) => c.state.Status === 'paused').length;
+          return { containers: all.length, running, paused, stopped: all.length - running - paused, images: images.count() };
+        },
+      },
+    });
+    containerRoutes(router, {
+      containers, execs, store, runtime, parseSignal,
+      imageName: (id, given) => images.displayName(id, given),
+      imageMatches: (id, ref) => images.matches(id, ref),
+      graphDriver: (id) => images.snapshotter.graphDriverData(id),
+      logFiles: (p) => listLogFiles(p, rotation.maxFile),
+    });
+    imageRoutes(router, images.api);
+
+    const server = createApiServer(router, { log: (m) => log('error', m), serverHeader: `Berth/${VERSION} (linux)` });
+    const sockets = cfg.hosts.map((h) => h.slice('unix://'.length));
+    for (const sock of sockets) {
+      await fsp.mkdir(path.dirname(sock), { recursive: true });
+      await fsp.rm(sock, { force: true });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(sock, () => { server.off('error', reject); resolve(); });
+      });
+      await fsp.chmod(sock, 0o660);
+    }
+    await fsp.writeFile(cfg.pidfile, `${process.pid}`);
+    rotation.start();
+    log('info', `berthd ${VERSION} serving on ${cfg.hosts.join(', ')} (data root ${cfg.dataRoot}, exec root ${cfg.execRoot})`);
+
+    return {
+      async stop() {
+        rotation.stop();
+        runtime.close();
+        server.close();
+        server.closeAllConnections();
+        for (const s of sockets) await fsp.rm(s, { force: true });
+        await fsp.rm(cfg.pidfile, { force: true });
+        await lock.release();
+        log('info', 'berthd stopped; running containers keep running');
+      },
+    };
+  } catch (e) {
+    await lock.release();
+    throw e;
+  }
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('berthd')
+    .description('Berth daemon: serves the Docker Engine API')
+    .option('-H, --host <socket>', 'daemon socket to listen on (unix:///path)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--data-root <dir>', 'root directory of persistent state')
+    .option('--exec-root <dir>', 'root directory of execution state')
+    .option('-p, --pidfile <file>', 'path to use for the daemon PID file')
+    .option('--config-file <file>', 'daemon configuration file', '/etc/berth/daemon.json')
+    .option('-l, --log-level <level>', 'logging level (debug, info, warn, error, fatal)')
+    .option('-b, --bridge <name>', 'attach containers to a network bridge')
+    .option('--bip <cidr>', 'network address of the default bridge')
+    .version(VERSION, '-v, --version');
+  program.parse(argv);
+  const o = program.opts<{ host?: string[]; dataRoot?: string; execRoot?: string; pidfile?: string; configFile: string; logLevel?: string; bridge?: string; bip?: string }>();
+  let file: Record<string, unknown> | undefined;
+  const text = await fsp.readFile(o.configFile, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT' && program.getOptionValueSource('configFile') === 'default') return undefined;
+    throw new Error(`unable to read configuration file ${o.configFile}: ${e.message}`);
+  });
+  if (text !== undefined) {
+    try {
+      file = JSON.parse(text) as Record<string, unknown>;
+    } catch (e) {
+      throw new Error(`unable to configure the daemon: invalid JSON in ${o.configFile}: ${(e as Error).message}`);
+    }
+  }
+  const flags: FlagValues = { host: o.host, dataRoot: o.dataRoot, execRoot: o.execRoot, pidfile: o.pidfile, logLevel: o.logLevel, bridge: o.bridge, bip: o.bip };
+  const cfg = resolveConfig(flags, file);
+  const daemon = await startDaemon(cfg);
+  let stopping = false;
+  const shutdown = () => {
+    if (stopping) return;
+    stopping = true;
+    void daemon.stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+  process.on('SIGPIPE', () => undefined);
+}
+
+if (process.argv[1] && /daemon[/\\]main\.js$/.test(process.argv[1])) {
+  main(process.argv).catch((e: Error) => {
+    process.stderr.write(`berthd: ${e.message}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,61 @@
+/**
+ * After a restart (or a crash), make the records agree with the kernel:
+ *  - a container recorded as running that runc still runs: keep it (its conmon never stopped);
+ *  - one that ended meanwhile: take conmon's exit file and mark it exited with the real code;
+ *  - runc state or bundles of containers we have no record of (a crash mid-create): delete them;
+ *  - overlay mounts of containers that are not running: unmount them.
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import type { ContainerStore } from '../core/containers/store.js';
+import type { ContainerService } from '../core/containers/service.js';
+import type { ConmonRuntime } from '../runtime/conmon/index.js';
+
+export async function reconcile(d: {
+  store: ContainerStore; runtime: ConmonRuntime; containers: ContainerService; execRoot: string;
+  snapshotter: { listMounted(): Promise<string[]>; unmount(key: string): Promise<void> };
+  log: (m: string) => void;
+}): Promise<void> {
+  const known = await d.runtime.list().catch(() => new Map<string, { pid: number; status: string }>());
+  const pending = new Set(await d.runtime.pendingExits());
+  for (const rec of d.store.all()) {
+    const rt = known.get(rec.id);
+    if (rec.state.Status === 'running' || rec.state.Status === 'paused' || rec.state.Status === 'restarting') {
+      if (rt && (rt.status === 'running' || rt.status === 'paused')) continue;
+      if (!pending.has(rec.id)) {
+        // no exit file: conmon itself died; the exit code is unknown, as Docker reports it
+        await fsp.writeFile(path.join(d.execRoot, 'exits', rec.id), '255');
+        pending.add(rec.id);
+      }
+    } else if (rt) {
+      // a record that is not running but still has runc state: a start that crashed half-way
+      await d.runtime.delete(rec.id).catch(() => undefined);
+    }
+  }
+  for (const id of pending) {
+    if (d.store.get(id)) await d.containers.handleExit(id);
+    else await fsp.rm(path.join(d.execRoot, 'exits', id), { force: true });
+  }
+  for (const [id] of known) {
+    if (!d.store.get(id)) {
+      d.log(`removing runtime state of unknown container ${id}`);
+      await d.runtime.kill(id, 9, true).catch(() => undefined);
+      await d.runtime.delete(id).catch(() => undefined);
+    }
+  }
+  for (const key of await d.snapshotter.listMounted()) {
+    const rec = d.store.get(key);
+    if (!rec || rec.state.Status !== 'running') {
+      d.log(`unmounting stray rootfs of ${key}`);
+      await d.snapshotter.unmount(key).catch((e) => d.log(`unmount ${key}: ${(e as Error).message}`));
+    }
+  }
+  // bundles and exec dirs of containers that are gone
+  for (const sub of ['c', 'x']) {
+    const dir = path.join(d.execRoot, sub);
+    for (const name of await fsp.readdir(dir).catch(() => [] as string[])) {
+      const live = sub === 'c' && d.store.all().some((r) => r.id.startsWith(name) && r.state.Status === 'running');
+      if (!live) await fsp.rm(path.join(dir, name), { recursive: true, force: true });
+    }
+  }
+}

@@ -1,0 +1,264 @@
+/**
+ * The container runtime: runc, each container (and each exec) under its own conmon.
+ *
+ * Lifecycle of a container here:
+ *   create(bundle)  -> conmon starts, runs `runc create`, reports the init pid on the sync pipe
+ *   start(id)       -> `runc start`: the process runs; conmon owns its stdio, log and exit code
+ *   (exit)          -> conmon writes <exitDir>/<id> with the exit code and exits; onExit fires
+ *   delete(id)      -> `runc delete --force` frees runc's state
+ * conmon double-forks and calls setsid, so containers outlive the daemon; a restarted daemon finds the
+ * exit files of containers that ended meanwhile (see `pendingExits`) and the running ones in `runc list`.
+ *
+ * Glossary: bundle = the OCI bundle dir (config.json; conmon's attach socket, ctl and winsz FIFOs live
+ * there); runc root = this daemon's private runc state dir (so daemons never see each other's containers).
+ */
+import { spawn, execFile } from 'node:child_process';
+import { promises as fsp, watch, type FSWatcher, constants as fsc } from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { internal, BerthError } from '../../core/errors.js';
+
+export interface RuntimeOptions {
+  /** private runc state dir, derived from --exec-root */
+  runcRoot: string;
+  /** where conmon writes exit files of containers */
+  exitDir: string;
+  runcPath?: string;
+  conmonPath?: string;
+}
+
+export interface CreateOptions {
+  id: string;
+  bundle: string;
+  tty: boolean;
+  stdin: boolean;
+  logPath: string;
+  /** keep stdin open after an attached client detaches (Docker's StdinOnce=false) */
+  leaveStdinOpen: boolean;
+}
+
+export interface ExecOptions {
+  containerId: string;
+  execId: string;
+  /** a private dir for this exec: process.json, attach socket, exit file */
+  dir: string;
+  process: unknown;
+  tty: boolean;
+  stdin: boolean;
+}
+
+export interface ExecSession {
+  pid: number;
+  attachPath: string;
+  /** resolves with the exit code when the process ends */
+  exited: Promise<number>;
+  /** call once the attach socket is connected (or straight away when nobody attaches) */
+  release(): void;
+}
+
+/** Run a command, resolving with stdout; rejects with its stderr in the message. */
+export function run(cmd: string, args: string[], opts: { input?: string } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(cmd, args, { maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      if (err) reject(internal(`${path.basename(cmd)} ${args.find((a) => !a.startsWith('-')) ?? ''}: ${(stderr || err.message).trim()}`, err));
+      else resolve(stdout);
+    });
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+  });
+}
+
+/** Reads one JSON line `{"data": n, "message"?: s}` from a conmon sync/attach pipe. */
+function readSyncLine(stream: Readable): Promise<{ data: number; message?: string }> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const onData = (d: Buffer) => {
+      buf += d.toString();
+      const nl = buf.indexOf('\n');
+      const text = nl >= 0 ? buf.slice(0, nl) : buf;
+      try {
+        const msg = JSON.parse(text) as { data: number; message?: string };
+        cleanup();
+        // keep what follows for the next reader
+        const rest = nl >= 0 ? buf.slice(nl + 1) : '';
+        if (rest) stream.unshift(Buffer.from(rest));
+        resolve(msg);
+      } catch {
+        /* incomplete line: wait for more */
+      }
+    };
+    const onEnd = () => { cleanup(); reject(internal('conmon closed its sync pipe without reporting')); };
+    const cleanup = () => { stream.off('data', onData); stream.off('end', onEnd); stream.off('close', onEnd); stream.pause(); };
+    stream.on('data', onData);
+    stream.once('end', onEnd);
+    stream.once('close', onEnd);
+    stream.resume();
+  });
+}
+
+/** runc's error text is a logrus line: keep just the message. */
+export function runcMessage(raw: string): string {
+  const m = /msg="((?:[^"\\]|\\.)*)"/.exec(raw);
+  const text = m ? m[1].replace(/\\"/g, '"').replace(/\\\\/g, '\\') : raw.trim();
+  return text.replace(/^runc create failed: /, '');
+}
+
+export class ConmonRuntime {
+  private readonly runc: string;
+  private readonly conmon: string;
+  private watcher?: FSWatcher;
+
+  constructor(private readonly opts: RuntimeOptions) {
+    this.runc = opts.runcPath ?? '/usr/sbin/runc';
+    this.conmon = opts.conmonPath ?? '/usr/bin/conmon';
+  }
+
+  async init(): Promise<void> {
+    await fsp.mkdir(this.opts.runcRoot, { recursive: true, mode: 0o700 });
+    await fsp.mkdir(this.opts.exitDir, { recursive: true, mode: 0o700 });
+  }
+
+  private runcArgs(...args: string[]): string[] {
+    return ['--root', this.opts.runcRoot, ...args];
+  }
+
+  private conmonCommon(cid: string, uuid: string, bundle: string, pidFile: string): string[] {
+    return ['--api-version', '1', '-c', cid, '-u', uuid, '-r', this.runc, '--runtime-arg', `--root=${this.opts.runcRoot}`,
+      '-b', bundle, '-p', pidFile, '--full-attach', '--log-level', 'error'];
+  }
+
+  /** Starts conmon, which runs `runc create`; resolves with the container's init pid. */
+  async create(o: CreateOptions): Promise<number> {
+    await fsp.rm(path.join(this.opts.exitDir, o.id), { force: true });
+    const args = [...this.conmonCommon(o.id, o.id, o.bundle, path.join(o.bundle, 'pidfile')),
+      '-P', path.join(o.bundle, 'conmon.pid'), '-l', `k8s-file:${o.logPath}`, '--exit-dir', this.opts.exitDir, '--no-sync-log'];
+    if (o.tty) args.push('-t');
+    if (o.stdin) args.push('-i');
+    if (o.stdin && o.leaveStdinOpen) args.push('--leave-stdin-open');
+    const child = spawn(this.conmon, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: { ...process.env, _OCI_SYNCPIPE: '3' }, cwd: o.bundle });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const sync = child.stdio[3] as Readable;
+    try {
+      const msg = await readSyncLine(sync).catch((e) => { throw internal(`conmon failed: ${stderr.trim() || (e as Error).message}`); });
+      if (msg.data < 0) throw new BerthError('Internal', runcMessage(msg.message ?? 'runc create failed'));
+      return msg.data;
+    } finally {
+      sync.destroy();
+      child.stderr!.destroy();
+    }
+  }
+
+  async start(id: string): Promise<void> {
+    await run(this.runc, this.runcArgs('start', id)).catch((e: Error) => { throw internal(runcMessage(e.message), e); });
+  }
+
+  /** Sends a signal through runc (which checks the container still exists, unlike kill(2) on a pid). */
+  async kill(id: string, signal: number, all = false): Promise<void> {
+    await run(this.runc, this.runcArgs('kill', ...(all ? ['--all'] : []), id, String(signal)));
+  }
+
+  async delete(id: string): Promise<void> {
+    await run(this.runc, this.runcArgs('delete', '--force', id)).catch((e: Error) => {
+      if (!/does not exist|not exist/.test(e.message)) throw e;
+    });
+  }
+
+  /** Containers runc knows about, with their status (created, running, paused, stopped). */
+  async list(): Promise<Map<string, { pid: number; status: string }>> {
+    const out = await run(this.runc, this.runcArgs('list', '--format', 'json'));
+    const items = (JSON.parse(out || 'null') ?? []) as { id: string; pid: number; status: string }[];
+    return new Map(items.map((i) => [i.id, { pid: i.pid, status: i.status }]));
+  }
+
+  async ps(id: string): Promise<number[]> {
+    const out = await run(this.runc, this.runcArgs('ps', '--format', 'json', id));
+    return (JSON.parse(out || '[]') ?? []) as number[];
+  }
+
+  /** Reads and removes the exit file of a container, if conmon wrote one. */
+  async takeExit(id: string): Promise<number | undefined> {
+    const file = path.join(this.opts.exitDir, id);
+    const text = await fsp.readFile(file, 'utf8').catch(() => undefined);
+    if (text === undefined || text.trim() === '') return undefined;
+    await fsp.rm(file, { force: true });
+    return Number.parseInt(text.trim(), 10);
+  }
+
+  /** Ids with an exit file waiting: containers that ended while nobody watched. */
+  async pendingExits(): Promise<string[]> {
+    return (await fsp.readdir(this.opts.exitDir).catch(() => [])).filter((f) => !f.startsWith('.'));
+  }
+
+  /** Calls onExit(id) whenever conmon writes an exit file. */
+  watchExits(onExit: (id: string) => void): void {
+    this.watcher = watch(this.opts.exitDir, (_event, file) => { if (file) onExit(file.toString()); });
+  }
+
+  close(): void {
+    this.watcher?.close();
+  }
+
+  /** Terminal resize through conmon's control FIFO (message type 1). */
+  async resize(bundle: string, height: number, width: number): Promise<void> {
+    await writeCtl(path.join(bundle, 'ctl'), `1 ${height} ${width}\n`);
+  }
+
+  /** Asks conmon to reopen its log file (message type 2), after the daemon rotated it. */
+  async reopenLog(bundle: string): Promise<void> {
+    await writeCtl(path.join(bundle, 'ctl'), '2 0 0\n');
+  }
+
+  /**
+   * Starts an exec session under its own conmon. The process is not run until `release()` is called,
+   * so a client can connect to the attach socket first and miss no output.
+   */
+  async exec(o: ExecOptions): Promise<ExecSession> {
+    await fsp.mkdir(o.dir, { recursive: true, mode: 0o700 });
+    const spec = path.join(o.dir, 'process.json');
+    await fsp.writeFile(spec, JSON.stringify(o.process));
+    const args = [...this.conmonCommon(o.containerId, o.execId.slice(0, 32), o.dir, path.join(o.dir, 'pidfile')),
+      '-l', 'none', '--exit-dir', o.dir, '--exec', '--exec-process-spec', spec, '--exec-attach', '--no-sync-log'];
+    if (o.tty) args.push('-t');
+    if (o.stdin) args.push('-i');
+    const child = spawn(this.conmon, args, {
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+      env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', _OCI_ATTACHPIPE: '5' },
+      cwd: o.dir,
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const sync = child.stdio[3] as Readable;
+    const startPipe = child.stdio[4] as NodeJS.WritableStream & { destroy(): void };
+    const attachPipe = child.stdio[5] as Readable;
+    startPipe.write('0');
+    const ready = await readSyncLine(attachPipe).catch(() => { throw internal(`conmon exec failed: ${stderr.trim()}`); });
+    attachPipe.destroy();
+    if (ready.data < 0) throw internal(runcMessage(ready.message ?? 'exec failed'));
+    let released = false;
+    const pidP = readSyncLine(sync);
+    const release = () => { if (!released) { released = true; startPipe.write('0'); } };
+    // the pid arrives only after release(): hand out a promise-backed session
+    const session: ExecSession = {
+      pid: 0,
+      attachPath: path.join(o.dir, 'attach'),
+      release,
+      exited: pidP.then(async (p) => {
+        if (p.data < 0) throw new BerthError('Internal', runcMessage(p.message ?? 'exec failed'));
+        session.pid = p.data;
+        const code = await readSyncLine(sync).catch(() => ({ data: -1 }));
+        startPipe.destroy();
+        sync.destroy();
+        child.stderr!.destroy();
+        return code.data;
+      }),
+    };
+    return session;
+  }
+}
+
+async function writeCtl(fifo: string, msg: string): Promise<void> {
+  // O_NONBLOCK: never hang on a FIFO whose reader (conmon) is gone
+  const fh = await fsp.open(fifo, fsc.O_WRONLY | fsc.O_NONBLOCK).catch(() => undefined);
+  if (!fh) return;
+  try { await fh.write(msg); } finally { await fh.close(); }
+}

@@ -1,0 +1,188 @@
+/**
+ * The HTTP layer: Docker's versioned paths (/v1.24 ... /v1.47 and unversioned), a small router,
+ * JSON bodies with a size limit, one error -> status mapping, and connection hijacking for attach/exec
+ * (`Upgrade: tcp`, answered with 101 and a raw stream, as Docker does).
+ */
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { BerthError, invalidArgument, notFound } from '../core/errors.js';
+import { httpStatus } from './status.js';
+
+export const API_VERSION = '1.47';
+export const MIN_API_VERSION = '1.24';
+const MAX_BODY = 16 << 20;
+
+export interface Ctx {
+  req: http.IncomingMessage;
+  /** absent for hijack-capable upgrade requests until `hijack()` */
+  res?: http.ServerResponse;
+  params: string[];
+  query: URLSearchParams;
+  version: string;
+  /** parse the JSON body (400 on malformed JSON, 413 past the limit); undefined when empty */
+  json(): Promise<unknown>;
+  /** take over the connection: 101 for upgrade requests, a raw 200 otherwise */
+  hijack(contentType: string): Duplex;
+  send(status: number, body?: unknown, headers?: Record<string, string>): void;
+  /** start a streamed response (events, logs, progress): chunked, flushed per write */
+  stream(status: number, contentType: string): http.ServerResponse;
+  /** fires when the client goes away */
+  onClose(cb: () => void): void;
+}
+
+export type Handler = (ctx: Ctx) => Promise<void> | void;
+
+interface Route { method: string; re: RegExp; handler: Handler }
+
+export class Router {
+  private readonly routes: Route[] = [];
+  add(method: string, pattern: string, handler: Handler): void {
+    // {name} matches one path segment, {name*} the rest (image names contain slashes)
+    const src = pattern.replace(/\{[a-z]+\*\}/gi, '(.+)').replace(/\{[a-z]+\}/gi, '([^/]+)');
+    this.routes.push({ method, re: new RegExp(`^${src}$`), handler });
+  }
+  match(method: string, path: string): { handler: Handler; params: string[] } | 'method' | undefined {
+    let pathMatched = false;
+    for (const r of this.routes) {
+      const m = r.re.exec(path);
+      if (!m) continue;
+      pathMatched = true;
+      if (r.method === method || (method === 'HEAD' && r.method === 'GET')) return { handler: r.handler, params: m.slice(1).map(decodeURIComponent) };
+    }
+    return pathMatched ? 'method' : undefined;
+  }
+}
+
+function compareVersions(a: string, b: string): number {
+  const [a1, a2] = a.split('.').map(Number);
+  const [b1, b2] = b.split('.').map(Number);
+  return a1 - b1 || a2 - b2;
+}
+
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new BerthError('InvalidArgument', `request body is too large: the limit is ${MAX_BODY} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function writeRawHead(sock: Duplex, status: string, headers: Record<string, string>): void {
+  sock.write(`HTTP/1.1 ${status}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`);
+}
+
+export function createApiServer(router: Router, opts: { log: (msg: string) => void; serverHeader: string }): http.Server {
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse | undefined, upgradeSock: Duplex | undefined) => {
+    const url = new URL(req.url ?? '/', 'http://berth');
+    let path = url.pathname;
+    let version = API_VERSION;
+    const vm = /^\/v(\d+\.\d+)(\/.*)$/.exec(path);
+    const closers: (() => void)[] = [];
+    const sock = (upgradeSock ?? req.socket) as Duplex;
+    sock.once('close', () => closers.forEach((c) => c()));
+    let hijacked = false;
+    const commonHeaders = { 'Api-Version': API_VERSION, 'Docker-Experimental': 'false', 'Ostype': 'linux', 'Server': opts.serverHeader };
+    const ctx: Ctx = {
+      req, res, params: [], query: url.searchParams, version,
+      async json() {
+        const buf = await readBody(req);
+        if (buf.length === 0) return undefined;
+        try {
+          return JSON.parse(buf.toString('utf8')) as unknown;
+        } catch (e) {
+          throw invalidArgument(`invalid JSON: ${(e as Error).message}`);
+        }
+      },
+      hijack(contentType) {
+        hijacked = true;
+        if (upgradeSock) {
+          writeRawHead(upgradeSock, '101 UPGRADED', { 'Content-Type': contentType, Connection: 'Upgrade', Upgrade: 'tcp', ...commonHeaders });
+          return upgradeSock;
+        }
+        const s = req.socket;
+        res!.detachSocket(s);
+        writeRawHead(s, '200 OK', { 'Content-Type': contentType, ...commonHeaders });
+        return s;
+      },
+      send(status, body, headers = {}) {
+        if (upgradeSock) {
+          const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
+          writeRawHead(upgradeSock, `${status} ${http.STATUS_CODES[status] ?? ''}`, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)), ...commonHeaders, ...headers });
+          upgradeSock.end(text);
+          return;
+        }
+        if (status === 204 || status === 304 || body === undefined) {
+          res!.writeHead(status, { ...commonHeaders, ...headers });
+          res!.end();
+          return;
+        }
+        const isText = typeof body === 'string';
+        const text = isText ? body : `${JSON.stringify(body)}\n`;
+        res!.writeHead(status, { 'Content-Type': isText ? 'text/plain; charset=utf-8' : 'application/json', 'Content-Length': String(Buffer.byteLength(text)), ...commonHeaders, ...headers });
+        res!.end(req.method === 'HEAD' ? undefined : text);
+      },
+      stream(status, contentType) {
+        if (!res) throw invalidArgument('this endpoint does not support connection upgrade');
+        res.writeHead(status, { 'Content-Type': contentType, ...commonHeaders });
+        res.flushHeaders();
+        return res;
+      },
+      onClose(cb) { closers.push(cb); },
+    };
+    try {
+      if (vm) {
+        version = vm[1];
+        path = vm[2];
+        if (compareVersions(version, API_VERSION) > 0) throw invalidArgument(`client version ${version} is too new. Maximum supported API version is ${API_VERSION}`);
+        if (compareVersions(version, MIN_API_VERSION) < 0) throw invalidArgument(`client version ${version} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`);
+        ctx.version = version;
+      }
+      const m = router.match(req.method ?? 'GET', path);
+      if (m === undefined) throw notFound(`page not found`);
+      if (m === 'method') throw new BerthError('InvalidArgument', `method ${req.method} not allowed on ${path}`);
+      ctx.params = m.params;
+      await m.handler(ctx);
+    } catch (e) {
+      const status = httpStatus(e);
+      if (status >= 500) opts.log(`${req.method} ${req.url}: ${(e as Error).stack ?? e}`);
+      if (hijacked || res?.headersSent) {
+        sock.destroy();
+        return;
+      }
+      const message = e instanceof Error ? e.message : String(e);
+      ctx.send(status, status === 304 ? undefined : { message });
+    }
+  };
+  const server = http.createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000 }, (req, res) => void handle(req, res, undefined));
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (head.length) socket.unshift(head);
+    void handle(req, undefined, socket);
+  });
+  server.on('clientError', (_err, socket) => { if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'); });
+  return server;
+}
+
+/** Query helpers with Docker's truthiness ("1", "true", "True"). */
+export function qBool(q: URLSearchParams, name: string, dflt = false): boolean {
+  const v = q.get(name);
+  if (v === null || v === '') return dflt;
+  return !['0', 'false', 'False', 'FALSE', 'no'].includes(v);
+}
+
+export function qInt(q: URLSearchParams, name: string): number | undefined {
+  const v = q.get(name);
+  if (v === null || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw invalidArgument(`invalid value for ${name}: ${v}`);
+  return n;
+}

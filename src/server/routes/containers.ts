@@ -1,0 +1,240 @@
+/** /containers/* and /exec/* routes: decode the request, call the services, encode Docker's response. */
+import { PassThrough, type Duplex } from 'node:stream';
+import type { ContainerService, AttachSink } from '../../core/containers/service.js';
+import type { ExecService } from '../../core/containers/exec.js';
+import type { ContainerStore } from '../../core/containers/store.js';
+import { inspectView, summaryView, parseFilters, filterContainers } from '../../core/containers/views.js';
+import { invalidArgument, conflict } from '../../core/errors.js';
+import { qBool, qInt, type Router, type Ctx } from '../http.js';
+import type { ExecCreateBody } from '../../api/types.js';
+import { frameStream, readLogs, listLogFiles } from '../../runtime/logs/index.js';
+import { run } from '../../runtime/conmon/index.js';
+import type { ConmonRuntime } from '../../runtime/conmon/index.js';
+
+export interface ContainerRouteDeps {
+  containers: ContainerService;
+  execs: ExecService;
+  store: ContainerStore;
+  runtime: ConmonRuntime;
+  parseSignal(s: string): number;
+  imageName(imageId: string, asGiven: string): string;
+  imageMatches(imageId: string, ref: string): boolean;
+  graphDriver(id: string): Record<string, string>;
+  /** the log file set to read, oldest first */
+  logFiles(logPath: string): string[];
+}
+
+const RAW = 'application/vnd.docker.raw-stream';
+const MUX = 'application/vnd.docker.multiplexed-stream';
+
+/** Docker's detach sequence (default ctrl-p,ctrl-q) as bytes. */
+export function parseDetachKeys(spec: string | null): Buffer {
+  const keys = (spec || 'ctrl-p,ctrl-q').split(',').map((k) => k.trim());
+  return Buffer.from(keys.map((k) => {
+    const m = /^ctrl-([a-z@[\\\]^_])$/.exec(k);
+    if (m) return m[1] === '@' ? 0 : m[1].charCodeAt(0) & 0x1f;
+    if (k.length === 1) return k.charCodeAt(0);
+    throw invalidArgument(`Invalid detach keys (${spec}) provided`);
+  }));
+}
+
+/** A sink writing to a hijacked connection, framed unless the container has a tty. */
+function hijackSink(sock: Duplex, tty: boolean, stdin: boolean, detachKeys: Buffer | undefined): AttachSink {
+  let closed = false;
+  const sink: AttachSink = {
+    output(stream, data) {
+      if (!closed) sock.write(tty ? data : frameStream(stream === 'stdout' ? 1 : 2, data));
+    },
+    close() {
+      if (!closed) { closed = true; sock.end(); }
+    },
+    onGone(cb) { sock.once('close', cb); },
+  };
+  if (stdin) {
+    if (detachKeys && tty) {
+      // watch the input for the detach sequence; forward everything else
+      const input = new PassThrough();
+      let matched = 0;
+      sock.on('data', (d: Buffer) => {
+        for (let i = 0; i < d.length; i++) {
+          if (d[i] === detachKeys[matched]) {
+            matched++;
+            if (matched === detachKeys.length) { sink.close(); sock.destroy(); return; }
+          } else {
+            if (matched) input.write(detachKeys.subarray(0, matched));
+            matched = d[i] === detachKeys[0] ? 1 : 0;
+            if (!matched) input.write(d.subarray(i, i + 1));
+          }
+        }
+      });
+      sock.on('end', () => input.end());
+      sink.input = input;
+    } else {
+      sink.input = sock;
+    }
+  }
+  return sink;
+}
+
+async function sendLogs(ctx: Ctx, d: ContainerRouteDeps): Promise<void> {
+  const rec = d.store.resolve(ctx.params[0]);
+  const q = ctx.query;
+  const stdout = qBool(q, 'stdout');
+  const stderr = qBool(q, 'stderr');
+  if (!stdout && !stderr) throw invalidArgument('Bad parameters: you must choose at least one stream');
+  const tailRaw = q.get('tail');
+  const tail = !tailRaw || tailRaw === 'all' ? 'all' as const : Number.parseInt(tailRaw, 10);
+  if (tail !== 'all' && !Number.isFinite(tail)) throw invalidArgument(`invalid tail value: ${tailRaw}`);
+  const since = q.get('since') ? Number(q.get('since')) : undefined;
+  const until = q.get('until') ? Number(q.get('until')) : undefined;
+  const tty = !!rec.config.Tty;
+  const res = ctx.stream(200, tty ? RAW : MUX);
+  const ac = new AbortController();
+  ctx.onClose(() => ac.abort());
+  try {
+    for await (const chunk of readLogs(d.logFiles(rec.logPath), {
+      tail: tail === 'all' || tail < 0 ? 'all' : tail, since, until, follow: qBool(q, 'follow'), stdout, stderr,
+      timestamps: qBool(q, 'timestamps'), signal: ac.signal,
+      isRunning: () => d.store.get(rec.id)?.state.Status === 'running',
+    })) {
+      res.write(tty ? chunk.data : frameStream(chunk.stream === 'stdout' ? 1 : 2, chunk.data));
+    }
+  } finally {
+    res.end();
+  }
+}
+
+async function top(ctx: Ctx, d: ContainerRouteDeps): Promise<void> {
+  const rec = d.store.resolve(ctx.params[0]);
+  if (rec.state.Status !== 'running') throw conflict(`container ${rec.id} is not running`);
+  const pids = new Set((await d.runtime.ps(rec.id)).map(String));
+  const args = (ctx.query.get('ps_args') || '-ef').split(/\s+/).filter(Boolean);
+  const out = await run('ps', args);
+  const lines = out.trimEnd().split('\n');
+  const titles = lines[0].trim().split(/\s+/);
+  const pidCol = titles.indexOf('PID');
+  if (pidCol < 0) throw invalidArgument(`Couldn't find PID field in ps output`);
+  const processes = lines.slice(1).map((l) => {
+    const f = l.trim().split(/\s+/);
+    return [...f.slice(0, titles.length - 1), f.slice(titles.length - 1).join(' ')];
+  }).filter((f) => pids.has(f[pidCol]));
+  ctx.send(200, { Titles: titles, Processes: processes });
+}
+
+export function containerRoutes(r: Router, d: ContainerRouteDeps): void {
+  const signalParam = (q: URLSearchParams): number | undefined => (q.get('signal') ? d.parseSignal(q.get('signal')!) : undefined);
+
+  r.add('POST', '/containers/create', async (ctx) => {
+    const body = await ctx.json();
+    ctx.send(201, await d.containers.create(ctx.query.get('name') ?? undefined, body ?? {}));
+  });
+  r.add('GET', '/containers/json', (ctx) => {
+    const q = ctx.query;
+    const filters = parseFilters(q.get('filters'));
+    let recs = d.store.all();
+    if (!qBool(q, 'all') && !filters.status?.length && !q.get('limit') && !q.get('before') && !q.get('since')) {
+      recs = recs.filter((c) => c.state.Status === 'running' || c.state.Status === 'paused' || c.state.Status === 'restarting');
+    }
+    recs = filterContainers(recs, filters, { imageMatches: (c, ref) => d.imageMatches(c.image, ref), resolve: (ref) => d.store.find(ref) });
+    recs.sort((a, b) => (a.created < b.created ? 1 : -1));
+    const limit = qInt(q, 'limit');
+    if (limit && limit > 0) recs = recs.slice(0, limit);
+    ctx.send(200, recs.map((c) => summaryView(c, d.imageName(c.image, c.config.Image ?? ''))));
+  });
+  r.add('GET', '/containers/{id}/json', (ctx) => {
+    const rec = d.store.resolve(ctx.params[0]);
+    ctx.send(200, inspectView(rec, { execIds: d.execs.idsFor(rec.id), graphDriver: d.graphDriver(rec.id) }));
+  });
+  r.add('GET', '/containers/{id}/top', (ctx) => top(ctx, d));
+  r.add('GET', '/containers/{id}/logs', (ctx) => sendLogs(ctx, d));
+  r.add('POST', '/containers/{id}/start', async (ctx) => {
+    await d.containers.start(ctx.params[0]);
+    ctx.send(204);
+  });
+  r.add('POST', '/containers/{id}/stop', async (ctx) => {
+    await d.containers.stop(ctx.params[0], { timeout: qInt(ctx.query, 't'), signal: signalParam(ctx.query) }, d.parseSignal);
+    ctx.send(204);
+  });
+  r.add('POST', '/containers/{id}/restart', async (ctx) => {
+    await d.containers.restart(ctx.params[0], { timeout: qInt(ctx.query, 't'), signal: signalParam(ctx.query) }, d.parseSignal);
+    ctx.send(204);
+  });
+  r.add('POST', '/containers/{id}/kill', async (ctx) => {
+    await d.containers.kill(ctx.params[0], signalParam(ctx.query) ?? 9);
+    ctx.send(204);
+  });
+  r.add('POST', '/containers/{id}/wait', async (ctx) => {
+    const ac = new AbortController();
+    ctx.onClose(() => ac.abort());
+    const p = d.containers.wait(ctx.params[0], ctx.query.get('condition') ?? undefined, ac.signal);
+    // Docker sends the headers at once, so clients know the wait is registered
+    const res = ctx.stream(200, 'application/json');
+    const result = await p;
+    res.end(`${JSON.stringify(result)}\n`);
+  });
+  r.add('POST', '/containers/{id}/rename', async (ctx) => {
+    await d.containers.rename(ctx.params[0], ctx.query.get('name') ?? '');
+    ctx.send(204);
+  });
+  r.add('POST', '/containers/{id}/resize', async (ctx) => {
+    await d.containers.resize(ctx.params[0], qInt(ctx.query, 'h') ?? 0, qInt(ctx.query, 'w') ?? 0);
+    ctx.send(200);
+  });
+  r.add('POST', '/containers/{id}/attach', async (ctx) => {
+    const rec = d.store.resolve(ctx.params[0]);
+    const q = ctx.query;
+    const req = { stdin: qBool(q, 'stdin') && !!rec.config.OpenStdin, stdout: qBool(q, 'stdout'), stderr: qBool(q, 'stderr') };
+    const keys = parseDetachKeys(q.get('detachKeys'));
+    const tty = !!rec.config.Tty;
+    const sock = ctx.hijack(tty ? RAW : MUX);
+    const sink = hijackSink(sock, tty, req.stdin, keys);
+    sock.once('close', () => d.containers.cancelAttach(rec.id, sink));
+    await d.containers.attach(rec.id, req, sink);
+  });
+  r.add('DELETE', '/containers/{id}', async (ctx) => {
+    const rec = d.store.resolve(ctx.params[0]);
+    await d.containers.remove(rec.id, { force: qBool(ctx.query, 'force'), volumes: qBool(ctx.query, 'v') });
+    d.execs.forget(rec.id);
+    ctx.send(204);
+  });
+  r.add('POST', '/containers/prune', async (ctx) => {
+    const filters = parseFilters(ctx.query.get('filters'));
+    const stopped = filterContainers(d.store.all().filter((c) => c.state.Status === 'exited' || c.state.Status === 'created' || c.state.Status === 'dead'), filters, { imageMatches: (c, ref) => d.imageMatches(c.image, ref), resolve: (ref) => d.store.find(ref) });
+    const deleted: string[] = [];
+    for (const c of stopped) {
+      await d.containers.remove(c.id, { force: false, volumes: false });
+      deleted.push(c.id);
+    }
+    ctx.send(200, { ContainersDeleted: deleted.length ? deleted : null, SpaceReclaimed: 0 });
+  });
+
+  // exec
+  r.add('POST', '/containers/{id}/exec', async (ctx) => {
+    const body = (await ctx.json()) as ExecCreateBody | undefined;
+    if (!body || typeof body !== 'object') throw invalidArgument('invalid exec config');
+    if (body.Cmd !== undefined && (!Array.isArray(body.Cmd) || body.Cmd.some((c) => typeof c !== 'string'))) {
+      throw invalidArgument('json: cannot unmarshal into Go struct field ExecConfig.Cmd of type []string');
+    }
+    ctx.send(201, d.execs.create(ctx.params[0], body));
+  });
+  r.add('POST', '/exec/{id}/start', async (ctx) => {
+    const body = ((await ctx.json()) ?? {}) as { Detach?: boolean; Tty?: boolean };
+    const e = d.execs.get(ctx.params[0]);
+    if (body.Detach) {
+      await d.execs.start(e.id, { detach: true, tty: body.Tty });
+      ctx.send(200);
+      return;
+    }
+    const tty = !!(body.Tty ?? e.body.Tty);
+    const sock = ctx.hijack(tty ? RAW : MUX);
+    const sink = hijackSink(sock, tty, !!e.body.AttachStdin, undefined);
+    await d.execs.start(e.id, { detach: false, tty }, sink);
+  });
+  r.add('POST', '/exec/{id}/resize', async (ctx) => {
+    await d.execs.resize(ctx.params[0], qInt(ctx.query, 'h') ?? 0, qInt(ctx.query, 'w') ?? 0, (dir, h, w) => d.runtime.resize(dir, h, w));
+    ctx.send(200);
+  });
+  r.add('GET', '/exec/{id}/json', (ctx) => ctx.send(200, d.execs.inspect(ctx.params[0])));
+}
+
+export { listLogFiles };

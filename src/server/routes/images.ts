@@ -1,0 +1,84 @@
+/** /images/* routes. The image store is reached through this narrow interface. */
+import type { Readable, Writable } from 'node:stream';
+import type { ImageDeleteResponseItem, ImageInspect, ImageSummary } from '../../api/types.js';
+import { invalidArgument, unavailable } from '../../core/errors.js';
+import { parseFilters } from '../../core/containers/views.js';
+import { qBool, type Router } from '../http.js';
+
+export interface ImageApi {
+  summaries(opts: { all: boolean; filters: Record<string, string[]> }): ImageSummary[];
+  inspect(ref: string): ImageInspect;
+  tag(source: string, repo: string, tag: string): Promise<void>;
+  remove(ref: string, opts: { force: boolean; prune: boolean }): Promise<ImageDeleteResponseItem[]>;
+  importRootfs(body: Readable, opts: { repo?: string; tag?: string; changes: string[]; message?: string; platform?: string }): Promise<{ id: string }>;
+  load(body: Readable, onMessage: (line: string) => void): Promise<string[]>;
+  save(refs: string[], out: Writable): Promise<void>;
+  /** imported rootfs layers may be gzip'ed: the route hands the raw body over */
+}
+
+export function imageRoutes(r: Router, images: ImageApi): void {
+  r.add('GET', '/images/json', (ctx) => {
+    ctx.send(200, images.summaries({ all: qBool(ctx.query, 'all'), filters: parseFilters(ctx.query.get('filters')) }));
+  });
+  r.add('POST', '/images/create', async (ctx) => {
+    const q = ctx.query;
+    const fromSrc = q.get('fromSrc');
+    if (!fromSrc) {
+      const name = `${q.get('fromImage') ?? ''}${q.get('tag') ? `:${q.get('tag')}` : ''}`;
+      throw unavailable(`pull access denied for ${name}: Berth cannot pull images yet (registry support is not built); import or load the image instead`);
+    }
+    if (fromSrc !== '-') throw invalidArgument('importing from a URL is not supported: send the archive in the request body (fromSrc=-)');
+    let repo = q.get('repo') ?? undefined;
+    let tag = q.get('tag') ?? undefined;
+    // docker import sends "repo:tag" in repo
+    if (repo && !tag) {
+      const i = repo.lastIndexOf(':');
+      if (i > repo.lastIndexOf('/')) { tag = repo.slice(i + 1); repo = repo.slice(0, i); }
+    }
+    const img = await images.importRootfs(ctx.req, { repo, tag, changes: q.getAll('changes').filter(Boolean), message: q.get('message') ?? undefined, platform: q.get('platform') ?? undefined });
+    const res = ctx.stream(200, 'application/json');
+    res.end(`${JSON.stringify({ status: img.id })}\n`);
+  });
+  r.add('POST', '/images/load', async (ctx) => {
+    const quiet = qBool(ctx.query, 'quiet');
+    const lines: string[] = [];
+    const loaded = await images.load(ctx.req, (l) => lines.push(l));
+    const res = ctx.stream(200, 'application/json');
+    if (!quiet) for (const l of lines) res.write(`${JSON.stringify({ stream: `${l}\n` })}\n`);
+    for (const l of loaded) res.write(`${JSON.stringify({ stream: `${l}\n` })}\n`);
+    res.end();
+  });
+  const save = async (ctx: Parameters<Parameters<Router['add']>[2]>[0], names: string[]) => {
+    if (!names.length) throw invalidArgument('no image names given');
+    for (const n of names) images.inspect(n); // 404 before streaming
+    const res = ctx.stream(200, 'application/x-tar');
+    await images.save(names, res);
+    res.end();
+  };
+  r.add('GET', '/images/get', (ctx) => save(ctx, ctx.query.getAll('names').flatMap((n) => n.split(',')).filter(Boolean)));
+  r.add('GET', '/images/{name*}/get', (ctx) => save(ctx, [ctx.params[0]]));
+  r.add('GET', '/images/{name*}/json', (ctx) => ctx.send(200, images.inspect(ctx.params[0])));
+  r.add('GET', '/images/{name*}/history', (ctx) => {
+    const img = images.inspect(ctx.params[0]);
+    ctx.send(200, [{ Id: img.Id, Created: Math.floor(Date.parse(img.Created) / 1000), CreatedBy: '', Tags: img.RepoTags, Size: img.Size, Comment: img.Comment }]);
+  });
+  r.add('POST', '/images/{name*}/tag', async (ctx) => {
+    const repo = ctx.query.get('repo');
+    if (!repo) throw invalidArgument('repository name must have at least one component');
+    await images.tag(ctx.params[0], repo, ctx.query.get('tag') || 'latest');
+    ctx.send(201);
+  });
+  r.add('DELETE', '/images/{name*}', async (ctx) => {
+    ctx.send(200, await images.remove(ctx.params[0], { force: qBool(ctx.query, 'force'), prune: !qBool(ctx.query, 'noprune') }));
+  });
+  r.add('POST', '/images/prune', async (ctx) => {
+    const filters = parseFilters(ctx.query.get('filters'));
+    const all = filters.dangling?.[0] === 'false';
+    const deleted: ImageDeleteResponseItem[] = [];
+    for (const img of images.summaries({ all: true, filters: all ? {} : { dangling: ['true'] } })) {
+      if (img.Containers > 0) continue;
+      deleted.push(...(await images.remove(img.Id, { force: false, prune: true }).catch(() => [])));
+    }
+    ctx.send(200, { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: 0 });
+  });
+}

@@ -1,0 +1,98 @@
+/** /_ping, /version, /info, /events. */
+import os from 'node:os';
+import { readFileSync } from 'node:fs';
+import type { EventBus } from '../../core/events.js';
+import { matches } from '../../core/events.js';
+import { parseFilters } from '../../core/containers/views.js';
+import { invalidArgument } from '../../core/errors.js';
+import { API_VERSION, MIN_API_VERSION, type Router } from '../http.js';
+import type { SystemVersion } from '../../api/types.js';
+
+export interface SystemInfo {
+  version: string;
+  dataRoot: string;
+  execRoot: string;
+  counts(): { containers: number; running: number; paused: number; stopped: number; images: number };
+  runcVersion: string;
+  conmonVersion: string;
+  cgroupVersion: '1' | '2';
+  name: string;
+  id: string;
+  started: number;
+}
+
+/** Docker accepts unix seconds (possibly fractional), RFC 3339 dates, and durations relative to now. */
+export function parseTime(v: string | null, now = Date.now()): number | undefined {
+  if (!v) return undefined;
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v);
+  const dur = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(v);
+  if (dur) return (now - Number(dur[1]) * { ms: 1, s: 1000, m: 60000, h: 3600000 }[dur[2] as 'ms' | 's' | 'm' | 'h']) / 1000;
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw invalidArgument(`invalid time value: ${v}`);
+  return t / 1000;
+}
+
+export function systemRoutes(r: Router, d: { info: SystemInfo; events: EventBus }): void {
+  const ping = (ctx: Parameters<Parameters<Router['add']>[2]>[0]) => ctx.send(200, 'OK', { 'Cache-Control': 'no-cache, no-store, must-revalidate', Pragma: 'no-cache', 'Builder-Version': '' });
+  r.add('GET', '/_ping', ping);
+  r.add('HEAD', '/_ping', ping);
+  r.add('GET', '/version', (ctx) => {
+    const v: SystemVersion = {
+      Platform: { Name: 'Berth' },
+      Components: [
+        { Name: 'Engine', Version: d.info.version, Details: { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, Os: 'linux', Arch: arch(), KernelVersion: os.release() } },
+        { Name: 'runc', Version: d.info.runcVersion, Details: {} },
+        { Name: 'conmon', Version: d.info.conmonVersion, Details: {} },
+      ],
+      Version: d.info.version, ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, GitCommit: 'berth', GoVersion: `node${process.versions.node}`,
+      Os: 'linux', Arch: arch(), KernelVersion: os.release(), BuildTime: new Date(d.info.started).toISOString(), Experimental: false,
+    };
+    ctx.send(200, v);
+  });
+  r.add('GET', '/info', (ctx) => {
+    const c = d.info.counts();
+    ctx.send(200, {
+      ID: d.info.id, Containers: c.containers, ContainersRunning: c.running, ContainersPaused: c.paused, ContainersStopped: c.stopped,
+      Images: c.images, Driver: 'overlay2', DriverStatus: [['Backing Filesystem', 'extfs'], ['Supports d_type', 'true']],
+      Plugins: { Volume: ['local'], Network: ['host', 'none'], Authorization: null, Log: ['k8s-file'] },
+      MemoryLimit: true, SwapLimit: true, CpuCfsPeriod: true, CpuCfsQuota: true, CPUShares: true, CPUSet: true, PidsLimit: true,
+      IPv4Forwarding: true, Debug: false, NFd: 0, OomKillDisable: false, NGoroutines: 0, SystemTime: new Date().toISOString(),
+      LoggingDriver: 'k8s-file', CgroupDriver: 'cgroupfs', CgroupVersion: d.info.cgroupVersion, NEventsListener: 0,
+      KernelVersion: os.release(), OperatingSystem: osName(), OSVersion: '', OSType: 'linux', Architecture: os.machine(),
+      NCPU: os.cpus().length, MemTotal: os.totalmem(), IndexServerAddress: 'https://index.docker.io/v1/', RegistryConfig: null,
+      DockerRootDir: d.info.dataRoot, HttpProxy: '', HttpsProxy: '', NoProxy: '', Name: d.info.name, Labels: [], ExperimentalBuild: false,
+      ServerVersion: d.info.version, Runtimes: { runc: { path: 'runc' } }, DefaultRuntime: 'runc', LiveRestoreEnabled: true,
+      Isolation: '', InitBinary: 'tini', ContainerdCommit: { ID: '' }, RuncCommit: { ID: d.info.runcVersion }, InitCommit: { ID: '' },
+      SecurityOptions: ['name=cgroupns'], Warnings: [],
+    });
+  });
+  r.add('GET', '/events', async (ctx) => {
+    const since = parseTime(ctx.query.get('since'));
+    const until = parseTime(ctx.query.get('until'));
+    const filters = parseFilters(ctx.query.get('filters'));
+    const res = ctx.stream(200, 'application/json');
+    for (const m of d.events.history(since, until, filters)) res.write(`${JSON.stringify(m)}\n`);
+    const nowS = Date.now() / 1000;
+    if (until !== undefined && until <= nowS) { res.end(); return; }
+    await new Promise<void>((resolve) => {
+      const unsub = d.events.subscribe((m) => { if (matches(m, filters)) res.write(`${JSON.stringify(m)}\n`); });
+      const timer = until !== undefined ? setTimeout(done, (until - nowS) * 1000) : undefined;
+      function done() { unsub(); if (timer) clearTimeout(timer); resolve(); }
+      ctx.onClose(done);
+    });
+    res.end();
+  });
+}
+
+function arch(): string {
+  return ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' } as Record<string, string>)[process.arch] ?? process.arch;
+}
+
+function osName(): string {
+  try {
+    const text = readFileSync('/etc/os-release', 'utf8');
+    return /^PRETTY_NAME="?([^"\n]*)"?/m.exec(text)?.[1] ?? 'Linux';
+  } catch {
+    return 'Linux';
+  }
+}

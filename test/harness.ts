@@ -1,0 +1,152 @@
+/**
+ * Integration-test harness: a real berthd on private paths (its own socket, data root, exec root, so
+ * several run side by side), a busybox image imported from Debian's busybox-static, and the clients
+ * users have (the docker CLI, dockerode). Everything is removed in `stop()`, also after a failure.
+ */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { promises as fsp, readFileSync, createReadStream, createWriteStream, existsSync } from 'node:fs';
+import path from 'node:path';
+import http from 'node:http';
+import { once } from 'node:events';
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const BUSYBOX_TAR = '/tmp/berth-test-busybox-rootfs.tar';
+
+export interface ExecResult { code: number; stdout: string; stderr: string }
+
+export class TestDaemon {
+  proc?: ChildProcess;
+  log = '';
+  constructor(readonly dir: string) {}
+
+  get socket(): string { return path.join(this.dir, 's.sock'); }
+  get dataRoot(): string { return path.join(this.dir, 'data'); }
+  get execRoot(): string { return path.join(this.dir, 'exec'); }
+  get host(): string { return `unix://${this.socket}`; }
+
+  static async create(): Promise<TestDaemon> {
+    const dir = await fsp.mkdtemp('/tmp/bt-');
+    const d = new TestDaemon(dir);
+    await fsp.writeFile(path.join(dir, 'daemon.json'), JSON.stringify({ 'log-opts': { 'max-size': '64k', 'max-file': '3' } }));
+    await fsp.mkdir(path.join(dir, 'docker-config'));
+    await d.start();
+    return d;
+  }
+
+  async start(): Promise<void> {
+    this.proc = spawn(process.execPath, [path.join(ROOT, 'dist/src/daemon/main.js'), '-H', this.host, '--data-root', this.dataRoot,
+      '--exec-root', this.execRoot, '--config-file', path.join(this.dir, 'daemon.json'), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.proc.stderr!.on('data', (d: Buffer) => { this.log += d.toString(); });
+    const deadline = Date.now() + 15000;
+    while (Date.now() < deadline) {
+      if (this.proc.exitCode !== null) throw new Error(`berthd exited: ${this.log}`);
+      const ok = await this.request('GET', '/_ping').then((r) => r.status === 200, () => false);
+      if (ok) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`berthd did not come up: ${this.log}`);
+  }
+
+  /** SIGTERM (containers keep running) or SIGKILL (a crash). */
+  async halt(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null) return;
+    p.kill(signal);
+    await once(p, 'exit');
+  }
+
+  request(method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: string; json: () => any }> {
+    return new Promise((resolve, reject) => {
+      const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+      const req = http.request({ socketPath: this.socket, method, path: urlPath, headers: data ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } : {} }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          resolve({ status: res.statusCode ?? 0, body: text, json: () => JSON.parse(text) });
+        });
+      });
+      req.on('error', reject);
+      req.end(data);
+    });
+  }
+
+  /** Run the docker CLI against this daemon. */
+  docker(args: string[], opts: { input?: string; timeout?: number } = {}): Promise<ExecResult> {
+    return runCmd('/usr/local/bin/docker', args, { env: { ...process.env, DOCKER_HOST: this.host, DOCKER_CONFIG: path.join(this.dir, 'docker-config') }, ...opts });
+  }
+
+  /** Run the berth CLI against this daemon. */
+  berth(args: string[], opts: { input?: string; timeout?: number } = {}): Promise<ExecResult> {
+    return runCmd(process.execPath, [path.join(ROOT, 'bin/berth'), ...args], { env: { ...process.env, DOCKER_HOST: this.host, BERTH_HOST: this.host }, ...opts });
+  }
+
+  /** Import busybox:latest (built once per machine from busybox-static). */
+  async importBusybox(): Promise<void> {
+    if (!existsSync(BUSYBOX_TAR)) {
+      const { buildBusyboxRootfs } = await import('../src/core/bootstrap/index.js');
+      const tmp = `${BUSYBOX_TAR}.${process.pid}`;
+      const out = createWriteStream(tmp);
+      await buildBusyboxRootfs(out);
+      await fsp.rename(tmp, BUSYBOX_TAR);
+    }
+    const r = await this.docker(['import', '-c', 'CMD ["sh"]', BUSYBOX_TAR, 'busybox:latest']);
+    if (r.code !== 0) throw new Error(`import failed: ${r.stderr}`);
+  }
+
+  /** Remove everything this daemon made: containers, mounts, cgroups, files. Never throws. */
+  async stop(): Promise<void> {
+    try {
+      if (this.proc && this.proc.exitCode === null) {
+        const list = await this.request('GET', '/containers/json?all=1').then((r) => r.json() as { Id: string }[], () => []);
+        for (const c of list) await this.request('DELETE', `/containers/${c.Id}?force=1`).catch(() => undefined);
+      }
+    } finally {
+      await this.halt('SIGTERM').catch(() => undefined);
+      await cleanupDir(this.dir, this.execRoot);
+    }
+  }
+}
+
+/** Kill what runc still runs under this exec root, unmount what is mounted under dir, remove dir. */
+export async function cleanupDir(dir: string, execRoot: string): Promise<void> {
+  const runcRoot = path.join(execRoot, 'runc');
+  const list = await runCmd('/usr/sbin/runc', ['--root', runcRoot, 'list', '-q']).catch(() => ({ stdout: '' }));
+  for (const id of list.stdout.split('\n').filter(Boolean)) {
+    await runCmd('/usr/sbin/runc', ['--root', runcRoot, 'kill', '--all', id, 'KILL']).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 100));
+    await runCmd('/usr/sbin/runc', ['--root', runcRoot, 'delete', '--force', id]).catch(() => undefined);
+  }
+  const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1]).filter((m) => m && m.startsWith(`${dir}/`));
+  for (const m of mounts.reverse()) await runCmd('umount', ['-l', m]).catch(() => undefined);
+  await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  // the cgroup parent named after this data root
+  const { cgroupParent } = await import('../src/daemon/config.js');
+  const parent = cgroupParent(path.join(dir, 'data'));
+  for (const ctl of await fsp.readdir('/sys/fs/cgroup').catch(() => [] as string[])) {
+    const p = path.join('/sys/fs/cgroup', ctl, parent);
+    if (existsSync(p)) await fsp.rmdir(p).catch(() => undefined);
+  }
+}
+
+export function runCmd(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeout?: number } = {}): Promise<ExecResult> {
+  return new Promise((resolve) => {
+    const child = execFile(cmd, args, { env: opts.env ?? process.env, timeout: opts.timeout ?? 60000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as NodeJS.ErrnoException & { code?: unknown }).code === 'number' ? (err as unknown as { code: number }).code : child.exitCode ?? 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin?.end(opts.input ?? '');
+  });
+}
+
+export async function waitFor<T>(fn: () => Promise<T | undefined | false>, ms = 10000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export { createReadStream };
