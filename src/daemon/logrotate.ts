@@ -6,7 +6,7 @@
 import { promises as fsp } from 'node:fs';
 import type { ConmonRuntime } from '../runtime/conmon/index.js';
 import type { ContainerService } from '../core/containers/service.js';
-import { rotateLogFiles } from '../runtime/logs/index.js';
+import { LogRotator } from '../runtime/logs/index.js';
 
 export class LogRotation {
   private timer?: NodeJS.Timeout;
@@ -30,7 +30,7 @@ export class LogRotation {
     for (const rec of this.containers.runningRecords()) {
       const st = await fsp.stat(rec.logPath).catch(() => undefined);
       if (!st || st.size < this.o.maxSize) continue;
-      await rotateLogFiles(rec.logPath, this.maxFile);
+      await new LogRotator({ path: rec.logPath, maxSize: this.o.maxSize, maxFile: this.maxFile }).rotate();
       await this.runtime.reopenLog(this.containers.bundleDir(rec.id));
     }
   }

@@ -21,6 +21,7 @@ import { parseSignal, parseSize, listLogFiles } from './deps.js';
 import { makeSpecBuilder } from './specs.js';
 import { openImages } from './images.js';
 import { reconcile } from './reconcile.js';
+import { loopbackUp } from '../network/loopback.js';
 import { LogRotation } from './logrotate.js';
 
 const VERSION = '0.1.0';
@@ -52,6 +53,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
         resolvConf: () => fsp.readFile('/etc/resolv.conf', 'utf8').catch(() => ''),
         hostname: () => hostname,
       },
+      network: { setup: async (_rec, pid, plan) => { if (plan.net.mode === 'new') await loopbackUp(pid); } },
       log: (m) => log('warn', m),
     });
     const execs = new ExecService({
@@ -90,7 +92,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
       containers, execs, store, runtime, parseSignal,
       imageName: (id, given) => images.displayName(id, given),
       imageMatches: (id, ref) => images.matches(id, ref),
-      graphDriver: (id) => images.snapshotter.graphDriverData(id),
+      graphDriver: (id) => images.snapshotter.graphDriverData(id).Data ?? {},
       logFiles: (p) => listLogFiles(p, rotation.maxFile),
     });
     imageRoutes(router, images.api);

@@ -68,6 +68,8 @@ export interface ContainerDeps {
   host: HostFiles;
   /** this daemon's exec root: bundles live in <execRoot>/c */
   execRoot: string;
+  /** wires the container's network namespace once its init process exists (before it runs) */
+  network: { setup(rec: ContainerRecord, pid: number, plan: NamespacePlan): Promise<void> };
   log?: (msg: string) => void;
 }
 
@@ -211,6 +213,7 @@ export class ContainerService {
         leaveStdinOpen: !rec.config.StdinOnce,
       });
       created = true;
+      await this.d.network.setup(rec, pid, namespaces);
       await this.connectPendingAttach(rec);
       await this.d.runtime.start(rec.id);
       const st: ContainerState = {
@@ -444,7 +447,7 @@ export function pipeAttach(conn: AttachConnection, req: AttachRequest, sink: Att
     if ((stream === 'stdout' && req.stdout) || (stream === 'stderr' && req.stderr)) sink.output(stream, data);
   });
   conn.on('end', () => sink.close());
-  conn.on('error', () => sink.close());
+  (conn as unknown as NodeJS.EventEmitter).on('error', () => sink.close());
   sink.onGone?.(() => conn.close());
   if (req.stdin && sink.input) {
     sink.input.on('data', (d: Buffer) => conn.write(d));

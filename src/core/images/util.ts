@@ -50,7 +50,13 @@ export async function maybeDecompress(input: Readable | AsyncIterable<Buffer>): 
   async function* replay(): AsyncGenerator<Buffer> {
     if (head.length > 0) yield head;
     if (done) return;
-    for (let r = await it.next(); !r.done; r = await it.next()) yield Buffer.from(r.value);
+    let finished = false;
+    try {
+      for (let r = await it.next(); !r.done; r = await it.next()) yield Buffer.from(r.value);
+      finished = true;
+    } finally {
+      if (!finished) await it.return?.(); // the reader gave up: release the source
+    }
   }
   const raw = Readable.from(replay(), { objectMode: false });
   if (head[0] === 0x1f && head[1] === 0x8b) {

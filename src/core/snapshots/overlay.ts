@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -44,6 +45,8 @@ export class OverlaySnapshotter implements Snapshotter {
   private constructor(readonly root: string) {}
 
   static async open(dataRoot: string): Promise<OverlaySnapshotter> {
+    await fs.mkdir(dataRoot, { recursive: true });
+    // /proc/self/mountinfo shows resolved paths, so the root must be one.
     const root = path.join(await fs.realpath(dataRoot), 'overlay');
     for (const d of ['layers', 'containers', 'empty']) await fs.mkdir(path.join(root, d), { recursive: true, mode: 0o710 });
     await fs.rm(path.join(root, 'tmp'), { recursive: true, force: true });
@@ -82,8 +85,7 @@ export class OverlaySnapshotter implements Snapshotter {
     return (await this.mustLayer(diffID)).size;
   }
 
-  async layerPath(diffID: string): Promise<string> {
-    await this.mustLayer(diffID);
+  layerPath(diffID: string): string {
     return path.join(this.layerDir(diffID), 'diff');
   }
 
@@ -164,8 +166,23 @@ export class OverlaySnapshotter implements Snapshotter {
     return path.join(this.containerDir(key), 'upper');
   }
 
-  rootfsPath(key: string): string {
+  mergedDir(key: string): string {
     return path.join(this.containerDir(key), 'merged');
+  }
+
+  graphDriverData(key: string): { Name: string; Data: Record<string, string> | null } {
+    const dir = this.containerDir(key);
+    let layers: string[];
+    try {
+      layers = JSON.parse(readFileSync(path.join(dir, 'layers.json'), 'utf8')) as string[];
+    } catch {
+      return { Name: 'overlay2', Data: null };
+    }
+    const lower = layers.length === 0 ? path.join(this.root, 'empty') : [...layers].reverse().map((d) => this.layerPath(d)).join(':');
+    return {
+      Name: 'overlay2',
+      Data: { LowerDir: lower, MergedDir: path.join(dir, 'merged'), UpperDir: path.join(dir, 'upper'), WorkDir: path.join(dir, 'work') },
+    };
   }
 
   private async snapshotLayers(key: string): Promise<string[] | undefined> {
@@ -213,7 +230,7 @@ export class OverlaySnapshotter implements Snapshotter {
   }
 
   async unmount(key: string): Promise<void> {
-    const merged = this.rootfsPath(key);
+    const merged = this.mergedDir(key);
     await this.locks.run(key, async () => {
       // Loop: a path may have been mounted more than once.
       for (let i = 0; i < 8 && (await this.isMounted(merged)); i++) {

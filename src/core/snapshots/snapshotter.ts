@@ -29,8 +29,8 @@ export interface Snapshotter {
   applyLayer(diffID: string, tar: Readable | AsyncIterable<Buffer>): Promise<{ size: number }>;
   /** Bytes of file content in the layer; NotFound if absent. */
   layerSize(diffID: string): Promise<number>;
-  /** Directory holding the unpacked layer (for GraphDriver data); NotFound if absent. */
-  layerPath(diffID: string): Promise<string>;
+  /** Directory holding the unpacked layer (for GraphDriver data); a pure path computation. */
+  layerPath(diffID: string): string;
   /** Idempotent; Conflict while an active snapshot uses the layer. */
   removeLayer(diffID: string): Promise<void>;
   /** DiffIDs of all unpacked layers. */
@@ -53,5 +53,7 @@ export interface Snapshotter {
   /** The writable directory of a snapshot (where container changes land). */
   upperDir(key: string): string;
   /** Where `prepare` mounts the snapshot. */
-  rootfsPath(key: string): string;
+  mergedDir(key: string): string;
+  /** Docker's GraphDriver block for a container's inspect (LowerDir top first, MergedDir, UpperDir, WorkDir). */
+  graphDriverData(key: string): { Name: string; Data: Record<string, string> | null };
 }

@@ -102,6 +102,8 @@ describe('unpackLayer', () => {
     ['hardlink escaping', [{ name: 'h', type: 'link', linkname: '../outside/victim' }]],
     ['hardlink through symlink', [{ name: 'link', type: 'symlink', linkname: '' }, { name: 'h', type: 'link', linkname: 'link/victim' }]],
     ['whiteout through symlink', [{ name: 'link', type: 'symlink', linkname: '' }, { name: 'link/.wh.victim', content: '' }]],
+    ['whiteout of the parent itself', [{ name: 'a/.wh..', content: '' }]],
+    ['whiteout of dot', [{ name: 'a/.wh..', content: '' }, { name: 'b/.wh.', content: '' }]],
     ['dir through symlink', [{ name: 'link', type: 'symlink', linkname: '' }, { name: 'link/newdir', type: 'directory' }]],
   ];
   for (const [title, entries] of malicious) {

@@ -146,8 +146,7 @@ async function unpackEntry(dest: string, h: tar.Header, entry: AsyncIterable<Buf
       await setAttribute(parent, 'trusted.overlay.opaque', 'y');
     } else if (!base.startsWith(WHITEOUT_META_PREFIX)) {
       const hidden = base.slice(WHITEOUT_PREFIX.length);
-      entryComponents(hidden); // refuses '..'
-      if (hidden === '' || hidden.includes('/')) throw invalidArgument(`layer entry ${JSON.stringify(h.name)}: bad whiteout`);
+      if (hidden === '' || hidden === '.' || hidden === '..' || hidden.includes('/')) throw invalidArgument(`layer entry ${JSON.stringify(h.name)}: bad whiteout`);
       const p = path.join(parent, hidden);
       await clear(p, false);
       await run('mknod', ['-m', '000', p, 'c', '0', '0']);

@@ -229,7 +229,7 @@ export class ConmonRuntime {
     child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
     const sync = child.stdio[3] as Readable;
     const startPipe = child.stdio[4] as NodeJS.WritableStream & { destroy(): void };
-    const attachPipe = child.stdio[5] as Readable;
+    const attachPipe = (child.stdio as unknown as Readable[])[5];
     startPipe.write('0');
     const ready = await readSyncLine(attachPipe).catch(() => { throw internal(`conmon exec failed: ${stderr.trim()}`); });
     attachPipe.destroy();

@@ -21,7 +21,7 @@ export interface ContainerRouteDeps {
   imageMatches(imageId: string, ref: string): boolean;
   graphDriver(id: string): Record<string, string>;
   /** the log file set to read, oldest first */
-  logFiles(logPath: string): string[];
+  logFiles(logPath: string): Promise<string[]>;
 }
 
 const RAW = 'application/vnd.docker.raw-stream';
@@ -92,7 +92,7 @@ async function sendLogs(ctx: Ctx, d: ContainerRouteDeps): Promise<void> {
   const ac = new AbortController();
   ctx.onClose(() => ac.abort());
   try {
-    for await (const chunk of readLogs(d.logFiles(rec.logPath), {
+    for await (const chunk of readLogs(await d.logFiles(rec.logPath), {
       tail: tail === 'all' || tail < 0 ? 'all' : tail, since, until, follow: qBool(q, 'follow'), stdout, stderr,
       timestamps: qBool(q, 'timestamps'), signal: ac.signal,
       isRunning: () => d.store.get(rec.id)?.state.Status === 'running',

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Fresh Debian 12, as root: install, build, start berthd, make a busybox image, run a container.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends runc conmon busybox-static iproute2 nftables tini procps util-linux >/dev/null
+npm ci --no-audit --no-fund >/dev/null
+npm run build >/dev/null
+sock=/run/berth/berth.sock
+if ! node bin/berth -H "unix://$sock" version >/dev/null 2>&1; then
+  mkdir -p /var/log
+  nohup node bin/berthd >>/var/log/berthd.log 2>&1 &
+  for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
+fi
+export BERTH_HOST="unix://$sock"
+node bin/berth image inspect busybox >/dev/null 2>&1 || node bin/berth bootstrap busybox
+node bin/berth run --rm --network none busybox echo hello from berth

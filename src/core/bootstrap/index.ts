@@ -1,0 +1,1 @@
+export { BUSYBOX_IMAGE_CHANGES, buildBusyboxRootfs, findBusybox, findNssLibraries } from './busybox.js';

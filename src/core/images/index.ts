@@ -1,0 +1,18 @@
+export { ImageStore, type ImageUser, type ImportOptions, type RemoveOptions, type SummaryOptions, type UsedBy } from './store.js';
+export type { ImageRecord } from './record.js';
+export { chainIDs, shortId } from './record.js';
+export type { ImageFilters } from './filters.js';
+export { applyChanges } from './changes.js';
+export {
+  DEFAULT_TAG,
+  familiarName,
+  familiarString,
+  fullName,
+  parseAnyReference,
+  parseNormalizedNamed,
+  refString,
+  repoTagReference,
+  withDefaultTag,
+  type AnyRef,
+  type NamedRef,
+} from './reference.js';
