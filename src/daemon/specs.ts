@@ -8,7 +8,7 @@ import type { ContainerRecord } from '../core/containers/record.js';
 import type { NamespacePlan, SpecBuilder } from '../core/containers/service.js';
 import {
   generateSpec, mergeConfig, composeArgs, containerEnv, replaceOrAppendEnv, resolveUser, capabilitiesFromMask, resolveCapabilities,
-  type HostRlimit, type OciSpec,
+  specToJSON, type HostRlimit,
 } from '../runtime/spec/index.js';
 
 /** The capabilities this process may grant (root here lacks CAP_SYS_RESOURCE in its bounding set). */
@@ -41,11 +41,11 @@ export function makeSpecBuilder(o: { cgroupParent: string }): SpecBuilder & { ex
   return {
     mergeConfig: (image: ContainerConfig | undefined, body: ContainerCreateBody) => mergeConfig(image, body),
     composeArgs: (e, c) => composeArgs(e, c),
-    async build(rec: ContainerRecord, ctx: { rootfs: string; namespaces: NamespacePlan }): Promise<OciSpec> {
+    async build(rec: ContainerRecord, ctx: { rootfs: string; namespaces: NamespacePlan }): Promise<string> {
       const hc = rec.hostConfig;
       const user = await resolveUser(ctx.rootfs, rec.config.User ?? '', hc.GroupAdd ?? []);
       const cs = hc.ConsoleSize;
-      return generateSpec({
+      return specToJSON(generateSpec({
         id: rec.id,
         rootfs: ctx.rootfs,
         readonlyRootfs: hc.ReadonlyRootfs,
@@ -75,7 +75,7 @@ export function makeSpecBuilder(o: { cgroupParent: string }): SpecBuilder & { ex
         tmpfs: hc.Tmpfs,
         oomScoreAdj: hc.OomScoreAdj,
         resources: hc,
-      });
+      }));
     },
     /** the process object for `runc exec`: the container's environment plus the exec's settings */
     async execProcess(rec: ContainerRecord, body: ExecCreateBody, rootfs: string): Promise<unknown> {

@@ -1,7 +1,7 @@
 /** `ps` rows as docker's formatter.ContainerContext renders them. */
 import type { ContainerSummary, Port } from '../../api/types.js';
 import type { FormatSpec } from './template.js';
-import { ellipsis, goTimeString, humanSize, timeAgo, truncateId } from './humanize.js';
+import { ellipsis, goTimeString, humanSizeWithPrecision, timeAgo, truncateId } from './humanize.js';
 
 export const PS_HEADERS: Record<string, string> = {
   ID: 'CONTAINER ID',
@@ -107,11 +107,8 @@ const labelsString = (l: Record<string, string> | null | undefined): string =>
 
 export function psContext(c: ContainerSummary, trunc: boolean, now: number = Date.now()): Record<string, unknown> {
   const command = trunc ? ellipsis(c.Command ?? '', 20) : c.Command ?? '';
-  let size = '';
-  if (c.SizeRw !== undefined || c.SizeRootFs !== undefined) {
-    size = humanSize(c.SizeRw ?? 0);
-    if ((c.SizeRootFs ?? 0) > 0) size = `${size} (virtual ${humanSize(c.SizeRootFs ?? 0)})`;
-  }
+  let size = humanSizeWithPrecision(c.SizeRw ?? 0, 3);
+  if ((c.SizeRootFs ?? 0) > 0) size = `${size} (virtual ${humanSizeWithPrecision(c.SizeRootFs ?? 0, 3)})`;
   const mounts = (c.Mounts ?? []).map((m) => {
     const name = m.Name || m.Source;
     return trunc ? ellipsis(name, 15) : name;

@@ -308,7 +308,11 @@ export function buildCreateRequest(flags: RunFlags, image: string, args: readonl
     StopSignal: flags.stopSignal || undefined,
     StopTimeout: stopTimeout,
     HostConfig: dropUndefined(hc),
-    NetworkingConfig: { EndpointsConfig: { [networkMode]: ep } },
+    // docker sends the endpoint of the implicit default network, and that of an explicit network only
+    // when it carries settings
+    NetworkingConfig: {
+      EndpointsConfig: flags.network === undefined && flags.net === undefined ? { [networkMode]: ep } : Object.keys(ep).length > 0 ? { [networkMode]: ep } : {},
+    },
   };
   return { name: flags.name || undefined, platform: flags.platform || undefined, body: dropUndefined(body) };
 }

@@ -48,8 +48,8 @@ export interface NamespacePlan {
 export interface SpecBuilder {
   mergeConfig(image: ContainerConfig | undefined, body: ContainerCreateBody): ContainerConfig;
   composeArgs(entrypoint: string[] | null | undefined, cmd: string[] | null | undefined): string[];
-  /** renders the OCI config.json for a container about to start */
-  build(rec: ContainerRecord, ctx: { rootfs: string; namespaces: NamespacePlan }): Promise<unknown>;
+  /** renders the OCI config.json (as text) for a container about to start */
+  build(rec: ContainerRecord, ctx: { rootfs: string; namespaces: NamespacePlan }): Promise<string>;
 }
 
 export interface HostFiles {
@@ -206,7 +206,7 @@ export class ContainerService {
       const namespaces = await this.networkSetup(rec);
       const spec = await this.d.spec.build(rec, { rootfs, namespaces });
       await fsp.mkdir(bundle, { recursive: true, mode: 0o700 });
-      await fsp.writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec));
+      await fsp.writeFile(path.join(bundle, 'config.json'), spec);
       await this.d.runtime.delete(rec.id).catch(() => undefined); // leftovers of a crash
       const pid = await this.d.runtime.create({
         id: rec.id, bundle, tty: !!rec.config.Tty, stdin: !!rec.config.OpenStdin, logPath: rec.logPath,
@@ -235,6 +235,8 @@ export class ContainerService {
       rec.state.Error = msg;
       rec.state.ExitCode = /executable file not found|no such file or directory/.test(msg) ? 127 : /permission denied/.test(msg) ? 126 : 128;
       await this.d.store.save(rec).catch(() => undefined);
+      // as Docker: a --rm container whose start failed is removed (its `wait?condition=removed` returns)
+      if (rec.hostConfig.AutoRemove) await this.removeLocked(rec, { force: true, volumes: true }).catch(() => undefined);
       throw new BerthError(e instanceof BerthError && e.kind !== 'Internal' ? e.kind : 'InvalidArgument',
         e instanceof BerthError && e.kind !== 'Internal' ? msg : `failed to create task for container: OCI runtime create failed: ${msg}: unknown`);
     }

@@ -38,29 +38,23 @@ export class FileCursor {
     return this.pos - this.rest.length;
   }
 
-  /** Every complete line (without "\n") up to the current end of file. */
-  async *lines(): AsyncGenerator<Buffer> {
+  /** Every complete line (without "\n") up to the current end of file, a chunk's worth at a time. */
+  async *lines(): AsyncGenerator<Buffer[]> {
     const chunk = Buffer.allocUnsafe(CHUNK_SIZE);
     for (;;) {
       const { bytesRead } = await this.fh.read(chunk, 0, CHUNK_SIZE, this.pos);
       if (bytesRead === 0) return;
       this.pos += bytesRead;
       const data = this.rest.length ? Buffer.concat([this.rest, chunk.subarray(0, bytesRead)]) : Buffer.from(chunk.subarray(0, bytesRead));
+      const out: Buffer[] = [];
       let start = 0;
       for (let nl = data.indexOf(NL); nl >= 0; nl = data.indexOf(NL, start)) {
-        const line = data.subarray(start, nl);
+        out.push(data.subarray(start, nl));
         start = nl + 1;
-        yield line;
       }
       this.rest = data.subarray(start);
+      if (out.length) yield out;
     }
-  }
-
-  /** The bytes after the last newline (a line still being written), consumed. */
-  takeRest(): Buffer {
-    const r = this.rest;
-    this.rest = Buffer.alloc(0);
-    return r;
   }
 
   async close(): Promise<void> {

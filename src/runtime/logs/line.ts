@@ -17,18 +17,34 @@ export interface LogLine {
 
 const TS_RE = /^(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d\d):(\d\d))$/;
 
+let lastPrefix = '';
+let lastPrefixNs = 0n;
+
 /** RFC 3339 with up to 9 fractional digits → nanoseconds since the epoch; null when malformed. */
 export function parseTimestamp(ts: string): bigint | null {
+  // Fast path: lines of one second share "YYYY-MM-DDTHH:MM:SS" and the zone.
+  const dot = ts.length > 20 && ts.charCodeAt(19) === 0x2e ? 19 : -1;
+  if (dot > 0 && lastPrefix !== '') {
+    let end = 20;
+    while (end < ts.length && end < 29 && ts.charCodeAt(end) >= 0x30 && ts.charCodeAt(end) <= 0x39) end++;
+    if (end > 20 && ts.slice(0, 19) + ts.slice(end) === lastPrefix) {
+      return lastPrefixNs + BigInt(ts.slice(20, end).padEnd(9, '0'));
+    }
+  }
   const m = TS_RE.exec(ts);
   if (!m) return null;
   const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
   if (Number.isNaN(ms)) return null;
-  let ns = BigInt(ms) * 1_000_000n + BigInt((m[7] ?? '').padEnd(9, '0') || '0');
+  let ns = BigInt(ms) * 1_000_000n;
   if (!m[8] && m[9]) {
     const off = BigInt(Number(m[10]) * 3600 + Number(m[11]) * 60) * 1_000_000_000n;
     ns = m[9] === '+' ? ns - off : ns + off;
   }
-  return ns;
+  if (m[7] !== undefined) {
+    lastPrefix = ts.slice(0, 19) + ts.slice(20 + m[7].length);
+    lastPrefixNs = ns;
+  }
+  return ns + BigInt((m[7] ?? '').padEnd(9, '0') || '0');
 }
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
@@ -79,7 +95,9 @@ export function parseLogLine(line: Buffer | string): LogLine | null {
   if (timeNs === null) return null;
   return {
     timeNs,
-    time: new Date(Number(timeNs / 1_000_000n)),
+    get time() {
+      return new Date(Number(timeNs / 1_000_000n));
+    },
     stream,
     partial: tag === 'P',
     text: buf.subarray(Math.min(s3 + 1, buf.length)),
