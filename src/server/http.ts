@@ -77,6 +77,37 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
   });
 }
 
+/**
+ * The body of an upgrade request: Node hands the socket over before parsing it, so read exactly
+ * Content-Length bytes off the socket; what follows is the client's stream (stdin).
+ */
+function readUpgradeBody(req: http.IncomingMessage, sock: Duplex): Promise<Buffer> {
+  const len = Number(req.headers['content-length'] ?? 0);
+  if (!len) return Promise.resolve(Buffer.alloc(0));
+  if (len > MAX_BODY) return Promise.reject(new BerthError('InvalidArgument', `request body is too large: the limit is ${MAX_BODY} bytes`));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let got = 0;
+    const onData = (c: Buffer) => {
+      const need = len - got;
+      if (c.length > need) {
+        chunks.push(c.subarray(0, need));
+        sock.unshift(c.subarray(need));
+      } else chunks.push(c);
+      got += Math.min(c.length, need);
+      if (got >= len) {
+        sock.off('data', onData);
+        sock.off('end', onEnd);
+        sock.pause();
+        resolve(Buffer.concat(chunks));
+      }
+    };
+    const onEnd = () => reject(new BerthError('InvalidArgument', 'unexpected end of request body'));
+    sock.on('data', onData);
+    sock.once('end', onEnd);
+  });
+}
+
 function writeRawHead(sock: Duplex, status: string, headers: Record<string, string>): void {
   sock.write(`HTTP/1.1 ${status}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`);
 }
@@ -95,7 +126,7 @@ export function createApiServer(router: Router, opts: { log: (msg: string) => vo
     const ctx: Ctx = {
       req, res, params: [], query: url.searchParams, version,
       async json() {
-        const buf = await readBody(req);
+        const buf = upgradeSock ? await readUpgradeBody(req, upgradeSock) : await readBody(req);
         if (buf.length === 0) return undefined;
         try {
           return JSON.parse(buf.toString('utf8')) as unknown;

@@ -455,6 +455,7 @@ export function pipeAttach(conn: AttachConnection, req: AttachRequest, sink: Att
     sink.input.on('data', (d: Buffer) => conn.write(d));
     sink.input.on('end', () => { if (closeStdinOnEnd) conn.endInput(); });
     sink.input.on('error', () => undefined);
+    sink.input.resume(); // the HTTP layer may have paused it after reading the request body
   }
 }
 

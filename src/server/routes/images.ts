@@ -11,6 +11,7 @@ export interface ImageApi {
   tag(source: string, repo: string, tag: string): Promise<void>;
   remove(ref: string, opts: { force: boolean; prune: boolean }): Promise<ImageDeleteResponseItem[]>;
   importRootfs(body: Readable, opts: { repo?: string; tag?: string; changes: string[]; message?: string; platform?: string }): Promise<{ id: string }>;
+  /** onMessage receives Docker's `Loaded image: x` lines; resolves with the loaded ids */
   load(body: Readable, onMessage: (line: string) => void): Promise<string[]>;
   save(refs: string[], out: Writable): Promise<void>;
   /** imported rootfs layers may be gzip'ed: the route hands the raw body over */
@@ -40,12 +41,11 @@ export function imageRoutes(r: Router, images: ImageApi): void {
     res.end(`${JSON.stringify({ status: img.id })}\n`);
   });
   r.add('POST', '/images/load', async (ctx) => {
-    const quiet = qBool(ctx.query, 'quiet');
+    // the "Loaded image: x" lines are printed with or without quiet (quiet only drops progress bars)
     const lines: string[] = [];
-    const loaded = await images.load(ctx.req, (l) => lines.push(l));
+    await images.load(ctx.req, (l) => lines.push(l));
     const res = ctx.stream(200, 'application/json');
-    if (!quiet) for (const l of lines) res.write(`${JSON.stringify({ stream: `${l}\n` })}\n`);
-    for (const l of loaded) res.write(`${JSON.stringify({ stream: `${l}\n` })}\n`);
+    for (const l of lines) res.write(`${JSON.stringify({ stream: `${l}\n` })}\n`);
     res.end();
   });
   const save = async (ctx: Parameters<Parameters<Router['add']>[2]>[0], names: string[]) => {
