@@ -135,6 +135,8 @@ export function runCmd(cmd: string, args: string[], opts: { env?: NodeJS.Process
       const code = err ? (typeof (err as NodeJS.ErrnoException & { code?: unknown }).code === 'number' ? (err as unknown as { code: number }).code : child.exitCode ?? 1) : 0;
       resolve({ code, stdout, stderr });
     });
+    // the command may exit before reading its stdin
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(opts.input ?? '');
   });
 }

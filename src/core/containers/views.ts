@@ -2,6 +2,7 @@
 import type { ContainerInspect, ContainerSummary, NetworkSettings, Port } from '../../api/types.js';
 import type { ContainerRecord } from './record.js';
 import { invalidArgument } from '../errors.js';
+import { humanDuration } from '../humanize.js';
 
 function emptyNetworkSettings(rec: ContainerRecord): NetworkSettings {
   const mode = rec.hostConfig.NetworkMode ?? 'default';
@@ -58,24 +59,6 @@ export function inspectView(rec: ContainerRecord, extra: { execIds: string[]; gr
     },
     NetworkSettings: emptyNetworkSettings(rec),
   };
-}
-
-/** go-units HumanDuration, as `docker ps` prints it. */
-export function humanDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 1) return 'Less than a second';
-  if (s === 1) return '1 second';
-  if (s < 60) return `${s} seconds`;
-  const m = Math.round(ms / 60000);
-  if (m === 1) return 'About a minute';
-  if (m < 60) return `${m} minutes`;
-  const h = Math.round(ms / 3600000);
-  if (h === 1) return 'About an hour';
-  if (h < 48) return `${h} hours`;
-  if (h < 24 * 7 * 2) return `${Math.floor(h / 24)} days`;
-  if (h < 24 * 30 * 2) return `${Math.floor(h / 24 / 7)} weeks`;
-  if (h < 24 * 365 * 2) return `${Math.floor(h / 24 / 30)} months`;
-  return `${Math.floor(h / 24 / 365)} years`;
 }
 
 export function statusLine(rec: ContainerRecord, now = Date.now()): string {

@@ -127,14 +127,7 @@ export class OverlaySnapshotter implements Snapshotter {
           throw conflict(`layer ${diffID} is in use by snapshot ${key}`);
         }
       }
-      const tmp = path.join(this.root, 'tmp', `remove-${randomBytes(8).toString('hex')}`);
-      try {
-        await fs.rename(dir, tmp);
-      } catch (err) {
-        if (errnoCode(err) === 'ENOENT') return;
-        throw err;
-      }
-      await fs.rm(tmp, { recursive: true, force: true });
+      await this.removeDir(dir);
     });
   }
 
@@ -248,15 +241,20 @@ export class OverlaySnapshotter implements Snapshotter {
     const dir = this.containerDir(key);
     await this.unmount(key);
     await this.locks.run('', async () => {
-      const tmp = path.join(this.root, 'tmp', `remove-${randomBytes(8).toString('hex')}`);
-      try {
-        await fs.rename(dir, tmp);
-      } catch (err) {
-        if (errnoCode(err) === 'ENOENT') return;
-        throw err;
-      }
-      await fs.rm(tmp, { recursive: true, force: true });
+      await this.removeDir(dir);
     });
+  }
+
+  /** Rename into tmp/ first so a crash never leaves a half-deleted layer or snapshot in place. */
+  private async removeDir(dir: string): Promise<void> {
+    const tmp = path.join(this.root, 'tmp', `remove-${randomBytes(8).toString('hex')}`);
+    try {
+      await fs.rename(dir, tmp);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return;
+      throw err;
+    }
+    await fs.rm(tmp, { recursive: true, force: true });
   }
 
   async list(): Promise<string[]> {
