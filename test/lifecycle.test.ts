@@ -240,3 +240,38 @@ test('bad input: Docker status codes and messages', async () => {
   assert.equal(tooNew.status, 400);
   await d.request('DELETE', `/v1.47/containers/${id}`);
 });
+
+test('docker attach to a running tty container: input, output and exit code', async () => {
+  const a = await d.docker(['run', '-dit', '--name', 'attachme', ...N, 'busybox', 'sh']);
+  assert.equal(a.code, 0, a.stderr);
+  const r = await runCmd('script', ['-qec', 'docker attach attachme', '/dev/null'], {
+    env: { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: `${d.dir}/docker-config` },
+    input: 'echo attached-$((40+2))\nexit 4\n',
+  });
+  assert.match(r.stdout, /attached-42/);
+  assert.equal(r.code, 4);
+  assert.equal((await d.docker(['inspect', '-f', '{{.State.ExitCode}}', 'attachme'])).stdout.trim(), '4');
+  await d.docker(['rm', 'attachme']);
+});
+
+test('logs rotate at log-opts max-size and keep max-file files, read back in order', async () => {
+  // daemon.json of the harness: max-size 64k, max-file 3
+  const r = await d.docker(['run', '-d', ...N, 'busybox', 'sh', '-c',
+    'i=0; while [ $i -lt 6000 ]; do echo "line-$i ................................"; i=$((i+1)); [ $((i % 200)) -eq 0 ] && sleep 0.1; done; sleep 1.5']);
+  const id = r.stdout.trim();
+  await d.docker(['wait', id]);
+  const logPath = (await d.docker(['inspect', '-f', '{{.LogPath}}', id])).stdout.trim();
+  const { readdirSync, statSync } = await import('node:fs');
+  const dir = logPath.slice(0, logPath.lastIndexOf('/'));
+  const files = readdirSync(dir).filter((f) => f.startsWith(`${id}-json.log`));
+  assert.ok(files.includes(`${id}-json.log.1`), `rotated: ${files.join(' ')}`);
+  assert.ok(files.length <= 3, `at most max-file files: ${files.join(' ')}`);
+  const logs = (await d.docker(['logs', id])).stdout.trim().split('\n');
+  assert.equal(logs.at(-1)?.split(' ')[0], 'line-5999');
+  // what is kept is a contiguous, ordered tail of the output
+  const nums = logs.map((l) => Number(/^line-(\d+)/.exec(l)?.[1]));
+  for (let i = 1; i < nums.length; i++) assert.equal(nums[i], nums[i - 1] + 1);
+  assert.ok(nums.length < 6000, 'older lines were rotated away');
+  assert.ok(statSync(logPath).size >= 0);
+  await d.docker(['rm', id]);
+});
