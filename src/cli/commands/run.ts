@@ -7,7 +7,6 @@ import { CliError } from '../program.js';
 import { buildCreateRequest, normalizeImageRef, type CreateRequest, type RunFlags } from '../opts/run.js';
 import { monitorTtySize, proxySignals, pumpStreams, rawMode } from './attachio.js';
 
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /** docker's reportError for run/create: "berth: <msg>\n\nRun 'berth run --help' ..." and status. */
 function runError(cmd: 'run' | 'create', status: number, err: unknown): CliError {
@@ -118,11 +117,8 @@ export async function run(ctx: Ctx, args: string[], opts: Record<string, unknown
     stream?.socket.destroy();
     await pump?.catch(() => undefined);
     const e = runError('run', startErrorStatus(describeError(err)), err);
-    if (autoRemove) {
-      // the daemon removes an auto-remove container whose start failed; don't hang if it does not
-      const removed = await Promise.race([wait.result.then(() => true, () => true), delay(3000).then(() => false)]);
-      if (!removed) await c.remove(id, { force: true }).catch(() => undefined);
-    }
+    // the daemon removes an auto-remove container whose start failed, as Docker's does
+    if (autoRemove) await wait.result.catch(() => undefined);
     throw e;
   }
 

@@ -5,7 +5,7 @@ import { describeError } from '../../client/errors.js';
 import { SYSTEMERR, STDERR, writeAll } from '../../client/stream.js';
 import { clientOf, type Ctx } from '../context.js';
 import { expandEnv, parseEnvFileText } from '../opts/kv.js';
-import { getTimestamp } from '../opts/time.js';
+import { timeRange } from '../opts/time.js';
 import { CliError } from '../program.js';
 import { monitorTtySize, proxySignals, pumpStreams, rawMode } from './attachio.js';
 
@@ -13,14 +13,7 @@ export async function logs(ctx: Ctx, args: string[], opts: Record<string, unknow
   const c = (await clientOf(ctx)).containers;
   const id = args[0] as string;
   const info = await c.inspect(id);
-  let since: string | undefined;
-  let until: string | undefined;
-  try {
-    since = opts.since ? getTimestamp(String(opts.since)) : undefined;
-    until = opts.until ? getTimestamp(String(opts.until)) : undefined;
-  } catch (err) {
-    throw new CliError(1, (err as Error).message);
-  }
+  const { since, until } = timeRange(opts);
   const stream = await c.logs(id, {
     follow: opts.follow === true,
     timestamps: opts.timestamps === true,

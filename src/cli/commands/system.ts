@@ -6,7 +6,7 @@ import { parseFilters } from '../../client/filters.js';
 import { clientOf, write, type Ctx } from '../context.js';
 import { bytesSize } from '../format/humanize.js';
 import { goJson, loadRenderer, renderRows } from '../format/template.js';
-import { getTimestamp } from '../opts/time.js';
+import { timeRange } from '../opts/time.js';
 import { CliError } from '../program.js';
 
 export const CLIENT_VERSION = '0.1.0';
@@ -183,14 +183,7 @@ export function formatEvent(e: EventMessage): string {
 
 export async function events(ctx: Ctx, _args: string[], opts: Record<string, unknown>): Promise<number> {
   const client = await clientOf(ctx);
-  let since: string | undefined;
-  let until: string | undefined;
-  try {
-    since = opts.since ? getTimestamp(String(opts.since)) : undefined;
-    until = opts.until ? getTimestamp(String(opts.until)) : undefined;
-  } catch (err) {
-    throw new CliError(1, (err as Error).message);
-  }
+  const { since, until } = timeRange(opts);
   const stream = await client.events({ since, until, filters: parseFilters((opts.filter as string[] | undefined) ?? []) });
   const format = opts.format as string | undefined;
   for await (const e of stream) {

@@ -1,5 +1,6 @@
 /** docker's timetypes.GetTimestamp: --since/--until values to the API's unix timestamps. */
 import { parseDuration } from './units.js';
+import { CliError } from '../program.js';
 
 export function getTimestamp(value: string, nowMs: number = Date.now()): string {
   if (value === '') return '';
@@ -21,4 +22,16 @@ export function getTimestamp(value: string, nowMs: number = Date.now()): string 
   if (Number.isNaN(t)) throw new Error(`failed to parse value as time or duration: "${value}"`);
   const ms = BigInt(t);
   return `${ms / 1000n}.${((ms % 1000n) * 1_000_000n).toString().padStart(9, '0')}`;
+}
+
+/** `--since`/`--until` as the API wants them; a bad value is a usage error (exit 1). */
+export function timeRange(opts: { since?: unknown; until?: unknown }): { since?: string; until?: string } {
+  try {
+    return {
+      since: opts.since ? getTimestamp(String(opts.since)) : undefined,
+      until: opts.until ? getTimestamp(String(opts.until)) : undefined,
+    };
+  } catch (err) {
+    throw new CliError(1, (err as Error).message);
+  }
 }
