@@ -506,3 +506,75 @@ export interface DeviceMapping {
   PathInContainer: string;
   CgroupPermissions: string;
 }
+
+/** IPAM configuration of a network (one entry per subnet). */
+export interface IPAMConfigEntry {
+  Subnet?: string;
+  IPRange?: string;
+  Gateway?: string;
+  AuxiliaryAddresses?: Record<string, string>;
+}
+
+export interface IPAM {
+  Driver: string;
+  Options: Record<string, string> | null;
+  Config: IPAMConfigEntry[];
+}
+
+/** An endpoint as GET /networks/{id} lists it under Containers. */
+export interface NetworkContainer {
+  Name: string;
+  EndpointID: string;
+  MacAddress: string;
+  IPv4Address: string;
+  IPv6Address: string;
+}
+
+/** GET /networks/{id} and each entry of GET /networks. */
+export interface NetworkResource {
+  Name: string;
+  Id: string;
+  Created: string;
+  Scope: string;
+  Driver: string;
+  EnableIPv4: boolean;
+  EnableIPv6: boolean;
+  IPAM: IPAM;
+  Internal: boolean;
+  Attachable: boolean;
+  Ingress: boolean;
+  ConfigFrom: { Network: string };
+  ConfigOnly: boolean;
+  Containers: Record<string, NetworkContainer>;
+  Options: Record<string, string>;
+  Labels: Record<string, string>;
+}
+
+/** Body of POST /networks/create. */
+export interface NetworkCreateRequest {
+  Name: string;
+  CheckDuplicate?: boolean;
+  Driver?: string;
+  Scope?: string;
+  Internal?: boolean;
+  Attachable?: boolean;
+  Ingress?: boolean;
+  ConfigOnly?: boolean;
+  ConfigFrom?: { Network: string } | null;
+  IPAM?: { Driver?: string; Config?: IPAMConfigEntry[] | null; Options?: Record<string, string> | null } | null;
+  EnableIPv4?: boolean;
+  EnableIPv6?: boolean;
+  Options?: Record<string, string> | null;
+  Labels?: Record<string, string> | null;
+}
+
+/** Body of POST /networks/{id}/connect and /disconnect. */
+export interface NetworkConnectRequest {
+  Container: string;
+  EndpointConfig?: EndpointSettings | null;
+}
+
+export interface NetworkDisconnectRequest {
+  Container: string;
+  Force?: boolean;
+}
