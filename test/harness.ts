@@ -11,6 +11,10 @@ import { once } from 'node:events';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const BUSYBOX_TAR = '/tmp/berth-test-busybox-rootfs.tar';
+/** every network of a test daemon comes from here (see TestDaemon.create) */
+export const TEST_POOL = '10.213.0.0/16';
+/** test-made hosts (addresses the tests add on the host or in their own netns), inside the guard's range */
+export const GUARD_RANGE = '10.212.0.0/15';
 
 export interface ExecResult { code: number; stdout: string; stderr: string }
 
@@ -24,18 +28,37 @@ export class TestDaemon {
   get execRoot(): string { return path.join(this.dir, 'exec'); }
   get host(): string { return `unix://${this.socket}`; }
 
-  static async create(): Promise<TestDaemon> {
+  /** The default bridge: named from the test dir, so daemons side by side never share one. */
+  get bridge(): string { return `btb${path.basename(this.dir).slice(3).replace(/[^a-zA-Z0-9]/g, 'x')}`; }
+
+  /**
+   * A daemon with its own paths and bridge, whose networks come from TEST_POOL. A guard table (owned
+   * by the test) drops anything a test container would send out of TEST_POOL: test traffic stays on
+   * this machine even though the daemon's masquerade rules would let it out (GUARD_RANGE holds TEST_POOL
+   * and the addresses of the test-made hosts).
+   */
+  static async create(daemonJson: Record<string, unknown> = {}): Promise<TestDaemon> {
     const dir = await fsp.mkdtemp('/tmp/bt-');
     const d = new TestDaemon(dir);
-    await fsp.writeFile(path.join(dir, 'daemon.json'), JSON.stringify({ 'log-opts': { 'max-size': '64k', 'max-file': '3' } }));
+    await fsp.writeFile(path.join(dir, 'daemon.json'), JSON.stringify({
+      'log-opts': { 'max-size': '64k', 'max-file': '3' }, 'default-address-pools': [{ base: TEST_POOL, size: 24 }], ...daemonJson,
+    }));
     await fsp.mkdir(path.join(dir, 'docker-config'));
-    await d.start();
+    await runCmd('nft', ['-f', '-'], { input: `table inet ${d.guardTable} {\n chain guard {\n  type filter hook forward priority -300; policy accept;\n  ip saddr ${GUARD_RANGE} ip daddr != ${GUARD_RANGE} drop\n  ip daddr ${GUARD_RANGE} ip saddr != ${GUARD_RANGE} drop\n }\n}\n` });
+    try {
+      await d.start();
+    } catch (e) {
+      await d.stop();
+      throw e;
+    }
     return d;
   }
 
+  get guardTable(): string { return `btguard_${path.basename(this.dir).slice(3).replace(/[^a-zA-Z0-9]/g, 'x')}`; }
+
   async start(): Promise<void> {
     this.proc = spawn(process.execPath, [path.join(ROOT, 'dist/src/daemon/main.js'), '-H', this.host, '--data-root', this.dataRoot,
-      '--exec-root', this.execRoot, '--config-file', path.join(this.dir, 'daemon.json'), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      '--exec-root', this.execRoot, '--bridge', this.bridge, '--config-file', path.join(this.dir, 'daemon.json'), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.proc.stderr!.on('data', (d: Buffer) => { this.log += d.toString(); });
     const deadline = Date.now() + 15000;
     while (Date.now() < deadline) {
@@ -104,6 +127,7 @@ export class TestDaemon {
     } finally {
       await this.halt('SIGTERM').catch(() => undefined);
       await cleanupDir(this.dir, this.execRoot);
+      await runCmd('nft', ['delete', 'table', 'inet', this.guardTable]);
     }
   }
 }
@@ -117,6 +141,7 @@ export async function cleanupDir(dir: string, execRoot: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
     await runCmd('/usr/sbin/runc', ['--root', runcRoot, 'delete', '--force', id]).catch(() => undefined);
   }
+  await cleanupNetworks(path.join(dir, 'data'), `btb${path.basename(dir).slice(3).replace(/[^a-zA-Z0-9]/g, 'x')}`);
   const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1]).filter((m) => m && m.startsWith(`${dir}/`));
   for (const m of mounts.reverse()) await runCmd('umount', ['-l', m]).catch(() => undefined);
   await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
@@ -127,6 +152,20 @@ export async function cleanupDir(dir: string, execRoot: string): Promise<void> {
     const p = path.join('/sys/fs/cgroup', ctl, parent);
     if (existsSync(p)) await fsp.rmdir(p).catch(() => undefined);
   }
+}
+
+/** The bridges and nft tables a daemon with this data root made (names derive from its config). */
+export async function cleanupNetworks(dataRoot: string, defaultBridge: string): Promise<void> {
+  const bridges = new Set([defaultBridge]);
+  for (const f of await fsp.readdir(path.join(dataRoot, 'network')).catch(() => [] as string[])) {
+    const rec = JSON.parse(await fsp.readFile(path.join(dataRoot, 'network', f), 'utf8').catch(() => '{}')) as { bridge?: string; endpoints?: Record<string, { hostIface?: string }> };
+    if (rec.bridge) bridges.add(rec.bridge);
+    for (const e of Object.values(rec.endpoints ?? {})) if (e.hostIface && existsSync(`/sys/class/net/${e.hostIface}`)) await runCmd('ip', ['link', 'del', e.hostIface]);
+  }
+  for (const b of bridges) if (existsSync(`/sys/class/net/${b}`)) await runCmd('ip', ['link', 'del', b]);
+  const { firewallTable } = await import('../src/daemon/config.js');
+  const table = firewallTable(dataRoot);
+  for (const fam of ['inet', 'bridge']) await runCmd('nft', ['delete', 'table', fam, table]);
 }
 
 export function runCmd(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeout?: number } = {}): Promise<ExecResult> {

@@ -578,3 +578,14 @@ export interface NetworkDisconnectRequest {
   Container: string;
   Force?: boolean;
 }
+
+/** Answer of POST /networks/create. */
+export interface NetworkCreateResponse {
+  Id: string;
+  Warning: string;
+}
+
+/** Answer of POST /networks/prune. */
+export interface NetworkPruneResponse {
+  NetworksDeleted: string[] | null;
+}

@@ -4,6 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { invalidArgument } from '../core/errors.js';
+import { type AddressPool, DEFAULT_POOLS, parsePools } from '../network/ipam.js';
+import { isIPv4, parseIfaceCidr } from '../network/ipnet.js';
 
 export interface DaemonConfig {
   hosts: string[];
@@ -15,6 +17,14 @@ export interface DaemonConfig {
   bip?: string;
   logOpts: Record<string, string>;
   dns: string[];
+  network: {
+    pools: AddressPool[];
+    mtu: number;
+    icc: boolean;
+    ipForward: boolean;
+    ipMasq: boolean;
+    userlandProxy: boolean;
+  };
   /** raw daemon.json keys not modelled yet (kept for the issues that use them) */
   extra: Record<string, unknown>;
 }
@@ -68,13 +78,34 @@ export function resolveConfig(flags: FlagValues, file: Record<string, unknown> |
   for (const [k, v] of [['data-root', dataRoot], ['exec-root', execRoot]]) if (!v.startsWith('/')) throw invalidArgument(`${k} must be an absolute path: ${v}`);
   const hosts = pick('hosts') ?? [DEFAULTS.host];
   for (const h of hosts) if (!h.startsWith('unix://')) throw invalidArgument(`only unix sockets are supported for -H: ${h}`);
+  const flag = (k: string, dflt: boolean): boolean => {
+    const v = extra[k];
+    if (v === undefined) return dflt;
+    if (typeof v !== 'boolean') throw invalidArgument(`invalid value for ${k}: ${JSON.stringify(v)} (want true or false)`);
+    return v;
+  };
+  const mtu = extra.mtu ?? 1500;
+  if (typeof mtu !== 'number' || !Number.isInteger(mtu) || mtu < 68 || mtu > 65535) throw invalidArgument(`invalid value for mtu: ${JSON.stringify(mtu)}`);
+  const bip = pick('bip');
+  if (bip !== undefined) parseIfaceCidr(bip);
+  const dns = (pick('dns') as string[] | undefined) ?? [];
+  for (const s of dns) if (!isIPv4(s)) throw invalidArgument(`${s} is not an ip address`);
+  const network = {
+    pools: extra['default-address-pools'] !== undefined ? parsePools(extra['default-address-pools']) : DEFAULT_POOLS,
+    mtu,
+    icc: flag('icc', true),
+    ipForward: flag('ip-forward', true),
+    ipMasq: flag('ip-masq', true),
+    // Berth's default: published ports reach 127.0.0.1 through the kernel (route_localnet), see README
+    userlandProxy: flag('userland-proxy', false),
+  };
   return {
-    hosts, dataRoot, execRoot, logLevel,
+    hosts, dataRoot, execRoot, logLevel, network,
     pidfile: pick('pidfile') ?? `${execRoot}/berthd.pid`,
     bridge: pick('bridge') ?? 'berth0',
-    bip: pick('bip'),
+    bip,
     logOpts: (pick('logOpts') as Record<string, string> | undefined) ?? {},
-    dns: (pick('dns') as string[] | undefined) ?? [],
+    dns,
     extra,
   };
 }
@@ -85,4 +116,9 @@ export function resolveConfig(flags: FlagValues, file: Record<string, unknown> |
  */
 export function cgroupParent(dataRoot: string): string {
   return dataRoot === DEFAULTS.dataRoot ? 'berth' : `berth-${createHash('sha256').update(dataRoot).digest('hex').slice(0, 10)}`;
+}
+
+/** The name of this daemon's nftables tables: `berth`, or `berth_<hash of data-root>` beside others. */
+export function firewallTable(dataRoot: string): string {
+  return dataRoot === DEFAULTS.dataRoot ? 'berth' : `berth_${createHash('sha256').update(dataRoot).digest('hex').slice(0, 10)}`;
 }

@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { promises as fsp, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveConfig, cgroupParent, type DaemonConfig, type FlagValues } from './config.js';
+import { resolveConfig, cgroupParent, firewallTable, type DaemonConfig, type FlagValues } from './config.js';
 import { acquireLock, type Lock } from './lock.js';
 import { Router, createApiServer } from '../server/http.js';
 import { containerRoutes } from '../server/routes/containers.js';
@@ -22,6 +22,11 @@ import { makeSpecBuilder } from './specs.js';
 import { openImages } from './images.js';
 import { reconcile } from './reconcile.js';
 import { loopbackUp } from '../network/loopback.js';
+import { NetworkStore } from '../network/store.js';
+import { NetworkService } from '../network/service.js';
+import { Firewall } from '../network/nft/index.js';
+import { DnsServer } from '../network/dns/index.js';
+import { networkRoutes } from '../server/routes/networks.js';
 import { LogRotation } from './logrotate.js';
 
 const VERSION = '0.1.0';
@@ -46,14 +51,33 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
     const cgParent = cgroupParent(cfg.dataRoot);
     const spec = makeSpecBuilder({ cgroupParent: cgParent });
     const hostname = os.hostname();
+    const hostResolvConf = () => fsp.readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+    const networkStore = await NetworkStore.open(path.join(cfg.dataRoot, 'network'));
+    let networks: NetworkService | undefined;
+    const dns = new DnsServer({
+      lookupA: (c, n) => networks?.resolver.lookupA(c, n), lookupPTR: (c, ip) => networks?.resolver.lookupPTR(c, ip),
+      upstreams: (c) => networks?.resolver.upstreams(c) ?? [],
+    }, { log: (m) => log('debug', m) });
+    networks = new NetworkService({ table: firewallTable(cfg.dataRoot), defaultBridge: cfg.bridge, bip: cfg.bip, dns: cfg.dns, ...cfg.network }, {
+      store: networkStore, containers: store, events, firewall: new Firewall({ log: (m) => log('debug', m) }), dns, hostResolvConf,
+      log: (m) => log('warn', m),
+    });
+    await networks.init();
+    const net = networks;
     const containers = new ContainerService({
       store, images, rootfs: images.snapshotter, runtime, events, spec, execRoot: cfg.execRoot,
       host: {
         hosts: () => fsp.readFile('/etc/hosts', 'utf8').catch(() => ''),
-        resolvConf: () => fsp.readFile('/etc/resolv.conf', 'utf8').catch(() => ''),
+        resolvConf: hostResolvConf,
         hostname: () => hostname,
       },
-      network: { setup: async (_rec, pid, plan) => { if (plan.net.mode === 'new') await loopbackUp(pid); } },
+      network: {
+        endpointsForCreate: (b) => net.endpointsForCreate(b),
+        prepare: (rec) => net.prepare(rec),
+        wire: (rec, pid) => net.wire(rec, pid),
+        release: (rec) => net.release(rec),
+        loopbackOnly: (pid) => loopbackUp(pid),
+      },
       log: (m) => log('warn', m),
     });
     const execs = new ExecService({
@@ -67,6 +91,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
 
     runtime.watchExits((id) => void containers.handleExit(id));
     await reconcile({ store, runtime, containers, snapshotter: images.snapshotter, execRoot: cfg.execRoot, log: (m) => log('info', m) });
+    await networks.resync();
 
     const router = new Router();
     const [runcV, conmonV] = await Promise.all([
@@ -94,7 +119,9 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
       imageMatches: (id, ref) => images.matches(id, ref),
       graphDriver: (id) => images.snapshotter.graphDriverData(id).Data ?? {},
       logFiles: (p) => listLogFiles(p, rotation.maxFile),
+      portsOf: (rec) => net.portsOf(rec),
     });
+    networkRoutes(router, { networks: net, saveContainer: (rec) => store.save(rec) });
     imageRoutes(router, images.api);
 
     const server = createApiServer(router, { log: (m) => log('error', m), serverHeader: `Berth/${VERSION} (linux)` });
@@ -116,6 +143,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
       async stop() {
         rotation.stop();
         runtime.close();
+        await net.close();
         server.close();
         server.closeAllConnections();
         for (const s of sockets) await fsp.rm(s, { force: true });

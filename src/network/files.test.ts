@@ -29,6 +29,12 @@ test('resolv.conf: loopback servers dropped in an own netns, kept on host networ
   assert.equal(renderResolvConf(host, { ownNetns: true, dns: ['1.2.3.4'], search: ['a.b'], options: ['ndots:2'] }), 'search a.b\nnameserver 1.2.3.4\noptions ndots:2\n');
 });
 
+test('resolv.conf on a user-defined network: only the embedded resolver, ndots:0 unless set', () => {
+  const host = 'search example.org\nnameserver 10.0.0.2\n';
+  assert.equal(renderResolvConf(host, { ownNetns: true, embedded: true }), 'search example.org\nnameserver 127.0.0.11\noptions ndots:0\n');
+  assert.equal(renderResolvConf(host, { ownNetns: true, embedded: true, dns: ['1.2.3.4'], options: ['ndots:3'] }), 'search example.org\nnameserver 127.0.0.11\noptions ndots:3\n');
+});
+
 test('network modes', () => {
   assert.deepEqual(parseNetworkMode('none'), { kind: 'none' });
   assert.deepEqual(parseNetworkMode('host'), { kind: 'host' });

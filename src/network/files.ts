@@ -45,8 +45,9 @@ export function renderHosts(o: { base?: string; self?: { ip: string; names: stri
  * list, --dns-option the options; loopback nameservers are dropped when the container has its own
  * network namespace (they would point at the container itself), and when none remain Google's are
  * NOT added here: Berth leaves the file without nameservers rather than send queries off the host.
+ * On user-defined networks the only nameserver is the embedded resolver at 127.0.0.11, as Docker's.
  */
-export function renderResolvConf(host: string, o: { dns?: string[]; search?: string[]; options?: string[]; ownNetns: boolean }): string {
+export function renderResolvConf(host: string, o: { dns?: string[]; search?: string[]; options?: string[]; ownNetns: boolean; embedded?: boolean }): string {
   const lines = host.split('\n').map((l) => l.trim());
   let servers = lines.filter((l) => /^nameserver\s/.test(l)).map((l) => l.split(/\s+/)[1]);
   let search = lines.filter((l) => /^(search|domain)\s/.test(l)).flatMap((l) => l.split(/\s+/).slice(1));
@@ -55,6 +56,11 @@ export function renderResolvConf(host: string, o: { dns?: string[]; search?: str
   else if (o.ownNetns) servers = servers.filter((s) => !/^127\.|^::1$/.test(s));
   if (o.search?.length) search = o.search.filter((s) => s !== '.');
   if (o.options?.length) options = o.options;
+  if (o.embedded) {
+    // user-defined networks: the embedded resolver (it forwards to the servers above)
+    servers = ['127.0.0.11'];
+    if (!options.some((x) => x.startsWith('ndots:'))) options = [...options, 'ndots:0'];
+  }
   const out: string[] = [];
   if (search.length) out.push(`search ${search.join(' ')}`);
   for (const s of servers) out.push(`nameserver ${s}`);

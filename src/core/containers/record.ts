@@ -1,5 +1,5 @@
 /** The persisted form of a container: what config.v2.json holds in its data dir. */
-import type { ContainerConfig, ContainerState, HostConfig, HealthState } from '../../api/types.js';
+import type { ContainerConfig, ContainerState, EndpointSettings, HostConfig, HealthState } from '../../api/types.js';
 
 export interface ContainerRecord {
   id: string;
@@ -25,6 +25,9 @@ export interface ContainerRecord {
   /** diffIDs of the image layers, bottom to top: the rootfs is prepared from these */
   layers: string[];
   health?: HealthState;
+  /** networks the container is attached to, by network name, with Docker's EndpointSettings (addresses filled while running) */
+  networks?: Record<string, EndpointSettings>;
+  published?: PublishedPorts;
 }
 
 export function initialState(): ContainerState {
@@ -32,4 +35,12 @@ export function initialState(): ContainerState {
     Status: 'created', Running: false, Paused: false, Restarting: false, OOMKilled: false, Dead: false,
     Pid: 0, ExitCode: 0, Error: '', StartedAt: '0001-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z',
   };
+}
+
+/** Ports published for a running container (what `docker port` shows), kept to rebuild rules after a restart. */
+export interface PublishedPorts {
+  bindings: { proto: 'tcp' | 'udp' | 'sctp'; containerPort: number; hostIp: string; hostPort: number }[];
+  /** the container address and bridge the bindings lead to */
+  ip: string;
+  bridge: string;
 }

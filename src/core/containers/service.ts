@@ -8,7 +8,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { ContainerConfig, ContainerCreateBody, ContainerState, ImageConfigBlob } from '../../api/types.js';
+import type { ContainerConfig, ContainerCreateBody, ContainerState, EndpointSettings, ImageConfigBlob } from '../../api/types.js';
 import { BerthError, conflict, errnoCode, invalidArgument, unavailable } from '../errors.js';
 import type { EventBus } from '../events.js';
 import { generateName, newId, shortId, validContainerName } from '../ids.js';
@@ -68,9 +68,22 @@ export interface ContainerDeps {
   host: HostFiles;
   /** this daemon's exec root: bundles live in <execRoot>/c */
   execRoot: string;
-  /** wires the container's network namespace once its init process exists (before it runs) */
-  network: { setup(rec: ContainerRecord, pid: number, plan: NamespacePlan): Promise<void> };
+  network: ContainerNetworking;
   log?: (msg: string) => void;
+}
+
+/** What the lifecycle asks of the network subsystem (src/network/service.ts). */
+export interface ContainerNetworking {
+  /** validated networks of a new container, by network name */
+  endpointsForCreate(body: ContainerCreateBody): Record<string, EndpointSettings>;
+  /** addresses and host ports for a container about to start (persisted on the network records) */
+  prepare(rec: ContainerRecord): Promise<{ selfIp?: string; links: { host: string; ip: string }[]; embeddedDns: boolean }>;
+  /** wires the container's own network namespace once its init exists and before it runs */
+  wire(rec: ContainerRecord, pid: number): Promise<void>;
+  /** undoes prepare and wire (the container stopped, or its start failed) */
+  release(rec: ContainerRecord): Promise<void>;
+  /** `lo` up in a namespace with no networks (--network none) */
+  loopbackOnly(pid: number): Promise<void>;
 }
 
 /** Where an attach session sends output; `close` ends the client's stream. */
@@ -125,10 +138,10 @@ export class ContainerService {
     const b = validateCreateBody(body);
     if (!b.Image) throw invalidArgument('config cannot be empty in order to create a container');
     const netMode = parseNetworkMode(b.HostConfig?.NetworkMode);
-    if (netMode.kind === 'bridge') {
-      throw unavailable(`network ${netMode.name} is not available yet: Berth's bridge networking is not built; use --network none, host or container:<name>`);
-    }
     if (netMode.kind === 'container') this.d.store.resolve(netMode.ref);
+    const networks = this.d.network.endpointsForCreate(b);
+    const links = (b.HostConfig?.Links ?? []).map((l) => normalizeLink(l, name));
+    for (const l of links) this.d.store.resolve(l.split(':')[0].slice(1));
     for (const h of b.HostConfig?.ExtraHosts ?? []) parseExtraHost(h);
     if (name !== undefined && name !== '' && !validContainerName.test(name)) {
       throw invalidArgument(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
@@ -142,13 +155,13 @@ export class ContainerService {
     const fullName = `/${name || generateName((n) => this.d.store.nameTaken(n))}`.replace(/^\/\//, '/');
     this.d.store.claimName(fullName, id);
     const dir = this.d.store.dir(id);
-    const hostConfig = { ...b.HostConfig, NetworkMode: b.HostConfig?.NetworkMode || 'default' };
+    const hostConfig = { ...b.HostConfig, NetworkMode: b.HostConfig?.NetworkMode || 'default', ...(links.length ? { Links: links.map((l) => l.replace('/NAME/', `${fullName}/`)) } : {}) };
     if (!config.Hostname) config.Hostname = netMode.kind === 'host' ? this.d.host.hostname() : id.slice(0, 12);
     const rec: ContainerRecord = {
       id, name: fullName, created: nowIso(), path: args[0], args: args.slice(1), config, hostConfig, image: image.id,
       state: initialState(), restartCount: 0, hasBeenStarted: false, manuallyStopped: false,
       logPath: path.join(dir, `${id}-json.log`), hostnamePath: path.join(dir, 'hostname'), hostsPath: path.join(dir, 'hosts'),
-      resolvConfPath: path.join(dir, 'resolv.conf'), layers: image.layers,
+      resolvConfPath: path.join(dir, 'resolv.conf'), layers: image.layers, networks,
     };
     try {
       await this.d.store.save(rec);
@@ -180,8 +193,17 @@ export class ContainerService {
     }
     const hostNet = mode.kind === 'host';
     plan = hostNet ? { net: { mode: 'host' }, utsHost: !hc.UTSMode || hc.UTSMode === 'host' } : { net: { mode: 'new' }, utsHost: hc.UTSMode === 'host' };
-    const hostsText = renderHosts({ base: hostNet ? await this.d.host.hosts() : undefined, extra });
-    const resolv = renderResolvConf(await this.d.host.resolvConf(), { dns: hc.Dns ?? undefined, search: hc.DnsSearch ?? undefined, options: hc.DnsOptions ?? undefined, ownNetns: !hostNet });
+    const prepared = mode.kind === 'bridge' ? await this.d.network.prepare(rec) : undefined;
+    const names = [rec.config.Hostname ?? '', ...(rec.config.Domainname ? [`${rec.config.Hostname}.${rec.config.Domainname}`] : [])].filter(Boolean);
+    const hostsText = renderHosts({
+      base: hostNet ? await this.d.host.hosts() : undefined,
+      extra: [...(prepared?.links ?? []), ...extra],
+      self: prepared?.selfIp ? { ip: prepared.selfIp, names } : undefined,
+    });
+    const resolv = renderResolvConf(await this.d.host.resolvConf(), {
+      dns: hc.Dns ?? undefined, search: hc.DnsSearch ?? undefined, options: hc.DnsOptions ?? undefined, ownNetns: !hostNet,
+      embedded: prepared?.embeddedDns,
+    });
     await fsp.writeFile(rec.hostsPath, hostsText);
     await fsp.writeFile(rec.resolvConfPath, resolv);
     await fsp.writeFile(rec.hostnamePath, `${rec.config.Hostname}\n`);
@@ -213,7 +235,10 @@ export class ContainerService {
         leaveStdinOpen: !rec.config.StdinOnce,
       });
       created = true;
-      await this.d.network.setup(rec, pid, namespaces);
+      if (namespaces.net.mode === 'new') {
+        if (parseNetworkMode(rec.hostConfig.NetworkMode).kind === 'bridge') await this.d.network.wire(rec, pid);
+        else await this.d.network.loopbackOnly(pid);
+      }
       await this.connectPendingAttach(rec);
       await this.d.runtime.start(rec.id);
       const st: ContainerState = {
@@ -229,6 +254,7 @@ export class ContainerService {
       if (created) await this.d.runtime.delete(rec.id).catch(() => undefined);
       await this.d.runtime.takeExit(rec.id).catch(() => undefined);
       await this.d.rootfs.unmount(rec.id).catch(() => undefined);
+      await this.d.network.release(rec).catch((err) => this.d.log?.(`network teardown ${rec.id}: ${(err as Error).message}`));
       this.closePendingAttach(rec.id);
       const msg = e instanceof Error ? e.message : String(e);
       // as Docker: the error is kept on the container, with 127/126 for a missing/unrunnable command
@@ -257,6 +283,7 @@ export class ContainerService {
         await this.d.runtime.delete(id).catch((e) => this.d.log?.(`runc delete ${id}: ${(e as Error).message}`));
         await this.d.rootfs.unmount(id).catch((e) => this.d.log?.(`unmount ${id}: ${(e as Error).message}`));
         await fsp.rm(this.bundleDir(id), { recursive: true, force: true });
+        await this.d.network.release(rec).catch((e) => this.d.log?.(`network teardown ${id}: ${(e as Error).message}`));
         rec.state = { ...rec.state, Status: 'exited', Running: false, Paused: false, Restarting: false, Pid: 0, ExitCode: code, FinishedAt: nowIso() };
         await this.d.store.save(rec);
         this.d.events.publish('container', 'die', id, this.attrs(rec, { exitCode: String(code) }));
@@ -464,3 +491,15 @@ export function isMissing(e: unknown): boolean {
 }
 
 export { shortId };
+
+/**
+ * --link target[:alias] as Docker records it: "/target:/NAME/alias" (NAME is filled in with the new
+ * container's name by the caller).
+ */
+function normalizeLink(l: string, _name: string | undefined): string {
+  const [t, a] = l.split(':');
+  if (!t) throw invalidArgument(`invalid link format: ${l}`);
+  const target = t.replace(/^\//, '');
+  const alias = (a ?? target).split('/').pop()!;
+  return `/${target}:/NAME/${alias}`;
+}

@@ -1,23 +1,47 @@
 /** Docker's JSON views of a container: inspect, list summary, and the `ps` status line. */
-import type { ContainerInspect, ContainerSummary, NetworkSettings, Port } from '../../api/types.js';
+import type { ContainerInspect, ContainerSummary, EndpointSettings, NetworkSettings, Port, PortBinding } from '../../api/types.js';
 import type { ContainerRecord } from './record.js';
 import { invalidArgument } from '../errors.js';
 import { humanDuration } from '../humanize.js';
 
-function emptyNetworkSettings(rec: ContainerRecord): NetworkSettings {
+const emptyEndpoint = (): EndpointSettings => ({
+  IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', NetworkID: '', EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0,
+  IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DriverOpts: null, DNSNames: null,
+});
+
+/**
+ * NetworkSettings as Docker shows it: one entry per network (host/none included), the default
+ * bridge's addresses repeated at the top level, and the published ports.
+ */
+export function networkSettings(rec: ContainerRecord, ports: Record<string, PortBinding[] | null> = {}): NetworkSettings {
   const mode = rec.hostConfig.NetworkMode ?? 'default';
   const networks: NetworkSettings['Networks'] = {};
-  if (mode === 'none' || mode === 'host') {
-    networks[mode] = { IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', NetworkID: '', EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DriverOpts: null, DNSNames: null };
-  }
+  if (mode === 'none' || mode === 'host') networks[mode] = { ...emptyEndpoint(), ...(rec.networks?.[mode] ?? {}) };
+  for (const [k, ep] of Object.entries(rec.networks ?? {})) networks[k] = { ...emptyEndpoint(), ...ep };
+  const br = rec.networks?.bridge;
+  const running = rec.state.Status === 'running' || rec.state.Status === 'paused';
   return {
-    Bridge: '', SandboxID: '', SandboxKey: '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
-    Ports: {}, SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: '', Gateway: '', GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0, IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', MacAddress: '', Networks: networks,
+    Bridge: '', SandboxID: running && br ? rec.id : '', SandboxKey: running && rec.state.Pid ? `/proc/${rec.state.Pid}/ns/net` : '',
+    HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
+    Ports: ports, SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: br?.EndpointID ?? '', Gateway: br?.Gateway ?? '',
+    GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, IPAddress: br?.IPAddress ?? '', IPPrefixLen: br?.IPPrefixLen ?? 0, IPv6Gateway: '',
+    MacAddress: br?.MacAddress ?? '', Networks: networks,
   };
 }
 
-export function inspectView(rec: ContainerRecord, extra: { execIds: string[]; graphDriver: Record<string, string> }): ContainerInspect {
+/** ContainerSummary.Ports from NetworkSettings.Ports. */
+export function summaryPorts(ports: Record<string, PortBinding[] | null>): Port[] {
+  const out: Port[] = [];
+  for (const [k, list] of Object.entries(ports)) {
+    const [p, protoRaw = 'tcp'] = k.split('/');
+    const proto = protoRaw as Port['Type'];
+    if (!list) out.push({ PrivatePort: Number(p), Type: proto });
+    else for (const b of list) out.push({ IP: b.HostIp, PrivatePort: Number(p), PublicPort: Number(b.HostPort), Type: proto });
+  }
+  return out;
+}
+
+export function inspectView(rec: ContainerRecord, extra: { execIds: string[]; graphDriver: Record<string, string>; ports?: Record<string, PortBinding[] | null> }): ContainerInspect {
   return {
     Id: rec.id,
     Created: rec.created,
@@ -57,7 +81,7 @@ export function inspectView(rec: ContainerRecord, extra: { execIds: string[]; gr
       OnBuild: null, Labels: {},
       ...rec.config,
     },
-    NetworkSettings: emptyNetworkSettings(rec),
+    NetworkSettings: networkSettings(rec, extra.ports),
   };
 }
 
@@ -74,9 +98,9 @@ export function statusLine(rec: ContainerRecord, now = Date.now()): string {
   }
 }
 
-export function summaryView(rec: ContainerRecord, imageName: string): ContainerSummary {
-  const ns = emptyNetworkSettings(rec);
-  const ports: Port[] = [];
+export function summaryView(rec: ContainerRecord, imageName: string, portMap: Record<string, PortBinding[] | null> = {}): ContainerSummary {
+  const ns = networkSettings(rec);
+  const ports = summaryPorts(portMap);
   return {
     Id: rec.id,
     Names: [rec.name],

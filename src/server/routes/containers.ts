@@ -6,7 +6,8 @@ import type { ContainerStore } from '../../core/containers/store.js';
 import { inspectView, summaryView, parseFilters, filterContainers } from '../../core/containers/views.js';
 import { invalidArgument, conflict } from '../../core/errors.js';
 import { qBool, qInt, type Router, type Ctx } from '../http.js';
-import type { ExecCreateBody } from '../../api/types.js';
+import type { ExecCreateBody, PortBinding } from '../../api/types.js';
+import type { ContainerRecord } from '../../core/containers/record.js';
 import { frameStream, readLogs, listLogFiles } from '../../runtime/logs/index.js';
 import { run } from '../../runtime/conmon/index.js';
 import type { ConmonRuntime } from '../../runtime/conmon/index.js';
@@ -20,6 +21,8 @@ export interface ContainerRouteDeps {
   imageName(imageId: string, asGiven: string): string;
   imageMatches(imageId: string, ref: string): boolean;
   graphDriver(id: string): Record<string, string>;
+  /** NetworkSettings.Ports of a container */
+  portsOf(rec: ContainerRecord): Record<string, PortBinding[] | null>;
   /** the log file set to read, oldest first */
   logFiles(logPath: string): Promise<string[]>;
 }
@@ -139,11 +142,11 @@ export function containerRoutes(r: Router, d: ContainerRouteDeps): void {
     recs.sort((a, b) => (a.created < b.created ? 1 : -1));
     const limit = qInt(q, 'limit');
     if (limit && limit > 0) recs = recs.slice(0, limit);
-    ctx.send(200, recs.map((c) => summaryView(c, d.imageName(c.image, c.config.Image ?? ''))));
+    ctx.send(200, recs.map((c) => summaryView(c, d.imageName(c.image, c.config.Image ?? ''), d.portsOf(c))));
   });
   r.add('GET', '/containers/{id}/json', (ctx) => {
     const rec = d.store.resolve(ctx.params[0]);
-    ctx.send(200, inspectView(rec, { execIds: d.execs.idsFor(rec.id), graphDriver: d.graphDriver(rec.id) }));
+    ctx.send(200, inspectView(rec, { execIds: d.execs.idsFor(rec.id), graphDriver: d.graphDriver(rec.id), ports: d.portsOf(rec) }));
   });
   r.add('GET', '/containers/{id}/top', (ctx) => top(ctx, d));
   r.add('GET', '/containers/{id}/logs', (ctx) => sendLogs(ctx, d));

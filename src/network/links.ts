@@ -1,0 +1,142 @@
+/**
+ * Links, addresses and routes: planned as `ip -batch` scripts (pure, unit-tested) and applied by one
+ * executor that runs iproute2 on the host or, through nsenter, inside a container's network namespace.
+ *
+ *   host:       bridgeScript  (the bridge of a network, its gateway address)
+ *               attachScript  (veth pairs whose peer is created inside the container, or macvlan
+ *                              sub-interfaces created straight into the container's namespace)
+ *   container:  containerScript (addresses, interfaces up, lo up, the default route)
+ *               dnsRedirectRuleset (127.0.0.11:53 -> the network's embedded DNS, as Docker's resolver)
+ */
+import { spawn } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { internal } from '../core/errors.js';
+
+export interface BridgePlan {
+  name: string;
+  /** gateway address with the subnet's prefix length: "172.17.0.1/16" */
+  address?: string;
+  mtu: number;
+}
+
+export function bridgeScript(b: BridgePlan, exists: boolean): string {
+  const lines: string[] = [];
+  if (!exists) lines.push(`link add name ${b.name} type bridge`);
+  if (b.address) lines.push(`address replace ${b.address} dev ${b.name}`);
+  lines.push(`link set dev ${b.name} mtu ${b.mtu} up`);
+  return `${lines.join('\n')}\n`;
+}
+
+export type AttachPlan =
+  | { kind: 'veth'; hostIface: string; ifname: string; mac: string; mtu: number; bridge: string }
+  | { kind: 'macvlan'; parent: string; ifname: string; mac: string; mtu: number; mode: string };
+
+export function attachScript(pid: number, eps: AttachPlan[]): string {
+  const lines: string[] = [];
+  for (const e of eps) {
+    if (e.kind === 'veth') {
+      lines.push(`link add ${e.hostIface} mtu ${e.mtu} type veth peer name ${e.ifname} address ${e.mac} mtu ${e.mtu} netns ${pid}`);
+      lines.push(`link set dev ${e.hostIface} master ${e.bridge} up`);
+    } else {
+      lines.push(`link add link ${e.parent} name ${e.ifname} address ${e.mac} mtu ${e.mtu} netns ${pid} type macvlan mode ${e.mode}`);
+    }
+  }
+  return lines.length ? `${lines.join('\n')}\n` : '';
+}
+
+export interface ContainerIfacePlan {
+  ifname: string;
+  /** "10.1.0.2/24" */
+  address: string;
+}
+
+/** Inside the container: addresses, links up, lo up, and the default route (when there is one). */
+export function containerScript(ifaces: ContainerIfacePlan[], defaultGateway?: { via: string; dev: string }): string {
+  const lines = ['link set dev lo up'];
+  for (const i of ifaces) {
+    lines.push(`address add ${i.address} dev ${i.ifname}`);
+    lines.push(`link set dev ${i.ifname} up`);
+  }
+  if (defaultGateway) lines.push(`route replace default via ${defaultGateway.via} dev ${defaultGateway.dev}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Removing the host side of a veth removes both ends. */
+export function detachScript(hostIfaces: string[]): string {
+  return hostIfaces.map((h) => `link del dev ${h}\n`).join('');
+}
+
+export interface DnsRedirect {
+  ifname: string;
+  /** the container's own address on that interface */
+  ip: string;
+  /** where the daemon's resolver listens for this network */
+  server: string;
+}
+
+/**
+ * Docker's resolver answers at 127.0.0.11 inside the container. Berth's listens on each user network's
+ * gateway; these rules (in the container's own namespace) send 127.0.0.11:53 there and give the query
+ * the container's address as its source, so the resolver knows who asked.
+ */
+export function dnsRedirectRuleset(r: DnsRedirect): string {
+  return [
+    'table ip berth_dns {',
+    '  chain output {',
+    '    type nat hook output priority -100; policy accept;',
+    `    ip daddr 127.0.0.11 udp dport 53 dnat to ${r.server}:53`,
+    `    ip daddr 127.0.0.11 tcp dport 53 dnat to ${r.server}:53`,
+    '  }',
+    '  chain postrouting {',
+    '    type nat hook postrouting priority srcnat; policy accept;',
+    `    ip saddr 127.0.0.0/8 ip daddr ${r.server} oifname "${r.ifname}" snat to ${r.ip}`,
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** Host-side veth name: stable for a (container, network) pair so teardown never needs a lookup. */
+export function hostIfaceName(containerId: string, networkId: string): string {
+  return `veth${createHash('sha256').update(`${containerId}/${networkId}`).digest('hex').slice(0, 7)}`;
+}
+
+function exec(cmd: string, args: string[], input: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.on('error', (e) => reject(internal(`${cmd}: ${e.message}`, e)));
+    child.on('close', (code) => {
+      if (code === 0) resolve();
+      else reject(internal(`${cmd} ${args.join(' ')}: ${err.trim() || `exit status ${code}`}`));
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(input);
+  });
+}
+
+/** The executor: runs a script on the host, or in the network namespace of `pid`. */
+export const netExec = {
+  ip(script: string, pid?: number): Promise<void> {
+    if (!script) return Promise.resolve();
+    return pid === undefined ? exec('ip', ['-batch', '-'], script) : exec('nsenter', ['-t', String(pid), '-n', 'ip', '-batch', '-'], script);
+  },
+  nft(script: string, pid?: number): Promise<void> {
+    return pid === undefined ? exec('nft', ['-f', '-'], script) : exec('nsenter', ['-t', String(pid), '-n', 'nft', '-f', '-'], script);
+  },
+  /** a shell script (set -e) run in the network namespace of `pid` */
+  shell(script: string, pid: number): Promise<void> {
+    return exec('nsenter', ['-t', String(pid), '-n', 'sh', '-e'], script);
+  },
+  /** a per-namespace sysctl under /proc/sys, written through nsenter for a container */
+  async sysctl(key: string, value: string, pid?: number): Promise<void> {
+    const file = `/proc/sys/${key.replace(/\./g, '/')}`;
+    if (pid === undefined) await fsp.writeFile(file, value);
+    else await exec('nsenter', ['-t', String(pid), '-n', 'sh', '-c', `echo ${value} > ${file}`], '');
+  },
+  async exists(iface: string): Promise<boolean> {
+    return fsp.access(`/sys/class/net/${iface}`).then(() => true, () => false);
+  },
+};

@@ -1,0 +1,133 @@
+/**
+ * The firewall executor: the one place that talks to nftables. It renders a FirewallState with the pure
+ * planner and pipes the script into `nft -f -`, which applies it as one transaction (all or nothing).
+ *
+ * Lifecycle of a request: apply(s)/remove(t) render the script at once (an invalid state is rejected
+ * before anything is queued), then queue it. Requests run one at a time, in order. An apply that is
+ * queued behind another not-yet-started apply of the same table replaces it: only the latest state is
+ * applied, and the callers of both are settled by that one run (coalescing).
+ */
+import { spawn } from 'node:child_process';
+import { BerthError, unavailable } from '../../core/errors.js';
+import { renderDelete, renderRuleset } from './plan.js';
+import type { FirewallState } from './types.js';
+
+export interface FirewallOptions {
+  /** path of the nft binary (default "nft", looked up in PATH) */
+  nft?: string;
+  log?: (m: string) => void;
+}
+
+/** nft ran and failed: its exit code and what it said on stderr. */
+export class NftError extends BerthError {
+  readonly exitCode: number | null;
+  readonly stderr: string;
+  constructor(exitCode: number | null, signal: NodeJS.Signals | null, stderr: string) {
+    const how = exitCode !== null ? `exit code ${exitCode}` : `signal ${signal ?? 'unknown'}`;
+    super('Internal', `nft failed (${how}): ${stderr.trim() || 'no error output'}`);
+    this.exitCode = exitCode;
+    this.stderr = stderr;
+  }
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+interface Job {
+  kind: 'apply' | 'remove';
+  table: string;
+  script: string;
+  waiters: Waiter[];
+}
+
+const MAX_STDERR = 64 * 1024;
+
+export class Firewall {
+  readonly #nft: string;
+  readonly #log: (m: string) => void;
+  readonly #queue: Job[] = [];
+  #busy = false;
+
+  constructor(opts: FirewallOptions = {}) {
+    this.#nft = opts.nft ?? 'nft';
+    this.#log = opts.log ?? (() => {});
+  }
+
+  /** Replace this daemon's tables (`s.table` in the inet and bridge families) with the rules for `s`. */
+  apply(s: FirewallState): Promise<void> {
+    return this.#enqueue('apply', s.table, () => renderRuleset(s));
+  }
+
+  /** Remove this daemon's tables; succeeds when they do not exist. */
+  remove(table: string): Promise<void> {
+    return this.#enqueue('remove', table, () => renderDelete(table));
+  }
+
+  #enqueue(kind: Job['kind'], table: string, render: () => string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let script: string;
+      try {
+        script = render();
+      } catch (err) {
+        reject(err);
+        return;
+      }
+      const waiter = { resolve, reject };
+      const last = this.#queue.at(-1);
+      if (kind === 'apply' && last && last.kind === 'apply' && last.table === table) {
+        last.script = script;
+        last.waiters.push(waiter);
+      } else {
+        this.#queue.push({ kind, table, script, waiters: [waiter] });
+      }
+      void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#busy) return;
+    this.#busy = true;
+    try {
+      for (let job = this.#queue.shift(); job; job = this.#queue.shift()) {
+        try {
+          await runNft(this.#nft, job.script);
+          this.#log(`firewall: ${job.kind === 'apply' ? 'applied' : 'removed'} tables ${job.table}` +
+            (job.waiters.length > 1 ? ` (${job.waiters.length} requests coalesced)` : ''));
+          for (const w of job.waiters) w.resolve();
+        } catch (err) {
+          this.#log(`firewall: ${job.kind} of tables ${job.table} failed: ${(err as Error).message}`);
+          for (const w of job.waiters) w.reject(err);
+        }
+      }
+    } finally {
+      this.#busy = false;
+    }
+  }
+}
+
+/** Pipe `script` into `nft -f -`; resolve on exit code 0, else reject with nft's stderr. */
+function runNft(nft: string, script: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn(nft, ['-f', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    let failed = false;
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d: string) => {
+      if (stderr.length < MAX_STDERR) stderr += d.slice(0, MAX_STDERR - stderr.length);
+    });
+    // nft may exit before reading all of its input; the exit status tells what happened
+    child.stdin.on('error', () => {});
+    child.on('error', (err) => {
+      failed = true;
+      reject(unavailable(`cannot run ${nft}: ${err.message}`, err));
+    });
+    child.on('close', (code, signal) => {
+      if (failed) return;
+      if (code === 0) resolve();
+      else reject(new NftError(code, signal, stderr));
+    });
+    child.stdin.end(script);
+  });
+}

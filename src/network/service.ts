@@ -1,0 +1,729 @@
+/**
+ * NetworkService: Docker's networks on Linux bridges (and macvlan), with IPAM, the firewall and the
+ * embedded DNS. It owns the network records; containers reach it through four calls made by the
+ * container lifecycle:
+ *
+ *   endpointsForCreate(body)  which networks a new container is on (validated)
+ *   prepare(rec)              addresses and host ports for a container about to start
+ *   wire(rec, pid)            veths/macvlans, addresses, routes, DNS redirect, firewall (before it runs)
+ *   release(rec)              all of that undone when it stops (or its start failed)
+ *
+ * The kernel is only touched through `netExec` (iproute2/nsenter) and the Firewall (nft); both are
+ * driven by pure planners (links.ts, nft/plan.ts).
+ */
+import net from 'node:net';
+import dgram from 'node:dgram';
+import { promises as fsp } from 'node:fs';
+import type {
+  ContainerCreateBody, EndpointSettings, NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest, NetworkResource,
+} from '../api/types.js';
+import { BerthError, conflict, forbidden, invalidArgument, notFound } from '../core/errors.js';
+import type { EventBus } from '../core/events.js';
+import { newId, shortId } from '../core/ids.js';
+import type { ContainerRecord } from '../core/containers/record.js';
+import type { ContainerStore } from '../core/containers/store.js';
+import type { FirewallState } from './nft/types.js';
+import { type AddressPool, chooseSubnet, Pool } from './ipam.js';
+import { formatCidr, isIPv4, macFromIp, parseCidr, parseIfaceCidr } from './ipnet.js';
+import {
+  type AttachPlan, attachScript, bridgeScript, containerScript, detachScript, dnsRedirectRuleset, hostIfaceName, netExec,
+} from './links.js';
+import { planBindings, PortAllocator, portsView, type Binding, type Proto } from './ports.js';
+import { type EndpointRecord, type NetworkRecord, networkView, prefixLen } from './record.js';
+import { hasEmbeddedDns, NameResolver } from './resolver.js';
+import type { NetworkStore } from './store.js';
+import type { HostEntry } from './files.js';
+
+export interface NetworkConfig {
+  /** name of this daemon's nft tables (derived from its data root) */
+  table: string;
+  /** the default bridge (--bridge) and its address (--bip) */
+  defaultBridge: string;
+  bip?: string;
+  pools: AddressPool[];
+  mtu: number;
+  icc: boolean;
+  ipForward: boolean;
+  ipMasq: boolean;
+  userlandProxy: boolean;
+  /** daemon.json `dns` */
+  dns: string[];
+}
+
+export interface NetworkDeps {
+  store: NetworkStore;
+  containers: ContainerStore;
+  events: EventBus;
+  firewall: { apply(s: FirewallState): Promise<void>; remove(table: string): Promise<void> };
+  dns: { listen(address: string): Promise<void>; close(address: string): Promise<void>; closeAll(): Promise<void> };
+  hostResolvConf(): Promise<string>;
+  log(msg: string): void;
+}
+
+/** What the container lifecycle needs for the container's /etc files. */
+export interface PreparedNetworking {
+  /** the container's address on its first network (for its own /etc/hosts line) */
+  selfIp?: string;
+  /** legacy links on the default bridge: /etc/hosts entries */
+  links: HostEntry[];
+  /** on a user-defined network: resolv.conf points at 127.0.0.11 */
+  embeddedDns: boolean;
+}
+
+const PREDEFINED = new Set(['bridge', 'host', 'none']);
+const MODE_NETWORKS = new Set(['host', 'none']);
+
+/** Docker's name for the network a NetworkMode refers to ("default" is the bridge). */
+export function networkOfMode(mode: string | undefined): string | undefined {
+  const m = mode || 'default';
+  if (m === 'default') return 'bridge';
+  if (m.startsWith('container:')) return undefined;
+  return m;
+}
+
+const bool = (v: string | undefined, dflt: boolean) => (v === undefined ? dflt : v === 'true' || v === '1');
+
+export class NetworkService {
+  readonly resolver: NameResolver;
+  private readonly pools = new Map<string, Pool>();
+  private readonly ports = new PortAllocator();
+  private hostUpstreams: string[] = [];
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly cfg: NetworkConfig, private readonly d: NetworkDeps) {
+    this.resolver = new NameResolver({
+      networks: () => this.d.store.all(),
+      upstreams: (cid) => {
+        const rec = cid ? this.d.containers.get(cid) : undefined;
+        if (rec?.hostConfig.Dns?.length) return rec.hostConfig.Dns;
+        return this.cfg.dns.length ? this.cfg.dns : this.hostUpstreams;
+      },
+    });
+  }
+
+  /** Serialises changes to one network (IPAM and endpoint records). */
+  private async locked<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(key) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(fn);
+    this.locks.set(key, next);
+    try {
+      return await next;
+    } finally {
+      if (this.locks.get(key) === next) this.locks.delete(key);
+    }
+  }
+
+  // ---------------------------------------------------------------- start-up
+
+  /**
+   * Loads the networks, creates the predefined ones, brings the default bridge up (subnet from --bip,
+   * else what it had, else the first free default pool) and rebuilds every user bridge.
+   */
+  async init(): Promise<void> {
+    const resolv = await this.d.hostResolvConf();
+    this.hostUpstreams = resolv.split('\n').map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1]).filter((s): s is string => !!s && isIPv4(s));
+    if (this.cfg.ipForward) {
+      const cur = await fsp.readFile('/proc/sys/net/ipv4/ip_forward', 'utf8').catch(() => '1');
+      if (cur.trim() !== '1') await netExec.sysctl('net.ipv4.ip_forward', '1');
+    }
+    for (const [name, driver] of [['host', 'host'], ['none', 'null']] as const) {
+      if (!this.d.store.byName(name)) await this.d.store.save(this.newRecord(name, driver, true));
+    }
+    await this.initDefaultBridge();
+    for (const n of this.d.store.all()) {
+      if (n.subnet && (n.driver === 'bridge' || n.driver === 'macvlan')) {
+        const pool = new Pool(n.subnet, n.gateway, n.ipRange, Object.values(n.auxAddresses));
+        for (const e of Object.values(n.endpoints)) if (e.ip) pool.request(e.ip);
+        this.pools.set(n.id, pool);
+      }
+      if (n.driver === 'bridge' && n.bridge && !n.predefined) await this.ensureBridge(n);
+    }
+    for (const rec of this.d.containers.all()) {
+      if (rec.published && rec.state.Status === 'running') for (const b of rec.published.bindings) this.ports.restore(rec.id, b);
+    }
+  }
+
+  /**
+   * After the containers were reconciled: endpoints of containers that are no longer running are
+   * removed (with their veths), then the firewall is rebuilt and the resolver listens again.
+   */
+  async resync(): Promise<void> {
+    for (const n of this.d.store.all()) {
+      let changed = false;
+      for (const [cid, e] of Object.entries(n.endpoints)) {
+        const rec = this.d.containers.get(cid);
+        if (rec && rec.state.Status === 'running') continue;
+        if (e.hostIface && (await netExec.exists(e.hostIface))) await netExec.ip(detachScript([e.hostIface])).catch(() => undefined);
+        if (e.ip) this.pools.get(n.id)?.release(e.ip);
+        delete n.endpoints[cid];
+        changed = true;
+      }
+      if (changed) await this.d.store.save(n);
+    }
+    await this.applyFirewall();
+    for (const n of this.d.store.all()) if (this.dnsAddress(n)) await this.listenDns(n);
+  }
+
+  async close(): Promise<void> {
+    await this.d.dns.closeAll();
+  }
+
+  private async listenDns(n: NetworkRecord): Promise<void> {
+    const addr = this.dnsAddress(n);
+    if (!addr) return;
+    await this.d.dns.listen(addr).catch((e) => this.d.log(`embedded DNS on ${addr} (network ${n.name}): ${(e as Error).message}`));
+  }
+
+  /** The embedded resolver of a user bridge network listens on its gateway. */
+  private dnsAddress(n: NetworkRecord): string | undefined {
+    return hasEmbeddedDns(n) && n.driver === 'bridge' && n.gateway ? n.gateway : undefined;
+  }
+
+  private newRecord(name: string, driver: NetworkRecord['driver'], predefined: boolean): NetworkRecord {
+    return {
+      id: newId(), name, created: new Date().toISOString(), driver, predefined, internal: false, attachable: false,
+      enableIPv6: false, options: {}, labels: {}, ipamDriver: 'default', ipamOptions: {}, auxAddresses: {}, mtu: this.cfg.mtu,
+      endpoints: {},
+    };
+  }
+
+  private async hostRoutes(): Promise<string[]> {
+    const out = await new Promise<string>((resolve) => {
+      import('node:child_process').then(({ execFile }) => execFile('ip', ['-j', '-4', 'route', 'show', 'table', 'all'], (err, stdout) => resolve(err ? '[]' : stdout)));
+    });
+    const routes = JSON.parse(out || '[]') as { dst: string; dev?: string }[];
+    return routes.map((r) => r.dst).filter((d) => d && d !== 'default' && !d.startsWith('127.') && d !== 'broadcast' && /^\d/.test(d))
+      .map((d) => (d.includes('/') ? d : `${d}/32`));
+  }
+
+  private async bridgeAddress(name: string): Promise<string | undefined> {
+    if (!(await netExec.exists(name))) return undefined;
+    const out = await new Promise<string>((resolve) => {
+      import('node:child_process').then(({ execFile }) => execFile('ip', ['-j', '-4', 'addr', 'show', 'dev', name], (err, stdout) => resolve(err ? '[]' : stdout)));
+    });
+    const info = JSON.parse(out || '[]') as { addr_info?: { local: string; prefixlen: number }[] }[];
+    const a = info[0]?.addr_info?.[0];
+    return a ? `${a.local}/${a.prefixlen}` : undefined;
+  }
+
+  private async initDefaultBridge(): Promise<void> {
+    let rec = this.d.store.byName('bridge');
+    const bridge = this.cfg.defaultBridge;
+    let subnet: string | undefined;
+    let gateway: string | undefined;
+    if (this.cfg.bip) {
+      const b = parseIfaceCidr(this.cfg.bip);
+      subnet = formatCidr(b.cidr);
+      gateway = b.ip;
+    } else if (rec?.subnet && rec.bridge === bridge) {
+      subnet = rec.subnet;
+      gateway = rec.gateway;
+    } else {
+      const existing = await this.bridgeAddress(bridge);
+      if (existing) {
+        const b = parseIfaceCidr(existing);
+        subnet = formatCidr(b.cidr);
+        gateway = b.ip;
+      } else {
+        const taken = [...(await this.hostRoutes()), ...this.d.store.all().filter((n) => n.subnet).map((n) => n.subnet!)];
+        subnet = chooseSubnet(this.cfg.pools, taken);
+        gateway = Pool.firstHost(subnet);
+      }
+    }
+    if (!rec) rec = this.newRecord('bridge', 'bridge', true);
+    const changed = rec.subnet !== subnet || rec.gateway !== gateway || rec.bridge !== bridge;
+    if (changed && Object.keys(rec.endpoints).length === 0) {
+      Object.assign(rec, { subnet, gateway, bridge });
+    }
+    rec.mtu = this.cfg.mtu;
+    rec.options = {
+      'com.docker.network.bridge.default_bridge': 'true',
+      'com.docker.network.bridge.enable_icc': String(this.cfg.icc),
+      'com.docker.network.bridge.enable_ip_masquerade': String(this.cfg.ipMasq),
+      'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0',
+      'com.docker.network.bridge.name': bridge,
+      'com.docker.network.driver.mtu': String(this.cfg.mtu),
+    };
+    await this.d.store.save(rec);
+    await this.ensureBridge(rec);
+  }
+
+  private async ensureBridge(n: NetworkRecord): Promise<void> {
+    const name = n.bridge!;
+    const exists = await netExec.exists(name);
+    const address = n.gateway ? `${n.gateway}/${prefixLen(n.subnet)}` : undefined;
+    await netExec.ip(bridgeScript({ name, address, mtu: n.mtu }, exists));
+    // published ports reached from the host through 127.0.0.1 are DNATed onto this bridge
+    if (!this.cfg.userlandProxy) await netExec.sysctl(`net.ipv4.conf.${name}.route_localnet`, '1').catch(() => undefined);
+  }
+
+  // ---------------------------------------------------------------- firewall
+
+  firewallState(): FirewallState {
+    const nets = this.d.store.all().filter((n) => n.driver === 'bridge' && n.bridge && n.subnet);
+    const networks = nets.map((n) => ({
+      id: n.id, bridge: n.bridge!, subnet: n.subnet!, gateway: n.gateway ?? '', internal: n.internal,
+      icc: bool(n.options['com.docker.network.bridge.enable_icc'], this.cfg.icc),
+      masquerade: bool(n.options['com.docker.network.bridge.enable_ip_masquerade'], this.cfg.ipMasq),
+    }));
+    const endpoints = nets.flatMap((n) => Object.values(n.endpoints).filter((e) => e.hostIface && e.ip)
+      .map((e) => ({ bridge: n.bridge!, hostIface: e.hostIface, ip: e.ip, mac: e.mac })));
+    const ports = this.d.containers.all().filter((r) => r.published && r.state.Status === 'running')
+      .flatMap((r) => r.published!.bindings.map((b) => ({
+        proto: b.proto, hostIp: b.hostIp, hostPort: b.hostPort, containerIp: r.published!.ip, containerPort: b.containerPort, bridge: r.published!.bridge,
+      })));
+    return { table: this.cfg.table, networks, endpoints, ports, loopbackDnat: !this.cfg.userlandProxy };
+  }
+
+  async applyFirewall(): Promise<void> {
+    await this.d.firewall.apply(this.firewallState());
+  }
+
+  // ---------------------------------------------------------------- networks API
+
+  list(filters: Record<string, string[]>): NetworkResource[] {
+    return this.d.store.all().filter((n) => matchesFilters(n, filters)).map((n) => networkView(n, false));
+  }
+
+  inspect(ref: string): NetworkResource & { Containers: Record<string, NetworkResource['Containers'][string] & { HostInterface?: string }> } {
+    const n = this.d.store.resolve(ref);
+    const v = networkView(n);
+    for (const e of Object.values(n.endpoints)) if (e.hostIface) Object.assign(v.Containers[e.containerId]!, { HostInterface: e.hostIface });
+    return v;
+  }
+
+  async create(req: NetworkCreateRequest): Promise<{ Id: string; Warning: string }> {
+    if (typeof req.Name !== 'string' || req.Name === '') throw invalidArgument('network name cannot be empty');
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(req.Name)) throw invalidArgument(`invalid network name "${req.Name}": must match [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
+    return this.locked('networks', async () => {
+      if (this.d.store.byName(req.Name)) throw conflict(`network with name ${req.Name} already exists`);
+      const driver = req.Driver || 'bridge';
+      if (driver === 'host' || driver === 'null') throw forbidden(`only one instance of "${driver}" network is allowed`);
+      if (driver !== 'bridge' && driver !== 'macvlan') throw notFound(`plugin "${driver}" not found`);
+      if (req.Ingress) throw forbidden('ingress networks need swarm mode, which Berth does not run');
+      const rec = this.newRecord(req.Name, driver, false);
+      rec.internal = !!req.Internal;
+      rec.attachable = !!req.Attachable;
+      rec.enableIPv6 = !!req.EnableIPv6;
+      rec.options = { ...(req.Options ?? {}) };
+      rec.labels = { ...(req.Labels ?? {}) };
+      rec.ipamDriver = req.IPAM?.Driver || 'default';
+      if (rec.ipamDriver !== 'default') throw notFound(`plugin "${rec.ipamDriver}" not found`);
+      rec.ipamOptions = { ...(req.IPAM?.Options ?? {}) };
+      if (rec.options['com.docker.network.driver.mtu']) {
+        const mtu = Number(rec.options['com.docker.network.driver.mtu']);
+        if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) throw invalidArgument(`invalid MTU: ${rec.options['com.docker.network.driver.mtu']}`);
+        rec.mtu = mtu;
+      }
+      const configs = (req.IPAM?.Config ?? []).filter((c) => !c.Subnet?.includes(':'));
+      if (configs.length > 1) throw invalidArgument('Berth networks have one IPv4 subnet');
+      const c = configs[0] ?? {};
+      const others = this.d.store.all().filter((n) => n.subnet);
+      if (c.Subnet) {
+        const s = parseCidr(c.Subnet, true);
+        rec.subnet = formatCidr(s);
+        const clash = others.find((n) => overlapsCidr(n.subnet!, rec.subnet!));
+        if (clash) throw forbidden(`invalid pool request: Pool overlaps with other one on this address space`);
+      } else {
+        if (c.Gateway || c.IPRange) throw invalidArgument('a gateway or ip range needs a subnet');
+        rec.subnet = chooseSubnet(this.cfg.pools, [...(await this.hostRoutes()), ...others.map((n) => n.subnet!)]);
+      }
+      rec.gateway = c.Gateway || Pool.firstHost(rec.subnet);
+      rec.ipRange = c.IPRange;
+      rec.auxAddresses = { ...(c.AuxiliaryAddresses ?? {}) };
+      const pool = new Pool(rec.subnet, rec.gateway, rec.ipRange, Object.values(rec.auxAddresses)); // validates
+      if (driver === 'bridge') {
+        rec.bridge = rec.options['com.docker.network.bridge.name'] || `br-${rec.id.slice(0, 12)}`;
+        if (rec.bridge.length > 15) throw invalidArgument(`bridge name ${rec.bridge} is longer than 15 characters`);
+        if (this.d.store.all().some((n) => n.bridge === rec.bridge) || rec.bridge === this.cfg.defaultBridge) throw conflict(`bridge name ${rec.bridge} is already in use`);
+      } else {
+        const parent = rec.options.parent;
+        if (!parent) throw invalidArgument('-o parent=<interface> is required for a macvlan network');
+        if (!(await netExec.exists(parent))) throw invalidArgument(`-o parent interface was not found on the host: ${parent}`);
+        rec.parent = parent;
+        const mode = rec.options.macvlan_mode ?? 'bridge';
+        if (!['bridge', 'private', 'vepa', 'passthru'].includes(mode)) throw invalidArgument(`requested macvlan mode '${mode}' is not valid, 'bridge' mode is the macvlan driver default`);
+      }
+      this.pools.set(rec.id, pool);
+      if (rec.bridge) await this.ensureBridge(rec);
+      try {
+        await this.d.store.save(rec);
+        await this.applyFirewall();
+      } catch (e) {
+        await this.d.store.remove(rec.id);
+        if (rec.bridge) await netExec.ip(`link del dev ${rec.bridge}\n`).catch(() => undefined);
+        throw e;
+      }
+      await this.listenDns(rec);
+      this.d.events.publish('network', 'create', rec.id, { name: rec.name, type: rec.driver });
+      return { Id: rec.id, Warning: '' };
+    });
+  }
+
+  async remove(ref: string): Promise<void> {
+    const n = this.d.store.resolve(ref);
+    if (n.predefined) throw forbidden(`${n.name} is a pre-defined network and cannot be removed`);
+    await this.locked('networks', async () => {
+      if (Object.keys(n.endpoints).length) throw forbidden(`error while removing network: network ${n.name} id ${n.id} has active endpoints`);
+      await this.destroy(n);
+    });
+  }
+
+  private async destroy(n: NetworkRecord): Promise<void> {
+    const addr = this.dnsAddress(n);
+    if (addr) await this.d.dns.close(addr).catch(() => undefined);
+    await this.d.store.remove(n.id);
+    this.pools.delete(n.id);
+    if (n.bridge && (await netExec.exists(n.bridge))) await netExec.ip(`link del dev ${n.bridge}\n`);
+    await this.applyFirewall();
+    this.d.events.publish('network', 'destroy', n.id, { name: n.name, type: n.driver });
+  }
+
+  async prune(filters: Record<string, string[]>): Promise<{ NetworksDeleted: string[] }> {
+    const deleted: string[] = [];
+    await this.locked('networks', async () => {
+      for (const n of this.d.store.all()) {
+        if (n.predefined || Object.keys(n.endpoints).length) continue;
+        if (!matchesPruneFilters(n, filters)) continue;
+        await this.destroy(n);
+        deleted.push(n.name);
+      }
+    });
+    this.d.events.publish('network', 'prune', '', { reclaimed: '0' });
+    return { NetworksDeleted: deleted };
+  }
+
+  // ---------------------------------------------------------------- containers
+
+  /**
+   * The networks of a container being created, keyed by network name, from NetworkMode and
+   * NetworkingConfig.EndpointsConfig. Throws Docker's errors for unknown networks and for options
+   * that only user-defined networks take.
+   */
+  endpointsForCreate(body: ContainerCreateBody): Record<string, EndpointSettings> {
+    const mode = body.HostConfig?.NetworkMode;
+    const primary = networkOfMode(mode);
+    const given = body.NetworkingConfig?.EndpointsConfig ?? {};
+    const out: Record<string, EndpointSettings> = {};
+    if (primary === undefined) return out; // container:<x>
+    const names = [primary, ...Object.keys(given).filter((k) => k !== primary && k !== mode && !(primary === 'bridge' && k === 'default'))];
+    for (const ref of names) {
+      const n = this.d.store.resolve(ref);
+      if (MODE_NETWORKS.has(n.name) && names.length > 1) throw invalidArgument(`container cannot be connected to host network or none network and other networks`);
+      const ep = given[ref] ?? given[n.name] ?? given[n.id] ?? (ref === primary && primary === 'bridge' ? given.default : undefined) ?? {};
+      out[n.name] = this.checkEndpoint(n, ep);
+    }
+    return out;
+  }
+
+  private checkEndpoint(n: NetworkRecord, ep: EndpointSettings): EndpointSettings {
+    if (n.predefined && ep.Aliases?.length) throw invalidArgument('network-scoped aliases are only supported for user-defined networks');
+    const ip = ep.IPAMConfig?.IPv4Address;
+    if (ip) {
+      if (n.predefined) throw invalidArgument('user specified IP address is supported on user defined networks only');
+      if (!isIPv4(ip)) throw invalidArgument(`invalid IPv4 address: ${ip}`);
+      if (n.subnet && !containsIp(n.subnet, ip)) throw invalidArgument(`no configured subnet or ip-range contain the IP address ${ip}`);
+    }
+    if (ep.MacAddress && !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(ep.MacAddress)) throw invalidArgument(`invalid MAC address: ${ep.MacAddress}`);
+    return {
+      IPAMConfig: ep.IPAMConfig ?? null, Links: ep.Links ?? null, Aliases: ep.Aliases ?? null, MacAddress: ep.MacAddress ?? '',
+      DriverOpts: ep.DriverOpts ?? null, NetworkID: n.id, EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '',
+      GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null,
+    };
+  }
+
+  /** The networks that need an endpoint (not host/none), in the container's order. */
+  private attachedNetworks(rec: ContainerRecord, only?: string[]): { n: NetworkRecord; ep: EndpointSettings; key: string }[] {
+    const out: { n: NetworkRecord; ep: EndpointSettings; key: string }[] = [];
+    for (const [key, ep] of Object.entries(rec.networks ?? {})) {
+      if (only && !only.includes(key)) continue;
+      const n = this.d.store.find(ep.NetworkID ?? '') ?? this.d.store.find(key);
+      if (!n) throw notFound(`network ${key} not found`);
+      if (n.driver === 'host' || n.driver === 'null') continue;
+      out.push({ n, ep, key });
+    }
+    return out;
+  }
+
+  /**
+   * Addresses (IPAM), endpoint records and host ports for a container about to start. Persists the
+   * allocations; `release` gives them back.
+   */
+  async prepare(rec: ContainerRecord, only?: string[]): Promise<PreparedNetworking> {
+    const targets = this.attachedNetworks(rec, only);
+    const used = new Set(Object.values(this.d.store.all()).flatMap((n) => (n.endpoints[rec.id] ? [n.endpoints[rec.id]!.ifname] : [])));
+    let index = 0;
+    const nextIf = () => {
+      while (used.has(`eth${index}`)) index++;
+      used.add(`eth${index}`);
+      return `eth${index}`;
+    };
+    const name = rec.name.replace(/^\//, '');
+    try {
+      for (const { n, ep } of targets) {
+        await this.locked(n.id, async () => {
+          const pool = this.pools.get(n.id);
+          if (!pool) throw invalidArgument(`network ${n.name} has no address pool`);
+          if (n.endpoints[rec.id]) throw forbidden(`endpoint with name ${name} already exists in network ${n.name}`);
+          const ip = ep.IPAMConfig?.IPv4Address ? pool.request(ep.IPAMConfig.IPv4Address) : pool.allocate();
+          const dnsNames = n.predefined ? [] : [name, ...(ep.Aliases ?? []), shortId(rec.id)].filter((v, i, a) => a.indexOf(v) === i);
+          const e: EndpointRecord = {
+            endpointId: newId(), containerId: rec.id, name, ifname: nextIf(),
+            hostIface: n.driver === 'bridge' ? hostIfaceName(rec.id, n.id) : '',
+            ip, mac: ep.MacAddress || macFromIp(ip), dnsNames, aliases: ep.Aliases ?? [], links: ep.Links ?? [],
+          };
+          n.endpoints[rec.id] = e;
+          try {
+            await this.d.store.save(n);
+          } catch (err) {
+            delete n.endpoints[rec.id];
+            pool.release(ip);
+            throw err;
+          }
+          Object.assign(ep, {
+            NetworkID: n.id, EndpointID: e.endpointId, Gateway: n.driver === 'bridge' || n.gateway ? n.gateway ?? '' : '', IPAddress: ip,
+            IPPrefixLen: prefixLen(n.subnet), MacAddress: e.mac, DNSNames: dnsNames.length ? dnsNames : null,
+          });
+        });
+      }
+      if (!only) await this.publish(rec);
+    } catch (e) {
+      await this.release(rec, only);
+      throw e;
+    }
+    const first = targets[0];
+    return {
+      selfIp: first ? first.n.endpoints[rec.id]?.ip : undefined,
+      links: this.legacyLinks(rec),
+      embeddedDns: this.attachedNetworks(rec).some(({ n }) => hasEmbeddedDns(n)),
+    };
+  }
+
+  /** Host ports for -p/-P, on the container's first bridge network. */
+  private async publish(rec: ContainerRecord): Promise<void> {
+    const reqs = planBindings({ exposed: rec.config.ExposedPorts, bindings: rec.hostConfig.PortBindings, publishAll: rec.hostConfig.PublishAllPorts });
+    if (!reqs.length) return;
+    const target = this.attachedNetworks(rec).find(({ n }) => n.driver === 'bridge' && n.endpoints[rec.id]);
+    if (!target) return; // none/host/macvlan: Docker ignores -p there
+    const bindings = await this.ports.allocate(rec.id, reqs, isPortFree);
+    rec.published = { bindings, ip: target.n.endpoints[rec.id]!.ip, bridge: target.n.bridge! };
+  }
+
+  /** /etc/hosts entries for --link on the default bridge: "ip alias id name". */
+  private legacyLinks(rec: ContainerRecord): HostEntry[] {
+    const out: HostEntry[] = [];
+    const bridge = this.d.store.byName('bridge');
+    for (const l of rec.hostConfig.Links ?? []) {
+      const [target, alias] = parseLink(l);
+      const other = this.d.containers.resolve(target);
+      const ip = bridge?.endpoints[other.id]?.ip;
+      if (other.state.Status !== 'running' || !ip) throw invalidArgument(`cannot link to a non running container: ${other.name} AS ${rec.name}/${alias}`);
+      const oname = other.name.replace(/^\//, '');
+      out.push({ ip, host: [alias, shortId(other.id), oname].filter((v, i, a) => a.indexOf(v) === i).join(' ') });
+    }
+    return out;
+  }
+
+  /**
+   * Wires the endpoints `prepare` made into the container's network namespace (its init is waiting
+   * to exec): veth pairs onto bridges, macvlans onto parents, addresses, lo, the default route, the
+   * 127.0.0.11 redirect, then the firewall.
+   */
+  async wire(rec: ContainerRecord, pid: number, only?: string[]): Promise<void> {
+    const targets = this.attachedNetworks(rec, only).map((t) => ({ ...t, e: t.n.endpoints[rec.id]! })).filter((t) => t.e);
+    const plans: AttachPlan[] = targets.map(({ n, e }) => (n.driver === 'bridge'
+      ? { kind: 'veth', hostIface: e.hostIface, ifname: e.ifname, mac: e.mac, mtu: n.mtu, bridge: n.bridge! }
+      : { kind: 'macvlan', parent: n.parent!, ifname: e.ifname, mac: e.mac, mtu: n.mtu, mode: n.options.macvlan_mode ?? 'bridge' }));
+    await netExec.ip(attachScript(pid, plans));
+    const allNets = this.attachedNetworks(rec);
+    const gwNet = only ? undefined : allNets.find(({ n }) => !n.internal && n.gateway);
+    const gw = gwNet ? { via: gwNet.n.gateway!, dev: gwNet.n.endpoints[rec.id]!.ifname } : undefined;
+    let script = `set -e\nip -batch - <<'BERTH_IP'\n${containerScript(targets.map(({ n, e }) => ({ ifname: e.ifname, address: `${e.ip}/${prefixLen(n.subnet)}` })), gw)}BERTH_IP\n`;
+    // the embedded DNS: once per container, through its first user bridge network
+    const dnsNet = allNets.find(({ n }) => this.dnsAddress(n));
+    if (dnsNet && targets.some((t) => t.n.id === dnsNet.n.id)) {
+      const e = dnsNet.n.endpoints[rec.id]!;
+      script += `echo 1 > /proc/sys/net/ipv4/conf/${e.ifname}/route_localnet\n`;
+      script += `nft -f - <<'BERTH_NFT'\n${dnsRedirectRuleset({ ifname: e.ifname, ip: e.ip, server: this.dnsAddress(dnsNet.n)! })}BERTH_NFT\n`;
+    }
+    await netExec.shell(script, pid);
+    await this.applyFirewall();
+    for (const { n, e } of targets) this.d.events.publish('network', 'connect', n.id, { container: rec.id, name: n.name, type: n.driver, ...(e ? {} : {}) });
+  }
+
+  /** Undoes prepare/wire for a container that stopped (or failed to start); keeps going on errors. */
+  async release(rec: ContainerRecord, only?: string[]): Promise<void> {
+    const errors: string[] = [];
+    const gone: string[] = [];
+    for (const n of this.d.store.all()) {
+      const key = Object.keys(rec.networks ?? {}).find((k) => k === n.name || rec.networks![k]!.NetworkID === n.id);
+      if (only && (!key || !only.includes(key))) continue;
+      const e = n.endpoints[rec.id];
+      if (!e) continue;
+      await this.locked(n.id, async () => {
+        try {
+          if (e.hostIface && (await netExec.exists(e.hostIface))) await netExec.ip(detachScript([e.hostIface]));
+          else if (!e.hostIface && only && rec.state.Pid) await netExec.ip(`link del dev ${e.ifname}\n`, rec.state.Pid).catch(() => undefined);
+        } catch (err) {
+          errors.push((err as Error).message);
+        }
+        if (e.ip) this.pools.get(n.id)?.release(e.ip);
+        delete n.endpoints[rec.id];
+        await this.d.store.save(n).catch((err: Error) => errors.push(err.message));
+        gone.push(n.id);
+      });
+      if (key) {
+        const ep = rec.networks![key]!;
+        Object.assign(ep, { EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, DNSNames: null, MacAddress: ep.IPAMConfig ? ep.MacAddress : '' });
+      }
+      this.d.events.publish('network', 'disconnect', n.id, { container: rec.id, name: n.name, type: n.driver });
+    }
+    if (!only && rec.published) {
+      this.ports.release(rec.published.bindings as Binding[]);
+      rec.published = undefined;
+    }
+    if (gone.length || !only) await this.applyFirewall().catch((err: Error) => errors.push(err.message));
+    if (errors.length) this.d.log(`network teardown of ${rec.id}: ${errors.join('; ')}`);
+  }
+
+  /** NetworkSettings.Ports for inspect and `docker port`. */
+  portsOf(rec: ContainerRecord): ReturnType<typeof portsView> {
+    const exposed = { ...(rec.config.ExposedPorts ?? {}) } as Record<string, unknown>;
+    for (const k of Object.keys(rec.hostConfig.PortBindings ?? {})) exposed[k] = {};
+    return portsView(exposed, rec.state.Status === 'running' ? ((rec.published?.bindings ?? []) as Binding[]) : []);
+  }
+
+  /** POST /networks/{id}/connect */
+  async connect(ref: string, body: NetworkConnectRequest, persist: (rec: ContainerRecord) => Promise<void>): Promise<void> {
+    const n = this.d.store.resolve(ref);
+    const rec = this.d.containers.resolve(body.Container);
+    const mode = rec.hostConfig.NetworkMode ?? 'default';
+    if (mode === 'host' || mode === 'none' || mode.startsWith('container:') || MODE_NETWORKS.has(n.name)) {
+      throw invalidArgument(mode.startsWith('container:') ? 'container sharing network namespace with another container or host cannot be connected to any other network'
+        : 'container cannot be disconnected from host network or connected to host network');
+    }
+    rec.networks ??= {};
+    if (rec.networks[n.name]) throw forbidden(`endpoint with name ${rec.name.replace(/^\//, '')} already exists in network ${n.name}`);
+    rec.networks[n.name] = this.checkEndpoint(n, body.EndpointConfig ?? {});
+    if (rec.state.Status === 'running') {
+      try {
+        await this.prepare(rec, [n.name]);
+        await this.wire(rec, rec.state.Pid, [n.name]);
+      } catch (e) {
+        await this.release(rec, [n.name]).catch(() => undefined);
+        delete rec.networks[n.name];
+        throw e;
+      }
+    } else {
+      this.d.events.publish('network', 'connect', n.id, { container: rec.id, name: n.name, type: n.driver });
+    }
+    await persist(rec);
+  }
+
+  /** POST /networks/{id}/disconnect */
+  async disconnect(ref: string, body: NetworkDisconnectRequest, persist: (rec: ContainerRecord) => Promise<void>): Promise<void> {
+    const n = this.d.store.resolve(ref);
+    let rec: ContainerRecord;
+    try {
+      rec = this.d.containers.resolve(body.Container);
+    } catch (e) {
+      // -f: an endpoint left behind by a container that is gone
+      if (body.Force && e instanceof BerthError && e.kind === 'NotFound') {
+        const stale = Object.values(n.endpoints).find((x) => x.name === body.Container || x.containerId.startsWith(body.Container));
+        if (stale) {
+          delete n.endpoints[stale.containerId];
+          await this.d.store.save(n);
+          await this.applyFirewall();
+          return;
+        }
+      }
+      throw e;
+    }
+    if (MODE_NETWORKS.has(n.name)) throw invalidArgument('container cannot be disconnected from host network or connected to host network');
+    const key = Object.keys(rec.networks ?? {}).find((k) => k === n.name || rec.networks![k]!.NetworkID === n.id);
+    if (!key) throw forbidden(`container ${rec.id} is not connected to network ${n.name}`);
+    if (rec.state.Status === 'running') await this.release(rec, [key]);
+    else this.d.events.publish('network', 'disconnect', n.id, { container: rec.id, name: n.name, type: n.driver });
+    delete rec.networks![key];
+    await persist(rec);
+  }
+}
+
+function parseLink(l: string): [target: string, alias: string] {
+  const [a, b] = l.split(':');
+  const target = a.replace(/^\//, '');
+  const alias = b ? b.split('/').pop()! : target;
+  return [target, alias];
+}
+
+function containsIp(subnet: string, ip: string): boolean {
+  const s = parseCidr(subnet, true);
+  const n = ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+  return n >= s.base && n < s.base + 2 ** (32 - s.len);
+}
+
+function overlapsCidr(a: string, b: string): boolean {
+  const x = parseCidr(a, true);
+  const y = parseCidr(b, true);
+  return x.base < y.base + 2 ** (32 - y.len) && y.base < x.base + 2 ** (32 - x.len);
+}
+
+/** Is a host port free? (Nothing else bound there; a bind that works is closed at once.) */
+export async function isPortFree(proto: Proto, ip: string, port: number): Promise<boolean> {
+  const host = ip || '0.0.0.0';
+  if (proto === 'sctp') return true;
+  if (proto === 'udp') {
+    return new Promise((resolve) => {
+      const s = dgram.createSocket('udp4');
+      s.once('error', () => { s.close(); resolve(false); });
+      s.bind(port, host, () => s.close(() => resolve(true)));
+    });
+  }
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+}
+
+function labelMatch(labels: Record<string, string>, f: string): boolean {
+  const i = f.indexOf('=');
+  return i < 0 ? f in labels : labels[f.slice(0, i)] === f.slice(i + 1);
+}
+
+export function matchesFilters(n: NetworkRecord, f: Record<string, string[]>): boolean {
+  for (const [k, vals] of Object.entries(f)) {
+    if (!vals.length) continue;
+    const ok = vals.some((v) => {
+      switch (k) {
+        case 'driver': return n.driver === v;
+        case 'id': return n.id.startsWith(v);
+        case 'name': return n.name.includes(v);
+        case 'label': return labelMatch(n.labels, v);
+        case 'scope': return v === 'local';
+        case 'type': return v === 'custom' ? !n.predefined : v === 'builtin' ? n.predefined : false;
+        case 'dangling': return (v === 'true' || v === '1') === (!n.predefined && Object.keys(n.endpoints).length === 0);
+        default: throw invalidArgument(`invalid filter '${k}'`);
+      }
+    });
+    if (!ok) return false;
+  }
+  return true;
+}
+
+function matchesPruneFilters(n: NetworkRecord, f: Record<string, string[]>): boolean {
+  for (const [k, vals] of Object.entries(f)) {
+    if (!vals.length) continue;
+    if (k === 'until') {
+      const limit = vals.map((v) => (/^\d+(\.\d+)?$/.test(v) ? Number(v) * 1000 : Date.parse(v)));
+      if (!limit.every((t) => Date.parse(n.created) < t)) return false;
+    } else if (k === 'label') {
+      if (!vals.every((v) => labelMatch(n.labels, v))) return false;
+    } else if (k === 'label!') {
+      if (vals.some((v) => labelMatch(n.labels, v))) return false;
+    } else {
+      throw invalidArgument(`invalid filter '${k}'`);
+    }
+  }
+  return true;
+}

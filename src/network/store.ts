@@ -1,0 +1,67 @@
+/**
+ * NetworkStore: every network record in memory, each persisted as <dataRoot>/network/<id>.json
+ * (atomically). Resolves references as Docker does: full id, then exact name, then a unique id prefix.
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { invalidArgument, notFound } from '../core/errors.js';
+import { writeFileAtomic } from '../core/containers/store.js';
+import type { NetworkRecord } from './record.js';
+
+export class NetworkStore {
+  private readonly byId = new Map<string, NetworkRecord>();
+
+  private constructor(readonly root: string) {}
+
+  static async open(root: string): Promise<NetworkStore> {
+    await fsp.mkdir(root, { recursive: true, mode: 0o700 });
+    const s = new NetworkStore(root);
+    for (const f of await fsp.readdir(root)) {
+      if (!f.endsWith('.json')) {
+        if (f.includes('.tmp-')) await fsp.rm(path.join(root, f), { force: true });
+        continue;
+      }
+      const rec = JSON.parse(await fsp.readFile(path.join(root, f), 'utf8')) as NetworkRecord;
+      s.byId.set(rec.id, rec);
+    }
+    return s;
+  }
+
+  all(): NetworkRecord[] {
+    return [...this.byId.values()].sort((a, b) => a.created.localeCompare(b.created) || a.name.localeCompare(b.name));
+  }
+
+  get(id: string): NetworkRecord | undefined {
+    return this.byId.get(id);
+  }
+
+  byName(name: string): NetworkRecord | undefined {
+    return this.all().find((n) => n.name === name);
+  }
+
+  find(ref: string): NetworkRecord | undefined {
+    if (!ref) return undefined;
+    const exact = this.byId.get(ref) ?? this.byName(ref);
+    if (exact) return exact;
+    const matches = this.all().filter((n) => n.id.startsWith(ref));
+    if (matches.length > 1) throw invalidArgument(`network ${ref} is ambiguous (${matches.length} matches found based on ID prefix)`);
+    return matches[0];
+  }
+
+  /** Docker's 404: `network x not found`. */
+  resolve(ref: string): NetworkRecord {
+    const n = this.find(ref);
+    if (!n) throw notFound(`network ${ref} not found`);
+    return n;
+  }
+
+  async save(rec: NetworkRecord): Promise<void> {
+    this.byId.set(rec.id, rec);
+    await writeFileAtomic(path.join(this.root, `${rec.id}.json`), JSON.stringify(rec));
+  }
+
+  async remove(id: string): Promise<void> {
+    this.byId.delete(id);
+    await fsp.rm(path.join(this.root, `${id}.json`), { force: true });
+  }
+}
