@@ -6,6 +6,7 @@ import { CommanderError } from 'commander';
 import { BerthCommand, CliError, fromCommanderError } from './program.js';
 import { registerContainers } from './register/containers.js';
 import { registerImages } from './register/images.js';
+import { registerNetworks } from './register/networks.js';
 import { registerSystem } from './register/system.js';
 import type { Registry } from './register/lazy.js';
 import type { Ctx } from './context.js';
@@ -26,6 +27,7 @@ export function buildProgram(reg: Registry): BerthCommand {
     .helpCommand(false);
   registerContainers(program, reg);
   registerImages(program, reg);
+  registerNetworks(program, reg);
   registerSystem(program, reg);
   return program;
 }

@@ -1,6 +1,6 @@
 /**
  * BerthClient: the typed Docker Engine API client over the daemon's unix socket.
- * Resources are grouped as in the API: client.containers, client.images, client.exec.
+ * Resources are grouped as in the API: client.containers, client.images, client.networks, client.exec.
  */
 import type { IncomingMessage } from 'node:http';
 import type { EventMessage, SystemInfo, SystemVersion } from '../api/types.js';
@@ -9,6 +9,7 @@ import { ExecApi } from './exec.js';
 import { encodeFilters, type Filters } from './filters.js';
 import { API_VERSION, DEFAULT_HOST } from './host.js';
 import { ImagesApi } from './images.js';
+import { NetworksApi } from './networks.js';
 import { jsonStream } from './stream.js';
 import { readAll, Transport } from './transport.js';
 
@@ -34,6 +35,7 @@ export class BerthClient {
   readonly transport: Transport;
   readonly containers: ContainersApi;
   readonly images: ImagesApi;
+  readonly networks: NetworksApi;
   readonly exec: ExecApi;
 
   constructor(opts: ClientOptions = {}) {
@@ -41,6 +43,7 @@ export class BerthClient {
     this.transport = new Transport(this.host, opts.version ?? API_VERSION);
     this.containers = new ContainersApi(this.transport);
     this.images = new ImagesApi(this.transport);
+    this.networks = new NetworksApi(this.transport);
     this.exec = new ExecApi(this.transport);
   }
 

@@ -268,7 +268,8 @@ export class NetworkService {
     }));
     const endpoints = nets.flatMap((n) => Object.values(n.endpoints).filter((e) => e.hostIface && e.ip)
       .map((e) => ({ bridge: n.bridge!, hostIface: e.hostIface, ip: e.ip, mac: e.mac })));
-    const ports = this.d.containers.all().filter((r) => r.published && r.state.Status === 'running')
+    // a container has `published` from prepare (before it runs) until release
+    const ports = this.d.containers.all().filter((r) => r.published)
       .flatMap((r) => r.published!.bindings.map((b) => ({
         proto: b.proto, hostIp: b.hostIp, hostPort: b.hostPort, containerIp: r.published!.ip, containerPort: b.containerPort, bridge: r.published!.bridge,
       })));

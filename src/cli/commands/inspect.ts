@@ -1,5 +1,5 @@
-/** `inspect`, `container inspect`, `image inspect`: a JSON array indented 4 spaces, or a template per object. */
-import { DaemonError } from '../../client/errors.js';
+/** `inspect`, `container inspect`, `image inspect`, `network inspect`: a JSON array indented 4 spaces, or a template per object. */
+import { DaemonError, describeError } from '../../client/errors.js';
 import { clientOf, write, type Ctx } from '../context.js';
 import { loadRenderer } from '../format/template.js';
 import { CliError } from '../program.js';
@@ -7,7 +7,7 @@ import { CliError } from '../program.js';
 export async function inspect(ctx: Ctx, args: string[], opts: Record<string, unknown>): Promise<number> {
   const client = await clientOf(ctx);
   const type = opts.type as string | undefined;
-  if (type !== undefined && type !== '' && type !== 'container' && type !== 'image') {
+  if (type !== undefined && type !== '' && type !== 'container' && type !== 'image' && type !== 'network') {
     throw new CliError(1, `"${type}" is not a valid value for --type`);
   }
   const size = opts.size === true;
@@ -17,7 +17,15 @@ export async function inspect(ctx: Ctx, args: string[], opts: Record<string, unk
     try {
       if (type === 'container') found.push(await client.containers.inspect(name, { size }));
       else if (type === 'image') found.push(await client.images.inspect(name));
-      else {
+      else if (type === 'network') {
+        // docker 28's client no longer rewrites "not found": the daemon's message is printed as is
+        try {
+          found.push(await client.networks.inspect(name, { verbose: opts.verbose === true }));
+          if (size) await write(ctx.stderr, 'WARNING: --size ignored for network\n');
+        } catch (err) {
+          throw new Error(describeError(err));
+        }
+      } else {
         try {
           found.push(await client.containers.inspect(name, { size }));
         } catch (err) {
@@ -25,8 +33,14 @@ export async function inspect(ctx: Ctx, args: string[], opts: Record<string, unk
           try {
             found.push(await client.images.inspect(name));
           } catch (err2) {
-            if (err2 instanceof DaemonError && err2.kind === 'NotFound') throw new Error(`Error: No such object: ${name}`);
-            throw err2;
+            if (!(err2 instanceof DaemonError && err2.kind === 'NotFound')) throw err2;
+            try {
+              found.push(await client.networks.inspect(name));
+              if (size) await write(ctx.stderr, 'WARNING: --size ignored for network\n');
+            } catch (err3) {
+              if (err3 instanceof DaemonError && err3.kind === 'NotFound') throw new Error(`Error: No such object: ${name}`);
+              throw err3;
+            }
           }
         }
       }
