@@ -15,4 +15,4 @@ if ! node bin/berth -H "unix://$sock" version >/dev/null 2>&1; then
 fi
 export BERTH_HOST="unix://$sock"
 node bin/berth image inspect busybox >/dev/null 2>&1 || node bin/berth bootstrap busybox
-node bin/berth run --rm --network none busybox echo hello from berth
+node bin/berth run --rm busybox echo hello from berth

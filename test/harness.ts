@@ -41,7 +41,10 @@ export class TestDaemon {
     const dir = await fsp.mkdtemp('/tmp/bt-');
     const d = new TestDaemon(dir);
     await fsp.writeFile(path.join(dir, 'daemon.json'), JSON.stringify({
-      'log-opts': { 'max-size': '64k', 'max-file': '3' }, 'default-address-pools': [{ base: TEST_POOL, size: 24 }], ...daemonJson,
+      'log-opts': { 'max-size': '64k', 'max-file': '3' }, 'default-address-pools': [{ base: TEST_POOL, size: 24 }],
+      // names the embedded DNS does not know are forwarded here (nothing listens): never off the machine
+      dns: ['127.0.0.154'],
+      ...daemonJson,
     }));
     await fsp.mkdir(path.join(dir, 'docker-config'));
     await runCmd('nft', ['-f', '-'], { input: `table inet ${d.guardTable} {\n chain guard {\n  type filter hook forward priority -300; policy accept;\n  ip saddr ${GUARD_RANGE} ip daddr != ${GUARD_RANGE} drop\n  ip daddr ${GUARD_RANGE} ip saddr != ${GUARD_RANGE} drop\n }\n}\n` });

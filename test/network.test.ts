@@ -363,3 +363,51 @@ test('berth CLI: network create/ls/inspect/connect, port, and the topology diagr
   await b(['rm', '-f', 'bweb']);
   await b(['network', 'rm', 'bnet']);
 });
+
+test('daemon.json: mtu, icc=false, ip-masq=false, userland-proxy=true, dns upstreams of the embedded resolver', async () => {
+  const dnsPacket = (await import('dns-packet')).default;
+  const dgram = await import('node:dgram');
+  // a fake upstream resolver on loopback: answers outside.test with an address of the test range
+  const upstream = dgram.createSocket('udp4');
+  upstream.on('message', (msg, rinfo) => {
+    const q = dnsPacket.decode(msg);
+    const name = q.questions?.[0]?.name ?? '';
+    const answers = name === 'outside.test' && q.questions?.[0]?.type === 'A' ? [{ type: 'A' as const, name, ttl: 60, data: '10.212.9.9' }] : [];
+    upstream.send(dnsPacket.encode({ type: 'response', id: q.id, flags: dnsPacket.RECURSION_DESIRED, questions: q.questions, answers }), rinfo.port, rinfo.address);
+  });
+  await new Promise<void>((resolve, reject) => { upstream.once('error', reject); upstream.bind(53, '127.0.0.153', resolve); });
+  const d2 = await TestDaemon.create({ mtu: 1400, icc: false, 'ip-masq': false, 'userland-proxy': true, dns: ['127.0.0.153'] });
+  try {
+    await d2.importBusybox();
+    const run = async (args: string[]) => {
+      const r = await d2.docker(args);
+      assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
+      return r.stdout.trim();
+    };
+    assert.match(await run(['run', '--rm', 'busybox', 'ip', 'link', 'show', 'eth0']), /mtu 1400/);
+    const { firewallTable } = await import('../src/daemon/config.js');
+    const rules = await sh('nft', ['list', 'ruleset']);
+    const table = rules.slice(rules.indexOf(`table inet ${firewallTable(d2.dataRoot)}`));
+    assert.doesNotMatch(table.slice(0, table.indexOf('\n}')), /comment "masquerade/, 'ip-masq=false: no masquerade');
+    await run(['run', '-d', '--name', 'quiet', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);
+    const ip = (await run(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'quiet']));
+    const blocked = await d2.docker(['run', '--rm', 'busybox', 'timeout', '3', 'wget', '-qO-', `http://${ip}/hostname`]);
+    assert.notEqual(blocked.code, 0, 'icc=false on the default bridge');
+    // the userland proxy holds the host port and serves 127.0.0.1
+    const port = await freePort();
+    await run(['run', '-d', '--name', 'proxied', '-p', `${port}:80`, 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);
+    assert.ok((await httpGet(`http://127.0.0.1:${port}/hostname`)).length > 0);
+    const held = await new Promise<boolean>((resolve) => {
+      const s = net.createServer().once('error', () => resolve(true)).listen(port, '127.0.0.1', () => s.close(() => resolve(false)));
+    });
+    assert.ok(held, 'the proxy listens on the published port');
+    // names the embedded resolver does not know go to the daemon's dns servers
+    await run(['network', 'create', 'fwd']);
+    assert.match(await run(['run', '--rm', '--network', 'fwd', 'busybox', 'nslookup', 'outside.test']), /10\.212\.9\.9/);
+    await run(['rm', '-f', 'quiet', 'proxied']);
+    await run(['network', 'rm', 'fwd']);
+  } finally {
+    await d2.stop();
+    upstream.close();
+  }
+});

@@ -33,6 +33,7 @@ import { type EndpointRecord, type NetworkRecord, networkView, prefixLen } from 
 import { hasEmbeddedDns, NameResolver } from './resolver.js';
 import type { NetworkStore } from './store.js';
 import type { HostEntry } from './files.js';
+import { UserlandProxy } from './proxy.js';
 
 export interface NetworkConfig {
   /** name of this daemon's nft tables (derived from its data root) */
@@ -89,8 +90,10 @@ export class NetworkService {
   private readonly ports = new PortAllocator();
   private hostUpstreams: string[] = [];
   private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly proxy: UserlandProxy;
 
   constructor(private readonly cfg: NetworkConfig, private readonly d: NetworkDeps) {
+    this.proxy = new UserlandProxy(d.log);
     this.resolver = new NameResolver({
       networks: () => this.d.store.all(),
       upstreams: (cid) => {
@@ -162,10 +165,20 @@ export class NetworkService {
     }
     await this.applyFirewall();
     for (const n of this.d.store.all()) if (this.dnsAddress(n)) await this.listenDns(n);
+    for (const rec of this.d.containers.all()) {
+      if (rec.published && rec.state.Status === 'running') await this.startProxy(rec).catch((e) => this.d.log(`userland proxy for ${rec.id}: ${(e as Error).message}`));
+    }
   }
 
   async close(): Promise<void> {
+    this.proxy.stopAll();
     await this.d.dns.closeAll();
+  }
+
+  private async startProxy(rec: ContainerRecord): Promise<void> {
+    if (!this.cfg.userlandProxy || !rec.published) return;
+    const p = rec.published;
+    await this.proxy.start(rec.id, p.bindings.map((b) => ({ ...b, containerIp: p.ip })));
   }
 
   private async listenDns(n: NetworkRecord): Promise<void> {
@@ -496,7 +509,8 @@ export class NetworkService {
     return {
       selfIp: first ? first.n.endpoints[rec.id]?.ip : undefined,
       links: this.legacyLinks(rec),
-      embeddedDns: this.attachedNetworks(rec).some(({ n }) => hasEmbeddedDns(n)),
+      // the resolver is reached through a user bridge (a macvlan child cannot talk to its host)
+      embeddedDns: this.attachedNetworks(rec).some(({ n }) => this.dnsAddress(n)),
     };
   }
 
@@ -549,6 +563,7 @@ export class NetworkService {
     }
     await netExec.shell(script, pid);
     await this.applyFirewall();
+    if (!only) await this.startProxy(rec);
     for (const { n, e } of targets) this.d.events.publish('network', 'connect', n.id, { container: rec.id, name: n.name, type: n.driver, ...(e ? {} : {}) });
   }
 
@@ -579,6 +594,7 @@ export class NetworkService {
       }
       this.d.events.publish('network', 'disconnect', n.id, { container: rec.id, name: n.name, type: n.driver });
     }
+    if (!only) this.proxy.stop(rec.id);
     if (!only && rec.published) {
       this.ports.release(rec.published.bindings as Binding[]);
       rec.published = undefined;
