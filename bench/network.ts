@@ -93,9 +93,17 @@ function creating<T>(p: Promise<T>, what: string, undo: (v: T) => Promise<unknow
   q.then(forget, forget);
   return q;
 }
+/** Undoes everything, newest first, until nothing is left (what is still running may make more meanwhile). */
 async function cleanupAll(): Promise<void> {
-  await Promise.allSettled([...pending]);
-  for (const c of [...cleanups].reverse()) await runOnce(c);
+  for (;;) {
+    await Promise.allSettled([...pending]);
+    const left = cleanups.filter((c) => !c.done).reverse();
+    if (!left.length && !pending.size) return;
+    for (const c of left) await runOnce(c);
+  }
+}
+function stopIfInterrupted(): void {
+  if (interrupted) throw new Error('interrupted');
 }
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
@@ -181,7 +189,7 @@ async function latency(e: Engine, userNet: string): Promise<void> {
   const xs = new Map<string, number[]>(modes.map(([m]) => [m, []]));
   for (const [, a] of modes) await must(e, ['run', '--rm', ...a, 'busybox', 'true']); // warm
   for (let i = 0; i < RUNS; i++) {
-    if (interrupted) throw new Error('interrupted');
+    stopIfInterrupted();
     for (const [m, a] of modes) { // interleaved, so drift and load hit the three alike
       const t = now();
       await must(e, ['run', '--rm', ...a, 'busybox', 'true']);
@@ -245,7 +253,7 @@ async function reps(fn: () => Promise<number>): Promise<{ xs: number[]; err?: st
   const xs: number[] = [];
   let err: string | undefined;
   for (let i = 0; i < REPS; i++) {
-    if (interrupted) throw new Error('interrupted');
+    stopIfInterrupted();
     try {
       xs.push(await fn());
     } catch (e) {
@@ -385,6 +393,7 @@ async function makeVeth(): Promise<string | undefined> {
 
 /** the same sink on the host itself (host busybox), as the host-side ceiling; undefined when there is no busybox */
 async function hostSink(): Promise<{ port: number; stop: () => Promise<void> } | undefined> {
+  stopIfInterrupted();
   if ((await runCmd('busybox', ['true'])).code !== 0) return undefined;
   const port = await freePort();
   const made = await creating(Promise.resolve(spawn('sh', ['-c', `while :; do busybox nc -l -p ${port} -e sh -c 'cat >/dev/null'; done`], { detached: true, stdio: 'ignore' })),
@@ -492,6 +501,7 @@ async function dockerEngine(host: string): Promise<Engine | undefined> {
 }
 
 async function measureEngine(e: Engine, vethErr: string | undefined): Promise<void> {
+  stopIfInterrupted();
   const userNet = e.n('benchnet');
   await must(e, ['network', 'create', userNet]);
   const dropNet = onExit(`${e.name}: network rm ${userNet}`, () => e.docker(['network', 'rm', userNet]));
@@ -499,7 +509,9 @@ async function measureEngine(e: Engine, vethErr: string | undefined): Promise<vo
   const dropRest = e.berth ? async () => undefined : onExit(`${e.name}: containers`, () => e.docker(['rm', '-f', ...['bench-sink-b', 'bench-sink-u', 'bench-pub'].map(e.n)]));
   try {
     await latency(e, userNet);
+    stopIfInterrupted();
     await containerToContainer(e, userNet);
+    stopIfInterrupted();
     await hostToContainer(e, vethErr);
   } finally {
     await dropRest();

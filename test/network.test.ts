@@ -68,9 +68,15 @@ async function httpGet(url: string): Promise<string> {
   return waitFor(async () => fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.text(), () => undefined), 5000, url);
 }
 
-/** wget from inside a container; resolves to its exit code and output (busybox-static's `wget -T` crashes: timeout instead) */
+/**
+ * wget with a time limit inside a container. busybox-static's `wget -T` crashes, so `timeout` it is; and
+ * never as the container's PID 1 (sh would exec it), which ignores timeout's SIGTERM: hence `; exit $?`.
+ */
+const WGET = 'timeout 3 wget -qO-';
+
+/** wget from inside a container; resolves to its exit code and output */
 async function wgetFrom(args: string[], url: string): Promise<{ code: number; out: string }> {
-  const r = await d.docker(['run', '--rm', ...args, 'busybox', 'timeout', '3', 'busybox', 'wget', '-qO-', url]);
+  const r = await d.docker(['run', '--rm', ...args, 'busybox', 'sh', '-c', `${WGET} ${url}; exit $?`]);
   return { code: r.code, out: r.stdout + r.stderr };
 }
 
@@ -149,7 +155,7 @@ test('user networks: create/ls/inspect, DNS by name and alias, connect/disconnec
   const dbIp = await ipOf('db', 'appnet');
   assert.match(r.stdout, new RegExp(`PING db \\(${dbIp.replace(/\./g, '\\.')}\\)`));
   // names are scoped to the network: from othernet, db does not resolve and its address is unreachable
-  const other = await d.docker(['run', '--rm', '--network', 'othernet', 'busybox', 'sh', '-c', `nslookup db 127.0.0.11; timeout 3 wget -qO- http://${dbIp}/hostname`]);
+  const other = await d.docker(['run', '--rm', '--network', 'othernet', 'busybox', 'sh', '-c', `nslookup db 127.0.0.11; ${WGET} http://${dbIp}/hostname; exit $?`]);
   assert.notEqual(other.code, 0);
   assert.doesNotMatch(other.stdout, new RegExp(dbIp.replace(/\./g, '\\.')));
   // from the default bridge neither
@@ -192,7 +198,7 @@ test('--internal, --subnet/--gateway, --ip, and icc', async () => {
   const outside = await d.docker(['run', '--rm', '--network', 'fixed', '--ip', '10.213.99.1', 'busybox', 'true']);
   assert.notEqual(outside.code, 0);
   // internal: no default route, and nothing outside the network is reachable
-  const r = await d.docker(['run', '--rm', '--network', 'sealed', 'busybox', 'sh', '-c', 'ip route; timeout 3 wget -qO- http://10.213.200.10/hostname']);
+  const r = await d.docker(['run', '--rm', '--network', 'sealed', 'busybox', 'sh', '-c', `ip route; ${WGET} http://10.213.200.10/hostname; exit $?`]);
   assert.notEqual(r.code, 0);
   assert.doesNotMatch(r.stdout, /default/);
   await ok(['rm', '-f', 'pinned']);
@@ -265,14 +271,17 @@ test('teardown and recovery: veths and rules go with containers; SIGKILL and res
   const victimIf = netRec.Containers[victimId].HostInterface as string;
   const victimPid = Number(await ok(['inspect', '-f', '{{.State.Pid}}', 'victim']));
   assert.ok(existsSync(`/sys/class/net/${victimIf}`));
-  // the daemon crashes; meanwhile the victim dies
+  // the daemon crashes; meanwhile the victim dies and the daemon's rules are lost
   await d.halt('SIGKILL');
   process.kill(victimPid, 'SIGKILL');
+  const { firewallTable } = await import('../src/daemon/config.js');
+  await sh('nft', ['delete', 'table', 'inet', firewallTable(d.dataRoot)]);
   await d.start();
   await waitFor(async () => !existsSync(`/sys/class/net/${victimIf}`), 5000, 'the victim veth to go');
   const after = JSON.parse(await ok(['network', 'inspect', 'survive']))[0];
   assert.deepEqual(Object.keys(after.Containers).map((id: string) => id === victimId), [false], 'only keeper keeps an endpoint');
-  // the survivor's published port works again from rebuilt rules
+  // the survivor's published port works again: the rules were rebuilt from the daemon's state
+  assert.match(await ruleset(), new RegExp(`tcp dport ${port} dnat`));
   assert.ok((await httpGet(`http://127.0.0.1:${port}/hostname`)).length > 0);
   await ok(['rm', '-f', 'keeper', 'victim']);
   await ok(['network', 'rm', 'survive']);
@@ -391,7 +400,7 @@ test('daemon.json: mtu, icc=false, ip-masq=false, userland-proxy=true, dns upstr
     assert.doesNotMatch(table.slice(0, table.indexOf('\n}')), /comment "masquerade/, 'ip-masq=false: no masquerade');
     await run(['run', '-d', '--name', 'quiet', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);
     const ip = (await run(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'quiet']));
-    const blocked = await d2.docker(['run', '--rm', 'busybox', 'timeout', '3', 'wget', '-qO-', `http://${ip}/hostname`]);
+    const blocked = await d2.docker(['run', '--rm', 'busybox', 'sh', '-c', `${WGET} http://${ip}/hostname; exit $?`]);
     assert.notEqual(blocked.code, 0, 'icc=false on the default bridge');
     // the userland proxy holds the host port and serves 127.0.0.1
     const port = await freePort();
