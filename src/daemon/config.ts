@@ -4,7 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { invalidArgument } from '../core/errors.js';
-import { type AddressPool, DEFAULT_POOLS, parsePools } from '../network/ipam.js';
+import { DEFAULT_POOLS, parsePools } from '../network/ipam.js';
+import type { NetworkOptions } from '../network/service.js';
 import { isIPv4, parseIfaceCidr } from '../network/ipnet.js';
 
 export interface DaemonConfig {
@@ -17,14 +18,7 @@ export interface DaemonConfig {
   bip?: string;
   logOpts: Record<string, string>;
   dns: string[];
-  network: {
-    pools: AddressPool[];
-    mtu: number;
-    icc: boolean;
-    ipForward: boolean;
-    ipMasq: boolean;
-    userlandProxy: boolean;
-  };
+  network: NetworkOptions;
   /** raw daemon.json keys not modelled yet (kept for the issues that use them) */
   extra: Record<string, unknown>;
 }

@@ -20,6 +20,7 @@ import type {
 import { BerthError, conflict, forbidden, invalidArgument, notFound } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import { newId, shortId } from '../core/ids.js';
+import { KeyedLock } from '../core/keyedlock.js';
 import type { ContainerRecord } from '../core/containers/record.js';
 import type { ContainerStore } from '../core/containers/store.js';
 import type { FirewallState } from './nft/types.js';
@@ -35,18 +36,22 @@ import type { NetworkStore } from './store.js';
 import type { HostEntry } from './files.js';
 import { UserlandProxy } from './proxy.js';
 
-export interface NetworkConfig {
-  /** name of this daemon's nft tables (derived from its data root) */
-  table: string;
-  /** the default bridge (--bridge) and its address (--bip) */
-  defaultBridge: string;
-  bip?: string;
+/** daemon.json's networking keys (parsed in src/daemon/config.ts) */
+export interface NetworkOptions {
   pools: AddressPool[];
   mtu: number;
   icc: boolean;
   ipForward: boolean;
   ipMasq: boolean;
   userlandProxy: boolean;
+}
+
+export interface NetworkConfig extends NetworkOptions {
+  /** name of this daemon's nft tables (derived from its data root) */
+  table: string;
+  /** the default bridge (--bridge) and its address (--bip) */
+  defaultBridge: string;
+  bip?: string;
   /** daemon.json `dns` */
   dns: string[];
 }
@@ -89,7 +94,7 @@ export class NetworkService {
   private readonly pools = new Map<string, Pool>();
   private readonly ports = new PortAllocator();
   private hostUpstreams: string[] = [];
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly lock = new KeyedLock();
   private readonly proxy: UserlandProxy;
 
   constructor(private readonly cfg: NetworkConfig, private readonly d: NetworkDeps) {
@@ -105,16 +110,10 @@ export class NetworkService {
   }
 
   /** Serialises changes to one network (IPAM and endpoint records). */
-  private async locked<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.locks.get(key) ?? Promise.resolve();
-    const next = prev.catch(() => undefined).then(fn);
-    this.locks.set(key, next);
-    try {
-      return await next;
-    } finally {
-      if (this.locks.get(key) === next) this.locks.delete(key);
-    }
+  private locked<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    return this.lock.run(key, fn);
   }
+
 
   // ---------------------------------------------------------------- start-up
 

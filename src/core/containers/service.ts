@@ -12,6 +12,7 @@ import type { ContainerConfig, ContainerCreateBody, ContainerState, EndpointSett
 import { BerthError, conflict, errnoCode, invalidArgument, unavailable } from '../errors.js';
 import type { EventBus } from '../events.js';
 import { generateName, newId, shortId, validContainerName } from '../ids.js';
+import { KeyedLock } from '../keyedlock.js';
 import type { ConmonRuntime, AttachConnection } from '../../runtime/conmon/index.js';
 import { connectAttach } from '../../runtime/conmon/index.js';
 import { parseNetworkMode, parseExtraHost, renderHosts, renderResolvConf } from '../../network/files.js';
@@ -106,7 +107,7 @@ export class ContainerService {
   private readonly pendingAttach = new Map<string, { req: AttachRequest; sink: AttachSink }[]>();
   /** ids whose exit is being handled, so a watcher event and a poll don't handle it twice */
   private readonly exiting = new Set<string>();
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly lock = new KeyedLock();
 
   constructor(private readonly d: ContainerDeps) {}
 
@@ -119,16 +120,10 @@ export class ContainerService {
   }
 
   /** Serialise lifecycle operations per container. */
-  private async locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.locks.get(id) ?? Promise.resolve();
-    const next = prev.catch(() => undefined).then(fn);
-    this.locks.set(id, next);
-    try {
-      return await next;
-    } finally {
-      if (this.locks.get(id) === next) this.locks.delete(id);
-    }
+  private locked<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    return this.lock.run(key, fn);
   }
+
 
   private attrs(rec: ContainerRecord, extra: Record<string, string> = {}): Record<string, string> {
     return { ...(rec.config.Labels ?? {}), image: rec.config.Image ?? '', name: rec.name.slice(1), ...extra };

@@ -90,6 +90,21 @@ function frame(msg: Buffer): Buffer {
 }
 
 /** "::ffff:10.0.0.2" (a v4 peer seen by a dual-stack socket) is 10.0.0.2 */
+/** A 'data' handler that cuts a TCP byte stream into DNS messages (each prefixed by its 2-byte length). */
+function unframer(onMessage: (msg: Buffer) => void): (d: Buffer) => void {
+  let buf: Buffer = Buffer.alloc(0);
+  return (d) => {
+    buf = buf.length ? Buffer.concat([buf, d]) : d;
+    while (buf.length >= 2) {
+      const len = buf.readUInt16BE(0);
+      if (buf.length < 2 + len) break;
+      const msg = Buffer.from(buf.subarray(2, 2 + len));
+      buf = buf.subarray(2 + len);
+      onMessage(msg);
+    }
+  };
+}
+
 function plainAddress(a: string | undefined): string {
   if (!a) return '';
   return a.startsWith('::ffff:') && net.isIPv4(a.slice(7)) ? a.slice(7) : a;
@@ -149,19 +164,11 @@ function exchangeTcp(up: Upstream, raw: Buffer, q: Query): Exchange {
       resolve(r);
     };
     cancel = () => done(undefined);
-    let buf = Buffer.alloc(0);
     sock.setNoDelay(true);
     sock.on('connect', () => sock.write(frame(raw)));
-    sock.on('data', (d) => {
-      buf = buf.length ? Buffer.concat([buf, d]) : d;
-      while (buf.length >= 2) {
-        const len = buf.readUInt16BE(0);
-        if (buf.length < 2 + len) break;
-        const msg = Buffer.from(buf.subarray(2, 2 + len));
-        buf = buf.subarray(2 + len);
-        if (responseMatches(q, msg)) return done(msg);
-      }
-    });
+    sock.on('data', unframer((msg) => {
+      if (responseMatches(q, msg)) done(msg);
+    }));
     sock.on('error', () => done(undefined));
     sock.on('close', () => done(undefined));
   });
@@ -286,26 +293,18 @@ export class DnsServer {
     }
     l.conns.add(sock);
     const client = plainAddress(sock.remoteAddress);
-    let buf = Buffer.alloc(0);
     sock.setNoDelay(true);
     sock.setTimeout(TCP_IDLE_MS, () => sock.destroy());
     sock.on('error', () => sock.destroy());
     sock.on('close', () => l.conns.delete(sock));
-    sock.on('data', (d) => {
-      buf = buf.length ? Buffer.concat([buf, d]) : d;
-      while (buf.length >= 2) {
-        const len = buf.readUInt16BE(0);
-        if (buf.length < 2 + len) break;
-        const msg = Buffer.from(buf.subarray(2, 2 + len));
-        buf = buf.subarray(2 + len);
-        this.handle(l, msg, client, 'tcp').then(
-          (resp) => {
-            if (resp && !sock.destroyed && sock.writable) sock.write(frame(resp));
-          },
-          (err: unknown) => this.log(`dns ${l.address}: ${err instanceof Error ? err.message : String(err)}`),
-        );
-      }
-    });
+    sock.on('data', unframer((msg) => {
+      this.handle(l, msg, client, 'tcp').then(
+        (resp) => {
+          if (resp && !sock.destroyed && sock.writable) sock.write(frame(resp));
+        },
+        (err: unknown) => this.log(`dns ${l.address}: ${err instanceof Error ? err.message : String(err)}`),
+      );
+    }));
   }
 
   /** The response to one message, or undefined for no response at all. */
