@@ -11,6 +11,7 @@
  * The kernel is only touched through `netExec` (iproute2/nsenter) and the Firewall (nft); both are
  * driven by pure planners (links.ts, nft/plan.ts).
  */
+import { execFile } from 'node:child_process';
 import net from 'node:net';
 import dgram from 'node:dgram';
 import { promises as fsp } from 'node:fs';
@@ -25,7 +26,7 @@ import type { ContainerRecord } from '../core/containers/record.js';
 import type { ContainerStore } from '../core/containers/store.js';
 import type { FirewallState } from './nft/types.js';
 import { type AddressPool, chooseSubnet, Pool } from './ipam.js';
-import { formatCidr, isIPv4, macFromIp, parseCidr, parseIfaceCidr } from './ipnet.js';
+import { contains, formatCidr, ipToNum, isIPv4, macFromIp, overlaps, parseCidr, parseIfaceCidr } from './ipnet.js';
 import {
   type AttachPlan, attachScript, bridgeScript, containerScript, detachScript, dnsRedirectRuleset, hostIfaceName, netExec,
 } from './links.js';
@@ -200,9 +201,7 @@ export class NetworkService {
   }
 
   private async hostRoutes(): Promise<string[]> {
-    const out = await new Promise<string>((resolve) => {
-      import('node:child_process').then(({ execFile }) => execFile('ip', ['-j', '-4', 'route', 'show', 'table', 'all'], (err, stdout) => resolve(err ? '[]' : stdout)));
-    });
+    const out = await ipJson(['-4', 'route', 'show', 'table', 'all']);
     const routes = JSON.parse(out || '[]') as { dst: string; dev?: string }[];
     return routes.map((r) => r.dst).filter((d) => d && d !== 'default' && !d.startsWith('127.') && d !== 'broadcast' && /^\d/.test(d))
       .map((d) => (d.includes('/') ? d : `${d}/32`));
@@ -210,9 +209,7 @@ export class NetworkService {
 
   private async bridgeAddress(name: string): Promise<string | undefined> {
     if (!(await netExec.exists(name))) return undefined;
-    const out = await new Promise<string>((resolve) => {
-      import('node:child_process').then(({ execFile }) => execFile('ip', ['-j', '-4', 'addr', 'show', 'dev', name], (err, stdout) => resolve(err ? '[]' : stdout)));
-    });
+    const out = await ipJson(['-4', 'addr', 'show', 'dev', name]);
     const info = JSON.parse(out || '[]') as { addr_info?: { local: string; prefixlen: number }[] }[];
     const a = info[0]?.addr_info?.[0];
     return a ? `${a.local}/${a.prefixlen}` : undefined;
@@ -563,7 +560,7 @@ export class NetworkService {
     await netExec.shell(script, pid);
     await this.applyFirewall();
     if (!only) await this.startProxy(rec);
-    for (const { n, e } of targets) this.d.events.publish('network', 'connect', n.id, { container: rec.id, name: n.name, type: n.driver, ...(e ? {} : {}) });
+    for (const { n } of targets) this.d.events.publish('network', 'connect', n.id, { container: rec.id, name: n.name, type: n.driver });
   }
 
   /** Undoes prepare/wire for a container that stopped (or failed to start); keeps going on errors. */
@@ -672,16 +669,12 @@ function parseLink(l: string): [target: string, alias: string] {
   return [target, alias];
 }
 
-function containsIp(subnet: string, ip: string): boolean {
-  const s = parseCidr(subnet, true);
-  const n = ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
-  return n >= s.base && n < s.base + 2 ** (32 - s.len);
-}
+const containsIp = (subnet: string, ip: string) => contains(parseCidr(subnet, true), ipToNum(ip));
+const overlapsCidr = (a: string, b: string) => overlaps(parseCidr(a, true), parseCidr(b, true));
 
-function overlapsCidr(a: string, b: string): boolean {
-  const x = parseCidr(a, true);
-  const y = parseCidr(b, true);
-  return x.base < y.base + 2 ** (32 - y.len) && y.base < x.base + 2 ** (32 - x.len);
+/** `ip -j ...` output (JSON), or "[]" when the command fails (no such device). */
+function ipJson(args: string[]): Promise<string> {
+  return new Promise((resolve) => execFile('ip', ['-j', ...args], (err, stdout) => resolve(err || !stdout ? '[]' : stdout)));
 }
 
 /** Is a host port free? (Nothing else bound there; a bind that works is closed at once.) */
