@@ -1,29 +1,15 @@
 /** The client against a fake daemon on a unix socket: paths, queries, errors, streams and hijacking. */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { BerthClient } from './client.js';
 import { ConnectionError, DaemonError, describeError } from './errors.js';
 import { demuxTo, muxFrame, STDERR, STDOUT } from './stream.js';
 import { resolveHost } from './host.js';
-import { readAll } from './transport.js';
+import { fakeDaemon } from './fakedaemon.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'berth-client-'));
-const sock = join(dir, 's.sock');
-const seen: { method: string; url: string; body: string }[] = [];
 
-const server = http.createServer(async (req, res) => {
-  const body = await readAll(req);
-  seen.push({ method: req.method ?? '', url: req.url ?? '', body });
-  const url = new URL(req.url ?? '/', 'http://x');
-  const send = (status: number, v: unknown) => {
-    res.writeHead(status, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify(v));
-  };
-  switch (`${req.method} ${url.pathname}`) {
+const fake = await fakeDaemon('berth-client-', ({ method, pathname, url }, send, res) => {
+  switch (`${method} ${pathname}`) {
     case 'GET /_ping':
       res.end('OK');
       return;
@@ -60,12 +46,13 @@ const server = http.createServer(async (req, res) => {
       res.end('{"status":"sha256:1234"}\n');
       return;
     default:
-      send(500, { message: `unexpected ${req.method} ${req.url}` });
+      send(500, { message: `unexpected ${method} ${url}` });
   }
 });
+const { dir, sock, seen } = fake;
 
 // attach: answer 101 and echo stdin back as stdout frames until the client half-closes
-server.on('upgrade', (req, socket) => {
+fake.server.on('upgrade', (req, socket) => {
   seen.push({ method: req.method ?? '', url: req.url ?? '', body: '' });
   socket.write('HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.multiplexed-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n');
   socket.write(muxFrame(STDERR, 'ready\n'));
@@ -73,11 +60,7 @@ server.on('upgrade', (req, socket) => {
   socket.on('end', () => socket.end());
 });
 
-await new Promise<void>((resolve) => server.listen(sock, resolve));
-after(() => {
-  server.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => fake.close());
 
 const client = new BerthClient({ host: `unix://${sock}` });
 

@@ -1,27 +1,13 @@
 /** The /networks client against a fake daemon: paths, queries, bodies and errors. */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { BerthClient } from './client.js';
 import { DaemonError, describeError } from './errors.js';
-import { readAll } from './transport.js';
+import { fakeDaemon } from './fakedaemon.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'berth-netclient-'));
-const sock = join(dir, 's.sock');
-const seen: { method: string; url: string; body: string }[] = [];
 
-const server = http.createServer(async (req, res) => {
-  const body = await readAll(req);
-  seen.push({ method: req.method ?? '', url: req.url ?? '', body });
-  const url = new URL(req.url ?? '/', 'http://x');
-  const send = (status: number, v?: unknown) => {
-    res.writeHead(status, { 'Content-Type': 'application/json' });
-    res.end(v === undefined ? '' : JSON.stringify(v));
-  };
-  switch (`${req.method} ${url.pathname}`) {
+const fake = await fakeDaemon('berth-netclient-', ({ method, pathname, url }, send, res) => {
+  switch (`${method} ${pathname}`) {
     case 'GET /v1.47/networks':
       return send(200, [{ Name: 'bridge', Id: 'b1' }]);
     case 'GET /v1.47/networks/front':
@@ -40,15 +26,12 @@ const server = http.createServer(async (req, res) => {
     case 'POST /v1.47/networks/front/disconnect':
       return send(200);
     default:
-      return send(500, { message: `unexpected ${req.method} ${req.url}` });
+      return send(500, { message: `unexpected ${method} ${url}` });
   }
 });
+const { dir, sock, seen } = fake;
 
-await new Promise<void>((resolve) => server.listen(sock, resolve));
-after(() => {
-  server.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => fake.close());
 
 const client = new BerthClient({ host: `unix://${sock}` });
 const last = (prefix: string) => [...seen].reverse().find((s) => s.url.startsWith(prefix));

@@ -4,17 +4,12 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { main } from '../main.js';
-import { readAll } from '../../client/transport.js';
+import { fakeDaemon } from '../../client/fakedaemon.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'berth-netcli-'));
-const sock = join(dir, 's.sock');
-const seen: { method: string; url: string; body: string }[] = [];
 
 const WEB = '4f66ad9a0b2ef1d2c3b4a5968778695a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e';
 const FRONT = {
@@ -38,16 +33,9 @@ const FRONT = {
 const BRIDGE = { ...FRONT, Name: 'bridge', Id: 'fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210', Containers: {} };
 const WEB_INSPECT = { Id: WEB, Name: '/web', NetworkSettings: { Ports: { '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }, { HostIp: '::', HostPort: '8080' }], '53/udp': null } } };
 
-const server = http.createServer(async (req, res) => {
-  const body = await readAll(req);
-  seen.push({ method: req.method ?? '', url: req.url ?? '', body });
-  const url = new URL(req.url ?? '/', 'http://x');
-  const send = (status: number, v?: unknown) => {
-    res.writeHead(status, { 'Content-Type': 'application/json' });
-    res.end(v === undefined ? '' : JSON.stringify(v));
-  };
-  const p = url.pathname.replace(/^\/v1\.47/, '');
-  switch (`${req.method} ${p}`) {
+const fake = await fakeDaemon('berth-netcli-', ({ method, pathname, url }, send, res) => {
+  const p = pathname.replace(/^\/v1\.47/, '');
+  switch (`${method} ${p}`) {
     case 'GET /networks':
       return send(200, [FRONT, BRIDGE]);
     case 'GET /networks/front':
@@ -71,17 +59,14 @@ const server = http.createServer(async (req, res) => {
     case `GET /containers/${WEB}/json`:
       return send(200, WEB_INSPECT);
     default:
-      if (req.method === 'GET' && /^\/(containers|images)\/[^/]+\/json$/.test(p)) return send(404, { message: `No such ${p.startsWith('/c') ? 'container' : 'image'}: ${p.split('/')[2]}` });
+      if (method === 'GET' && /^\/(containers|images)\/[^/]+\/json$/.test(p)) return send(404, { message: `No such ${p.startsWith('/c') ? 'container' : 'image'}: ${p.split('/')[2]}` });
       if (/^\/networks\/[^/]+$/.test(p)) return send(404, { message: `network ${p.split('/')[2]} not found` });
-      return send(500, { message: `unexpected ${req.method} ${req.url}` });
+      return send(500, { message: `unexpected ${method} ${url}` });
   }
 });
+const { dir, sock, seen } = fake;
 
-await new Promise<void>((resolve) => server.listen(sock, resolve));
-after(() => {
-  server.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => fake.close());
 
 function sink(): { stream: NodeJS.WriteStream; text: () => string } {
   let buf = '';
