@@ -47,6 +47,11 @@ export class BerthClient {
     this.exec = new ExecApi(this.transport);
   }
 
+  /** POST /auth: checks credentials against a registry (docker login). */
+  login(auth: { username?: string; password?: string; serveraddress?: string; identitytoken?: string }): Promise<{ Status: string; IdentityToken?: string }> {
+    return this.transport.json({ method: 'POST', path: '/auth', body: auth });
+  }
+
   /** GET /_ping: "OK". */
   async ping(): Promise<string> {
     const res = await this.transport.request({ method: 'GET', path: '/_ping', unversioned: true });

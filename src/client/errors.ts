@@ -25,7 +25,8 @@ export class ConnectionError extends BerthError {
 export function kindForStatus(status: number): ErrorKind {
   if (status === 304) return 'NotModified';
   if (status === 400) return 'InvalidArgument';
-  if (status === 401 || status === 403) return 'Forbidden';
+  if (status === 401) return 'Unauthorized';
+  if (status === 403) return 'Forbidden';
   if (status === 404) return 'NotFound';
   if (status === 409) return 'Conflict';
   if (status === 503) return 'Unavailable';

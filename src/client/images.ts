@@ -79,6 +79,24 @@ export class ImagesApi {
     return this.t.request({ method: 'GET', path: '/images/get', query: { names } });
   }
 
+  /** POST /images/create?fromImage=...: a pull; yields the progress messages. `auth` is the encoded X-Registry-Auth. */
+  async pull(name: string, opts: { tag?: string; platform?: string; auth?: string } = {}): Promise<AsyncGenerator<JSONMessage>> {
+    const res = await this.t.request({
+      method: 'POST', path: '/images/create', query: { fromImage: name, tag: opts.tag, platform: opts.platform },
+      headers: opts.auth ? { 'X-Registry-Auth': opts.auth } : undefined,
+    });
+    return progressMessages(res);
+  }
+
+  /** POST /images/{name}/push; yields the progress messages. Without a tag every tag of the repository is pushed. */
+  async push(name: string, opts: { tag?: string; auth?: string } = {}): Promise<AsyncGenerator<JSONMessage>> {
+    const res = await this.t.request({
+      method: 'POST', path: `/images/${enc(name)}/push`, query: { tag: opts.tag },
+      headers: { 'X-Registry-Auth': opts.auth ?? 'e30=' },
+    });
+    return progressMessages(res);
+  }
+
   prune(filters?: Filters): Promise<ImagePruneResponse> {
     return this.t.json({ method: 'POST', path: '/images/prune', query: { filters: encodeFilters(filters) } });
   }

@@ -9,6 +9,7 @@ export type ErrorKind =
   | 'InvalidArgument'
   | 'NotModified'
   | 'Forbidden'
+  | 'Unauthorized'
   | 'Unavailable'
   | 'Internal';
 
@@ -26,6 +27,7 @@ export const conflict = (msg: string, cause?: unknown) => new BerthError('Confli
 export const invalidArgument = (msg: string, cause?: unknown) => new BerthError('InvalidArgument', msg, { cause });
 export const notModified = (msg: string) => new BerthError('NotModified', msg);
 export const forbidden = (msg: string) => new BerthError('Forbidden', msg);
+export const unauthorized = (msg: string, cause?: unknown) => new BerthError('Unauthorized', msg, { cause });
 export const unavailable = (msg: string, cause?: unknown) => new BerthError('Unavailable', msg, { cause });
 export const internal = (msg: string, cause?: unknown) => new BerthError('Internal', msg, { cause });
 

@@ -12,12 +12,12 @@ test('defaults are dockerd-like under berth paths', () => {
 });
 
 test('daemon.json keys as Docker spells them; flags override; both set is an error', () => {
-  const c = resolveConfig({ execRoot: '/tmp/e' }, { 'data-root': '/srv/b', 'log-opts': { 'max-size': '10m' }, 'registry-mirrors': ['x'] });
+  const c = resolveConfig({ execRoot: '/tmp/e' }, { 'data-root': '/srv/b', 'log-opts': { 'max-size': '10m' }, 'registry-mirrors': ['https://mirror.example:5000/'], 'insecure-registries': ['Reg.local:5000', '10.0.0.0/8'], 'max-concurrent-downloads': 6 });
   assert.equal(c.dataRoot, '/srv/b');
   assert.equal(c.execRoot, '/tmp/e');
   assert.equal(c.pidfile, '/tmp/e/berthd.pid');
   assert.deepEqual(c.logOpts, { 'max-size': '10m' });
-  assert.deepEqual(c.extra, { 'registry-mirrors': ['x'] });
+  assert.deepEqual(c.registry, { mirrors: ['https://mirror.example:5000'], insecure: ['reg.local:5000', '10.0.0.0/8'], maxConcurrentDownloads: 6, maxConcurrentUploads: 5 });
   assert.throws(() => resolveConfig({ dataRoot: '/a' }, { 'data-root': '/b' }), /both as a flag and in the configuration file: data-root/);
 });
 
@@ -25,6 +25,10 @@ test('bad values are refused', () => {
   assert.throws(() => resolveConfig({ logLevel: 'loud' }, undefined), /unable to parse logging level/);
   assert.throws(() => resolveConfig({ dataRoot: 'rel' }, undefined), /absolute/);
   assert.throws(() => resolveConfig({ host: ['tcp://0.0.0.0:2375'] }, undefined), /only unix sockets/);
+  assert.throws(() => resolveConfig({}, { 'registry-mirrors': ['x'] }), /invalid mirror: "x" is not a valid URI/);
+  assert.throws(() => resolveConfig({}, { 'registry-mirrors': ['https://m.example/v2/'] }), /invalid mirror: path, query, or fragment/);
+  assert.throws(() => resolveConfig({}, { 'insecure-registries': ['http://x:5000'] }), /insecure registry http:\/\/x:5000 should not contain ':\/\/'/);
+  assert.throws(() => resolveConfig({}, { 'max-concurrent-uploads': 0 }), /invalid max-concurrent-uploads/);
 });
 
 test('cgroup parent derives from the data root', () => {

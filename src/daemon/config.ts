@@ -7,6 +7,7 @@ import { invalidArgument } from '../core/errors.js';
 import { DEFAULT_POOLS, parsePools } from '../network/ipam.js';
 import type { NetworkOptions } from '../network/service.js';
 import { isIPv4, parseIfaceCidr } from '../network/ipnet.js';
+import { parseRegistryConfig, type RegistryConfig } from '../registry/client/endpoints.js';
 
 export interface DaemonConfig {
   hosts: string[];
@@ -19,8 +20,14 @@ export interface DaemonConfig {
   logOpts: Record<string, string>;
   dns: string[];
   network: NetworkOptions;
+  registry: RegistryOptions;
   /** raw daemon.json keys not modelled yet (kept for the issues that use them) */
   extra: Record<string, unknown>;
+}
+
+export interface RegistryOptions extends RegistryConfig {
+  maxConcurrentDownloads: number;
+  maxConcurrentUploads: number;
 }
 
 export const DEFAULTS = {
@@ -93,8 +100,18 @@ export function resolveConfig(flags: FlagValues, file: Record<string, unknown> |
     // Berth's default: published ports reach 127.0.0.1 through the kernel (route_localnet), see README
     userlandProxy: flag('userland-proxy', false),
   };
+  const count = (k: string, dflt: number): number => {
+    const v = extra[k] ?? dflt;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw invalidArgument(`invalid ${k}: ${JSON.stringify(v)} (want a positive integer)`);
+    return v;
+  };
+  const registry: RegistryOptions = {
+    ...parseRegistryConfig(extra['registry-mirrors'], extra['insecure-registries']),
+    maxConcurrentDownloads: count('max-concurrent-downloads', 3),
+    maxConcurrentUploads: count('max-concurrent-uploads', 5),
+  };
   return {
-    hosts, dataRoot, execRoot, logLevel, network,
+    hosts, dataRoot, execRoot, logLevel, network, registry,
     pidfile: pick('pidfile') ?? `${execRoot}/berthd.pid`,
     bridge: pick('bridge') ?? 'berth0',
     bip,

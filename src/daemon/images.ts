@@ -2,10 +2,36 @@
 import type { ImageApi } from '../server/routes/images.js';
 import type { ImageResolver } from '../core/containers/service.js';
 import type { ContainerStore } from '../core/containers/store.js';
+import * as path from 'node:path';
 import { ImageStore } from '../core/images/index.js';
+import { parseNormalizedNamed, withDefaultTag } from '../core/images/reference.js';
+import { goArch } from '../core/images/util.js';
+import { decodeAuthHeader } from '../registry/client/auth.js';
+import { DistributionMetadata } from '../registry/distmeta.js';
+import { login } from '../registry/login.js';
+import { Progress } from '../registry/progress.js';
+import { pull, type PullStore } from '../registry/pull.js';
+import { push, type PushStore } from '../registry/push.js';
+import type { RegistryOptions } from './config.js';
 
-export async function openImages(dataRoot: string, containers: ContainerStore) {
+export async function openImages(dataRoot: string, containers: ContainerStore, registry: RegistryOptions, log: (m: string) => void = () => {}) {
   const images = await ImageStore.open(dataRoot);
+  const dist = await DistributionMetadata.open(path.join(dataRoot, 'image', 'distribution'));
+  const pullStore: PullStore = {
+    hasLayer: (d) => images.hasLayer(d),
+    ingestLayer: (d, tar) => images.ingestLayer(d, tar),
+    withLayersHeld: (d, fn) => images.withLayersHeld(d, fn),
+    createImage: (config) => images.createImage(config),
+    setReference: (ref, id) => images.setReference(ref, id),
+    currentId: (ref) => images.currentId(ref),
+  };
+  const pushStore: PushStore = {
+    image: (ref) => images.pushable(ref),
+    tagsOf: (name) => images.referencesByName(name),
+    layerTar: (d) => images.layerTar(d),
+    layerSize: (d) => images.layerTarSize(d),
+    setReference: (ref, id) => images.setReference(ref, id),
+  };
   const snapshotter = images.snapshotter;
   const usedBy = (imageId: string) => containers.all().filter((c) => c.image === imageId).map((c) => ({ id: c.id, running: c.state.Status === 'running' }));
   const sameImage = (id: string, ref: string): boolean => {
@@ -35,6 +61,16 @@ export async function openImages(dataRoot: string, containers: ContainerStore) {
     async importRootfs(body, opts) { return { id: (await images.importRootfs(body, opts)).id }; },
     load: (body, onMessage) => images.load(body, onMessage),
     save: (refs, out) => images.save(refs, out),
+    async pull(ref, opts, sink) {
+      const parsed = parseNormalizedNamed(ref);
+      await pull({ store: pullStore, dist, registries: registry, hostArch: goArch(), maxConcurrentDownloads: registry.maxConcurrentDownloads, log },
+        withDefaultTag(parsed), { platform: opts.platform, creds: decodeAuthHeader(opts.auth), signal: opts.signal, progress: new Progress(sink) });
+    },
+    async push(ref, opts, sink) {
+      await push({ store: pushStore, dist, registries: registry, maxConcurrentUploads: registry.maxConcurrentUploads },
+        parseNormalizedNamed(ref), { creds: decodeAuthHeader(opts.auth), signal: opts.signal, progress: new Progress(sink) });
+    },
+    login: (auth) => login(registry, auth),
   };
   return {
     ...resolver,

@@ -45,7 +45,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
   try {
     const events = new EventBus();
     const store = await ContainerStore.open(path.join(cfg.dataRoot, 'containers'));
-    const images = await openImages(cfg.dataRoot, store);
+    const images = await openImages(cfg.dataRoot, store, cfg.registry, (m) => log('warn', m));
     const runtime = new ConmonRuntime({ runcRoot: path.join(cfg.execRoot, 'runc'), exitDir: path.join(cfg.execRoot, 'exits') });
     await runtime.init();
     const cgParent = cgroupParent(cfg.dataRoot);

@@ -7,6 +7,7 @@ const statusOf: Record<ErrorKind, number> = {
   InvalidArgument: 400,
   NotModified: 304,
   Forbidden: 403,
+  Unauthorized: 401,
   Unavailable: 503,
   Internal: 500,
 };

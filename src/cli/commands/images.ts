@@ -6,6 +6,7 @@ import { describeError } from '../../client/errors.js';
 import { parseFilters } from '../../client/filters.js';
 import { clientOf, write, type Ctx } from '../context.js';
 import { humanSize } from '../format/humanize.js';
+import { ProgressPrinter } from '../format/progress.js';
 import { imageRows, imageSpec, imagesTable } from '../format/images.js';
 import { table } from '../format/table.js';
 import { renderRows } from '../format/template.js';
@@ -76,13 +77,14 @@ export async function rmi(ctx: Ctx, args: string[], opts: Record<string, unknown
   return 0;
 }
 
-/** Prints a progress stream as docker's jsonmessage does without a terminal. */
+/** Prints a progress stream as docker's jsonmessage does (bars redrawn in place on a terminal). */
 export async function displayMessages(ctx: Ctx, msgs: AsyncIterable<JSONMessage>, quiet = false): Promise<void> {
+  let written: Promise<void> = Promise.resolve();
+  const printer = new ProgressPrinter((s) => { written = write(ctx.stdout, s); }, ctx.stdout.isTTY === true, ctx.stdout.columns ?? 80);
   for await (const m of msgs) {
-    if (quiet) continue;
-    if (m.stream !== undefined) await write(ctx.stdout, m.stream);
-    else if (m.status !== undefined) await write(ctx.stdout, `${m.id ? `${m.id}: ` : ''}${m.status}${m.progress ? ` ${m.progress}` : ''}\n`);
+    if (!quiet) printer.show(m);
   }
+  await written;
 }
 
 export async function importImage(ctx: Ctx, args: string[], opts: Record<string, unknown>): Promise<number> {

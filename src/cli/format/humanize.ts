@@ -1,60 +1,12 @@
 /** go-units HumanDuration / HumanSize and Go's time formatting, as the docker CLI prints them. */
 
-import { humanDuration } from '../../core/humanize.js';
+import { bytesSize, goG, humanDuration, humanSize, humanSizeWithPrecision } from '../../core/humanize.js';
 
-export { humanDuration };
+export { bytesSize, goG, humanDuration, humanSize, humanSizeWithPrecision };
 
 /** "5 seconds ago" from a unix time in seconds. */
 export function timeAgo(unixSeconds: number, nowMs: number = Date.now()): string {
   return `${humanDuration(nowMs - unixSeconds * 1000)} ago`;
-}
-
-/** Go's fmt %.*g: shortest of %e/%f at `prec` significant digits, trailing zeros removed. */
-export function goG(x: number, prec: number): string {
-  if (x === 0) return '0';
-  const exp = Math.floor(Math.log10(Math.abs(x)));
-  let s = x.toPrecision(prec);
-  // toPrecision may round up into the next decade (999.9 -> "1.00e+3")
-  const e = s.includes('e') ? Number.parseInt(s.split('e')[1] as string, 10) : exp;
-  if (e < -4 || e >= prec) {
-    let [mant, ex] = x.toExponential(prec - 1).split('e') as [string, string];
-    if (mant.includes('.')) mant = mant.replace(/0+$/, '').replace(/\.$/, '');
-    const sign = ex.startsWith('-') ? '-' : '+';
-    const digits = ex.replace(/^[-+]/, '').padStart(2, '0');
-    return `${mant}e${sign}${digits}`;
-  }
-  if (s.includes('e')) s = Number(s).toString();
-  if (s.includes('.')) s = s.replace(/0+$/, '').replace(/\.$/, '');
-  return s;
-}
-
-const DECIMAL = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
-const BINARY = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'];
-
-function sizeAndUnit(size: number, base: number, units: string[]): [number, string] {
-  let i = 0;
-  while (size >= base && i < units.length - 1) {
-    size /= base;
-    i++;
-  }
-  return [size, units[i] as string];
-}
-
-/** go-units HumanSizeWithPrecision: "4.26MB" at precision 3. */
-export function humanSizeWithPrecision(size: number, precision: number): string {
-  const [s, unit] = sizeAndUnit(size, 1000, DECIMAL);
-  return `${goG(s, precision)}${unit}`;
-}
-
-/** go-units HumanSize (precision 4). */
-export function humanSize(size: number): string {
-  return humanSizeWithPrecision(size, 4);
-}
-
-/** go-units BytesSize: binary units, precision 4 ("1.953GiB"). */
-export function bytesSize(size: number): string {
-  const [s, unit] = sizeAndUnit(size, 1024, BINARY);
-  return `${goG(s, 4)}${unit}`;
 }
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');

@@ -6,6 +6,7 @@ import { inspectDef } from './containers.js';
 import { lazy, type Registry } from './lazy.js';
 
 const img = () => import('../commands/images.js');
+const reg_ = () => import('../commands/registry.js');
 
 type Def = (parent: BerthCommand, name: string, reg: Registry) => Command;
 
@@ -47,6 +48,22 @@ const defs: Record<string, Def> = {
     boolOption(c, '-q, --quiet', 'Suppress the load output');
     return c.action(lazy(reg, { min: 0, max: 0 }, async () => (await img()).load));
   },
+  pull: (p, n, reg) => {
+    const c = p.command(n).usage('[OPTIONS] NAME[:TAG|@DIGEST]').description('Download an image from a registry');
+    boolOption(c, '-a, --all-tags', 'Download all tagged images in the repository');
+    c.option('--platform <string>', 'Set platform if server is multi-platform capable');
+    boolOption(c, '-q, --quiet', 'Suppress verbose output');
+    boolOption(c, '--disable-content-trust', 'Skip image verification (default true)');
+    return c.action(lazy(reg, { min: 1, max: 1 }, async () => (await reg_()).pull));
+  },
+  push: (p, n, reg) => {
+    const c = p.command(n).usage('[OPTIONS] NAME[:TAG]').description('Upload an image to a registry');
+    boolOption(c, '-a, --all-tags', 'Push all tags of an image to the repository');
+    c.option('--platform <string>', 'Push a platform-specific manifest as a single-platform image');
+    boolOption(c, '-q, --quiet', 'Suppress verbose output');
+    boolOption(c, '--disable-content-trust', 'Skip image signing (default true)');
+    return c.action(lazy(reg, { min: 1, max: 1 }, async () => (await reg_()).push));
+  },
   save: (p, n, reg) => {
     const c = p.command(n).usage('[OPTIONS] IMAGE [IMAGE...]').description('Save one or more images to a tar archive (streamed to STDOUT by default)');
     c.option('-o, --output <string>', 'Write to a file, instead of STDOUT');
@@ -58,6 +75,17 @@ export function registerImages(program: BerthCommand, reg: Registry): void {
   list(program, 'images', reg);
   rm(program, 'rmi', reg);
   for (const [name, def] of Object.entries(defs)) def(program, name, reg);
+
+  const login = program.command('login').usage('[OPTIONS] [SERVER]').description('Authenticate to a registry.\nDefaults to Docker Hub if no server is specified.');
+  login.option('-u, --username <string>', 'Username');
+  login.option('-p, --password <string>', 'Password or Personal Access Token (PAT)');
+  boolOption(login, '--password-stdin', 'Take the Password or Personal Access Token (PAT) from stdin');
+  login.action(lazy(reg, { min: 0, max: 1 }, async () => (await reg_()).login));
+  program
+    .command('logout')
+    .usage('[SERVER]')
+    .description('Log out from a registry.\nIf no server is specified, the default is defined by the daemon.')
+    .action(lazy(reg, { min: 0, max: 1 }, async () => (await reg_()).logout));
 
   const image = program.command('image').usage('COMMAND').description('Manage images') as BerthCommand;
   list(image, 'ls', reg).aliases(['list', 'images']);

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import type { ImageConfigBlob, ImageDeleteResponseItem, ImageInspect, ImageSummary } from '../../api/types.js';
 import { LocalContentStore, isDigest } from '../content/index.js';
 import { conflict, errnoCode, invalidArgument, isKind, notFound } from '../errors.js';
@@ -19,7 +19,7 @@ import {
   withDefaultTag,
   type NamedRef,
 } from './reference.js';
-import { goArch, maybeDecompress, Mutex, writeFileAtomic } from './util.js';
+import { goArch, maybeDecompress, Mutex, tee, writeFileAtomic } from './util.js';
 
 /** A container using an image, as `remove` needs to know it. A bare id counts as a stopped container. */
 export interface ImageUser {
@@ -221,6 +221,26 @@ export class ImageStore {
     return [...this.refs.values()].filter((r) => fullName(r.ref) === want && r.ref.tag !== undefined).map((r) => refString(r.ref)).sort();
   }
 
+  /** The image a reference names now, if any (no error for a missing or malformed one). */
+  currentId(ref: string): string | undefined {
+    try {
+      return this.refs.get(refString(withDefaultTag(parseNormalizedNamed(ref))))?.id;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** What a push sends of an image: its config bytes as stored and its layers. */
+  async pushable(ref: string): Promise<{ id: string; config: Buffer; diffIDs: string[] }> {
+    const id = this.lookup(ref);
+    return { id, config: await this.content.readBuffer(id), diffIDs: [...this.images.get(id)!.meta.diffIDs] };
+  }
+
+  /** Size of a layer's uncompressed tar. */
+  layerTarSize(diffID: string): Promise<number> {
+    return this.content.size(diffID);
+  }
+
   /** The uncompressed tar of a layer (for save and push). */
   layerTar(diffID: string): Promise<Readable> {
     return this.content.readStream(diffID);
@@ -294,9 +314,29 @@ export class ImageStore {
    */
   async ingestLayer(diffID: string, tar: Readable | AsyncIterable<Buffer>): Promise<{ size: number }> {
     if (!isDigest(diffID)) throw invalidArgument(`invalid diffID: ${JSON.stringify(diffID)}`);
-    if (!(await this.content.has(diffID))) await this.content.write(tar, diffID);
-    else for await (const _ of tar); // drain
-    return this.unpackStored(diffID);
+    const [haveTar, haveLayer] = await Promise.all([this.content.has(diffID), this.snapshotter.hasLayer(diffID)]);
+    if (haveTar) {
+      for await (const _ of tar); // drain
+      return this.unpackStored(diffID);
+    }
+    if (haveLayer) {
+      await this.content.write(tar, diffID);
+      return { size: await this.snapshotter.layerSize(diffID) };
+    }
+    // Neither yet: keep the tar and unpack it in one pass over the stream.
+    const [forStore, forUnpack] = tee(tar instanceof Readable ? tar : Readable.from(tar));
+    const [stored, unpacked] = await Promise.allSettled([this.content.write(forStore, diffID), this.snapshotter.applyLayer(diffID, forUnpack)]);
+    if (unpacked.status === 'rejected') {
+      if (stored.status === 'fulfilled') await this.dropUnreferencedTar(diffID);
+      throw stored.status === 'rejected' && !isKind(unpacked.reason, 'InvalidArgument') ? stored.reason : unpacked.reason;
+    }
+    if (stored.status === 'rejected') throw stored.reason;
+    return unpacked.value;
+  }
+
+  private async dropUnreferencedTar(diffID: string): Promise<void> {
+    const referenced = [...this.images.values()].some((i) => i.meta.diffIDs.includes(diffID));
+    if (!referenced) await this.content.delete(diffID).catch(() => {});
   }
 
   private async unpackStored(diffID: string): Promise<{ size: number }> {
@@ -305,8 +345,7 @@ export class ImageStore {
       return await this.snapshotter.applyLayer(diffID, await this.content.readStream(diffID));
     } catch (err) {
       // The layer was refused (bad digest or unsafe): drop its tar unless an image already has it.
-      const referenced = [...this.images.values()].some((i) => i.meta.diffIDs.includes(diffID));
-      if (!referenced) await this.content.delete(diffID).catch(() => {});
+      await this.dropUnreferencedTar(diffID);
       throw err;
     }
   }

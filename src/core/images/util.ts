@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { invalidArgument } from '../errors.js';
+import { invalidArgument, unavailable } from '../errors.js';
 
 /** Serializes async work. */
 export class Mutex {
@@ -100,4 +100,45 @@ export function globRegExp(pattern: string): RegExp {
     else re += c.replace(/[.+^${}()|\]\\]/g, '\\$&');
   }
   return new RegExp(`^${re}$`);
+}
+
+/**
+ * Splits one stream into two with backpressure from the slower reader. If either reader fails (is
+ * destroyed), both and the source are stopped with that error.
+ */
+export function tee(src: Readable): [PassThrough, PassThrough] {
+  const a = new PassThrough({ highWaterMark: 1 << 20 });
+  const b = new PassThrough({ highWaterMark: 1 << 20 });
+  const outs = [a, b];
+  let failed = false;
+  const fail = (err: Error) => {
+    if (failed) return;
+    failed = true;
+    src.destroy(err);
+    for (const o of outs) if (!o.destroyed) o.destroy(err);
+  };
+  for (const o of outs) {
+    // a reader may attach after a failure: it sees the error when it does (stream.errored), not as an uncaught event
+    o.on('error', () => {});
+    o.on('close', () => {
+      if (!o.writableFinished && !failed) fail((o as { errored?: Error | null }).errored ?? unavailable('layer reader closed early'));
+    });
+  }
+  src.on('error', fail);
+  src.on('data', (chunk: Buffer) => {
+    let wait = 0;
+    for (const o of outs) {
+      if (!o.write(chunk)) {
+        wait++;
+        o.once('drain', () => {
+          if (--wait === 0) src.resume();
+        });
+      }
+    }
+    if (wait > 0) src.pause();
+  });
+  src.on('end', () => {
+    for (const o of outs) o.end();
+  });
+  return [a, b];
 }

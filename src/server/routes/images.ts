@@ -3,7 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { ImageDeleteResponseItem, ImageInspect, ImageSummary } from '../../api/types.js';
 import { invalidArgument, unavailable } from '../../core/errors.js';
 import { parseFilters } from '../../core/containers/views.js';
-import { qBool, type Router } from '../http.js';
+import { qBool, type Ctx, type Router } from '../http.js';
 
 export interface ImageApi {
   summaries(opts: { all: boolean; filters: Record<string, string[]> }): ImageSummary[];
@@ -14,6 +14,12 @@ export interface ImageApi {
   /** onMessage receives Docker's `Loaded image: x` lines; resolves with the loaded ids */
   load(body: Readable, onMessage: (line: string) => void): Promise<string[]>;
   save(refs: string[], out: Writable): Promise<void>;
+  /** pull `ref` (tagged or digested); progress messages go to `sink` */
+  pull(ref: string, opts: { platform?: string; auth?: string; signal: AbortSignal }, sink: (m: object) => void): Promise<void>;
+  /** push `ref` (without a tag: all tags of the repository) */
+  push(ref: string, opts: { auth?: string; signal: AbortSignal }, sink: (m: object) => void): Promise<void>;
+  /** POST /auth: check credentials against a registry */
+  login(auth: Record<string, string>): Promise<{ Status: string; IdentityToken: string }>;
   /** imported rootfs layers may be gzip'ed: the route hands the raw body over */
 }
 
@@ -25,8 +31,12 @@ export function imageRoutes(r: Router, images: ImageApi): void {
     const q = ctx.query;
     const fromSrc = q.get('fromSrc');
     if (!fromSrc) {
-      const name = `${q.get('fromImage') ?? ''}${q.get('tag') ? `:${q.get('tag')}` : ''}`;
-      throw unavailable(`pull access denied for ${name}: Berth cannot pull images yet (registry support is not built); import or load the image instead`);
+      const from = q.get('fromImage') ?? '';
+      if (!from) throw invalidArgument('fromImage or fromSrc is required');
+      const tag = q.get('tag') ?? '';
+      const ref = tag === '' ? from : tag.includes(':') ? `${from}@${tag}` : `${from}:${tag}`;
+      await progressStream(ctx, (sink, signal) => images.pull(ref, { platform: q.get('platform') || undefined, auth: authHeader(ctx), signal }, sink));
+      return;
     }
     if (fromSrc !== '-') throw invalidArgument('importing from a URL is not supported: send the archive in the request body (fromSrc=-)');
     let repo = q.get('repo') ?? undefined;
@@ -62,6 +72,22 @@ export function imageRoutes(r: Router, images: ImageApi): void {
     const img = images.inspect(ctx.params[0]);
     ctx.send(200, [{ Id: img.Id, Created: Math.floor(Date.parse(img.Created) / 1000), CreatedBy: '', Tags: img.RepoTags, Size: img.Size, Comment: img.Comment }]);
   });
+  r.add('POST', '/auth', async (ctx) => {
+    const body = await ctx.json();
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidArgument('invalid auth configuration: expected a JSON object');
+    const auth: Record<string, string> = {};
+    for (const [k, v] of Object.entries(body)) {
+      if (v === null || v === undefined) continue;
+      if (typeof v !== 'string') throw invalidArgument(`json: cannot unmarshal ${typeof v} into Go struct field AuthConfig.${k} of type string`);
+      auth[k.toLowerCase()] = v;
+    }
+    ctx.send(200, await images.login(auth));
+  });
+  r.add('POST', '/images/{name*}/push', async (ctx) => {
+    const tag = ctx.query.get('tag') ?? '';
+    const ref = tag === '' ? ctx.params[0] : `${ctx.params[0]}:${tag}`;
+    await progressStream(ctx, (sink, signal) => images.push(ref, { auth: authHeader(ctx), signal }, sink));
+  });
   r.add('POST', '/images/{name*}/tag', async (ctx) => {
     const repo = ctx.query.get('repo');
     if (!repo) throw invalidArgument('repository name must have at least one component');
@@ -81,4 +107,38 @@ export function imageRoutes(r: Router, images: ImageApi): void {
     }
     ctx.send(200, { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: 0 });
   });
+}
+
+function authHeader(ctx: Ctx): string | undefined {
+  const h = ctx.req.headers['x-registry-auth'];
+  return typeof h === 'string' && h !== '' ? h : undefined;
+}
+
+/**
+ * A pull or push: the 200 and its JSON stream start with the first message, so an error before any
+ * progress (unknown image, refused credentials) is a plain error response with its status, as dockerd's.
+ * A later error ends the stream with Docker's error message. The work is cancelled if the client leaves.
+ */
+async function progressStream(ctx: Ctx, work: (sink: (m: object) => void, signal: AbortSignal) => Promise<void>): Promise<void> {
+  const ac = new AbortController();
+  let res: ReturnType<Ctx['stream']> | undefined;
+  let done = false;
+  ctx.onClose(() => {
+    if (!done) ac.abort();
+  });
+  const sink = (m: object) => {
+    res ??= ctx.stream(200, 'application/json');
+    if (!res.destroyed) res.write(`${JSON.stringify(m)}\n`);
+  };
+  try {
+    await work(sink, ac.signal);
+  } catch (err) {
+    if (!res) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    sink({ errorDetail: { message }, error: message });
+  } finally {
+    done = true;
+  }
+  res ??= ctx.stream(200, 'application/json');
+  res.end();
 }
