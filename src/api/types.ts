@@ -358,6 +358,16 @@ export interface ImageSummary {
   Containers: number;
 }
 
+/** An entry of `GET /images/{name}/history`. */
+export interface HistoryItem {
+  Id: string;
+  Created: number;
+  CreatedBy: string;
+  Tags: string[] | null;
+  Size: number;
+  Comment: string;
+}
+
 export interface ImageDeleteResponseItem {
   Untagged?: string;
   Deleted?: string;

@@ -1,6 +1,6 @@
 /** /images endpoints. */
 import type { Readable } from 'node:stream';
-import type { ImageDeleteResponseItem, ImageInspect, ImagePruneResponse, ImageSummary, JSONMessage } from '../api/types.js';
+import type { HistoryItem, ImageDeleteResponseItem, ImageInspect, ImagePruneResponse, ImageSummary, JSONMessage } from '../api/types.js';
 import { encodeFilters, type Filters } from './filters.js';
 import { jsonStream } from './stream.js';
 import type { Transport } from './transport.js';
@@ -40,6 +40,10 @@ export class ImagesApi {
 
   inspect(name: string): Promise<ImageInspect> {
     return this.t.json({ method: 'GET', path: `/images/${enc(name)}/json` });
+  }
+
+  history(name: string): Promise<HistoryItem[]> {
+    return this.t.json({ method: 'GET', path: `/images/${enc(name)}/history` });
   }
 
   tag(name: string, repo: string, tag?: string): Promise<void> {

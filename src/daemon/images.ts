@@ -52,6 +52,7 @@ export async function openImages(dataRoot: string, containers: ContainerStore, r
       return images.summaries(opts).map((s) => ({ ...s, Containers: usedBy(s.Id).length }));
     },
     inspect: (ref) => images.inspect(ref),
+    history: (ref) => images.history(ref),
     async tag(source, repo, tag) { await images.tag(source, repo, tag); },
     async remove(ref, opts) {
       const out = await images.remove(ref, opts, usedBy);

@@ -205,9 +205,11 @@ async function pullLayer(deps: PullDeps, repo: Repository, ref: NamedRef, layer:
   const feeding = pipeline(resumableBlob(repo, layer.digest, opts.signal), check, decompressor(compression), tar);
   feeding.catch(() => {}); // seen through the ingest below
   try {
-    const [, ingest] = await Promise.allSettled([feeding, deps.store.ingestLayer(diffID, tar)]);
-    await feeding;
+    const [fed, ingest] = await Promise.allSettled([feeding, deps.store.ingestLayer(diffID, tar)]);
+    // the download's own failure (digest, truncation) explains the most; then what the store refused
+    if (fed.status === 'rejected' && !isPrematureClose(fed.reason)) throw fed.reason;
     if (ingest.status === 'rejected') throw ingest.reason;
+    if (fed.status === 'rejected') throw fed.reason;
   } catch (err) {
     tar.destroy();
     if (isKind(err, 'InvalidArgument')) throw invalidArgument(`failed to register layer ${sid}: ${(err as Error).message}`, err);
@@ -217,4 +219,8 @@ async function pullLayer(deps: PullDeps, repo: Repository, ref: NamedRef, layer:
   p.bytes('Extracting', sid, layer.size, layer.size, true);
   p.status('Pull complete', sid);
   await deps.dist.add(diffID, { digest: layer.digest, mediaType: layer.mediaType, size: layer.size, registry: ref.domain, repository: ref.path }).catch(() => {});
+}
+
+function isPrematureClose(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'ERR_STREAM_PREMATURE_CLOSE';
 }

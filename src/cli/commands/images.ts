@@ -7,7 +7,7 @@ import { parseFilters } from '../../client/filters.js';
 import { clientOf, write, type Ctx } from '../context.js';
 import { humanSize } from '../format/humanize.js';
 import { ProgressPrinter } from '../format/progress.js';
-import { imageRows, imageSpec, imagesTable } from '../format/images.js';
+import { HISTORY_HEADERS, historyContext, historyTable, imageRows, imageSpec, imagesTable } from '../format/images.js';
 import { table } from '../format/table.js';
 import { renderRows } from '../format/template.js';
 import { CliError } from '../program.js';
@@ -44,6 +44,20 @@ export async function images(ctx: Ctx, args: string[], opts: Record<string, unkn
 }
 
 /** "repo:tag" -> [repo, tag], tag "latest" when absent. */
+export async function history(ctx: Ctx, args: string[], opts: Record<string, unknown>): Promise<number> {
+  const items = await (await clientOf(ctx)).images.history(args[0]!);
+  const trunc = opts.trunc !== false;
+  const human = opts.human !== false;
+  if (opts.quiet) {
+    await write(ctx.stdout, items.map((h) => `${h.Id === '<missing>' || !trunc ? h.Id : h.Id.replace(/^sha256:/, '').slice(0, 12)}\n`).join(''));
+    return 0;
+  }
+  const format = (opts.format as string | undefined) ?? '';
+  if (format === '' || format === 'table') await write(ctx.stdout, table(historyTable(items, { trunc, human })));
+  else await write(ctx.stdout, await renderRows(format, items, { headers: HISTORY_HEADERS, context: (h) => historyContext(h, { trunc, human }) }));
+  return 0;
+}
+
 export function splitRef(ref: string): [string, string] {
   const colon = ref.lastIndexOf(':');
   if (colon > ref.lastIndexOf('/')) return [ref.slice(0, colon), ref.slice(colon + 1)];

@@ -1,5 +1,5 @@
 /** `images` rows as docker's formatter.ImageContext renders them. */
-import type { ImageSummary } from '../../api/types.js';
+import type { HistoryItem, ImageSummary } from '../../api/types.js';
 import type { FormatSpec } from './template.js';
 import { goTimeString, humanSize, humanSizeWithPrecision, timeAgo, truncateId } from './humanize.js';
 
@@ -92,6 +92,33 @@ export function imagesTable(rows: readonly ImageRow[], opts: { trunc: boolean; d
     const row = [x.Repository, x.Tag, x.ID, x.CreatedSince, x.Size] as string[];
     if (opts.digests) row.splice(2, 0, x.Digest as string);
     out.push(row);
+  }
+  return out;
+}
+
+/** `docker history` columns (formatter.HistoryContext). */
+export function historyContext(h: HistoryItem, opts: { trunc: boolean; human: boolean }, now: number = Date.now()): Record<string, unknown> {
+  let createdBy = h.CreatedBy.replace(/\t/g, ' ');
+  if (opts.trunc && [...createdBy].length > 45) createdBy = `${[...createdBy].slice(0, 44).join('')}…`;
+  return {
+    ID: h.Id === '<missing>' ? h.Id : opts.trunc ? truncateId(h.Id) : h.Id,
+    CreatedSince: opts.human ? timeAgo(h.Created, now) : new Date(h.Created * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    CreatedAt: goTimeString(new Date(h.Created * 1000)),
+    CreatedBy: createdBy,
+    Size: opts.human ? humanSizeWithPrecision(h.Size, 3) : String(h.Size),
+    Comment: h.Comment,
+  };
+}
+
+export const HISTORY_HEADERS: Record<string, string> = {
+  ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT',
+};
+
+export function historyTable(items: readonly HistoryItem[], opts: { trunc: boolean; human: boolean; now?: number }): string[][] {
+  const out = [['IMAGE', opts.human ? 'CREATED' : 'CREATED AT', 'CREATED BY', 'SIZE', 'COMMENT']];
+  for (const h of items) {
+    const x = historyContext(h, opts, opts.now);
+    out.push([x.ID, x.CreatedSince, x.CreatedBy, x.Size, x.Comment] as string[]);
   }
   return out;
 }

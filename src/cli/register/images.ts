@@ -48,6 +48,14 @@ const defs: Record<string, Def> = {
     boolOption(c, '-q, --quiet', 'Suppress the load output');
     return c.action(lazy(reg, { min: 0, max: 0 }, async () => (await img()).load));
   },
+  history: (p, n, reg) => {
+    const c = p.command(n).usage('[OPTIONS] IMAGE').description('Show the history of an image');
+    c.option('--format <string>', 'Format output using a custom template');
+    c.option('-H, --human [bool]', 'Print sizes and dates in human readable format', (v: string) => v !== 'false', true);
+    c.option('--no-trunc', "Don't truncate output");
+    boolOption(c, '-q, --quiet', 'Only show image IDs');
+    return c.action(lazy(reg, { min: 1, max: 1 }, async () => (await img()).history));
+  },
   pull: (p, n, reg) => {
     const c = p.command(n).usage('[OPTIONS] NAME[:TAG|@DIGEST]').description('Download an image from a registry');
     boolOption(c, '-a, --all-tags', 'Download all tagged images in the repository');

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ImageConfigBlob, ImageInspect, ImageSummary } from '../../api/types.js';
+import type { HistoryItem, ImageConfigBlob, ImageInspect, ImageSummary } from '../../api/types.js';
 
 /** An image as the store knows it. RepoTags/RepoDigests are in familiar form (`busybox:latest`). */
 export interface ImageRecord {
@@ -72,4 +72,35 @@ export function toSummary(img: ImageRecord): ImageSummary {
     Labels: img.config.config?.Labels ?? {},
     Containers: -1,
   };
+}
+
+/**
+ * Docker's image history: one entry per config.history step, newest first; steps that made a layer
+ * carry its size (in layer order), the newest entry carries the image id and tags, the others
+ * `<missing>` (their intermediate images do not exist here).
+ */
+export function historyOf(img: ImageRecord, layerSize: (diffID: string) => number): HistoryItem[] {
+  const out: HistoryItem[] = [];
+  let layer = 0;
+  for (const h of img.config.history ?? []) {
+    let size = 0;
+    if (!h.empty_layer) {
+      const d = img.diffIDs[layer++];
+      if (d !== undefined) size = layerSize(d);
+    }
+    out.push({
+      Id: '<missing>',
+      Created: h.created ? Math.floor(Date.parse(h.created) / 1000) : 0,
+      CreatedBy: h.created_by ?? '',
+      Tags: null,
+      Size: size,
+      Comment: h.comment ?? '',
+    });
+  }
+  out.reverse();
+  if (out[0]) {
+    out[0].Id = img.id;
+    out[0].Tags = img.repoTags.length ? img.repoTags : null;
+  }
+  return out;
 }

@@ -1,14 +1,14 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable, type Writable } from 'node:stream';
-import type { ImageConfigBlob, ImageDeleteResponseItem, ImageInspect, ImageSummary } from '../../api/types.js';
+import type { HistoryItem, ImageConfigBlob, ImageDeleteResponseItem, ImageInspect, ImageSummary } from '../../api/types.js';
 import { LocalContentStore, isDigest } from '../content/index.js';
 import { conflict, errnoCode, invalidArgument, isKind, notFound } from '../errors.js';
 import { OverlaySnapshotter, type Snapshotter } from '../snapshots/index.js';
 import { loadArchive, saveArchive } from './archive.js';
 import { applyChanges } from './changes.js';
 import { filterImages, type ImageFilters } from './filters.js';
-import { chainIDs, shortId, toInspect, toSummary, type ImageRecord } from './record.js';
+import { chainIDs, historyOf, shortId, toInspect, toSummary, type ImageRecord } from './record.js';
 import {
   familiarString,
   fullName,
@@ -219,6 +219,14 @@ export class ImageStore {
   referencesByName(name: string): string[] {
     const want = fullName(parseNormalizedNamed(name));
     return [...this.refs.values()].filter((r) => fullName(r.ref) === want && r.ref.tag !== undefined).map((r) => refString(r.ref)).sort();
+  }
+
+  /** `docker history`: see historyOf. */
+  async history(refOrId: string): Promise<HistoryItem[]> {
+    const img = this.resolve(refOrId);
+    const sizes = new Map<string, number>();
+    for (const d of img.diffIDs) sizes.set(d, await this.snapshotter.layerSize(d).catch(() => 0));
+    return historyOf(img, (d) => sizes.get(d) ?? 0);
   }
 
   /** The image a reference names now, if any (no error for a missing or malformed one). */

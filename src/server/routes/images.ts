@@ -1,6 +1,6 @@
 /** /images/* routes. The image store is reached through this narrow interface. */
 import type { Readable, Writable } from 'node:stream';
-import type { ImageDeleteResponseItem, ImageInspect, ImageSummary } from '../../api/types.js';
+import type { HistoryItem, ImageDeleteResponseItem, ImageInspect, ImageSummary } from '../../api/types.js';
 import { invalidArgument, unavailable } from '../../core/errors.js';
 import { parseFilters } from '../../core/containers/views.js';
 import { qBool, type Ctx, type Router } from '../http.js';
@@ -8,6 +8,7 @@ import { qBool, type Ctx, type Router } from '../http.js';
 export interface ImageApi {
   summaries(opts: { all: boolean; filters: Record<string, string[]> }): ImageSummary[];
   inspect(ref: string): ImageInspect;
+  history(ref: string): Promise<HistoryItem[]>;
   tag(source: string, repo: string, tag: string): Promise<void>;
   remove(ref: string, opts: { force: boolean; prune: boolean }): Promise<ImageDeleteResponseItem[]>;
   importRootfs(body: Readable, opts: { repo?: string; tag?: string; changes: string[]; message?: string; platform?: string }): Promise<{ id: string }>;
@@ -68,10 +69,7 @@ export function imageRoutes(r: Router, images: ImageApi): void {
   r.add('GET', '/images/get', (ctx) => save(ctx, ctx.query.getAll('names').flatMap((n) => n.split(',')).filter(Boolean)));
   r.add('GET', '/images/{name*}/get', (ctx) => save(ctx, [ctx.params[0]]));
   r.add('GET', '/images/{name*}/json', (ctx) => ctx.send(200, images.inspect(ctx.params[0])));
-  r.add('GET', '/images/{name*}/history', (ctx) => {
-    const img = images.inspect(ctx.params[0]);
-    ctx.send(200, [{ Id: img.Id, Created: Math.floor(Date.parse(img.Created) / 1000), CreatedBy: '', Tags: img.RepoTags, Size: img.Size, Comment: img.Comment }]);
-  });
+  r.add('GET', '/images/{name*}/history', async (ctx) => ctx.send(200, await images.history(ctx.params[0])));
   r.add('POST', '/auth', async (ctx) => {
     const body = await ctx.json();
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidArgument('invalid auth configuration: expected a JSON object');
