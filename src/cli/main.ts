@@ -7,6 +7,7 @@ import { BerthCommand, CliError, fromCommanderError } from './program.js';
 import { registerContainers } from './register/containers.js';
 import { registerImages } from './register/images.js';
 import { registerNetworks } from './register/networks.js';
+import { registerVolumes } from './register/volumes.js';
 import { registerSystem } from './register/system.js';
 import type { Registry } from './register/lazy.js';
 import type { Ctx } from './context.js';
@@ -28,6 +29,7 @@ export function buildProgram(reg: Registry): BerthCommand {
   registerContainers(program, reg);
   registerImages(program, reg);
   registerNetworks(program, reg);
+  registerVolumes(program, reg);
   registerSystem(program, reg);
   return program;
 }

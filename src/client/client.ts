@@ -1,6 +1,6 @@
 /**
  * BerthClient: the typed Docker Engine API client over the daemon's unix socket.
- * Resources are grouped as in the API: client.containers, client.images, client.networks, client.exec.
+ * Resources are grouped as in the API: client.containers, client.images, client.networks, client.volumes, client.exec.
  */
 import type { IncomingMessage } from 'node:http';
 import type { EventMessage, SystemInfo, SystemVersion } from '../api/types.js';
@@ -10,6 +10,7 @@ import { encodeFilters, type Filters } from './filters.js';
 import { API_VERSION, DEFAULT_HOST } from './host.js';
 import { ImagesApi } from './images.js';
 import { NetworksApi } from './networks.js';
+import { VolumesApi } from './volumes.js';
 import { jsonStream } from './stream.js';
 import { readAll, Transport } from './transport.js';
 
@@ -36,6 +37,7 @@ export class BerthClient {
   readonly containers: ContainersApi;
   readonly images: ImagesApi;
   readonly networks: NetworksApi;
+  readonly volumes: VolumesApi;
   readonly exec: ExecApi;
 
   constructor(opts: ClientOptions = {}) {
@@ -44,6 +46,7 @@ export class BerthClient {
     this.containers = new ContainersApi(this.transport);
     this.images = new ImagesApi(this.transport);
     this.networks = new NetworksApi(this.transport);
+    this.volumes = new VolumesApi(this.transport);
     this.exec = new ExecApi(this.transport);
   }
 

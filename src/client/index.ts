@@ -3,6 +3,7 @@ export { BerthClient, type ClientOptions, type EventsOptions, type EventStream }
 export { ContainersApi, type AttachOptions, type ListOptions, type LogsOptions, type LogsStream, type PendingWait, type StopOptions, type WaitCondition } from './containers.js';
 export { ExecApi, type ExecStartOptions } from './exec.js';
 export { NetworksApi, trimId, type NetworkInspectOptions } from './networks.js';
+export { VolumesApi } from './volumes.js';
 export { ImagesApi, ProgressError, progressMessages, type ImportOptions } from './images.js';
 export { ConnectionError, DaemonError, describeError, errorFromResponse, kindForStatus } from './errors.js';
 export { encodeFilters, parseFilters, type Filters } from './filters.js';

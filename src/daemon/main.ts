@@ -27,6 +27,8 @@ import { NetworkService } from '../network/service.js';
 import { Firewall } from '../network/nft/index.js';
 import { DnsServer } from '../network/dns/index.js';
 import { networkRoutes } from '../server/routes/networks.js';
+import { volumeRoutes } from '../server/routes/volumes.js';
+import { openVolumes } from './volumes.js';
 import { LogRotation } from './logrotate.js';
 
 const VERSION = '0.1.0';
@@ -64,6 +66,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
     });
     await networks.init();
     const net = networks;
+    const volumes = await openVolumes(cfg.dataRoot, store, events, (m) => log('warn', m));
     const containers = new ContainerService({
       store, images, rootfs: images.snapshotter, runtime, events, spec, execRoot: cfg.execRoot,
       host: {
@@ -78,6 +81,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
         release: (rec) => net.release(rec),
         loopbackOnly: (pid) => loopbackUp(pid),
       },
+      volumes: volumes.forContainers,
       log: (m) => log('warn', m),
     });
     const execs = new ExecService({
@@ -92,6 +96,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
     runtime.watchExits((id) => void containers.handleExit(id));
     await reconcile({ store, runtime, containers, snapshotter: images.snapshotter, execRoot: cfg.execRoot, log: (m) => log('info', m) });
     await networks.resync();
+    await volumes.restore();
 
     const router = new Router();
     const [runcV, conmonV] = await Promise.all([
@@ -123,6 +128,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
     });
     networkRoutes(router, { networks: net, saveContainer: (rec) => store.save(rec) });
     imageRoutes(router, images.api);
+    volumeRoutes(router, { volumes: volumes.service });
 
     const server = createApiServer(router, { log: (m) => log('error', m), serverHeader: `Berth/${VERSION} (linux)` });
     const sockets = cfg.hosts.map((h) => h.slice('unix://'.length));

@@ -8,7 +8,7 @@ import type { ContainerRecord } from '../core/containers/record.js';
 import type { NamespacePlan, SpecBuilder } from '../core/containers/service.js';
 import {
   generateSpec, mergeConfig, composeArgs, containerEnv, replaceOrAppendEnv, resolveUser, capabilitiesFromMask, resolveCapabilities,
-  specToJSON, type HostRlimit,
+  specToJSON, type BindSpec, type HostRlimit,
 } from '../runtime/spec/index.js';
 
 /** The capabilities this process may grant (root here lacks CAP_SYS_RESOURCE in its bounding set). */
@@ -41,7 +41,7 @@ export function makeSpecBuilder(o: { cgroupParent: string }): SpecBuilder & { ex
   return {
     mergeConfig: (image: ContainerConfig | undefined, body: ContainerCreateBody) => mergeConfig(image, body),
     composeArgs: (e, c) => composeArgs(e, c),
-    async build(rec: ContainerRecord, ctx: { rootfs: string; namespaces: NamespacePlan }): Promise<string> {
+    async build(rec: ContainerRecord, ctx: { rootfs: string; namespaces: NamespacePlan; mounts?: { binds: BindSpec[]; tmpfs: Record<string, string> } }): Promise<string> {
       const hc = rec.hostConfig;
       const user = await resolveUser(ctx.rootfs, rec.config.User ?? '', hc.GroupAdd ?? []);
       const cs = hc.ConsoleSize;
@@ -72,7 +72,9 @@ export function makeSpecBuilder(o: { cgroupParent: string }): SpecBuilder & { ex
         ulimits: hc.Ulimits,
         hostRlimits: limits,
         shmSize: hc.ShmSize,
-        tmpfs: hc.Tmpfs,
+        // with planned mounts, HostConfig.Tmpfs is already part of them
+        tmpfs: ctx.mounts ? ctx.mounts.tmpfs : hc.Tmpfs,
+        binds: ctx.mounts?.binds,
         oomScoreAdj: hc.OomScoreAdj,
         resources: hc,
       }));

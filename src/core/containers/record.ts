@@ -1,4 +1,5 @@
 /** The persisted form of a container: what config.v2.json holds in its data dir. */
+import type { MountPlan } from '../../volumes/mounts.js';
 import type { ContainerConfig, ContainerState, EndpointSettings, HostConfig, HealthState } from '../../api/types.js';
 
 export interface ContainerRecord {
@@ -27,6 +28,8 @@ export interface ContainerRecord {
   health?: HealthState;
   /** networks the container is attached to, by network name, with Docker's EndpointSettings (addresses filled while running) */
   networks?: Record<string, EndpointSettings>;
+  /** the container's mounts as planned at create (binds, volumes, tmpfs), see src/volumes */
+  mounts?: MountPlan[];
   published?: PublishedPorts;
 }
 

@@ -18,6 +18,8 @@ import { connectAttach } from '../../runtime/conmon/index.js';
 import { parseNetworkMode, parseExtraHost, renderHosts, renderResolvConf } from '../../network/files.js';
 import { checkKill, checkRemove, checkStart, checkStop, isActive, checkAttach } from './state.js';
 import type { ContainerRecord } from './record.js';
+import type { MountPlan } from '../../volumes/mounts.js';
+import type { BindSpec } from '../../runtime/spec/generate.js';
 import { initialState } from './record.js';
 import type { ContainerStore } from './store.js';
 import { validateCreateBody } from './validate.js';
@@ -46,11 +48,21 @@ export interface NamespacePlan {
   utsHost: boolean;
 }
 
+/** The container's mounts, as the volumes subsystem provides them. */
+export interface ContainerVolumes {
+  /** plans the mounts of a new container and creates the volumes it names (InvalidArgument on bad specs) */
+  attach(body: ContainerCreateBody, imageVolumes: string[], mountsOf: (ref: string) => MountPlan[]): Promise<MountPlan[]>;
+  /** mounts and fills the volumes before start; returns what the spec binds and the tmpfs it mounts */
+  setUp(plans: MountPlan[], id: string, rootfs: string): Promise<{ binds: BindSpec[]; tmpfs: Record<string, string> }>;
+  tearDown(plans: MountPlan[], id: string): Promise<void>;
+  removeAnonymous(plans: MountPlan[], id: string): Promise<void>;
+}
+
 export interface SpecBuilder {
   mergeConfig(image: ContainerConfig | undefined, body: ContainerCreateBody): ContainerConfig;
   composeArgs(entrypoint: string[] | null | undefined, cmd: string[] | null | undefined): string[];
   /** renders the OCI config.json (as text) for a container about to start */
-  build(rec: ContainerRecord, ctx: { rootfs: string; namespaces: NamespacePlan }): Promise<string>;
+  build(rec: ContainerRecord, ctx: { rootfs: string; namespaces: NamespacePlan; mounts?: { binds: BindSpec[]; tmpfs: Record<string, string> } }): Promise<string>;
 }
 
 export interface HostFiles {
@@ -70,6 +82,7 @@ export interface ContainerDeps {
   /** this daemon's exec root: bundles live in <execRoot>/c */
   execRoot: string;
   network: ContainerNetworking;
+  volumes?: ContainerVolumes;
   log?: (msg: string) => void;
 }
 
@@ -146,6 +159,9 @@ export class ContainerService {
     config.Image = b.Image;
     const args = this.d.spec.composeArgs(config.Entrypoint, config.Cmd);
     if (args.length === 0) throw invalidArgument('no command specified');
+    const mounts = this.d.volumes
+      ? await this.d.volumes.attach(b, Object.keys(config.Volumes ?? {}), (ref) => this.d.store.resolve(ref).mounts ?? [])
+      : undefined;
     const id = newId();
     const fullName = `/${name || generateName((n) => this.d.store.nameTaken(n))}`.replace(/^\/\//, '/');
     this.d.store.claimName(fullName, id);
@@ -157,6 +173,7 @@ export class ContainerService {
       state: initialState(), restartCount: 0, hasBeenStarted: false, manuallyStopped: false,
       logPath: path.join(dir, `${id}-json.log`), hostnamePath: path.join(dir, 'hostname'), hostsPath: path.join(dir, 'hosts'),
       resolvConfPath: path.join(dir, 'resolv.conf'), layers: image.layers, networks,
+      ...(mounts && mounts.length ? { mounts } : {}),
     };
     try {
       await this.d.store.save(rec);
@@ -220,8 +237,9 @@ export class ContainerService {
     let created = false;
     try {
       const { rootfs } = await this.d.rootfs.prepare(rec.id, rec.layers);
+      const mounts = this.d.volumes && rec.mounts ? await this.d.volumes.setUp(rec.mounts, rec.id, rootfs) : undefined;
       const namespaces = await this.networkSetup(rec);
-      const spec = await this.d.spec.build(rec, { rootfs, namespaces });
+      const spec = await this.d.spec.build(rec, { rootfs, namespaces, mounts });
       await fsp.mkdir(bundle, { recursive: true, mode: 0o700 });
       await fsp.writeFile(path.join(bundle, 'config.json'), spec);
       await this.d.runtime.delete(rec.id).catch(() => undefined); // leftovers of a crash
@@ -248,6 +266,7 @@ export class ContainerService {
     } catch (e) {
       if (created) await this.d.runtime.delete(rec.id).catch(() => undefined);
       await this.d.runtime.takeExit(rec.id).catch(() => undefined);
+      await this.releaseMounts(rec);
       await this.d.rootfs.unmount(rec.id).catch(() => undefined);
       await this.d.network.release(rec).catch((err) => this.d.log?.(`network teardown ${rec.id}: ${(err as Error).message}`));
       this.closePendingAttach(rec.id);
@@ -263,6 +282,11 @@ export class ContainerService {
     }
   }
 
+  private async releaseMounts(rec: ContainerRecord): Promise<void> {
+    if (!this.d.volumes || !rec.mounts) return;
+    await this.d.volumes.tearDown(rec.mounts, rec.id).catch((e) => this.d.log?.(`unmount volumes of ${rec.id}: ${(e as Error).message}`));
+  }
+
   /** Called when conmon wrote an exit file for `id`. */
   async handleExit(id: string): Promise<void> {
     if (this.exiting.has(id)) return;
@@ -276,6 +300,7 @@ export class ContainerService {
         const code = await this.d.runtime.takeExit(id);
         if (code === undefined) return;
         await this.d.runtime.delete(id).catch((e) => this.d.log?.(`runc delete ${id}: ${(e as Error).message}`));
+        await this.releaseMounts(rec);
         await this.d.rootfs.unmount(id).catch((e) => this.d.log?.(`unmount ${id}: ${(e as Error).message}`));
         await fsp.rm(this.bundleDir(id), { recursive: true, force: true });
         await this.d.network.release(rec).catch((e) => this.d.log?.(`network teardown ${id}: ${(e as Error).message}`));
@@ -284,7 +309,8 @@ export class ContainerService {
         this.d.events.publish('container', 'die', id, this.attrs(rec, { exitCode: String(code) }));
         this.notifyWaiters(id, 'exit', code);
         if (rec.hostConfig.AutoRemove) {
-          await this.removeLocked(rec, { force: true, volumes: false }).catch((e) => this.d.log?.(`auto-remove ${id}: ${(e as Error).message}`));
+          // as Docker: --rm also removes the container's anonymous volumes
+          await this.removeLocked(rec, { force: true, volumes: true }).catch((e) => this.d.log?.(`auto-remove ${id}: ${(e as Error).message}`));
         }
       });
     } finally {
@@ -389,12 +415,15 @@ export class ContainerService {
     });
   }
 
-  private async removeLocked(rec: ContainerRecord, _opts: { force: boolean; volumes: boolean }): Promise<void> {
+  private async removeLocked(rec: ContainerRecord, opts: { force: boolean; volumes: boolean }): Promise<void> {
     rec.state.Status = 'removing';
     await this.d.runtime.delete(rec.id).catch(() => undefined);
     await this.d.rootfs.remove(rec.id);
     await fsp.rm(this.bundleDir(rec.id), { recursive: true, force: true });
     await this.d.store.remove(rec);
+    if (opts.volumes && this.d.volumes && rec.mounts) {
+      await this.d.volumes.removeAnonymous(rec.mounts, rec.id).catch((e) => this.d.log?.(`remove volumes of ${rec.id}: ${(e as Error).message}`));
+    }
     this.d.events.publish('container', 'destroy', rec.id, this.attrs(rec));
     this.notifyWaiters(rec.id, 'removed', rec.state.ExitCode);
   }

@@ -1,4 +1,5 @@
 /** Docker's JSON views of a container: inspect, list summary, and the `ps` status line. */
+import { inspectMounts } from '../../volumes/mounts.js';
 import type { ContainerInspect, ContainerSummary, EndpointSettings, NetworkSettings, Port, PortBinding } from '../../api/types.js';
 import type { ContainerRecord } from './record.js';
 import { invalidArgument } from '../errors.js';
@@ -74,7 +75,7 @@ export function inspectView(rec: ContainerRecord, extra: { execIds: string[]; gr
       ...rec.hostConfig,
     },
     GraphDriver: { Name: 'overlay2', Data: extra.graphDriver },
-    Mounts: [],
+    Mounts: inspectMounts(rec.mounts ?? []),
     Config: {
       Hostname: '', Domainname: '', User: '', AttachStdin: false, AttachStdout: false, AttachStderr: false, Tty: false,
       OpenStdin: false, StdinOnce: false, Env: null, Cmd: null, Image: '', Volumes: null, WorkingDir: '', Entrypoint: null,
@@ -114,7 +115,7 @@ export function summaryView(rec: ContainerRecord, imageName: string, portMap: Re
     Status: statusLine(rec),
     HostConfig: { NetworkMode: rec.hostConfig.NetworkMode ?? 'default' },
     NetworkSettings: { Networks: ns.Networks },
-    Mounts: [],
+    Mounts: inspectMounts(rec.mounts ?? []),
   };
 }
 

@@ -1,0 +1,92 @@
+/**
+ * Volumes and mounts through a real berthd with the docker CLI: named volumes whose data outlives
+ * containers, read-only mounts, anonymous volumes (removed with --rm / rm -v, kept otherwise), copy-up of
+ * image content into a new volume, --volumes-from, bind mounts (-v creates the source, --mount refuses a
+ * missing one), tmpfs sizes, in-use refusal, and volumes kept across a daemon restart.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { TestDaemon } from './harness.js';
+
+let d: TestDaemon;
+const run = (args: string[]) => d.docker(['run', '--network', 'none', ...args]);
+
+before(async () => {
+  d = await TestDaemon.create();
+  await d.importBusybox();
+});
+
+after(async () => {
+  await d?.stop();
+});
+
+test('named volume: data survives the container; ro mounts refuse writes; in use cannot be removed', async () => {
+  assert.equal((await d.docker(['volume', 'create', '--label', 'team=a', 'data1'])).code, 0);
+  const w = await run(['--rm', '-v', 'data1:/data', 'busybox', 'sh', '-c', 'echo kept > /data/f']);
+  assert.equal(w.code, 0, w.stderr);
+  const r = await run(['--rm', '-v', 'data1:/data:ro', 'busybox', 'sh', '-c', 'cat /data/f; echo x > /data/g']);
+  assert.equal(r.stdout, 'kept\n');
+  assert.match(r.stderr, /Read-only file system/);
+  const ls = await d.docker(['volume', 'ls', '--filter', 'label=team=a', '--format', '{{.Name}} {{.Driver}}']);
+  assert.equal(ls.stdout, 'data1 local\n');
+  const c = await run(['-d', '--name', 'holder', '-v', 'data1:/data', 'busybox', 'sleep', '60']);
+  assert.equal(c.code, 0, c.stderr);
+  const busy = await d.docker(['volume', 'rm', 'data1']);
+  assert.notEqual(busy.code, 0);
+  assert.match(busy.stderr, /volume is in use/);
+  const insp = await d.docker(['inspect', '-f', '{{range .Mounts}}{{.Type}} {{.Name}} {{.Destination}} {{.RW}}{{end}}', 'holder']);
+  assert.equal(insp.stdout.trim(), 'volume data1 /data true');
+  assert.equal((await d.docker(['rm', '-f', 'holder'])).code, 0);
+  assert.equal((await d.docker(['volume', 'rm', 'data1'])).code, 0);
+  const bad = await d.docker(['volume', 'create', 'a/b']);
+  assert.match(bad.stderr, /includes invalid characters for a local volume name/);
+});
+
+test('anonymous volumes: removed with --rm and rm -v, kept by plain rm; a new volume gets the image content', async () => {
+  const before = (await d.docker(['volume', 'ls', '-q'])).stdout;
+  const rm = await run(['--rm', '-v', '/anon', 'busybox', 'sh', '-c', 'echo x > /anon/f']);
+  assert.equal(rm.code, 0, rm.stderr);
+  assert.equal((await d.docker(['volume', 'ls', '-q'])).stdout, before);
+  // the new volume over /etc is filled from the image first (copy-up)
+  const c = await run(['--name', 'keeper', '-v', 'etcvol:/etc', 'busybox', 'ls', '/etc/nsswitch.conf']);
+  assert.equal(c.stdout, '/etc/nsswitch.conf\n', c.stderr);
+  const from = await run(['--rm', '--volumes-from', 'keeper:ro', 'busybox', 'sh', '-c', 'test -f /etc/nsswitch.conf && touch /etc/x']);
+  assert.match(from.stderr, /Read-only file system/);
+  assert.equal((await d.docker(['rm', 'keeper'])).code, 0);
+  assert.match((await d.docker(['volume', 'ls', '-q'])).stdout, /^etcvol$/m);
+  await run(['--name', 'anon2', '-v', '/scratch', 'busybox', 'true']);
+  const vol = (await d.docker(['inspect', '-f', '{{range .Mounts}}{{.Name}}{{end}}', 'anon2'])).stdout.trim();
+  assert.match(vol, /^[0-9a-f]{64}$/);
+  assert.equal((await d.docker(['rm', '-v', 'anon2'])).code, 0);
+  assert.doesNotMatch((await d.docker(['volume', 'ls', '-q'])).stdout, new RegExp(vol));
+  assert.equal((await d.docker(['volume', 'rm', 'etcvol'])).code, 0);
+});
+
+test('bind mounts and tmpfs: -v creates the source, --mount refuses a missing one, tmpfs size is enforced', async () => {
+  const src = path.join(d.dir, 'bind-src');
+  const b = await run(['--rm', '-v', `${src}:/b`, 'busybox', 'sh', '-c', 'echo from-container > /b/out']);
+  assert.equal(b.code, 0, b.stderr);
+  assert.equal(await fsp.readFile(path.join(src, 'out'), 'utf8'), 'from-container\n');
+  const missing = path.join(d.dir, 'nope');
+  const m = await run(['--rm', '--mount', `type=bind,src=${missing},dst=/m`, 'busybox', 'true']);
+  assert.notEqual(m.code, 0);
+  assert.match(m.stderr, /bind source path does not exist/);
+  assert.equal(existsSync(missing), false);
+  const ro = await run(['--rm', '--mount', `type=bind,src=${src},dst=/m,readonly`, 'busybox', 'sh', '-c', 'cat /m/out; touch /m/x']);
+  assert.equal(ro.stdout, 'from-container\n');
+  assert.match(ro.stderr, /Read-only file system/);
+  const t = await run(['--rm', '--tmpfs', '/run:size=1m', 'busybox', 'sh', '-c', 'dd if=/dev/zero of=/run/big bs=1k count=2048 2>/dev/null; echo rc=$?; du -k /run/big']);
+  assert.match(t.stdout, /rc=1\n10[0-9][0-9]\s/);
+});
+
+test('volumes and their data survive a daemon restart', async () => {
+  await d.docker(['volume', 'create', 'persist']);
+  await run(['--rm', '-v', 'persist:/p', 'busybox', 'sh', '-c', 'echo still > /p/f']);
+  await d.halt('SIGTERM');
+  await d.start();
+  const r = await run(['--rm', '-v', 'persist:/p', 'busybox', 'cat', '/p/f']);
+  assert.equal(r.stdout, 'still\n', r.stderr);
+  assert.equal((await d.docker(['volume', 'rm', 'persist'])).code, 0);
+});
