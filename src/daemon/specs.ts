@@ -3,11 +3,13 @@
  * the rootfs, the daemon's bounding set and rlimits) and hands everything to generateSpec.
  */
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { planSecurity, type SecurityPlan } from '../runtime/spec/security.js';
 import type { ContainerCreateBody, ContainerConfig, ExecCreateBody } from '../api/types.js';
 import type { ContainerRecord } from '../core/containers/record.js';
 import type { NamespacePlan, SpecBuilder } from '../core/containers/service.js';
 import {
-  generateSpec, mergeConfig, composeArgs, containerEnv, replaceOrAppendEnv, resolveUser, capabilitiesFromMask, resolveCapabilities,
+  generateSpec, mergeConfig, composeArgs, containerEnv, replaceOrAppendEnv, resolveUser, capabilitiesFromMask,
   specToJSON, type BindSpec, type HostRlimit,
 } from '../runtime/spec/index.js';
 
@@ -38,11 +40,20 @@ export function hostRlimits(): Record<string, HostRlimit> {
 export function makeSpecBuilder(o: { cgroupParent: string }): SpecBuilder & { execProcess(rec: ContainerRecord, body: ExecCreateBody, rootfs: string): Promise<unknown> } {
   const caps = boundingCaps();
   const limits = hostRlimits();
+  const host = { arch: process.arch, kernel: os.release() };
+  /** capabilities, seccomp, no-new-privileges and AppArmor from CapAdd/CapDrop/Privileged/SecurityOpt (Docker's rules and errors) */
+  const security = (hc: { CapAdd?: string[] | null; CapDrop?: string[] | null; Privileged?: boolean; SecurityOpt?: string[] | null }, privileged = !!hc.Privileged): SecurityPlan =>
+    planSecurity({
+      capAdd: hc.CapAdd, capDrop: hc.CapDrop, privileged, securityOpt: hc.SecurityOpt, hostBoundingCaps: caps,
+      readSeccompFile: (p) => readFileSync(p, 'utf8'), host,
+    });
   return {
+    validateSecurity: (hc) => void security(hc),
     mergeConfig: (image: ContainerConfig | undefined, body: ContainerCreateBody) => mergeConfig(image, body),
     composeArgs: (e, c) => composeArgs(e, c),
     async build(rec: ContainerRecord, ctx: { rootfs: string; namespaces: NamespacePlan; mounts?: { binds: BindSpec[]; tmpfs: Record<string, string> } }): Promise<string> {
       const hc = rec.hostConfig;
+      const sec = security(hc);
       const user = await resolveUser(ctx.rootfs, rec.config.User ?? '', hc.GroupAdd ?? []);
       const cs = hc.ConsoleSize;
       return specToJSON(generateSpec({
@@ -62,12 +73,12 @@ export function makeSpecBuilder(o: { cgroupParent: string }): SpecBuilder & { ex
         namespaces: { net: ctx.namespaces.net, uts: ctx.namespaces.utsHost ? { mode: 'host' } : { mode: 'new' } },
         cgroupsPath: `/${o.cgroupParent}/${rec.id}`,
         privileged: hc.Privileged,
-        capAdd: hc.CapAdd,
-        capDrop: hc.CapDrop,
-        boundingCaps: caps,
+        capabilities: sec.capabilities,
         maskedPaths: hc.MaskedPaths,
         readonlyPaths: hc.ReadonlyPaths,
-        noNewPrivileges: (hc.SecurityOpt ?? []).some((s) => /^no-new-privileges(:true|=true)?$/.test(s)),
+        noNewPrivileges: sec.noNewPrivileges,
+        seccomp: sec.seccomp,
+        apparmorProfile: sec.apparmor,
         sysctls: hc.Sysctls,
         ulimits: hc.Ulimits,
         hostRlimits: limits,
@@ -82,8 +93,8 @@ export function makeSpecBuilder(o: { cgroupParent: string }): SpecBuilder & { ex
     /** the process object for `runc exec`: the container's environment plus the exec's settings */
     async execProcess(rec: ContainerRecord, body: ExecCreateBody, rootfs: string): Promise<unknown> {
       const user = await resolveUser(rootfs, body.User || rec.config.User || '', rec.hostConfig.GroupAdd ?? []);
-      const privileged = !!body.Privileged || !!rec.hostConfig.Privileged;
-      const capList = resolveCapabilities({ privileged, capAdd: rec.hostConfig.CapAdd, capDrop: rec.hostConfig.CapDrop, bounding: caps });
+      const sec = security(rec.hostConfig, !!body.Privileged || !!rec.hostConfig.Privileged);
+      const capList = sec.capabilities;
       const env = replaceOrAppendEnv(containerEnv({ hostname: rec.config.Hostname, tty: body.Tty, env: rec.config.Env }), body.Env ?? []);
       return {
         terminal: !!body.Tty,
@@ -92,7 +103,7 @@ export function makeSpecBuilder(o: { cgroupParent: string }): SpecBuilder & { ex
         env,
         cwd: body.WorkingDir || rec.config.WorkingDir || '/',
         capabilities: { bounding: capList, effective: capList, permitted: capList },
-        noNewPrivileges: (rec.hostConfig.SecurityOpt ?? []).some((s) => s.startsWith('no-new-privileges')),
+        noNewPrivileges: sec.noNewPrivileges,
         ...(body.ConsoleSize && body.ConsoleSize[0] > 0 ? { consoleSize: { height: body.ConsoleSize[0], width: body.ConsoleSize[1] } } : {}),
       };
     },

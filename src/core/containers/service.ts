@@ -59,6 +59,8 @@ export interface ContainerVolumes {
 }
 
 export interface SpecBuilder {
+  /** throws Docker's error for unknown capabilities or security options (at create, so nothing is made) */
+  validateSecurity(hc: NonNullable<ContainerCreateBody['HostConfig']>): void;
   mergeConfig(image: ContainerConfig | undefined, body: ContainerCreateBody): ContainerConfig;
   composeArgs(entrypoint: string[] | null | undefined, cmd: string[] | null | undefined): string[];
   /** renders the OCI config.json (as text) for a container about to start */
@@ -154,6 +156,7 @@ export class ContainerService {
     if (name !== undefined && name !== '' && !validContainerName.test(name)) {
       throw invalidArgument(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
     }
+    this.d.spec.validateSecurity(b.HostConfig ?? {});
     const image = this.d.images.resolveImage(b.Image);
     const config = this.d.spec.mergeConfig(image.config.config, b);
     config.Image = b.Image;

@@ -90,6 +90,8 @@ export interface SpecInput {
   noShm?: boolean;
   cgroupsPath?: string;
   privileged?: boolean;
+  /** The capability set decided by planSecurity; when absent it is derived from capAdd/capDrop. */
+  capabilities?: string[];
   capAdd?: string[] | null;
   capDrop?: string[] | null;
   /** The capabilities the daemon can grant (its own bounding set); all known ones when absent. */
@@ -327,7 +329,7 @@ export function generateSpec(input: SpecInput): OciSpec {
   if (!path.isAbsolute(input.rootfs)) throw invalidArgument(`rootfs must be an absolute path: ${input.rootfs}`);
   if (input.args.length === 0) throw invalidArgument('No command specified');
   const privileged = !!input.privileged;
-  const caps = resolveCapabilities({ privileged, capAdd: input.capAdd, capDrop: input.capDrop, bounding: input.boundingCaps });
+  const caps = input.capabilities ?? resolveCapabilities({ privileged, capAdd: input.capAdd, capDrop: input.capDrop, bounding: input.boundingCaps });
   const namespaces = buildNamespaces(input);
   const sysctls = input.sysctls ?? {};
   checkSysctls(sysctls, namespaces);
