@@ -322,3 +322,49 @@ test('a pull cancelled by its client stops, leaves nothing behind, and the daemo
     hang.close();
   }
 });
+
+test('berth registry serve: the docker CLI pushes and pulls through berthd with htpasswd auth; gc frees what nothing references', async () => {
+  const root = await fsp.mkdtemp('/tmp/bt-breg-');
+  const port = await freePort();
+  await fsp.writeFile(path.join(root, '..', `${path.basename(root)}.htpasswd`), `bob:${bcrypt.hashSync('pw', 5)}\n`);
+  const htpasswd = path.join(root, '..', `${path.basename(root)}.htpasswd`);
+  const srv = spawn(process.execPath, [path.join(process.cwd(), 'bin/berth'), 'registry', 'serve', '--addr', `127.0.0.1:${port}`, '--root', path.join(root, 'data'), '--htpasswd', htpasswd], { stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    let banner = '';
+    srv.stdout!.on('data', (c: Buffer) => { banner += c.toString(); });
+    await waitFor(async () => banner.includes('listening on'), 10000, 'berth registry');
+    assert.match(banner, new RegExp(`listening on http://127\\.0\\.0\\.1:${port}`));
+    const host = `127.0.0.1:${port}`;
+    assert.equal((await get(`http://${host}/v2/`)).status, 401);
+    const login = await d.docker(['login', '-u', 'bob', '--password-stdin', host], { input: 'pw\n' });
+    assert.equal(login.code, 0, login.stderr);
+    await d.docker(['tag', 'busybox', `${host}/busybox:1`]);
+    const pushed = await d.docker(['push', `${host}/busybox:1`]);
+    assert.equal(pushed.code, 0, pushed.stderr);
+    const digest = /digest: (sha256:[0-9a-f]{64})/.exec(pushed.stdout)![1]!;
+    const auth = { Authorization: `Basic ${Buffer.from('bob:pw').toString('base64')}` };
+    assert.deepEqual(JSON.parse((await get(`http://${host}/v2/_catalog`, auth)).body).repositories, ['busybox']);
+    assert.deepEqual(JSON.parse((await get(`http://${host}/v2/busybox/tags/list`, auth)).body).tags, ['1']);
+    assert.equal((await d.docker(['rmi', `${host}/busybox:1`])).code, 0);
+    const pulled = await d.docker(['pull', `${host}/busybox@${digest}`]);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    const run = await d.docker(['run', '--rm', '--network', 'none', `${host}/busybox@${digest}`, 'echo', 'from berth registry']);
+    assert.equal(run.stdout, 'from berth registry\n', run.stderr);
+    await d.docker(['logout', host]);
+    // delete the manifest, then gc removes its layer, config and manifest blobs
+    const del = await new Promise<number>((resolve, reject) => {
+      http.request(`http://${host}/v2/busybox/manifests/${digest}`, { method: 'DELETE', headers: auth }, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on('error', reject).end();
+    });
+    assert.equal(del, 202);
+    srv.kill('SIGTERM');
+    await new Promise((r) => srv.once('exit', r));
+    const gc = await runBerth(['registry', 'gc', '--root', path.join(root, 'data'), '--grace-period', '0'], {});
+    assert.equal(gc.code, 0, gc.stderr);
+    assert.match(gc.stdout, /removed sha256:/);
+    assert.match(gc.stdout, /freed [\d.]+[kM]B \(3 blobs\)/);
+  } finally {
+    if (srv.exitCode === null) srv.kill('SIGKILL');
+    await fsp.rm(root, { recursive: true, force: true });
+    await fsp.rm(htpasswd, { force: true });
+  }
+});

@@ -8,6 +8,7 @@ import { registerContainers } from './register/containers.js';
 import { registerImages } from './register/images.js';
 import { registerNetworks } from './register/networks.js';
 import { registerVolumes } from './register/volumes.js';
+import { registerRegistry } from './register/registry.js';
 import { registerSystem } from './register/system.js';
 import type { Registry } from './register/lazy.js';
 import type { Ctx } from './context.js';
@@ -30,6 +31,7 @@ export function buildProgram(reg: Registry): BerthCommand {
   registerImages(program, reg);
   registerNetworks(program, reg);
   registerVolumes(program, reg);
+  registerRegistry(program, reg);
   registerSystem(program, reg);
   return program;
 }

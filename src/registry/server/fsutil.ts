@@ -1,0 +1,76 @@
+/** Small filesystem helpers of the registry's storage: atomic small-file writes and tolerant reads. */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { errnoCode } from '../../core/errors.js';
+
+/**
+ * Writes `dest` atomically: the data goes to a fresh file under `tmpDir` (same filesystem), is fsynced,
+ * then renamed over `dest`. Readers see the old file or the new one, never a partial one.
+ */
+export async function writeFileAtomic(tmpDir: string, dest: string, data: string | Buffer): Promise<void> {
+  const tmp = path.join(tmpDir, `${Date.now()}-${randomBytes(8).toString('hex')}`);
+  const fh = await fs.open(tmp, 'wx', 0o600);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+    await fh.close();
+    await fs.mkdir(path.dirname(dest), { recursive: true, mode: 0o700 });
+    await fs.rename(tmp, dest);
+  } catch (err) {
+    await fh.close().catch(() => {});
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** The file's text, or undefined when it does not exist. */
+export async function readTextIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return undefined;
+    throw err;
+  }
+}
+
+/** Entries of a directory, or [] when it does not exist. */
+export async function readDirIfExists(dir: string): Promise<string[]> {
+  try {
+    return await fs.readdir(dir);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return [];
+    throw err;
+  }
+}
+
+export async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.stat(p);
+    return true;
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return false;
+    throw err;
+  }
+}
+
+/** Removes a file; true when it existed. */
+export async function removeFile(file: string): Promise<boolean> {
+  try {
+    await fs.unlink(file);
+    return true;
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return false;
+    throw err;
+  }
+}
+
+/** Modification time in ms, or undefined when the file does not exist. */
+export async function mtimeMs(p: string): Promise<number | undefined> {
+  try {
+    return (await fs.stat(p)).mtimeMs;
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return undefined;
+    throw err;
+  }
+}
