@@ -368,3 +368,25 @@ test('berth registry serve: the docker CLI pushes and pulls through berthd with 
     await fsp.rm(htpasswd, { force: true });
   }
 });
+
+test('docker system df and image prune -a: unused images go with all their tags, space is reported', async () => {
+  const keep = await d.docker(['create', '--network', 'none', '--name', 'pin', 'busybox', 'true']);
+  assert.equal(keep.code, 0, keep.stderr);
+  // an image of its own, tagged twice, used by nothing
+  const layer = await tarOf([{ name: 'big.bin', content: 'x'.repeat(300_000) }]);
+  await rawPush(plain.host, 'prunable', '1', [{ blob: gzipSync(layer), diffID: sha(layer) }]);
+  assert.equal((await d.docker(['pull', `${plain.host}/prunable:1`])).code, 0);
+  await d.docker(['tag', `${plain.host}/prunable:1`, 'prunable:also']);
+  const df = await d.docker(['system', 'df', '--format', '{{.Type}} {{.TotalCount}} {{.Active}}']);
+  assert.equal(df.code, 0, df.stderr);
+  assert.match(df.stdout, /^Containers \d+ 0$/m);
+  assert.match(df.stdout, /^Images \d+ 1$/m);
+  const pruned = await d.docker(['image', 'prune', '-a', '-f']);
+  assert.equal(pruned.code, 0, pruned.stderr);
+  assert.match(pruned.stdout, /untagged: prunable:also/);
+  assert.match(pruned.stdout, /Total reclaimed space: 30\d(\.\d+)?kB/);
+  const left = (await d.docker(['images', '--format', '{{.Repository}}:{{.Tag}}'])).stdout;
+  assert.doesNotMatch(left, /prunable/);
+  assert.match(left, /^busybox:latest$/m); // used by a container: kept
+  assert.equal((await d.docker(['rm', 'pin'])).code, 0);
+});

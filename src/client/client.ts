@@ -3,7 +3,8 @@
  * Resources are grouped as in the API: client.containers, client.images, client.networks, client.volumes, client.exec.
  */
 import type { IncomingMessage } from 'node:http';
-import type { EventMessage, SystemInfo, SystemVersion } from '../api/types.js';
+import type { ContainerSummary, EventMessage, ImageSummary, SystemInfo, SystemVersion } from '../api/types.js';
+import type { Volume } from '../volumes/api.js';
 import { ContainersApi } from './containers.js';
 import { ExecApi } from './exec.js';
 import { encodeFilters, type Filters } from './filters.js';
@@ -48,6 +49,11 @@ export class BerthClient {
     this.networks = new NetworksApi(this.transport);
     this.volumes = new VolumesApi(this.transport);
     this.exec = new ExecApi(this.transport);
+  }
+
+  /** GET /system/df: disk usage of images, containers and volumes. */
+  df(): Promise<{ LayersSize: number; Images: ImageSummary[]; Containers: ContainerSummary[]; Volumes: Volume[]; BuildCache: unknown[] }> {
+    return this.transport.json({ method: 'GET', path: '/system/df' });
   }
 
   /** POST /auth: checks credentials against a registry (docker login). */

@@ -53,6 +53,11 @@ export async function openImages(dataRoot: string, containers: ContainerStore, r
     },
     inspect: (ref) => images.inspect(ref),
     history: (ref) => images.history(ref),
+    async layersSize() {
+      let n = 0;
+      for (const d of new Set(images.list().flatMap((i) => i.diffIDs))) n += await snapshotter.layerSize(d).catch(() => 0);
+      return n;
+    },
     async tag(source, repo, tag) { await images.tag(source, repo, tag); },
     async remove(ref, opts) {
       const out = await images.remove(ref, opts, usedBy);

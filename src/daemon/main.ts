@@ -29,6 +29,8 @@ import { DnsServer } from '../network/dns/index.js';
 import { networkRoutes } from '../server/routes/networks.js';
 import { volumeRoutes } from '../server/routes/volumes.js';
 import { openVolumes } from './volumes.js';
+import { diskUsage } from './df.js';
+import { summaryView } from '../core/containers/views.js';
 import { LogRotation } from './logrotate.js';
 
 const VERSION = '0.1.0';
@@ -106,6 +108,15 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
     const started = Date.now();
     systemRoutes(router, {
       events,
+      df: () => diskUsage({
+        images: () => images.api.summaries({ all: true, filters: {} }),
+        layersOf: (id) => images.resolveImage(id).layers,
+        layerSize: (l) => images.snapshotter.layerSize(l),
+        containers: () => store.all(),
+        summary: (rec) => summaryView(rec, images.displayName(rec.image, rec.config.Image ?? ''), net.portsOf(rec)),
+        upperDir: (id) => images.snapshotter.upperDir(id),
+        volumes: () => volumes.service.df(),
+      }),
       info: {
         version: VERSION, dataRoot: cfg.dataRoot, execRoot: cfg.execRoot, runcVersion: runcV, conmonVersion: conmonV,
         cgroupVersion: readFileSync('/proc/self/mountinfo', 'utf8').includes(' /sys/fs/cgroup rw') && !readFileSync('/proc/self/mountinfo', 'utf8').includes('/sys/fs/cgroup/memory') ? '2' : '1',

@@ -4,7 +4,8 @@ import { describeError } from '../../client/errors.js';
 import { API_VERSION } from '../../client/host.js';
 import { parseFilters } from '../../client/filters.js';
 import { clientOf, write, type Ctx } from '../context.js';
-import { bytesSize } from '../format/humanize.js';
+import { bytesSize, humanSize } from '../format/humanize.js';
+import { table } from '../format/table.js';
 import { goJson, loadRenderer, renderRows } from '../format/template.js';
 import { timeRange } from '../opts/time.js';
 import { CliError } from '../program.js';
@@ -191,5 +192,30 @@ export async function events(ctx: Ctx, _args: string[], opts: Record<string, unk
     else if (format === 'json') await write(ctx.stdout, `${goJson(e)}\n`);
     else await write(ctx.stdout, await renderRows(format, [e], { headers: {}, context: (x) => x as unknown as Record<string, unknown> }));
   }
+  return 0;
+}
+
+/** `system df`: docker's summary table (cli/command/formatter/disk_usage.go), or per-object lists with -v. */
+export async function df(ctx: Ctx, _args: string[], opts: Record<string, unknown>): Promise<number> {
+  const u = await (await clientOf(ctx)).df();
+  const pct = (part: number, total: number) => (total > 0 ? `${humanSize(part)} (${Math.trunc((part * 100) / total)}%)` : humanSize(part));
+  const usedByImages = u.Images.filter((i) => i.Containers > 0).reduce((s, i) => s + i.Size - Math.max(0, i.SharedSize), 0);
+  const cSize = u.Containers.reduce((s, c) => s + (c.SizeRw ?? 0), 0);
+  const cIdle = u.Containers.filter((c) => c.State !== 'running' && c.State !== 'paused').reduce((s, c) => s + (c.SizeRw ?? 0), 0);
+  const vols = u.Volumes.filter((v) => (v.UsageData?.Size ?? -1) >= 0);
+  const vSize = vols.reduce((s, v) => s + (v.UsageData?.Size ?? 0), 0);
+  const vIdle = vols.filter((v) => (v.UsageData?.RefCount ?? 0) === 0).reduce((s, v) => s + (v.UsageData?.Size ?? 0), 0);
+  const rows: Record<string, string>[] = [
+    { Type: 'Images', TotalCount: String(u.Images.length), Active: String(u.Images.filter((i) => i.Containers > 0).length), Size: humanSize(u.LayersSize), Reclaimable: pct(u.LayersSize - usedByImages, u.LayersSize) },
+    { Type: 'Containers', TotalCount: String(u.Containers.length), Active: String(u.Containers.filter((c) => c.State === 'running').length), Size: humanSize(cSize), Reclaimable: pct(cIdle, cSize) },
+    { Type: 'Local Volumes', TotalCount: String(u.Volumes.length), Active: String(u.Volumes.filter((v) => (v.UsageData?.RefCount ?? 0) > 0).length), Size: humanSize(vSize), Reclaimable: pct(vIdle, vSize) },
+    { Type: 'Build Cache', TotalCount: '0', Active: '0', Size: '0B', Reclaimable: '0B' },
+  ];
+  const format = (opts.format as string | undefined) ?? '';
+  if (format !== '' && format !== 'table') {
+    await write(ctx.stdout, await renderRows(format, rows, { headers: { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE', Reclaimable: 'RECLAIMABLE' }, context: (r) => r }));
+    return 0;
+  }
+  await write(ctx.stdout, table([['TYPE', 'TOTAL', 'ACTIVE', 'SIZE', 'RECLAIMABLE'], ...rows.map((r) => [r.Type!, r.TotalCount!, r.Active!, r.Size!, r.Reclaimable!])]));
   return 0;
 }

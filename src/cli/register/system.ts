@@ -37,6 +37,13 @@ export function registerSystem(program: BerthCommand, reg: Registry): void {
   const system = program.command('system').usage('COMMAND').description('Manage Berth') as BerthCommand;
   info(system, 'info', reg);
   events(system, 'events', reg);
+  system
+    .command('df')
+    .usage('[OPTIONS]')
+    .description('Show docker disk usage')
+    .option('--format <string>', 'Format output using a custom template')
+    .option('-v, --verbose', 'Show detailed information on space usage')
+    .action(lazy(reg, { min: 0, max: 0 }, async () => (await sys()).df));
   program
     .command('bootstrap')
     .usage('IMAGE')

@@ -9,6 +9,8 @@ export interface ImageApi {
   summaries(opts: { all: boolean; filters: Record<string, string[]> }): ImageSummary[];
   inspect(ref: string): ImageInspect;
   history(ref: string): Promise<HistoryItem[]>;
+  /** bytes of all unpacked layers of all images */
+  layersSize(): Promise<number>;
   tag(source: string, repo: string, tag: string): Promise<void>;
   remove(ref: string, opts: { force: boolean; prune: boolean }): Promise<ImageDeleteResponseItem[]>;
   importRootfs(body: Readable, opts: { repo?: string; tag?: string; changes: string[]; message?: string; platform?: string }): Promise<{ id: string }>;
@@ -99,11 +101,13 @@ export function imageRoutes(r: Router, images: ImageApi): void {
     const filters = parseFilters(ctx.query.get('filters'));
     const all = filters.dangling?.[0] === 'false';
     const deleted: ImageDeleteResponseItem[] = [];
+    const before = await images.layersSize();
     for (const img of images.summaries({ all: true, filters: all ? {} : { dangling: ['true'] } })) {
       if (img.Containers > 0) continue;
-      deleted.push(...(await images.remove(img.Id, { force: false, prune: true }).catch(() => [])));
+      // as dockerd: an unused image goes with all its references
+      deleted.push(...(await images.remove(img.Id, { force: true, prune: true }).catch(() => [])));
     }
-    ctx.send(200, { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: 0 });
+    ctx.send(200, { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: Math.max(0, before - (await images.layersSize())) });
   });
 }
 

@@ -1,4 +1,4 @@
-/** /_ping, /version, /info, /events. */
+/** /_ping, /version, /info, /events, /system/df. */
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import type { EventBus } from '../../core/events.js';
@@ -32,10 +32,11 @@ export function parseTime(v: string | null, now = Date.now()): number | undefine
   return t / 1000;
 }
 
-export function systemRoutes(r: Router, d: { info: SystemInfo; events: EventBus }): void {
+export function systemRoutes(r: Router, d: { info: SystemInfo; events: EventBus; df(): Promise<unknown> }): void {
   const ping = (ctx: Parameters<Parameters<Router['add']>[2]>[0]) => ctx.send(200, 'OK', { 'Cache-Control': 'no-cache, no-store, must-revalidate', Pragma: 'no-cache', 'Builder-Version': '' });
   r.add('GET', '/_ping', ping);
   r.add('HEAD', '/_ping', ping);
+  r.add('GET', '/system/df', async (ctx) => ctx.send(200, await d.df()));
   r.add('GET', '/version', (ctx) => {
     const v: SystemVersion = {
       Platform: { Name: 'Berth' },
