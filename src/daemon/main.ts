@@ -30,6 +30,8 @@ import { networkRoutes } from '../server/routes/networks.js';
 import { volumeRoutes } from '../server/routes/volumes.js';
 import { openVolumes } from './volumes.js';
 import { diskUsage } from './df.js';
+import { openCgroups } from './cgroups.js';
+import { emptyStats } from '../runtime/cgroups/index.js';
 import { summaryView } from '../core/containers/views.js';
 import { LogRotation } from './logrotate.js';
 
@@ -68,6 +70,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
     });
     await networks.init();
     const net = networks;
+    const cgroups = await openCgroups(runtime, cgParent);
     const volumes = await openVolumes(cfg.dataRoot, store, events, (m) => log('warn', m));
     const containers = new ContainerService({
       store, images, rootfs: images.snapshotter, runtime, events, spec, execRoot: cfg.execRoot,
@@ -84,6 +87,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
         loopbackOnly: (pid) => loopbackUp(pid),
       },
       volumes: volumes.forContainers,
+      cgroups: cgroups.forContainers,
       log: (m) => log('warn', m),
     });
     const execs = new ExecService({
@@ -136,6 +140,8 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
       graphDriver: (id) => images.snapshotter.graphDriverData(id).Data ?? {},
       logFiles: (p) => listLogFiles(p, rotation.maxFile),
       portsOf: (rec) => net.portsOf(rec),
+      stats: (c, prev) => cgroups.stats(c, prev as Parameters<typeof cgroups.stats>[1]),
+      idleStats: (c) => ({ ...emptyStats(), name: c.name, id: c.id }),
     });
     networkRoutes(router, { networks: net, saveContainer: (rec) => store.save(rec) });
     imageRoutes(router, images.api);

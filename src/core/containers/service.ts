@@ -58,6 +58,18 @@ export interface ContainerVolumes {
   removeAnonymous(plans: MountPlan[], id: string): Promise<void>;
 }
 
+/** The container's cgroup, as src/runtime/cgroups provides it. */
+export interface ContainerCgroups {
+  /** Docker's resource checks (InvalidArgument with its texts) and defaults; the resources to store, and warnings */
+  check(hc: Record<string, unknown>, update?: boolean): { warnings: string[]; resources: Record<string, unknown> };
+  /** whether the container's cgroup saw an OOM kill (call before `runc delete` removes it) */
+  oomKilled(id: string): Promise<boolean>;
+  /** applies resources to a running container (runc update) */
+  apply(id: string, resources: Record<string, unknown>): Promise<void>;
+  /** the stored resources after an update body (Conflict with Docker's texts) */
+  merge(current: Record<string, unknown>, update: Record<string, unknown>): Record<string, unknown>;
+}
+
 export interface SpecBuilder {
   /** throws Docker's error for unknown capabilities or security options (at create, so nothing is made) */
   validateSecurity(hc: NonNullable<ContainerCreateBody['HostConfig']>): void;
@@ -85,6 +97,7 @@ export interface ContainerDeps {
   execRoot: string;
   network: ContainerNetworking;
   volumes?: ContainerVolumes;
+  cgroups?: ContainerCgroups;
   log?: (msg: string) => void;
 }
 
@@ -157,6 +170,7 @@ export class ContainerService {
       throw invalidArgument(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
     }
     this.d.spec.validateSecurity(b.HostConfig ?? {});
+    const checked = this.d.cgroups?.check({ ...(b.HostConfig ?? {}) });
     const image = this.d.images.resolveImage(b.Image);
     const config = this.d.spec.mergeConfig(image.config.config, b);
     config.Image = b.Image;
@@ -169,7 +183,7 @@ export class ContainerService {
     const fullName = `/${name || generateName((n) => this.d.store.nameTaken(n))}`.replace(/^\/\//, '/');
     this.d.store.claimName(fullName, id);
     const dir = this.d.store.dir(id);
-    const hostConfig = { ...b.HostConfig, NetworkMode: b.HostConfig?.NetworkMode || 'default', ...(links.length ? { Links: links.map((l) => l.replace('/NAME/', `${fullName}/`)) } : {}) };
+    const hostConfig = { ...b.HostConfig, ...(checked?.resources ?? {}), NetworkMode: b.HostConfig?.NetworkMode || 'default', ...(links.length ? { Links: links.map((l) => l.replace('/NAME/', `${fullName}/`)) } : {}) };
     if (!config.Hostname) config.Hostname = netMode.kind === 'host' ? this.d.host.hostname() : id.slice(0, 12);
     const rec: ContainerRecord = {
       id, name: fullName, created: nowIso(), path: args[0], args: args.slice(1), config, hostConfig, image: image.id,
@@ -186,7 +200,7 @@ export class ContainerService {
       throw e;
     }
     this.d.events.publish('container', 'create', id, this.attrs(rec));
-    return { Id: id, Warnings: [] };
+    return { Id: id, Warnings: checked?.warnings ?? [] };
   }
 
   /** Namespaces and the /etc files for the container's network mode. */
@@ -302,12 +316,14 @@ export class ContainerService {
         if (!rec) return;
         const code = await this.d.runtime.takeExit(id);
         if (code === undefined) return;
+        const oom = (await this.d.cgroups?.oomKilled(id).catch(() => false)) ?? false;
         await this.d.runtime.delete(id).catch((e) => this.d.log?.(`runc delete ${id}: ${(e as Error).message}`));
         await this.releaseMounts(rec);
         await this.d.rootfs.unmount(id).catch((e) => this.d.log?.(`unmount ${id}: ${(e as Error).message}`));
         await fsp.rm(this.bundleDir(id), { recursive: true, force: true });
         await this.d.network.release(rec).catch((e) => this.d.log?.(`network teardown ${id}: ${(e as Error).message}`));
-        rec.state = { ...rec.state, Status: 'exited', Running: false, Paused: false, Restarting: false, Pid: 0, ExitCode: code, FinishedAt: nowIso() };
+        rec.state = { ...rec.state, Status: 'exited', Running: false, Paused: false, Restarting: false, Pid: 0, ExitCode: code, OOMKilled: oom, FinishedAt: nowIso() };
+        if (oom) this.d.events.publish('container', 'oom', id, this.attrs(rec));
         await this.d.store.save(rec);
         this.d.events.publish('container', 'die', id, this.attrs(rec, { exitCode: String(code) }));
         this.notifyWaiters(id, 'exit', code);
@@ -429,6 +445,36 @@ export class ContainerService {
     }
     this.d.events.publish('container', 'destroy', rec.id, this.attrs(rec));
     this.notifyWaiters(rec.id, 'removed', rec.state.ExitCode);
+  }
+
+  /** POST /containers/{id}/update: new resources, applied live to a running container, then stored. */
+  async update(ref: string, body: unknown): Promise<{ Warnings: string[] }> {
+    const cg = this.d.cgroups;
+    if (!cg) throw unavailable('resource updates are not supported by this daemon');
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidArgument('invalid update body: expected a JSON object');
+    const rec0 = this.d.store.resolve(ref);
+    return this.locked(rec0.id, async () => {
+      const rec = this.d.store.resolve(rec0.id);
+      const upd = body as Record<string, unknown>;
+      const policy = upd.RestartPolicy;
+      const { RestartPolicy: _rp, ...res } = upd;
+      const checked = cg.check(res, true);
+      let merged: Record<string, unknown>;
+      try {
+        merged = cg.merge(rec.hostConfig as Record<string, unknown>, checked.resources);
+      } catch (e) {
+        throw new BerthError(e instanceof BerthError ? e.kind : 'InvalidArgument', `Cannot update container ${rec.id}: ${(e as Error).message}`);
+      }
+      if (rec.state.Status === 'running' || rec.state.Status === 'paused') {
+        await cg.apply(rec.id, checked.resources).catch((e: unknown) => {
+          throw invalidArgument(`Cannot update container ${rec.id}: ${(e as Error).message}`);
+        });
+      }
+      rec.hostConfig = { ...rec.hostConfig, ...merged, ...(policy && typeof policy === 'object' ? { RestartPolicy: policy as typeof rec.hostConfig.RestartPolicy } : {}) };
+      await this.d.store.save(rec);
+      this.d.events.publish('container', 'update', rec.id, this.attrs(rec));
+      return { Warnings: checked.warnings };
+    });
   }
 
   async rename(ref: string, newName: string): Promise<void> {

@@ -157,6 +157,11 @@ export class ConmonRuntime {
     await run(this.runc, this.runcArgs('kill', ...(all ? ['--all'] : []), id, String(signal)));
   }
 
+  /** `runc update`: new resource limits for a running container. */
+  async update(id: string, args: string[]): Promise<void> {
+    await run(this.runc, this.runcArgs('update', ...args, id)).catch((e: Error) => { throw internal(runcMessage(e.message), e); });
+  }
+
   async delete(id: string): Promise<void> {
     await run(this.runc, this.runcArgs('delete', '--force', id)).catch((e: Error) => {
       if (!/does not exist|not exist/.test(e.message)) throw e;

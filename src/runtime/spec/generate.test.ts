@@ -166,13 +166,13 @@ test('rlimits never exceed the daemon hard limit', () => {
 test('resources', () => {
   const s = generateSpec(base({ resources: { Memory: 1 << 30, MemorySwap: -1, NanoCpus: 1.5e9, CpuShares: 512, CpusetCpus: '0-1', PidsLimit: 100, BlkioWeight: 300 } }));
   const r = s.linux.resources;
-  assert.deepEqual(r?.memory, { limit: 1 << 30, swap: -1 });
+  assert.deepEqual(r?.memory, { limit: 1 << 30 }); // swap -1 (unlimited) needs nothing on a new cgroup
   assert.deepEqual(r?.cpu, { shares: 512, period: 100000, quota: 150000, cpus: '0-1' });
   assert.deepEqual(r?.pids, { limit: 100 });
   assert.deepEqual(r?.blockIO, { weight: 300 });
   const q = generateSpec(base({ resources: { CpuPeriod: 50000, CpuQuota: 25000, PidsLimit: -1 } })).linux.resources;
   assert.deepEqual(q?.cpu, { period: 50000, quota: 25000 });
-  assert.equal(q?.pids, undefined);
+  assert.deepEqual(q?.pids, { limit: -1 });
   assert.equal(q?.memory, undefined);
 });
 

@@ -3,6 +3,7 @@
  * namespace paths are all decided by the caller). Defaults are Docker's (moby oci/defaults.go and
  * daemon/oci_linux.go).
  */
+import { ociResources } from '../cgroups/resources.js';
 import path from 'node:path';
 import { invalidArgument } from '../../core/errors.js';
 import { resolveCapabilities } from './capabilities.js';
@@ -291,39 +292,6 @@ export function buildRlimits(ulimits: readonly UlimitSpec[], host: Record<string
   return out;
 }
 
-/** HostConfig resources → linux.resources (without devices). Zero means "not set", as in Docker. */
-export function buildResources(r: ResourcesSpec): OciResources {
-  const out: OciResources = {};
-  const memory: NonNullable<OciResources['memory']> = {};
-  if (r.Memory) memory.limit = r.Memory;
-  if (r.MemorySwap) memory.swap = r.MemorySwap;
-  if (r.MemoryReservation) memory.reservation = r.MemoryReservation;
-  if (r.MemorySwappiness !== undefined && r.MemorySwappiness !== null && r.MemorySwappiness >= 0) memory.swappiness = r.MemorySwappiness;
-  if (r.OomKillDisable) memory.disableOOMKiller = true;
-  if (Object.keys(memory).length) out.memory = memory;
-
-  const cpu: NonNullable<OciResources['cpu']> = {};
-  if (r.CpuShares) cpu.shares = r.CpuShares;
-  if (r.NanoCpus && r.NanoCpus > 0) {
-    if (r.CpuQuota || r.CpuPeriod) throw invalidArgument('Conflicting options: Nano CPUs and CPU Period cannot both be set');
-    cpu.period = 100000;
-    cpu.quota = Math.floor((r.NanoCpus * cpu.period) / 1e9);
-  } else {
-    if (r.CpuPeriod) cpu.period = r.CpuPeriod;
-    if (r.CpuQuota) cpu.quota = r.CpuQuota;
-  }
-  if (r.CpusetCpus) cpu.cpus = r.CpusetCpus;
-  if (r.CpusetMems) cpu.mems = r.CpusetMems;
-  if (Object.keys(cpu).length) out.cpu = cpu;
-
-  if (r.PidsLimit !== undefined && r.PidsLimit !== null && r.PidsLimit > 0) out.pids = { limit: r.PidsLimit };
-  if (r.BlkioWeight) {
-    if (r.BlkioWeight < 10 || r.BlkioWeight > 1000) throw invalidArgument('Range of blkio weight is from 10 to 1000');
-    out.blockIO = { weight: r.BlkioWeight };
-  }
-  return out;
-}
-
 /** The OCI runtime spec (config.json) of a container. */
 export function generateSpec(input: SpecInput): OciSpec {
   if (!path.isAbsolute(input.rootfs)) throw invalidArgument(`rootfs must be an absolute path: ${input.rootfs}`);
@@ -371,7 +339,8 @@ export function generateSpec(input: SpecInput): OciSpec {
   }
   linux.devices = devices;
   if (input.cgroupsPath) linux.cgroupsPath = input.cgroupsPath;
-  const resources = buildResources(input.resources ?? {});
+  // HostConfig resources → linux.resources as Docker maps them (src/runtime/cgroups); devices below
+  const resources = ociResources(input.resources ?? {});
   resources.devices = privileged ? [{ allow: true, access: 'rwm' }] : [...DEFAULT_DEVICE_RULES];
   for (const d of input.devices ?? []) {
     if (!privileged && (d.type === 'c' || d.type === 'b')) resources.devices.push({ allow: true, type: d.type, major: d.major, minor: d.minor, access: 'rwm' });

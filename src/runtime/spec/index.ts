@@ -10,7 +10,7 @@ export type {
   OciDevice, OciDeviceCgroup, OciResources, OciSeccomp, OciLinux,
 } from './types.js';
 export {
-  generateSpec, specToJSON, buildRlimits, buildResources, mergeTmpfsOptions,
+  generateSpec, specToJSON, buildRlimits, mergeTmpfsOptions,
   OCI_VERSION, DEFAULT_SHM_SIZE, RLIM_INFINITY, DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS,
   DEFAULT_DEVICE_RULES, DEFAULT_DEVICES,
 } from './generate.js';

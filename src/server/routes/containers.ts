@@ -25,6 +25,10 @@ export interface ContainerRouteDeps {
   portsOf(rec: ContainerRecord): Record<string, PortBinding[] | null>;
   /** the log file set to read, oldest first */
   logFiles(logPath: string): Promise<string[]>;
+  /** one stats sample of a running container (prev: the sample before, for precpu_stats) */
+  stats(c: { id: string; name: string; pid: number }, prev?: unknown): Promise<unknown>;
+  /** the stats of a container that is not running: zeros, as Docker sends them */
+  idleStats(c: { id: string; name: string }): unknown;
 }
 
 const RAW = 'application/vnd.docker.raw-stream';
@@ -174,6 +178,45 @@ export function containerRoutes(r: Router, d: ContainerRouteDeps): void {
     const res = ctx.stream(200, 'application/json');
     const result = await p;
     res.end(`${JSON.stringify(result)}\n`);
+  });
+  r.add('POST', '/containers/{id}/update', async (ctx) => {
+    ctx.send(200, await d.containers.update(ctx.params[0], await ctx.json()));
+  });
+  r.add('GET', '/containers/{id}/stats', async (ctx) => {
+    const id = d.store.resolve(ctx.params[0]).id;
+    const stream = ctx.query.get('stream') === null || qBool(ctx.query, 'stream');
+    const oneShot = qBool(ctx.query, 'one-shot');
+    let closed = false;
+    ctx.onClose(() => { closed = true; });
+    const sample = async (prev?: unknown): Promise<{ running: boolean; body: unknown }> => {
+      const rec = d.store.get(id);
+      if (!rec || rec.state.Status !== 'running' || !rec.state.Pid) return { running: false, body: d.idleStats({ id, name: rec?.name ?? '' }) };
+      try {
+        return { running: true, body: await d.stats({ id, name: rec.name, pid: rec.state.Pid }, prev) };
+      } catch {
+        return { running: false, body: d.idleStats({ id, name: rec.name }) }; // it stopped between the check and the read
+      }
+    };
+    const sleep = () => new Promise((r) => setTimeout(r, 1000));
+    if (!stream) {
+      // as dockerd: without one-shot, a first sample a second earlier fills precpu_stats
+      let s = await sample();
+      if (!oneShot && s.running) {
+        await sleep();
+        s = await sample(s.body);
+      }
+      ctx.send(200, s.body);
+      return;
+    }
+    const res = ctx.stream(200, 'application/json');
+    let prev: unknown;
+    while (!closed && !res.destroyed) {
+      const s = await sample(prev);
+      res.write(`${JSON.stringify(s.body)}\n`);
+      prev = s.running ? s.body : undefined;
+      await sleep();
+    }
+    res.end();
   });
   r.add('POST', '/containers/{id}/rename', async (ctx) => {
     await d.containers.rename(ctx.params[0], ctx.query.get('name') ?? '');
