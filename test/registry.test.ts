@@ -175,6 +175,14 @@ test('docker CLI: push to registry:2, catalog and tags, rmi, pull by tag and dig
   const bpull = await d.berth(['pull', `${plain.host}/team/bb:1`]);
   assert.equal(bpull.code, 0, bpull.stderr);
   assert.match(bpull.stdout, new RegExp(`Digest: ${digest}`));
+  // docker pull -a: every tag of the repository
+  await d.docker(['tag', 'busybox', `${plain.host}/busybox:2`]);
+  assert.equal((await d.docker(['push', `${plain.host}/busybox:2`])).code, 0);
+  assert.equal((await d.docker(['rmi', `${plain.host}/busybox:1`, `${plain.host}/busybox:2`])).code, 0);
+  const all = await d.docker(['pull', '-a', `${plain.host}/busybox`]);
+  assert.equal(all.code, 0, all.stderr);
+  const tags = await d.docker(['images', '--format', '{{.Tag}}', `${plain.host}/busybox`]);
+  assert.deepEqual(tags.stdout.trim().split('\n').sort(), ['1', '2']);
   assert.deepEqual(await ingestFiles(), []);
 });
 

@@ -4,13 +4,13 @@ import type { ImageResolver } from '../core/containers/service.js';
 import type { ContainerStore } from '../core/containers/store.js';
 import * as path from 'node:path';
 import { ImageStore } from '../core/images/index.js';
-import { parseNormalizedNamed, withDefaultTag } from '../core/images/reference.js';
+import { parseNormalizedNamed } from '../core/images/reference.js';
 import { goArch } from '../core/images/util.js';
 import { decodeAuthHeader } from '../registry/client/auth.js';
 import { DistributionMetadata } from '../registry/distmeta.js';
 import { login } from '../registry/login.js';
 import { Progress } from '../registry/progress.js';
-import { pull, type PullStore } from '../registry/pull.js';
+import { pull, pullAllTags, type PullStore } from '../registry/pull.js';
 import { push, type PushStore } from '../registry/push.js';
 import type { RegistryOptions } from './config.js';
 
@@ -69,8 +69,11 @@ export async function openImages(dataRoot: string, containers: ContainerStore, r
     save: (refs, out) => images.save(refs, out),
     async pull(ref, opts, sink) {
       const parsed = parseNormalizedNamed(ref);
-      await pull({ store: pullStore, dist, registries: registry, hostArch: goArch(), maxConcurrentDownloads: registry.maxConcurrentDownloads, log },
-        withDefaultTag(parsed), { platform: opts.platform, creds: decodeAuthHeader(opts.auth), signal: opts.signal, progress: new Progress(sink) });
+      const deps = { store: pullStore, dist, registries: registry, hostArch: goArch(), maxConcurrentDownloads: registry.maxConcurrentDownloads, log };
+      const o = { platform: opts.platform, creds: decodeAuthHeader(opts.auth), signal: opts.signal, progress: new Progress(sink) };
+      // as the API says: neither tag nor digest pulls every tag (docker pull -a)
+      if (parsed.tag === undefined && parsed.digest === undefined) await pullAllTags(deps, parsed, o);
+      else await pull(deps, parsed, o);
     },
     async push(ref, opts, sink) {
       await push({ store: pushStore, dist, registries: registry, maxConcurrentUploads: registry.maxConcurrentUploads },

@@ -224,3 +224,11 @@ async function pullLayer(deps: PullDeps, repo: Repository, ref: NamedRef, layer:
 function isPrematureClose(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'ERR_STREAM_PREMATURE_CLOSE';
 }
+
+/** `docker pull -a`: every tag of the repository, one after the other. */
+export async function pullAllTags(deps: PullDeps, ref: NamedRef, opts: PullOptions): Promise<void> {
+  const [session] = await RegistrySession.connect(ref.domain, deps.registries, 'pull', { creds: opts.creds, signal: opts.signal, headerTimeoutMs: deps.timeoutMs, idleTimeoutMs: deps.timeoutMs });
+  const tags = await session!.repository(ref.path).tags().catch((e: unknown) => { throw translate(e, ref, 'latest'); });
+  if (tags.length === 0) throw notFound(`no tags found for ${familiarName(ref)}`);
+  for (const tag of tags.sort()) await pull(deps, { domain: ref.domain, path: ref.path, tag }, opts);
+}

@@ -32,13 +32,10 @@ function labelMatches(img: ImageRecord, want: string): boolean {
 }
 
 /** Docker's reference.FamiliarMatch: the pattern is matched against `name:tag` and against `name`. */
-function referenceMatches(img: ImageRecord, pattern: string): boolean {
+function referenceMatches(ref: string, pattern: string): boolean {
   const re = globRegExp(pattern);
-  for (const ref of [...img.repoTags, ...img.repoDigests]) {
-    const name = ref.replace(/@.*$/, '').replace(/:[^:/]*$/, '');
-    if (re.test(ref) || re.test(name)) return true;
-  }
-  return false;
+  const name = ref.replace(/@.*$/, '').replace(/:[^:/]*$/, '');
+  return re.test(ref) || re.test(name);
 }
 
 /**
@@ -71,7 +68,13 @@ export function filterImages(
     const t = createdMs(img);
     if (before.some((b) => t >= b) || since.some((s) => t <= s) || until.some((u) => t >= u)) return false;
     if (!labels.every((l) => labelMatches(img, l))) return false;
-    if (refs.length > 0 && !refs.some((p) => referenceMatches(img, p))) return false;
     return true;
+  }).flatMap((img) => {
+    if (refs.length === 0) return [img];
+    // as dockerd: only the references that match stay on the listed image
+    const keep = (r: string) => refs.some((p) => referenceMatches(r, p));
+    const repoTags = img.repoTags.filter(keep);
+    const repoDigests = img.repoDigests.filter(keep);
+    return repoTags.length + repoDigests.length > 0 ? [{ ...img, repoTags, repoDigests }] : [];
   });
 }

@@ -185,6 +185,21 @@ export class Repository {
     return { bytes, mediaType: res.headers['content-type'], digest };
   }
 
+  /** All tags of the repository, following `Link` pagination. */
+  async tags(): Promise<string[]> {
+    const out: string[] = [];
+    let next: string | undefined = `/v2/${this.path}/tags/list?n=1000`;
+    for (let pages = 0; next && pages < 1000; pages++) {
+      const res = await this.call('pull', { method: 'GET', path: next });
+      if (res.status !== 200) throw await registryError(res, 'tags list');
+      const body = JSON.parse(await res.text(8 << 20)) as { tags?: unknown };
+      if (Array.isArray(body.tags)) out.push(...body.tags.filter((t): t is string => typeof t === 'string'));
+      const link = /<([^>]+)>;\s*rel="?next"?/.exec(String(res.headers.link ?? ''))?.[1];
+      next = link ? new URL(link, `${this.session.base}/`).toString() : undefined;
+    }
+    return out;
+  }
+
   /** GET a blob, from `offset` on (a Range request); the response body streams it. */
   async openBlob(digest: string, offset = 0): Promise<{ body: Readable; partial: boolean; length: number | undefined }> {
     const headers: Record<string, string> = {};
