@@ -15,6 +15,8 @@ export interface FakeFaults {
   corrupt?: { digest: string; bytes: Buffer };
   /** never answer requests whose path contains this */
   hang?: string;
+  /** cut the connection of upload PATCHes after this many bytes (kept, as a registry keeps them), `times` times */
+  cutUpload?: { after: number; times: number };
   /** redirect blob GETs to a second listener (another origin) that serves them without auth */
   redirectBlobs?: boolean;
 }
@@ -185,7 +187,20 @@ export class FakeRegistry {
     const id = url.pathname.slice('/upload/'.length);
     const parts = this.uploads.get(id);
     if (!parts) return void res.writeHead(404).end();
-    req.on('data', (c: Buffer) => parts.push(c));
+    const cut = req.method === 'PATCH' && this.faults.cutUpload && this.faults.cutUpload.times > 0 ? this.faults.cutUpload : undefined;
+    if (cut) cut.times--;
+    let got = 0;
+    req.on('data', (c: Buffer) => {
+      if (cut && got + c.length >= cut.after) {
+        parts.push(c.subarray(0, cut.after - got));
+        got = cut.after;
+        this.log.push(`cut upload after ${cut.after}`);
+        req.socket.destroy();
+        return;
+      }
+      got += c.length;
+      parts.push(c);
+    });
     req.on('end', () => {
       if (req.method === 'PUT') {
         const data = Buffer.concat(parts);

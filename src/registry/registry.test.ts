@@ -219,3 +219,21 @@ test('push: uploads, then skips what the registry has; the manifest digest is th
   assert.equal(id2, id);
   assert.ok(fresh.images.resolve(id2).repoDigests.includes(`${reg.host}/team/app@${aux.Digest}`));
 });
+
+test('push: an upload cut mid-stream resumes from the registry\'s offset and ends with the right digest', async (t) => {
+  const src = await startRegistry(t);
+  const reg = await startRegistry(t);
+  await publish(src, 'app', 'v1');
+  const { images, messages, progress, pullDeps, pushDeps } = await env(t);
+  const id = await pull(pullDeps, parseNormalizedNamed(`${src.host}/app:v1`), { progress });
+  await images.tag(id, `${reg.host}/app`, 'v1');
+  reg.faults.cutUpload = { after: 50, times: 1 };
+  messages.length = 0;
+  await push(pushDeps, parseNormalizedNamed(`${reg.host}/app:v1`), { progress });
+  assert.ok(reg.log.includes('cut upload after 50'), reg.log.join('\n'));
+  // the resumed upload asked where the registry stood, and the blobs it holds verify
+  assert.ok(reg.log.some((l) => l.startsWith('GET /upload/')), reg.log.join('\n'));
+  const aux = messages.find((m) => m.aux)!.aux as { Digest: string };
+  const fresh = await env(t);
+  assert.equal(await pull(fresh.pullDeps, parseNormalizedNamed(`${reg.host}/app@${aux.Digest}`), { progress: fresh.progress }), id);
+});
