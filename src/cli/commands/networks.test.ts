@@ -6,9 +6,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main } from '../main.js';
 import { fakeDaemon } from '../../client/fakedaemon.js';
+import { runCli } from '../testutil.js';
 
 
 const WEB = '4f66ad9a0b2ef1d2c3b4a5968778695a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e';
@@ -68,20 +67,7 @@ const { dir, sock, seen } = fake;
 
 after(() => fake.close());
 
-function sink(): { stream: NodeJS.WriteStream; text: () => string } {
-  let buf = '';
-  const stream = { write: (d: string | Buffer, cb?: () => void) => ((buf += d.toString()), cb?.(), true), isTTY: false } as unknown as NodeJS.WriteStream;
-  return { stream, text: () => buf };
-}
-
-async function berth(args: string[], input = ''): Promise<{ status: number; stdout: string; stderr: string }> {
-  const out = sink();
-  const err = sink();
-  const stdin = new PassThrough();
-  stdin.end(input);
-  const status = await main(args, { stdin: stdin as unknown as NodeJS.ReadStream, stdout: out.stream, stderr: err.stream, env: { BERTH_HOST: `unix://${sock}` } });
-  return { status, stdout: out.text(), stderr: err.text() };
-}
+const berth = (args: string[], input = '') => runCli(sock, args, input);
 
 const lastBody = (method: string, path: string) => JSON.parse([...seen].reverse().find((s) => s.method === method && s.url.startsWith(`/v1.47${path}`))?.body ?? 'null') as unknown;
 

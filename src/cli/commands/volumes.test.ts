@@ -4,14 +4,8 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
-import { CommanderError } from 'commander';
-import { describeError } from '../../client/errors.js';
 import { fakeDaemon } from '../../client/fakedaemon.js';
-import { buildProgram } from '../main.js';
-import { CliError, fromCommanderError } from '../program.js';
-import type { Registry } from '../register/lazy.js';
-import { registerVolumes } from '../register/volumes.js';
+import { runCli } from '../testutil.js';
 
 const vol = (Name: string, extra: Record<string, unknown> = {}) => ({
   CreatedAt: '2024-05-01T10:00:00Z', Driver: 'local', Labels: {}, Mountpoint: `/var/lib/berth/volumes/${Name}/_data`, Name, Options: {}, Scope: 'local', ...extra,
@@ -52,38 +46,7 @@ const fake = await fakeDaemon('berth-volcli-', ({ method, pathname, url, body },
 const { sock, seen } = fake;
 after(() => fake.close());
 
-function sink(): { stream: NodeJS.WriteStream; text: () => string } {
-  let buf = '';
-  const stream = { write: (d: string | Buffer, cb?: () => void) => ((buf += d.toString()), cb?.(), true), isTTY: false } as unknown as NodeJS.WriteStream;
-  return { stream, text: () => buf };
-}
-
-/** main() with the volume commands registered (a no-op once program wiring registers them itself). */
-async function berth(args: string[], input = ''): Promise<{ status: number; stdout: string; stderr: string }> {
-  const out = sink();
-  const err = sink();
-  const stdin = new PassThrough();
-  stdin.end(input);
-  const io = { stdin: stdin as unknown as NodeJS.ReadStream, stdout: out.stream, stderr: err.stream, env: { BERTH_HOST: `unix://${sock}` } };
-  const reg: Registry = { status: 0, ctx: () => ({ ...io }) };
-  const program = buildProgram(reg);
-  registerVolumes(program, reg);
-  let status: number;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-    status = reg.status;
-  } catch (e) {
-    const ce = e instanceof CommanderError ? fromCommanderError(e, undefined) : e;
-    if (ce instanceof CliError) {
-      if (ce.message !== '') err.stream.write(`${ce.message}\n`);
-      status = ce.status;
-    } else {
-      err.stream.write(`${describeError(ce)}\n`);
-      status = 1;
-    }
-  }
-  return { status, stdout: out.text(), stderr: err.text() };
-}
+const berth = (args: string[], input = '') => runCli(sock, args, input);
 
 const last = (method: string, prefix: string) => [...seen].reverse().find((s) => s.method === method && s.url.startsWith(`/v1.47${prefix}`));
 const filtersOf = (url: string | undefined) => JSON.parse(new URL(url ?? '', 'http://x').searchParams.get('filters') ?? 'null') as unknown;
