@@ -44,6 +44,9 @@ export class TestDaemon {
       'log-opts': { 'max-size': '64k', 'max-file': '3' }, 'default-address-pools': [{ base: TEST_POOL, size: 24 }],
       // names the embedded DNS does not know are forwarded here (nothing listens): never off the machine
       dns: ['127.0.0.154'],
+      // registries off this machine (Docker Hub for an image a test forgot to make) go to a closed
+      // loopback port: a test can never reach, or even resolve, anything outside
+      proxies: { 'http-proxy': 'http://127.0.0.1:9', 'https-proxy': 'http://127.0.0.1:9' },
       ...daemonJson,
     }));
     await fsp.mkdir(path.join(dir, 'docker-config'));

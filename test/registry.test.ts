@@ -240,6 +240,15 @@ test('Docker Hub names are pulled from the configured mirror', async () => {
   assert.match(tags.stdout, /"busybox:mirrored"/);
 });
 
+test('Docker Hub and other registries off this machine are only reached through the configured proxy', async () => {
+  // Docker Hub itself is only reachable through the (closed) proxy: the mirror's answer is the one left
+  const r = await d.docker(['pull', 'busybox:not-on-the-mirror']);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /manifest for busybox:not-on-the-mirror not found/);
+  const other = await d.docker(['pull', 'registry.invalid/x:1']);
+  assert.match(other.stderr, /proxyconnect tcp: connect ECONNREFUSED 127\.0\.0\.1:9/);
+});
+
 test('dockerode: pull and push with progress; save and load of two images; history', async () => {
   const docker = new Docker({ socketPath: d.socket });
   const ref = `${plain.host}/dode:2`;

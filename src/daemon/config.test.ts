@@ -29,6 +29,13 @@ test('bad values are refused', () => {
   assert.throws(() => resolveConfig({}, { 'registry-mirrors': ['https://m.example/v2/'] }), /invalid mirror: path, query, or fragment/);
   assert.throws(() => resolveConfig({}, { 'insecure-registries': ['http://x:5000'] }), /insecure registry http:\/\/x:5000 should not contain ':\/\/'/);
   assert.throws(() => resolveConfig({}, { 'max-concurrent-uploads': 0 }), /invalid max-concurrent-uploads/);
+  assert.throws(() => resolveConfig({}, { proxies: { 'ftp-proxy': 'x' } }), /unknown key in proxies: ftp-proxy/);
+});
+
+test('proxies: daemon.json over the environment', () => {
+  assert.deepEqual(resolveConfig({}, undefined, { HTTPS_PROXY: 'http://p:1', no_proxy: '.corp' }).registry.proxy, { https: 'http://p:1', noProxy: '.corp' });
+  assert.deepEqual(resolveConfig({}, { proxies: { 'https-proxy': 'http://q:2' } }, { HTTPS_PROXY: 'http://p:1' }).registry.proxy, { https: 'http://q:2' });
+  assert.equal(resolveConfig({}, undefined, {}).registry.proxy, undefined);
 });
 
 test('cgroup parent derives from the data root', () => {

@@ -8,6 +8,7 @@ import { DEFAULT_POOLS, parsePools } from '../network/ipam.js';
 import type { NetworkOptions } from '../network/service.js';
 import { isIPv4, parseIfaceCidr } from '../network/ipnet.js';
 import { parseRegistryConfig, type RegistryConfig } from '../registry/client/endpoints.js';
+import type { ProxyConfig } from '../registry/client/http.js';
 
 export interface DaemonConfig {
   hosts: string[];
@@ -54,7 +55,7 @@ export interface FlagValues {
 
 const flagNameOf: Record<string, string> = { hosts: 'host', dataRoot: 'data-root', execRoot: 'exec-root', pidfile: 'pidfile', logLevel: 'log-level', bridge: 'bridge', bip: 'bip' };
 
-export function resolveConfig(flags: FlagValues, file: Record<string, unknown> | undefined): DaemonConfig {
+export function resolveConfig(flags: FlagValues, file: Record<string, unknown> | undefined, env: Record<string, string | undefined> = {}): DaemonConfig {
   const fromFile: Partial<DaemonConfig> = {};
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(file ?? {})) {
@@ -107,6 +108,7 @@ export function resolveConfig(flags: FlagValues, file: Record<string, unknown> |
   };
   const registry: RegistryOptions = {
     ...parseRegistryConfig(extra['registry-mirrors'], extra['insecure-registries']),
+    ...proxyConfig(extra.proxies, env),
     maxConcurrentDownloads: count('max-concurrent-downloads', 3),
     maxConcurrentUploads: count('max-concurrent-uploads', 5),
   };
@@ -132,4 +134,23 @@ export function cgroupParent(dataRoot: string): string {
 /** The name of this daemon's nftables tables: `berth`, or `berth_<hash of data-root>` beside others. */
 export function firewallTable(dataRoot: string): string {
   return dataRoot === DEFAULTS.dataRoot ? 'berth' : `berth_${createHash('sha256').update(dataRoot).digest('hex').slice(0, 10)}`;
+}
+
+/** daemon.json `proxies` ({"http-proxy","https-proxy","no-proxy"}) over HTTP_PROXY/HTTPS_PROXY/NO_PROXY, as dockerd. */
+function proxyConfig(v: unknown, env: Record<string, string | undefined>): { proxy?: ProxyConfig } {
+  if (v !== undefined && (typeof v !== 'object' || v === null || Array.isArray(v))) throw invalidArgument('proxies must be an object');
+  const o = (v ?? {}) as Record<string, unknown>;
+  for (const [k, x] of Object.entries(o)) {
+    if (!['http-proxy', 'https-proxy', 'no-proxy'].includes(k)) throw invalidArgument(`unknown key in proxies: ${k}`);
+    if (typeof x !== 'string') throw invalidArgument(`proxies.${k} must be a string`);
+  }
+  const pick = (key: string, name: string) => (o[key] as string | undefined) ?? env[name] ?? env[name.toLowerCase()];
+  const proxy: ProxyConfig = {};
+  const http = pick('http-proxy', 'HTTP_PROXY');
+  const https = pick('https-proxy', 'HTTPS_PROXY');
+  const no = pick('no-proxy', 'NO_PROXY');
+  if (http) proxy.http = http;
+  if (https) proxy.https = https;
+  if (no) proxy.noProxy = no;
+  return proxy.http || proxy.https ? { proxy } : {};
 }

@@ -208,7 +208,7 @@ export async function main(argv: string[]): Promise<void> {
     }
   }
   const flags: FlagValues = { host: o.host, dataRoot: o.dataRoot, execRoot: o.execRoot, pidfile: o.pidfile, logLevel: o.logLevel, bridge: o.bridge, bip: o.bip };
-  const cfg = resolveConfig(flags, file);
+  const cfg = resolveConfig(flags, file, process.env);
   const daemon = await startDaemon(cfg);
   let stopping = false;
   const shutdown = () => {

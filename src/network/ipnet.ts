@@ -73,3 +73,13 @@ export function* subnetsOf(base: Cidr, len: number): Generator<Cidr> {
   const step = 2 ** (32 - len);
   for (let b = base.base; b < base.base + size(base); b += step) yield { base: b, len };
 }
+
+/** Whether an IPv4 address lies in a CIDR (false for anything that is not both). */
+export function ipInCidr(ip: string, cidr: string): boolean {
+  if (!isIPv4(ip)) return false;
+  try {
+    return contains(parseCidr(cidr, true), ipToNum(ip));
+  } catch {
+    return false;
+  }
+}

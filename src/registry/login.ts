@@ -39,7 +39,7 @@ export async function login(cfg: RegistryConfig, raw: AuthConfig, signal?: Abort
       throw err;
     }
   } else {
-    const res = await request({ method: 'GET', url, headers: { Authorization: basicHeader(creds) ?? '' }, signal });
+    const res = await request({ method: 'GET', url, headers: { Authorization: basicHeader(creds) ?? '' }, signal, proxy: cfg.proxy });
     await res.drain();
     if (res.status !== 200) throw new LoginError(`login attempt to ${url} failed with status: ${res.status} ${res.status === 401 ? 'Unauthorized' : 'Forbidden'}`);
   }

@@ -6,7 +6,7 @@
  * registry and scope until they expire.
  */
 import { unavailable } from '../../core/errors.js';
-import { request } from './http.js';
+import { request, type ProxyConfig } from './http.js';
 
 /** Docker's AuthConfig, as carried base64url-encoded in `X-Registry-Auth` and posted to /auth. */
 export interface AuthConfig {
@@ -109,7 +109,7 @@ export class Authorizer {
 
   constructor(
     private readonly creds: AuthConfig | undefined,
-    private readonly opts: { signal?: AbortSignal; ca?: string | Buffer } = {},
+    private readonly opts: { signal?: AbortSignal; ca?: string | Buffer; proxy?: ProxyConfig } = {},
   ) {}
 
   /** Remembers the challenge of a 401 answer; returns false if there is nothing new to try. */
@@ -160,7 +160,7 @@ export class Authorizer {
       // OAuth2 refresh-token grant, as Docker does with an identity token
       const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: this.creds.identitytoken, client_id: 'berth', ...(service ? { service } : {}) });
       if (scopes.length) form.set('scope', scopes.join(' '));
-      res = await request({ method: 'POST', url: realmUrl.toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: Buffer.from(form.toString()), signal: this.opts.signal, ca: this.opts.ca });
+      res = await request({ method: 'POST', url: realmUrl.toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: Buffer.from(form.toString()), signal: this.opts.signal, ca: this.opts.ca, proxy: this.opts.proxy });
     } else {
       if (service) realmUrl.searchParams.set('service', service);
       for (const s of scopes) realmUrl.searchParams.append('scope', s);
@@ -168,7 +168,7 @@ export class Authorizer {
       const headers: Record<string, string> = {};
       const basic = this.creds ? basicHeader(this.creds) : undefined;
       if (basic) headers.Authorization = basic;
-      res = await request({ method: 'GET', url: realmUrl.toString(), headers, signal: this.opts.signal, ca: this.opts.ca });
+      res = await request({ method: 'GET', url: realmUrl.toString(), headers, signal: this.opts.signal, ca: this.opts.ca, proxy: this.opts.proxy });
     }
     const text = await res.text(1 << 20);
     if (res.status === 401 || res.status === 403) {

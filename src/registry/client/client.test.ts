@@ -4,6 +4,9 @@ import { decodeAuthHeader, parseChallenges } from './auth.js';
 import { endpointsFor, isInsecure, parseRegistryConfig } from './endpoints.js';
 import { MT, layerCompression, parseManifest, parsePlatform, selectManifest, type ImageIndex } from './media.js';
 import { renderBar } from '../progress.js';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { proxyFor, request } from './http.js';
 
 test('WWW-Authenticate challenges: bearer with quoted params, basic, several in one header', () => {
   assert.deepEqual(parseChallenges('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/busybox:pull"'), [
@@ -78,4 +81,34 @@ test('progress bar as Docker renders it', () => {
   assert.equal(renderBar(50, 100), `[${'='.repeat(25)}>${' '.repeat(25)}]      50B/100B`);
   assert.equal(renderBar(2_000_000, 4_000_000), `[${'='.repeat(25)}>${' '.repeat(25)}]      2MB/4MB`);
   assert.equal(renderBar(1500, 0), '   1.5kB');
+});
+
+test('proxies: loopback and NO_PROXY bypass; http goes to the proxy by absolute URL; https through CONNECT', async (t) => {
+  const cfg = { http: 'http://127.0.0.1:3128', https: 'proxy.local:8080', noProxy: '.corp.example,10.0.0.0/8,reg.test:5000' };
+  assert.equal(proxyFor(new URL('https://127.0.0.1:5000/v2/'), cfg), undefined);
+  assert.equal(proxyFor(new URL('https://localhost/v2/'), cfg), undefined);
+  assert.equal(proxyFor(new URL('https://a.corp.example/v2/'), cfg), undefined);
+  assert.equal(proxyFor(new URL('https://10.2.3.4/v2/'), cfg), undefined);
+  assert.equal(proxyFor(new URL('https://reg.test:5000/v2/'), cfg), undefined);
+  assert.equal(proxyFor(new URL('https://reg.test:5001/v2/'), cfg)?.href, 'http://proxy.local:8080/');
+  assert.equal(proxyFor(new URL('http://registry-1.docker.io/v2/'), cfg)?.href, 'http://127.0.0.1:3128/');
+  assert.equal(proxyFor(new URL('http://x.example/'), { ...cfg, noProxy: '*' }), undefined);
+
+  // a proxy on loopback: answers plain-http requests itself, refuses tunnels; names are never resolved here
+  const seen: string[] = [];
+  const proxy = http.createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"via":"proxy"}');
+  });
+  proxy.on('connect', (req, sock) => {
+    seen.push(`CONNECT ${req.url}`);
+    sock.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => proxy.close(() => r())));
+  const p = { http: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, https: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` };
+  const res = await request({ method: 'GET', url: 'http://registry.invalid:5000/v2/', proxy: p });
+  assert.equal(await res.text(), '{"via":"proxy"}');
+  await assert.rejects(request({ method: 'GET', url: 'https://registry.invalid/v2/', proxy: p }), /proxyconnect tcp: proxy 127\.0\.0\.1:\d+ refused the tunnel to registry\.invalid:443: 403/);
+  assert.deepEqual(seen, ['GET http://registry.invalid:5000/v2/', 'CONNECT registry.invalid:443']);
 });

@@ -6,7 +6,9 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { ipInCidr } from '../../network/ipnet.js';
 import { invalidArgument } from '../../core/errors.js';
+import type { ProxyConfig } from './http.js';
 
 export const DOCKER_HUB = 'docker.io';
 const HUB_ENDPOINT = 'https://registry-1.docker.io';
@@ -16,6 +18,8 @@ export interface RegistryConfig {
   mirrors: string[];
   /** `insecure-registries`: host[:port] or CIDR */
   insecure: string[];
+  /** `proxies` or the proxy environment variables */
+  proxy?: ProxyConfig;
 }
 
 export interface Endpoint {
@@ -51,14 +55,6 @@ export function parseRegistryConfig(mirrors: unknown, insecure: unknown): Regist
   return { mirrors: m, insecure: ins };
 }
 
-function inCidr(ip: string, cidr: string): boolean {
-  const [net, bitsS] = cidr.split('/');
-  const bits = Number(bitsS);
-  if (isIP(ip) !== 4 || isIP(net ?? '') !== 4 || !Number.isInteger(bits) || bits < 0 || bits > 32) return false;
-  const toN = (a: string) => a.split('.').reduce((n, o) => (n << 8) + Number(o), 0) >>> 0;
-  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return ((toN(ip) & mask) >>> 0) === ((toN(net!) & mask) >>> 0);
-}
 
 function hostOnly(hostport: string): string {
   if (hostport.startsWith('[')) return hostport.slice(1, hostport.indexOf(']'));
@@ -75,7 +71,7 @@ export async function isInsecure(hostport: string, cfg: RegistryConfig): Promise
   let ips: string[] = [];
   if (isIP(host)) ips = [host];
   else if (cfg.insecure.some((c) => c.includes('/'))) ips = await lookup(host, { all: true }).then((r) => r.map((x) => x.address), () => []);
-  return ips.some((ip) => inCidr(ip, '127.0.0.0/8') || cfg.insecure.some((c) => c.includes('/') && inCidr(ip, c)));
+  return ips.some((ip) => ipInCidr(ip, '127.0.0.0/8') || cfg.insecure.some((c) => c.includes('/') && ipInCidr(ip, c)));
 }
 
 /** The endpoints to try for a registry domain, in order. */

@@ -5,6 +5,9 @@
  * Authorization header is only sent to the origin it was meant for), and cancellation by AbortSignal.
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
+import { ipInCidr } from '../../network/ipnet.js';
+import tls from 'node:tls';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { unavailable } from '../../core/errors.js';
@@ -25,6 +28,63 @@ export interface HttpRequest {
   followRedirects?: boolean;
   /** extra CA certificates (PEM) for this host */
   ca?: string | Buffer;
+  proxy?: ProxyConfig;
+}
+
+/** Docker's `proxies` (daemon.json) or HTTP_PROXY/HTTPS_PROXY/NO_PROXY. */
+export interface ProxyConfig {
+  http?: string;
+  https?: string;
+  /** comma-separated hosts, domains (`.example.com` or `example.com`), CIDRs, host:port, or `*` */
+  noProxy?: string;
+}
+
+
+/**
+ * The proxy for a URL, as Go's httpproxy decides it (which dockerd uses): loopback is never proxied;
+ * NO_PROXY entries match the host, its domain, a CIDR or host:port; `*` disables the proxy.
+ */
+export function proxyFor(url: URL, cfg: ProxyConfig | undefined): URL | undefined {
+  if (!cfg) return undefined;
+  const proxy = url.protocol === 'https:' ? cfg.https : cfg.http;
+  if (!proxy) return undefined;
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || host === '::1' || ipInCidr(host, '127.0.0.0/8')) return undefined;
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  for (const raw of (cfg.noProxy ?? '').split(',').map((x) => x.trim().toLowerCase()).filter(Boolean)) {
+    if (raw === '*') return undefined;
+    if (raw.includes('/')) {
+      if (ipInCidr(host, raw)) return undefined;
+      continue;
+    }
+    const [h, p] = raw.startsWith('[') ? [raw.slice(1, raw.indexOf(']')), raw.split(']:')[1]] : raw.split(':') as [string, string | undefined];
+    if (p !== undefined && p !== port) continue;
+    const d = h!.replace(/^\*?\./, '');
+    if (host === d || host.endsWith(`.${d}`)) return undefined;
+  }
+  return new URL(proxy.includes('://') ? proxy : `http://${proxy}`);
+}
+
+/** Opens a CONNECT tunnel through an HTTP proxy to host:port. */
+function tunnel(proxy: URL, host: string, port: string, timeoutMs: number, signal?: AbortSignal): Promise<import('node:net').Socket> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { Host: `${host}:${port}` };
+    if (proxy.username) headers['Proxy-Authorization'] = `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`;
+    const req = http.request({ host: proxy.hostname, port: proxy.port || 80, method: 'CONNECT', path: `${host}:${port}`, headers, signal });
+    const timer = setTimeout(() => req.destroy(Object.assign(new Error(`proxy ${proxy.host} did not answer within ${timeoutMs / 1000}s`), { code: 'ETIMEDOUT' })), timeoutMs);
+    req.once('connect', (res, socket) => {
+      clearTimeout(timer);
+      if (res.statusCode !== 200) {
+        socket.destroy();
+        reject(new Error(`proxyconnect tcp: proxy ${proxy.host} refused the tunnel to ${host}:${port}: ${res.statusCode} ${res.statusMessage ?? ''}`.trim()));
+      } else resolve(socket);
+    });
+    req.once('error', (e) => {
+      clearTimeout(timer);
+      reject(Object.assign(new Error(`proxyconnect tcp: ${e.message}`), { code: (e as NodeJS.ErrnoException).code }));
+    });
+    req.end();
+  });
 }
 
 export interface HttpResponse {
@@ -74,11 +134,20 @@ export async function request(req: HttpRequest): Promise<HttpResponse> {
   }
 }
 
-function once(url: string, method: string, headers: Record<string, string>, req: HttpRequest): Promise<HttpResponse> {
+async function once(url: string, method: string, headers: Record<string, string>, req: HttpRequest): Promise<HttpResponse> {
   const u = new URL(url);
   const mod = u.protocol === 'https:' ? https : http;
   const headerTimeout = req.headerTimeoutMs ?? 60_000;
   const idleTimeout = req.idleTimeoutMs ?? 60_000;
+  const proxy = proxyFor(u, req.proxy);
+  // through a proxy: https goes through a CONNECT tunnel, http asks the proxy for the absolute URL
+  let via: https.RequestOptions = {};
+  if (proxy && u.protocol === 'https:') {
+    const sock = await tunnel(proxy, u.hostname, u.port || '443', headerTimeout, req.signal);
+    via = { agent: false, createConnection: () => tls.connect({ socket: sock, servername: isIP(u.hostname) ? undefined : u.hostname, ...(req.ca ? { ca: req.ca } : {}) }) };
+  } else if (proxy) {
+    via = { agent: false, host: proxy.hostname, port: proxy.port || 80, path: u.href, setHost: false, headers: { Host: u.host } };
+  }
   return new Promise<HttpResponse>((resolve, reject) => {
     if (req.signal?.aborted) {
       reject(abortError(req.signal));
@@ -89,11 +158,15 @@ function once(url: string, method: string, headers: Record<string, string>, req:
       const len = Buffer.isBuffer(req.body) ? req.body.length : req.bodyLength;
       if (len !== undefined) hdrs['Content-Length'] = String(len);
     }
+    const { headers: viaHeaders, ...viaRest } = via;
     const opts: https.RequestOptions = {
-      method, headers: hdrs, agent: u.protocol === 'https:' ? (req.ca ? undefined : agents.https) : agents.http,
+      method, headers: { ...hdrs, ...(viaHeaders as Record<string, string> | undefined) },
+      agent: u.protocol === 'https:' ? (req.ca ? undefined : agents.https) : agents.http,
       ...(req.ca ? { ca: req.ca } : {}),
+      ...viaRest,
     };
-    const r = mod.request(u, opts, (res) => {
+    const r = via.path ? http.request(opts, onResponse) : mod.request(u, opts, onResponse);
+    function onResponse(res: IncomingMessage) {
       clearTimeout(timer);
       const sock = res.socket;
       const onIdle = () => {
@@ -131,7 +204,7 @@ function once(url: string, method: string, headers: Record<string, string>, req:
           });
         },
       });
-    });
+    }
     const timer = setTimeout(() => {
       r.destroy(Object.assign(new Error(`registry ${u.host} did not answer within ${headerTimeout / 1000}s`), { code: 'ETIMEDOUT' }));
     }, headerTimeout);

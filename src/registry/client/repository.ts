@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import { BerthError, invalidArgument, unavailable, type ErrorKind } from '../../core/errors.js';
 import { Authorizer, UnauthorizedError, type AuthConfig } from './auth.js';
 import { endpointsFor, type Endpoint, type RegistryConfig } from './endpoints.js';
-import { request, type HttpResponse } from './http.js';
+import { request, type HttpResponse, type ProxyConfig } from './http.js';
 import { MANIFEST_ACCEPT } from './media.js';
 
 /** Largest manifest accepted (distribution's own limit is 4 MiB). */
@@ -61,6 +61,7 @@ export interface CallOptions {
 
 export interface SessionOptions {
   creds?: AuthConfig;
+  proxy?: ProxyConfig;
   signal?: AbortSignal;
   headerTimeoutMs?: number;
   idleTimeoutMs?: number;
@@ -86,12 +87,12 @@ export class RegistrySession {
       const bases = ep.httpFallback ? [ep.url, ep.url.replace(/^https:/, 'http:')] : [ep.url];
       for (const base of bases) {
         try {
-          const auth = new Authorizer(opts.creds, { signal: opts.signal });
-          const res = await request({ method: 'GET', url: `${base}/v2/`, signal: opts.signal, headerTimeoutMs: opts.headerTimeoutMs ?? 15_000, idleTimeoutMs: opts.idleTimeoutMs });
+          const auth = new Authorizer(opts.creds, { signal: opts.signal, proxy: cfg.proxy });
+          const res = await request({ method: 'GET', url: `${base}/v2/`, signal: opts.signal, headerTimeoutMs: opts.headerTimeoutMs ?? 15_000, idleTimeoutMs: opts.idleTimeoutMs, proxy: cfg.proxy });
           await res.drain();
           if (res.status === 401) auth.learn(res.headers['www-authenticate']);
           else if (res.status !== 200) throw unavailable(`${base}/v2/: registry answered status ${res.status}`);
-          sessions.push(new RegistrySession(ep, base, auth, opts));
+          sessions.push(new RegistrySession(ep, base, auth, { ...opts, proxy: cfg.proxy }));
           break;
         } catch (err) {
           lastErr = err;
@@ -140,7 +141,7 @@ export class Repository {
       if (authz) headers.Authorization = authz;
       const res = await request({
         method: o.method, url, headers, body: o.body, bodyLength: o.bodyLength, signal: s.opts.signal,
-        headerTimeoutMs: s.opts.headerTimeoutMs, idleTimeoutMs: s.opts.idleTimeoutMs, followRedirects: o.followRedirects,
+        headerTimeoutMs: s.opts.headerTimeoutMs, idleTimeoutMs: s.opts.idleTimeoutMs, followRedirects: o.followRedirects, proxy: s.opts.proxy,
       });
       if (res.status === 401 && attempt === 0) {
         const fresh = s.auth.learn(res.headers['www-authenticate']);
