@@ -1,9 +1,11 @@
 /**
- * Benchmark, run by hand as root after `npm run build`: node dist/bench/run.js [--runs N] [--containers N]
+ * Benchmark, run by hand as root after `npm run build`:
+ *   node dist/bench/run.js [--runs N] [--containers N] [--docker-host unix:///path/docker.sock]
  * Prints `run --rm busybox true` latency (p50, p95) through the docker CLI and through the berth CLI,
  * the time to start N detached containers, daemon RSS idle and loaded, and memory per running container
- * (conmon RSS and PSS). Where Docker's engine runs (/var/run/docker.sock answers), the same figures are
- * taken from it in the same run, interleaved, and the ratio is printed.
+ * (conmon RSS and PSS). Where Docker's engine runs (--docker-host, default /var/run/docker.sock, answers),
+ * the same figures are taken from it in the same run, interleaved, and the ratio is printed. That engine
+ * needs a `busybox` image with `sleep` (e.g. `docker import -c 'CMD ["sh"]' rootfs.tar busybox`).
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { TestDaemon, runCmd } from '../test/harness.js';
@@ -12,6 +14,7 @@ const args = process.argv.slice(2);
 const opt = (name: string, dflt: number) => { const i = args.indexOf(name); return i >= 0 ? Number(args[i + 1]) : dflt; };
 const RUNS = opt('--runs', 20);
 const CONTAINERS = opt('--containers', 50);
+const DOCKER_HOST = (() => { const i = args.indexOf('--docker-host'); return i >= 0 ? args[i + 1]! : 'unix:///var/run/docker.sock'; })();
 
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -65,8 +68,8 @@ async function main(): Promise<void> {
   try {
     await d.importBusybox();
     const berthEngine: Engine = { name: 'berth', docker: (a) => d.docker(a) };
-    const dockerUp = existsSync('/var/run/docker.sock') && (await runCmd('/usr/local/bin/docker', ['-H', 'unix:///var/run/docker.sock', 'version'])).code === 0;
-    const dockerEngine: Engine | undefined = dockerUp ? { name: 'docker', docker: (a) => runCmd('/usr/local/bin/docker', ['-H', 'unix:///var/run/docker.sock', ...a]) } : undefined;
+    const dockerUp = existsSync(DOCKER_HOST.replace(/^unix:\/\//, '')) && (await runCmd('/usr/local/bin/docker', ['-H', DOCKER_HOST, 'version'])).code === 0;
+    const dockerEngine: Engine | undefined = dockerUp ? { name: 'docker', docker: (a) => runCmd('/usr/local/bin/docker', ['-H', DOCKER_HOST, ...a]) } : undefined;
     const daemonPid = d.proc!.pid!;
     const idle = memOf(daemonPid);
     console.log(`berthd idle RSS: ${idle.rss.toFixed(1)} MB`);
