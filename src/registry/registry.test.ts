@@ -237,3 +237,12 @@ test('push: an upload cut mid-stream resumes from the registry\'s offset and end
   const fresh = await env(t);
   assert.equal(await pull(fresh.pullDeps, parseNormalizedNamed(`${reg.host}/app@${aux.Digest}`), { progress: fresh.progress }), id);
 });
+
+test('a manifest larger than 4 MiB is refused before it is read whole; nothing is stored', async (t) => {
+  const reg = await startRegistry(t);
+  const huge = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MT.ociManifest, pad: 'x'.repeat(5 << 20) }));
+  reg.putManifest('app', 'big', MT.ociManifest, huge);
+  const { images, progress, pullDeps } = await env(t);
+  await assert.rejects(pull(pullDeps, parseNormalizedNamed(`${reg.host}/app:big`), { progress }), /manifest big is too large/);
+  assert.equal(images.list().length, 0);
+});
