@@ -67,3 +67,19 @@ test('an unknown capability or security option is refused and nothing is created
   assert.match(opt.stderr, /invalid --security-opt/);
   assert.equal((await d.docker(['ps', '-aq'])).stdout, before);
 });
+
+test('--init: tini is PID 1, forwards SIGTERM (a fast stop) and reaps orphans', async () => {
+  const ps = await run(['--init', 'busybox', 'sh', '-c', 'cat /proc/1/cmdline | tr "\\0" " "; echo; (sleep 0.1 &) ; sleep 0.5; ps -o stat,comm | grep -c "^Z" || true']);
+  assert.equal(ps.code, 0, ps.stderr);
+  const [cmdline, zombies] = ps.stdout.trim().split('\n');
+  assert.match(cmdline!, /^\/sbin\/docker-init -- sh -c /);
+  assert.equal(zombies, '0');
+  // sleep as PID 1 ignores SIGTERM (docker stop waits out its timeout); under tini it gets it and exits
+  const c = await d.docker(['run', '-d', '--network', 'none', '--init', 'busybox', 'sleep', '300']);
+  assert.equal(c.code, 0, c.stderr);
+  const started = Date.now();
+  assert.equal((await d.docker(['stop', '-t', '20', c.stdout.trim()])).code, 0);
+  assert.ok(Date.now() - started < 8000, `stop took ${Date.now() - started} ms`);
+  assert.equal((await d.docker(['inspect', '-f', '{{.State.ExitCode}}', c.stdout.trim()])).stdout.trim(), '143');
+  await d.docker(['rm', c.stdout.trim()]);
+});

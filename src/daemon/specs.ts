@@ -13,6 +13,9 @@ import {
   specToJSON, type BindSpec, type HostRlimit,
 } from '../runtime/spec/index.js';
 
+/** The init run as PID 1 for `--init` (Debian's tini-static). */
+export const INIT_PATH = '/usr/bin/tini-static';
+
 /** The capabilities this process may grant (root here lacks CAP_SYS_RESOURCE in its bounding set). */
 export function boundingCaps(): string[] {
   const status = readFileSync('/proc/self/status', 'utf8');
@@ -87,6 +90,8 @@ export function makeSpecBuilder(o: { cgroupParent: string }): SpecBuilder & { ex
         tmpfs: ctx.mounts ? ctx.mounts.tmpfs : hc.Tmpfs,
         binds: ctx.mounts?.binds,
         oomScoreAdj: hc.OomScoreAdj,
+        // --init: Debian's static tini (no libc needed in the image), as Docker's docker-init
+        ...(hc.Init ? { init: { path: INIT_PATH } } : {}),
         resources: hc,
       }));
     },
