@@ -35,26 +35,9 @@ import os from 'node:os';
 import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { TestDaemon, runCmd, type ExecResult } from '../test/harness.js';
+import { numOpt, opt, usage } from './args.js';
 
-const args = process.argv.slice(2);
-function opt(name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-function numOpt(name: string, dflt: number): number {
-  const v = opt(name);
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`${name} wants a positive integer, got ${JSON.stringify(v)}`);
-    process.exit(2);
-  }
-  return n;
-}
-if (args.includes('-h') || args.includes('--help')) {
-  console.log('usage: node dist/bench/network.js [--runs N (20)] [--mb N (512)] [--reps N (5)] [--docker-host URL]');
-  process.exit(0);
-}
+usage('node dist/bench/network.js [--runs N (20)] [--mb N (512)] [--reps N (5)] [--docker-host URL]');
 const RUNS = numOpt('--runs', 20);
 const MB = numOpt('--mb', 512);
 const REPS = numOpt('--reps', 5);

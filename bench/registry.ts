@@ -21,33 +21,19 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as tar from 'tar-stream';
-import { TestDaemon, runCmd, waitFor } from '../test/harness.js';
+import { freePort, TestDaemon, runCmd, waitFor } from '../test/harness.js';
+import { numOpt, opt, usage } from './args.js';
 
-const args = process.argv.slice(2);
-const opt = (n: string) => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : undefined; };
-const num = (n: string, d: number) => { const v = Number(opt(n) ?? d); if (!Number.isInteger(v) || v < 1) { console.error(`${n}: positive integer`); process.exit(2); } return v; };
-if (args.includes('-h') || args.includes('--help')) {
-  console.log('usage: node dist/bench/registry.js [--mb N (256)] [--layers N (4)] [--reps N (3)] [--docker-host URL]');
-  process.exit(0);
-}
-const MB = num('--mb', 256);
-const LAYERS = num('--layers', 4);
-const REPS = num('--reps', 3);
+usage('node dist/bench/registry.js [--mb N (256)] [--layers N (4)] [--reps N (3)] [--docker-host URL]');
+const MB = numOpt('--mb', 256);
+const LAYERS = numOpt('--layers', 4);
+const REPS = numOpt('--reps', 3);
 const DOCKER = opt('--docker-host');
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
 
 function send(method: string, url: string, body: Buffer, headers: Record<string, string> = {}): Promise<{ status: number; location?: string }> {
   return new Promise((resolve, reject) => {

@@ -9,12 +9,12 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { TestDaemon, runCmd } from '../test/harness.js';
+import { numOpt, opt, usage } from './args.js';
 
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: number) => { const i = args.indexOf(name); return i >= 0 ? Number(args[i + 1]) : dflt; };
-const RUNS = opt('--runs', 20);
-const CONTAINERS = opt('--containers', 50);
-const DOCKER_HOST = (() => { const i = args.indexOf('--docker-host'); return i >= 0 ? args[i + 1]! : 'unix:///var/run/docker.sock'; })();
+usage('node dist/bench/run.js [--runs N (20)] [--containers N (50)] [--docker-host URL (unix:///var/run/docker.sock)]');
+const RUNS = numOpt('--runs', 20);
+const CONTAINERS = numOpt('--containers', 50);
+const DOCKER_HOST = opt('--docker-host') ?? 'unix:///var/run/docker.sock';
 
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);

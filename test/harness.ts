@@ -186,6 +186,16 @@ export function runCmd(cmd: string, args: string[], opts: { env?: NodeJS.Process
   });
 }
 
+/** A TCP port on 127.0.0.1 that was free a moment ago (for peers the tests start: registries). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as import('node:net').AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
 export async function waitFor<T>(fn: () => Promise<T | undefined | false>, ms = 10000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {

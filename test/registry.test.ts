@@ -16,17 +16,9 @@ import { gzipSync } from 'node:zlib';
 import bcrypt from 'bcryptjs';
 import Docker from 'dockerode';
 import * as tar from 'tar-stream';
-import { TestDaemon, runCmd, waitFor } from './harness.js';
+import { freePort, TestDaemon, runCmd, waitFor } from './harness.js';
 
 const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** Debian's docker-registry on 127.0.0.1, storage in a temp dir, optionally behind htpasswd. */
 class RefRegistry {
