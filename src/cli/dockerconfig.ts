@@ -7,6 +7,7 @@
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DOCKER_HUB, registryDomain } from '../registry/client/domain.js';
 
 export const HUB_KEY = 'https://index.docker.io/v1/';
 
@@ -55,14 +56,12 @@ export async function writeConfig(file: string, cfg: DockerConfigFile): Promise<
 
 /** The key a registry's credentials are stored under. */
 export function authKey(domain: string): string {
-  return domain === 'docker.io' || domain === 'index.docker.io' || domain === 'registry-1.docker.io' ? HUB_KEY : domain;
+  return registryDomain(domain) === DOCKER_HUB ? HUB_KEY : domain;
 }
 
 /** The `domain` of a `docker login [SERVER]` operand (scheme and path dropped; Hub's aliases folded). */
 export function serverDomain(server: string | undefined): string {
-  if (!server) return 'docker.io';
-  const host = server.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '').toLowerCase();
-  return authKey(host) === HUB_KEY ? 'docker.io' : host;
+  return registryDomain(server);
 }
 
 /** `X-Registry-Auth` for a registry from the stored credentials (base64url JSON), or undefined. */

@@ -5,18 +5,10 @@
  */
 import { BerthError, invalidArgument } from '../core/errors.js';
 import { basicHeader, normalizeAuth, UnauthorizedError, type AuthConfig } from './client/auth.js';
-import { DOCKER_HUB, type RegistryConfig } from './client/endpoints.js';
+import type { RegistryConfig } from './client/endpoints.js';
+import { registryDomain } from './client/domain.js';
 import { request } from './client/http.js';
 import { RegistrySession } from './client/repository.js';
-
-/** `https://index.docker.io/v1/` and friends name Docker Hub; otherwise `host[:port]` of the address. */
-export function registryDomain(serverAddress: string | undefined): string {
-  const s = (serverAddress ?? '').trim();
-  if (s === '') return DOCKER_HUB;
-  const host = s.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '').toLowerCase();
-  if (host === '' || /\s/.test(host)) throw invalidArgument(`invalid registry address ${JSON.stringify(serverAddress)}`);
-  return ['index.docker.io', 'registry-1.docker.io', 'docker.io'].includes(host) ? DOCKER_HUB : host;
-}
 
 export class LoginError extends BerthError {
   constructor(message: string) {

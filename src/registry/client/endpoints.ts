@@ -9,8 +9,9 @@ import { isIP } from 'node:net';
 import { ipInCidr } from '../../network/ipnet.js';
 import { invalidArgument } from '../../core/errors.js';
 import type { ProxyConfig } from './http.js';
+import { DOCKER_HUB } from './domain.js';
 
-export const DOCKER_HUB = 'docker.io';
+
 const HUB_ENDPOINT = 'https://registry-1.docker.io';
 
 export interface RegistryConfig {
