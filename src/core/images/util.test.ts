@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
-import { describe, it } from 'node:test';
+import { PassThrough, Readable } from 'node:stream';
+import test, { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { isKind } from '../errors.js';
-import { globRegExp, goArch, maybeDecompress } from './util.js';
+import { globRegExp, goArch, maybeDecompress, tee } from './util.js';
 
 async function readAll(r: Readable): Promise<string> {
   const parts: Buffer[] = [];
@@ -32,4 +32,18 @@ describe('util', () => {
     assert.equal(goArch('arm64'), 'arm64');
     assert.equal(goArch('ia32'), '386');
   });
+});
+
+test('tee: both readers get every byte; a source that failed before the readers attach fails them instead of hanging', async () => {
+  const collect = async (r: AsyncIterable<Buffer>) => { const parts: Buffer[] = []; for await (const c of r) parts.push(c); return Buffer.concat(parts).toString(); };
+  const [a, b] = tee(Readable.from([Buffer.from('one '), Buffer.from('two')]));
+  assert.deepEqual(await Promise.all([collect(a), collect(b)]), ['one two', 'one two']);
+  const broken = new PassThrough();
+  broken.on('error', () => {});
+  broken.destroy(new Error('digest mismatch'));
+  await new Promise((r) => setImmediate(r));
+  const [c, d] = tee(broken);
+  const results = await Promise.allSettled([collect(c), collect(d)]);
+  assert.deepEqual(results.map((x) => x.status), ['rejected', 'rejected']);
+  assert.match(String((results[0] as PromiseRejectedResult).reason), /digest mismatch/);
 });

@@ -125,6 +125,13 @@ export function tee(src: Readable): [PassThrough, PassThrough] {
     });
   }
   src.on('error', fail);
+  // a source that closes without its end (destroyed, maybe before we were called) fails both readers
+  let ended = false;
+  src.on('end', () => { ended = true; });
+  src.on('close', () => {
+    if (!ended) fail(src.errored ?? unavailable('layer stream closed before its end'));
+  });
+  if (src.destroyed) queueMicrotask(() => fail(src.errored ?? unavailable('layer stream closed before its end')));
   src.on('data', (chunk: Buffer) => {
     let wait = 0;
     for (const o of outs) {
