@@ -9,7 +9,10 @@ import path from 'node:path';
 import http from 'node:http';
 import { once } from 'node:events';
 
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+/** the compiled tree this file belongs to (dist/, or a private outDir while a change is being built) */
+const OUT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+/** the berth CLI of that tree */
+export const BERTH_CLI = path.join(OUT, 'src/cli/main.js');
 const BUSYBOX_TAR = '/tmp/berth-test-busybox-rootfs.tar';
 /** every network of a test daemon comes from here (see TestDaemon.create) */
 export const TEST_POOL = '10.213.0.0/16';
@@ -63,7 +66,7 @@ export class TestDaemon {
   get guardTable(): string { return `btguard_${path.basename(this.dir).slice(3).replace(/[^a-zA-Z0-9]/g, 'x')}`; }
 
   async start(): Promise<void> {
-    this.proc = spawn(process.execPath, [path.join(ROOT, 'dist/src/daemon/main.js'), '-H', this.host, '--data-root', this.dataRoot,
+    this.proc = spawn(process.execPath, [path.join(OUT, 'src/daemon/main.js'), '-H', this.host, '--data-root', this.dataRoot,
       '--exec-root', this.execRoot, '--bridge', this.bridge, '--config-file', path.join(this.dir, 'daemon.json'), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.proc.stderr!.on('data', (d: Buffer) => { this.log += d.toString(); });
     const deadline = Date.now() + 15000;
@@ -107,7 +110,7 @@ export class TestDaemon {
 
   /** Run the berth CLI against this daemon. */
   berth(args: string[], opts: { input?: string; timeout?: number } = {}): Promise<ExecResult> {
-    return runCmd(process.execPath, [path.join(ROOT, 'bin/berth'), ...args], { env: { ...process.env, DOCKER_HOST: this.host, BERTH_HOST: this.host }, ...opts });
+    return runCmd(process.execPath, [BERTH_CLI, ...args], { env: { ...process.env, DOCKER_HOST: this.host, BERTH_HOST: this.host }, ...opts });
   }
 
   /** Import busybox:latest (built once per machine from busybox-static). */

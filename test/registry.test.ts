@@ -16,7 +16,7 @@ import { gzipSync } from 'node:zlib';
 import bcrypt from 'bcryptjs';
 import Docker from 'dockerode';
 import * as tar from 'tar-stream';
-import { freePort, TestDaemon, runCmd, waitFor } from './harness.js';
+import { BERTH_CLI, freePort, TestDaemon, runCmd, waitFor } from './harness.js';
 
 const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
@@ -217,7 +217,7 @@ test('login and logout against an htpasswd registry, with the docker CLI and ber
 });
 
 function runBerth(args: string[], env: Record<string, string>, input?: string) {
-  return runCmd(process.execPath, [path.join(process.cwd(), 'bin/berth'), ...args], { env: { ...process.env, BERTH_HOST: d.host, DOCKER_HOST: d.host, ...env }, input });
+  return runCmd(process.execPath, [BERTH_CLI, ...args], { env: { ...process.env, BERTH_HOST: d.host, DOCKER_HOST: d.host, ...env }, input });
 }
 
 test('Docker Hub names are pulled from the configured mirror', async () => {
@@ -337,7 +337,7 @@ test('berth registry serve: the docker CLI pushes and pulls through berthd with 
   const port = await freePort();
   await fsp.writeFile(path.join(root, '..', `${path.basename(root)}.htpasswd`), `bob:${bcrypt.hashSync('pw', 5)}\n`);
   const htpasswd = path.join(root, '..', `${path.basename(root)}.htpasswd`);
-  const srv = spawn(process.execPath, [path.join(process.cwd(), 'bin/berth'), 'registry', 'serve', '--addr', `127.0.0.1:${port}`, '--root', path.join(root, 'data'), '--htpasswd', htpasswd], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const srv = spawn(process.execPath, [BERTH_CLI, 'registry', 'serve', '--addr', `127.0.0.1:${port}`, '--root', path.join(root, 'data'), '--htpasswd', htpasswd], { stdio: ['ignore', 'pipe', 'ignore'] });
   try {
     let banner = '';
     srv.stdout!.on('data', (c: Buffer) => { banner += c.toString(); });
