@@ -83,6 +83,14 @@ export class ContainersApi {
     return this.t.call({ method: 'POST', path: `/containers/${enc(id)}/restart`, query: { t: opts.t, signal: opts.signal } });
   }
 
+  pause(id: string): Promise<void> {
+    return this.t.call({ method: 'POST', path: `/containers/${enc(id)}/pause` });
+  }
+
+  unpause(id: string): Promise<void> {
+    return this.t.call({ method: 'POST', path: `/containers/${enc(id)}/unpause` });
+  }
+
   kill(id: string, signal?: string): Promise<void> {
     return this.t.call({ method: 'POST', path: `/containers/${enc(id)}/kill`, query: { signal } });
   }

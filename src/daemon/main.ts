@@ -103,6 +103,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
     await reconcile({ store, runtime, containers, snapshotter: images.snapshotter, execRoot: cfg.execRoot, log: (m) => log('info', m) });
     await networks.resync();
     await volumes.restore();
+    await containers.enableRestarts();
 
     const router = new Router();
     const [runcV, conmonV] = await Promise.all([
@@ -165,6 +166,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
     return {
       async stop() {
         rotation.stop();
+        containers.close();
         runtime.close();
         await net.close();
         server.close();

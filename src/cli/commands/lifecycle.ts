@@ -1,4 +1,4 @@
-/** start, stop, restart, kill, rm, wait, rename, top, container prune. */
+/** start, stop, restart, kill, pause, unpause, rm, wait, rename, top, container prune. */
 import { describeError } from '../../client/errors.js';
 import { clientOf, write, type Ctx } from '../context.js';
 import { CliError } from '../program.js';
@@ -78,6 +78,16 @@ export async function restart(ctx: Ctx, args: string[], opts: Record<string, unk
 export async function kill(ctx: Ctx, args: string[], opts: Record<string, unknown>): Promise<number> {
   const c = (await clientOf(ctx)).containers;
   return forEach(ctx, args, (n) => c.kill(n, opts.signal as string | undefined));
+}
+
+export async function pause(ctx: Ctx, args: string[]): Promise<number> {
+  const c = (await clientOf(ctx)).containers;
+  return forEach(ctx, args, (n) => c.pause(n));
+}
+
+export async function unpause(ctx: Ctx, args: string[]): Promise<number> {
+  const c = (await clientOf(ctx)).containers;
+  return forEach(ctx, args, (n) => c.unpause(n));
 }
 
 export async function rm(ctx: Ctx, args: string[], opts: Record<string, unknown>): Promise<number> {

@@ -50,6 +50,18 @@ const defs: Record<string, Def> = {
       .description('Kill one or more running containers')
       .option('-s, --signal <string>', 'Signal to send to the container')
       .action(lazy(reg, { min: 1 }, async () => (await life()).kill)),
+  pause: (p, n, reg) =>
+    p
+      .command(n)
+      .usage('CONTAINER [CONTAINER...]')
+      .description('Pause all processes within one or more containers')
+      .action(lazy(reg, { min: 1 }, async () => (await life()).pause)),
+  unpause: (p, n, reg) =>
+    p
+      .command(n)
+      .usage('CONTAINER [CONTAINER...]')
+      .description('Unpause all processes within one or more containers')
+      .action(lazy(reg, { min: 1 }, async () => (await life()).unpause)),
   rm: (p, n, reg) => {
     const c = p.command(n).usage('[OPTIONS] CONTAINER [CONTAINER...]').description('Remove one or more containers');
     boolOption(c, '-f, --force', 'Force the removal of a running container (uses SIGKILL)');

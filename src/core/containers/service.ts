@@ -16,7 +16,8 @@ import { KeyedLock } from '../keyedlock.js';
 import type { ConmonRuntime, AttachConnection } from '../../runtime/conmon/index.js';
 import { connectAttach } from '../../runtime/conmon/index.js';
 import { parseNetworkMode, parseExtraHost, renderHosts, renderResolvConf } from '../../network/files.js';
-import { checkKill, checkRemove, checkStart, checkStop, isActive, checkAttach } from './state.js';
+import { checkKill, checkRemove, checkStart, checkStop, isActive, checkAttach, checkPause, checkUnpause } from './state.js';
+import { Backoff, checkRestartPolicy, policyName, wantsRestart } from './restart.js';
 import type { ContainerRecord } from './record.js';
 import type { MountPlan } from '../../volumes/mounts.js';
 import type { BindSpec } from '../../runtime/spec/generate.js';
@@ -136,6 +137,13 @@ export class ContainerService {
   /** ids whose exit is being handled, so a watcher event and a poll don't handle it twice */
   private readonly exiting = new Set<string>();
   private readonly lock = new KeyedLock();
+  /** pending automatic restarts (state "restarting"), by container id */
+  private readonly restartTimers = new Map<string, NodeJS.Timeout>();
+  private readonly backoffs = new Map<string, Backoff>();
+  /** containers whose next exit must not restart them (stopped, or killed with the stop signal) */
+  private readonly exitOnNext = new Set<string>();
+  /** off while the daemon reconciles at boot; `enableRestarts` turns it on */
+  private autoRestart = false;
 
   constructor(private readonly d: ContainerDeps) {}
 
@@ -170,6 +178,8 @@ export class ContainerService {
       throw invalidArgument(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
     }
     this.d.spec.validateSecurity(b.HostConfig ?? {});
+    const policyErr = checkRestartPolicy(b.HostConfig?.RestartPolicy, !!b.HostConfig?.AutoRemove);
+    if (policyErr) throw policyErr;
     const checked = this.d.cgroups?.check({ ...(b.HostConfig ?? {}) });
     const image = this.d.images.resolveImage(b.Image);
     const config = this.d.spec.mergeConfig(image.config.config, b);
@@ -245,6 +255,11 @@ export class ContainerService {
       const rec = this.d.store.resolve(rec0.id);
       const err = checkStart(rec.state.Status, rec.id);
       if (err) throw err;
+      this.cancelRestart(rec.id);
+      // as Docker: a start through the API begins a new series of automatic restarts
+      rec.restartCount = 0;
+      this.backoffs.delete(rec.id);
+      this.exitOnNext.delete(rec.id);
       await this.startLocked(rec);
     });
   }
@@ -322,12 +337,22 @@ export class ContainerService {
         await this.d.rootfs.unmount(id).catch((e) => this.d.log?.(`unmount ${id}: ${(e as Error).message}`));
         await fsp.rm(this.bundleDir(id), { recursive: true, force: true });
         await this.d.network.release(rec).catch((e) => this.d.log?.(`network teardown ${id}: ${(e as Error).message}`));
-        rec.state = { ...rec.state, Status: 'exited', Running: false, Paused: false, Restarting: false, Pid: 0, ExitCode: code, OOMKilled: oom, FinishedAt: nowIso() };
+        const finished = nowIso();
+        const restart = this.autoRestart && !this.exitOnNext.has(id)
+          && wantsRestart(rec.hostConfig.RestartPolicy, { exitCode: code, manuallyStopped: rec.manuallyStopped, restartCount: rec.restartCount });
+        this.exitOnNext.delete(id);
+        // as Docker: a container waiting for its restart is "restarting", and still counts as running
+        rec.state = { ...rec.state, Status: restart ? 'restarting' : 'exited', Running: restart, Paused: false, Restarting: restart, Pid: 0, ExitCode: code, OOMKilled: oom, FinishedAt: finished };
+        if (restart) rec.restartCount++;
         if (oom) this.d.events.publish('container', 'oom', id, this.attrs(rec));
         await this.d.store.save(rec);
         this.d.events.publish('container', 'die', id, this.attrs(rec, { exitCode: String(code) }));
-        this.notifyWaiters(id, 'exit', code);
-        if (rec.hostConfig.AutoRemove) {
+        this.notifyWaiters(id, restart ? 'restarting' : 'exit', code);
+        if (restart) {
+          const backoff = this.backoffs.get(id) ?? new Backoff();
+          this.backoffs.set(id, backoff);
+          this.scheduleRestart(id, backoff.next(Date.parse(finished) - Date.parse(rec.state.StartedAt)));
+        } else if (rec.hostConfig.AutoRemove) {
           // as Docker: --rm also removes the container's anonymous volumes
           await this.removeLocked(rec, { force: true, volumes: true }).catch((e) => this.d.log?.(`auto-remove ${id}: ${(e as Error).message}`));
         }
@@ -337,15 +362,89 @@ export class ContainerService {
     }
   }
 
-  private notifyWaiters(id: string, what: 'exit' | 'removed', code: number): void {
+  /** `restarting`: the process exited but the container restarts, so only `next-exit` waiters are done */
+  private notifyWaiters(id: string, what: 'exit' | 'restarting' | 'removed', code: number): void {
     const list = this.waiters.get(id) ?? [];
     const keep: Waiter[] = [];
     for (const w of list) {
-      if (what === 'removed' || w.condition !== 'removed') w.resolve({ StatusCode: code, Error: null });
+      const done = what === 'removed' || (what === 'exit' ? w.condition !== 'removed' : w.condition === 'next-exit');
+      if (done) w.resolve({ StatusCode: code, Error: null });
       else keep.push(w);
     }
     if (keep.length) this.waiters.set(id, keep);
     else this.waiters.delete(id);
+  }
+
+  private scheduleRestart(id: string, delayMs: number): void {
+    this.cancelRestart(id);
+    const timer = setTimeout(() => {
+      this.restartTimers.delete(id);
+      void this.locked(id, async () => {
+        const rec = this.d.store.get(id);
+        if (!rec || rec.state.Status !== 'restarting') return;
+        await this.startLocked(rec).catch(async (e: unknown) => {
+          // as Docker: a restart that fails leaves the container stopped, with no further attempts
+          this.d.log?.(`restart of ${id} failed: ${(e as Error).message}`);
+          rec.state = { ...rec.state, Status: 'exited', Running: false, Restarting: false, Pid: 0 };
+          await this.d.store.save(rec).catch(() => undefined);
+          this.notifyWaiters(id, 'exit', rec.state.ExitCode);
+        });
+      });
+    }, delayMs);
+    timer.unref();
+    this.restartTimers.set(id, timer);
+  }
+
+  /** Drops a pending restart; returns whether there was one. */
+  private cancelRestart(id: string): boolean {
+    const t = this.restartTimers.get(id);
+    if (!t) return false;
+    clearTimeout(t);
+    this.restartTimers.delete(id);
+    return true;
+  }
+
+  /** A container waiting for its restart, stopped by hand: it stays exited. */
+  private async settleRestarting(rec: ContainerRecord): Promise<void> {
+    this.cancelRestart(rec.id);
+    rec.manuallyStopped = true;
+    rec.state = { ...rec.state, Status: 'exited', Running: false, Restarting: false, Pid: 0 };
+    await this.d.store.save(rec);
+    this.notifyWaiters(rec.id, 'exit', rec.state.ExitCode);
+  }
+
+  /**
+   * Turns automatic restarts on once the daemon is ready (networks and volumes restored), and starts
+   * what Docker starts when its daemon starts: `always` containers, `unless-stopped` ones not stopped by
+   * hand, and `on-failure` ones that failed and have retries left.
+   */
+  async enableRestarts(): Promise<void> {
+    this.autoRestart = true;
+    for (const rec of this.d.store.all()) {
+      if (rec.state.Status !== 'exited' && rec.state.Status !== 'restarting') continue;
+      const p = rec.hostConfig.RestartPolicy;
+      const boot = rec.hasBeenStarted && (policyName(p) === 'always'
+        || (policyName(p) !== 'no' && wantsRestart(p, { exitCode: rec.state.ExitCode, manuallyStopped: rec.manuallyStopped, restartCount: rec.restartCount })));
+      await this.locked(rec.id, async () => {
+        const cur = this.d.store.get(rec.id);
+        if (!cur || (cur.state.Status !== 'exited' && cur.state.Status !== 'restarting')) return;
+        if (!boot) {
+          if (cur.state.Status === 'restarting') await this.settleRestarting(cur);
+          return;
+        }
+        await this.startLocked(cur).catch(async (e: unknown) => {
+          this.d.log?.(`restart of ${cur.id} at daemon start failed: ${(e as Error).message}`);
+          if (cur.state.Status === 'restarting') await this.settleRestarting(cur);
+        });
+      });
+    }
+  }
+
+  /** Stops the restart timers (the daemon is going away; the containers' state stays as it is). */
+  close(): void {
+    for (const t of this.restartTimers.values()) clearTimeout(t);
+    this.restartTimers.clear();
+    this.autoRestart = false;
   }
 
   /** POST /containers/{id}/wait: resolves with the exit code when the condition is met. */
@@ -379,12 +478,22 @@ export class ContainerService {
     });
   }
 
-  async kill(ref: string, signal: number): Promise<void> {
+  async kill(ref: string, signal: number, parseSignal?: (s: string) => number): Promise<void> {
     const rec = this.d.store.resolve(ref);
     const err = checkKill(rec.state.Status, rec.id);
     if (err) throw err;
-    if (signal === 9 || signal === 15) rec.manuallyStopped = true;
+    // as Docker: SIGKILL or the container's stop signal means "stop": no automatic restart follows
+    const stopping = signal === 9 || signal === (parseSignal?.(rec.config.StopSignal || 'SIGTERM') ?? 15);
+    if (rec.state.Status === 'restarting') {
+      if (!stopping) throw conflict(`Container ${rec.id} is restarting, wait until the container is running`);
+      await this.locked(rec.id, () => this.settleRestarting(rec));
+      this.d.events.publish('container', 'kill', rec.id, this.attrs(rec, { signal: String(signal) }));
+      return;
+    }
+    rec.manuallyStopped = true;
+    if (stopping) this.exitOnNext.add(rec.id);
     await this.d.runtime.kill(rec.id, signal).catch((e) => { throw conflict(`cannot kill container: ${rec.id}: ${(e as Error).message}`); });
+    if (stopping && rec.state.Status === 'paused') await this.d.runtime.resume(rec.id).catch(() => undefined);
     this.d.events.publish('container', 'kill', rec.id, this.attrs(rec, { signal: String(signal) }));
   }
 
@@ -396,10 +505,18 @@ export class ContainerService {
   }
 
   private async stopRunning(rec: ContainerRecord, opts: { timeout?: number; signal?: number }, parseSignal: (s: string) => number): Promise<void> {
+    if (rec.state.Status === 'restarting') {
+      await this.locked(rec.id, () => this.settleRestarting(rec));
+      this.d.events.publish('container', 'stop', rec.id, this.attrs(rec));
+      return;
+    }
     const sig = opts.signal ?? parseSignal(rec.config.StopSignal || 'SIGTERM');
     const timeout = opts.timeout ?? rec.config.StopTimeout ?? 10;
     rec.manuallyStopped = true;
+    this.exitOnNext.add(rec.id);
     await this.d.runtime.kill(rec.id, sig).catch(() => undefined);
+    // a frozen process only sees the signal once thawed
+    if (rec.state.Status === 'paused') await this.d.runtime.resume(rec.id).catch(() => undefined);
     this.d.events.publish('container', 'kill', rec.id, this.attrs(rec, { signal: String(sig) }));
     let stopped = timeout < 0 ? await this.waitExit(rec.id, 2 ** 31 - 1) : await this.waitExit(rec.id, timeout * 1000);
     if (!stopped) {
@@ -423,9 +540,12 @@ export class ContainerService {
     const rec = this.d.store.resolve(ref);
     const err = checkRemove(rec.state.Status, rec.id, opts.force);
     if (err) throw err;
+    if (rec.state.Status === 'restarting') await this.locked(rec.id, () => this.settleRestarting(rec));
     if (isActive(rec.state.Status)) {
       rec.manuallyStopped = true;
+      this.exitOnNext.add(rec.id);
       await this.d.runtime.kill(rec.id, 9, true).catch(() => undefined);
+      if (rec.state.Status === 'paused') await this.d.runtime.resume(rec.id).catch(() => undefined);
       if (!(await this.waitExit(rec.id, 15000))) throw unavailable(`could not kill container ${rec.id}`);
     }
     await this.locked(rec.id, async () => {
@@ -440,6 +560,9 @@ export class ContainerService {
     await this.d.rootfs.remove(rec.id);
     await fsp.rm(this.bundleDir(rec.id), { recursive: true, force: true });
     await this.d.store.remove(rec);
+    this.cancelRestart(rec.id);
+    this.backoffs.delete(rec.id);
+    this.exitOnNext.delete(rec.id);
     if (opts.volumes && this.d.volumes && rec.mounts) {
       await this.d.volumes.removeAnonymous(rec.mounts, rec.id).catch((e) => this.d.log?.(`remove volumes of ${rec.id}: ${(e as Error).message}`));
     }
@@ -456,7 +579,15 @@ export class ContainerService {
     return this.locked(rec0.id, async () => {
       const rec = this.d.store.resolve(rec0.id);
       const upd = body as Record<string, unknown>;
-      const policy = upd.RestartPolicy;
+      const policy = upd.RestartPolicy as ContainerRecord['hostConfig']['RestartPolicy'] | undefined;
+      if (policy !== undefined && policy !== null) {
+        if (typeof policy !== 'object') throw invalidArgument('invalid restart policy: expected an object');
+        const perr = checkRestartPolicy(policy);
+        if (perr) throw new BerthError(perr.kind, `Cannot update container ${rec.id}: ${perr.message}`);
+        if (rec.hostConfig.AutoRemove && policyName(policy) !== 'no') {
+          throw invalidArgument(`Cannot update container ${rec.id}: Restart policy cannot be updated because AutoRemove is enabled for the container`);
+        }
+      }
       const { RestartPolicy: _rp, ...res } = upd;
       const checked = cg.check(res, true);
       let merged: Record<string, unknown>;
@@ -470,10 +601,37 @@ export class ContainerService {
           throw invalidArgument(`Cannot update container ${rec.id}: ${(e as Error).message}`);
         });
       }
-      rec.hostConfig = { ...rec.hostConfig, ...merged, ...(policy && typeof policy === 'object' ? { RestartPolicy: policy as typeof rec.hostConfig.RestartPolicy } : {}) };
+      rec.hostConfig = { ...rec.hostConfig, ...merged, ...(policy ? { RestartPolicy: { Name: policy.Name ?? '', MaximumRetryCount: policy.MaximumRetryCount ?? 0 } } : {}) };
       await this.d.store.save(rec);
       this.d.events.publish('container', 'update', rec.id, this.attrs(rec));
       return { Warnings: checked.warnings };
+    });
+  }
+
+  /** POST /containers/{id}/pause: freezes the container's processes (runc pause: the freezer cgroup). */
+  async pause(ref: string): Promise<void> {
+    const rec0 = this.d.store.resolve(ref);
+    await this.locked(rec0.id, async () => {
+      const rec = this.d.store.resolve(rec0.id);
+      const err = checkPause(rec.state.Status, rec.id);
+      if (err) throw err;
+      await this.d.runtime.pause(rec.id).catch((e: Error) => { throw new BerthError('Internal', `Cannot pause container ${rec.id}: ${e.message}`); });
+      rec.state = { ...rec.state, Status: 'paused', Paused: true };
+      await this.d.store.save(rec);
+      this.d.events.publish('container', 'pause', rec.id, this.attrs(rec));
+    });
+  }
+
+  async unpause(ref: string): Promise<void> {
+    const rec0 = this.d.store.resolve(ref);
+    await this.locked(rec0.id, async () => {
+      const rec = this.d.store.resolve(rec0.id);
+      const err = checkUnpause(rec.state.Status, rec.id);
+      if (err) throw err;
+      await this.d.runtime.resume(rec.id).catch((e: Error) => { throw new BerthError('Internal', `Cannot unpause container ${rec.id}: ${e.message}`); });
+      rec.state = { ...rec.state, Status: 'running', Paused: false };
+      await this.d.store.save(rec);
+      this.d.events.publish('container', 'unpause', rec.id, this.attrs(rec));
     });
   }
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ContainerStatus } from '../../api/types.js';
-import { checkStart, checkStop, checkKill, checkRemove, checkExec, isActive } from './state.js';
+import { checkStart, checkStop, checkKill, checkRemove, checkExec, checkPause, checkUnpause, isActive } from './state.js';
 
 const all: ContainerStatus[] = ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'];
 
@@ -36,4 +36,13 @@ test('exec: only running', () => {
   assert.equal(checkExec('running', 'a'), undefined);
   assert.match(checkExec('exited', 'a')!.message, /is not running/);
   assert.match(checkExec('paused', 'a')!.message, /paused/);
+});
+
+test('pause: only a running container; unpause: only a paused one (409 otherwise)', () => {
+  assert.deepEqual(all.filter((s) => !checkPause(s, 'x')), ['running']);
+  assert.match(checkPause('paused', 'x')!.message, /Container x is already paused/);
+  assert.match(checkPause('exited', 'x')!.message, /container x is not running/);
+  assert.deepEqual(all.filter((s) => !checkUnpause(s, 'x')), ['paused']);
+  assert.equal(checkUnpause('running', 'x')?.kind, 'Conflict');
+  assert.match(checkExec('restarting', 'x')!.message, /is restarting, wait until the container is running/);
 });

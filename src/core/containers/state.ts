@@ -37,9 +37,20 @@ export function checkRemove(status: ContainerStatus, id: string, force: boolean)
 }
 
 export function checkExec(status: ContainerStatus, id: string): BerthError | undefined {
+  if (status === 'restarting') return conflict(`Container ${id} is restarting, wait until the container is running`);
   if (status === 'paused') return conflict(`container ${id} is paused, unpause the container before exec`);
   if (status !== 'running') return conflict(`container ${id} is not running`);
   return undefined;
+}
+
+export function checkPause(status: ContainerStatus, id: string): BerthError | undefined {
+  if (status === 'paused') return conflict(`Container ${id} is already paused`);
+  if (status !== 'running') return conflict(`container ${id} is not running`);
+  return undefined;
+}
+
+export function checkUnpause(status: ContainerStatus, id: string): BerthError | undefined {
+  return status === 'paused' ? undefined : conflict(`Container ${id} is not paused`);
 }
 
 export function checkAttach(status: ContainerStatus): BerthError | undefined {

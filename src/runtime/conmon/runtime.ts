@@ -157,6 +157,16 @@ export class ConmonRuntime {
     await run(this.runc, this.runcArgs('kill', ...(all ? ['--all'] : []), id, String(signal)));
   }
 
+  /** `runc pause`: freezes every process of the container (the freezer cgroup). */
+  async pause(id: string): Promise<void> {
+    await run(this.runc, this.runcArgs('pause', id)).catch((e: Error) => { throw internal(runcMessage(e.message), e); });
+  }
+
+  /** `runc resume`: thaws a paused container. */
+  async resume(id: string): Promise<void> {
+    await run(this.runc, this.runcArgs('resume', id)).catch((e: Error) => { throw internal(runcMessage(e.message), e); });
+  }
+
   /** `runc update`: new resource limits for a running container. */
   async update(id: string, args: string[]): Promise<void> {
     await run(this.runc, this.runcArgs('update', ...args, id)).catch((e: Error) => { throw internal(runcMessage(e.message), e); });

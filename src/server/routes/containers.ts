@@ -167,7 +167,15 @@ export function containerRoutes(r: Router, d: ContainerRouteDeps): void {
     ctx.send(204);
   });
   r.add('POST', '/containers/{id}/kill', async (ctx) => {
-    await d.containers.kill(ctx.params[0], signalParam(ctx.query) ?? 9);
+    await d.containers.kill(ctx.params[0], signalParam(ctx.query) ?? 9, d.parseSignal);
+    ctx.send(204);
+  });
+  r.add('POST', '/containers/{id}/pause', async (ctx) => {
+    await d.containers.pause(ctx.params[0]);
+    ctx.send(204);
+  });
+  r.add('POST', '/containers/{id}/unpause', async (ctx) => {
+    await d.containers.unpause(ctx.params[0]);
     ctx.send(204);
   });
   r.add('POST', '/containers/{id}/wait', async (ctx) => {
