@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { TestDaemon } from './harness.js';
+import { TestDaemon, runCmd } from './harness.js';
 
 let d: TestDaemon;
 const run = (args: string[]) => d.docker(['run', '--network', 'none', ...args]);
@@ -79,6 +79,36 @@ test('bind mounts and tmpfs: -v creates the source, --mount refuses a missing on
   assert.match(ro.stderr, /Read-only file system/);
   const t = await run(['--rm', '--tmpfs', '/run:size=1m', 'busybox', 'sh', '-c', 'dd if=/dev/zero of=/run/big bs=1k count=2048 2>/dev/null; echo rc=$?; du -k /run/big']);
   assert.match(t.stdout, /rc=1\n10[0-9][0-9]\s/);
+});
+
+test('--read-only: the root file system refuses writes, tmpfs and volumes stay writable; bind propagation is applied', async () => {
+  const r = await run(['--rm', '--read-only', '--tmpfs', '/run', '-v', '/data', 'busybox', 'sh', '-c',
+    'touch /x 2>&1; echo root=$?; touch /run/y && echo run=ok; touch /data/z && echo data=ok']);
+  assert.match(r.stdout, /Read-only file system\nroot=1\nrun=ok\ndata=ok/);
+  // a private source cannot propagate: Docker's error, and the container never starts
+  const priv = path.join(d.dir, 'prop-private');
+  await fsp.mkdir(priv, { recursive: true });
+  const bad = await run(['--rm', '--mount', `type=bind,src=${priv},dst=/p,bind-propagation=rslave`, 'busybox', 'true']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /is mounted on .* but it is not a shared or slave mount/);
+  // a shared mount made by the test: a mount made on the host after the start shows up in the container
+  const shared = path.join(d.dir, 'prop-shared');
+  await fsp.mkdir(shared, { recursive: true });
+  await runCmd('mount', ['-t', 'tmpfs', 'btprop', shared]);
+  await runCmd('mount', ['--make-shared', shared]);
+  const c = await run(['-d', '--name', 'prop', '--mount', `type=bind,src=${shared},dst=/p,bind-propagation=rslave`, 'busybox', 'sleep', '300']);
+  assert.equal(c.code, 0, c.stderr);
+  const inner = path.join(shared, 'late');
+  await fsp.mkdir(inner);
+  await runCmd('mount', ['-t', 'tmpfs', 'btlate', inner]);
+  await fsp.writeFile(path.join(inner, 'hello'), 'propagated\n');
+  const seen = await d.docker(['exec', 'prop', 'cat', '/p/late/hello']);
+  assert.equal(seen.stdout, 'propagated\n', seen.stderr);
+  const mi = await d.docker(['exec', 'prop', 'grep', ' /p ', '/proc/self/mountinfo']);
+  assert.match(mi.stdout, /master:\d+/);
+  assert.equal((await d.docker(['rm', '-f', 'prop'])).code, 0);
+  await runCmd('umount', [inner]);
+  await runCmd('umount', [shared]);
 });
 
 test('volumes and their data survive a daemon restart', async () => {

@@ -119,6 +119,7 @@ export interface HostConfig {
   PidsLimit?: number | null;
   Ulimits?: Ulimit[] | null;
   Devices?: unknown[] | null;
+  DeviceCgroupRules?: string[] | null;
   Mounts?: unknown[] | null;
   MaskedPaths?: string[] | null;
   ReadonlyPaths?: string[] | null;

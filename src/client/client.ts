@@ -56,6 +56,11 @@ export class BerthClient {
     return this.transport.json({ method: 'GET', path: '/system/df' });
   }
 
+  /** POST /build/prune: the build cache (`system prune` asks for it, as the docker CLI does). */
+  buildPrune(opts: { all?: boolean; filters?: Filters } = {}): Promise<{ CachesDeleted: string[] | null; SpaceReclaimed: number }> {
+    return this.transport.json({ method: 'POST', path: '/build/prune', query: { all: opts.all ? '1' : undefined, filters: encodeFilters(opts.filters) } });
+  }
+
   /** POST /auth: checks credentials against a registry (docker login). */
   login(auth: { username?: string; password?: string; serveraddress?: string; identitytoken?: string }): Promise<{ Status: string; IdentityToken?: string }> {
     return this.transport.json({ method: 'POST', path: '/auth', body: auth });

@@ -10,7 +10,8 @@ import type {
   ContainerWaitResponse,
 } from '../api/types.js';
 import { encodeFilters, type Filters } from './filters.js';
-import { MULTIPLEXED_CONTENT_TYPE, RAW_CONTENT_TYPE, demuxFrames, type Frame } from './stream.js';
+import type { ContainerStats } from '../runtime/cgroups/types.js';
+import { MULTIPLEXED_CONTENT_TYPE, RAW_CONTENT_TYPE, demuxFrames, jsonStream, type Frame } from './stream.js';
 import { readAll, type HijackedStream, type Transport } from './transport.js';
 
 const enc = encodeURIComponent;
@@ -144,6 +145,30 @@ export class ContainersApi {
 
   inspect(id: string, opts: { size?: boolean } = {}): Promise<ContainerInspect> {
     return this.t.json({ method: 'GET', path: `/containers/${enc(id)}/json`, query: { size: opts.size } });
+  }
+
+  /** GET /containers/{id}/stats?stream=0: one sample (precpu_stats from a sample a second earlier) */
+  stats(id: string): Promise<ContainerStats> {
+    return this.t.json({ method: 'GET', path: `/containers/${enc(id)}/stats`, query: { stream: '0' } });
+  }
+
+  /** GET /containers/{id}/stats: a sample a second until close() */
+  async statsStream(id: string): Promise<AsyncIterable<ContainerStats> & { close(): void }> {
+    const ac = new AbortController();
+    const res = await this.t.request({ method: 'GET', path: `/containers/${enc(id)}/stats`, signal: ac.signal });
+    const iter = jsonStream<ContainerStats>(res);
+    return {
+      close: () => {
+        res.destroy();
+        ac.abort();
+      },
+      [Symbol.asyncIterator]: () => iter,
+    };
+  }
+
+  /** POST /containers/{id}/update: resources and restart policy (docker update) */
+  update(id: string, body: Record<string, unknown>): Promise<{ Warnings: string[] | null }> {
+    return this.t.json({ method: 'POST', path: `/containers/${enc(id)}/update`, body });
   }
 
   top(id: string, psArgs?: string): Promise<ContainerTopResponse> {

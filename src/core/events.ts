@@ -1,48 +1,78 @@
 /**
  * The event bus: every lifecycle change is published here in Docker's event JSON, kept in a bounded
- * in-memory log (for `since`) and fanned out to subscribers (GET /events).
+ * in-memory log (replayed for `since`/`until`) and fanned out to subscribers (GET /events).
+ *
+ * Filters are Docker's (moby daemon/events/filter.go): values of one key are OR'ed, keys are AND'ed.
+ *   type, scope          exact
+ *   event                exact; prefix when a value is exec_create, exec_start or health_status
+ *   container, volume, network, daemon, plugin, service, node, secret, config
+ *                        prefix of the actor's ID or of its `name` attribute (whatever the event's type)
+ *   image                exact: the actor's ID or its image name (`image` of container events, `name`
+ *                        of image events), each also without its tag
+ *   label                every value (key or key=value) must be among the attributes
+ * Unknown keys are ignored, as dockerd does (moby#30735).
  */
 import { EventEmitter } from 'node:events';
 import type { EventMessage } from '../api/types.js';
+import { familiarName, parseNormalizedNamed } from './images/reference.js';
 
 export type EventFilters = Record<string, string[]>;
 
 const LOG_LIMIT = 1024;
+/**
+ * timeNano is a JSON number, and JSON prints a double's shortest round-trip digits: a multiple of 64000
+ * is exact in a double up to 2^62 ns (doubles are 256 or 512 apart there) and prints as itself, so a
+ * client that sends back the timeNano it read gets exactly this event
+ */
+const NS_STEP = 64_000n;
 
 export class EventBus {
   private readonly log: EventMessage[] = [];
   private readonly emitter = new EventEmitter();
+  private lastNs = 0n;
 
-  constructor() {
+  constructor(private readonly clock: () => bigint = () => BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n)) {
     this.emitter.setMaxListeners(0);
   }
 
   publish(type: EventMessage['Type'], action: string, id: string, attributes: Record<string, string> = {}): EventMessage {
-    const nowNs = BigInt(Date.now()) * 1_000_000n + BigInt(process.hrtime.bigint() % 1_000_000n);
+    // rounded up, so an event is never stamped before the moment it happened
+    let ns = ((this.clock() + NS_STEP - 1n) / NS_STEP) * NS_STEP;
+    if (ns <= this.lastNs) ns = this.lastNs + NS_STEP; // strictly increasing, so since/until cut cleanly
+    this.lastNs = ns;
+    // Docker's field order; status/id/from are the deprecated fields of container and image events
+    const legacy: Partial<EventMessage> = {};
+    if (type === 'container' || type === 'image') {
+      legacy.status = action;
+      if (id) legacy.id = id;
+      if (type === 'container' && attributes.image) legacy.from = attributes.image;
+    }
     const msg: EventMessage = {
+      ...legacy,
       Type: type,
       Action: action,
       Actor: { ID: id, Attributes: attributes },
       scope: 'local',
-      time: Number(nowNs / 1_000_000_000n),
-      timeNano: Number(nowNs),
+      time: Number(ns / 1_000_000_000n),
+      timeNano: Number(ns),
     };
-    if (type === 'container' || type === 'image') {
-      // the deprecated top-level fields, still read by older clients
-      msg.status = action;
-      msg.id = id;
-      if (attributes.image) msg.from = attributes.image;
-    }
     this.log.push(msg);
     if (this.log.length > LOG_LIMIT) this.log.shift();
     this.emitter.emit('event', msg);
     return msg;
   }
 
-  /** Past events in [since, until] (unix seconds) matching the filters. */
-  history(since: number | undefined, until: number | undefined, filters: EventFilters): EventMessage[] {
-    if (since === undefined) return [];
-    return this.log.filter((m) => m.timeNano / 1e9 >= since && (until === undefined || m.timeNano / 1e9 <= until) && matches(m, filters));
+  /**
+   * Buffered events for a request with `since`/`until` (ns; undefined when not given), as dockerd's
+   * loadBufferedEvents: nothing without either bound, else the matching events in [since, until].
+   */
+  history(since: bigint | undefined, until: bigint | undefined, filters: EventFilters): EventMessage[] {
+    if (since === undefined && until === undefined) return [];
+    const lo = since ?? 0n;
+    return this.log.filter((m) => {
+      const t = BigInt(m.timeNano);
+      return t >= lo && (until === undefined || t <= until) && matches(m, filters);
+    });
   }
 
   subscribe(cb: (m: EventMessage) => void): () => void {
@@ -51,22 +81,47 @@ export class EventBus {
   }
 }
 
-/** Docker's event filters: type, event/action, container/image/volume/network (id or name), label. */
-export function matches(m: EventMessage, f: EventFilters): boolean {
-  const has = (key: string) => f[key] && f[key].length > 0;
-  if (has('type') && !f.type.includes(m.Type)) return false;
-  const actions = [...(f.event ?? []), ...(f.action ?? [])];
-  if (actions.length && !actions.some((a) => m.Action === a || m.Action.startsWith(`${a}:`))) return false;
-  for (const kind of ['container', 'image', 'volume', 'network', 'daemon'] as const) {
-    if (!has(kind)) continue;
-    if (m.Type !== kind && !(kind === 'image' && m.Type === 'container')) return false;
-    const ids = [m.Actor.ID, m.Actor.Attributes.name ?? '', kind === 'image' ? m.Actor.Attributes.image ?? '' : ''];
-    if (!f[kind].some((v) => ids.some((i) => i !== '' && (i === v || (v.length >= 3 && i.startsWith(v)))))) return false;
+/** filters.Args.ExactMatch: true without values for the key */
+function exact(f: EventFilters, key: string, source: string): boolean {
+  const vals = f[key];
+  return !vals || vals.length === 0 || vals.includes(source);
+}
+
+/** filters.Args.FuzzyMatch: exact, or a value is a prefix of source */
+function fuzzy(f: EventFilters, key: string, source: string): boolean {
+  return exact(f, key, source) || f[key]!.some((v) => source.startsWith(v));
+}
+
+const NAMED_KINDS = ['daemon', 'container', 'plugin', 'volume', 'network', 'service', 'node', 'secret', 'config'];
+const FUZZY_EVENTS = new Set(['health_status', 'exec_create', 'exec_start']);
+
+function stripTag(image: string): string {
+  try {
+    return familiarName(parseNormalizedNamed(image));
+  } catch {
+    return image;
   }
-  if (has('label')) {
+}
+
+/** Does event `m` pass Docker's event filters `f`. */
+export function matches(m: EventMessage, f: EventFilters): boolean {
+  const attrs = m.Actor.Attributes ?? {};
+  const eventOk = (f.event ?? []).some((v) => FUZZY_EVENTS.has(v)) ? fuzzy(f, 'event', m.Action) : exact(f, 'event', m.Action);
+  if (!eventOk || !exact(f, 'type', m.Type) || !exact(f, 'scope', m.scope)) return false;
+  for (const kind of NAMED_KINDS) {
+    if (!fuzzy(f, kind, m.Actor.ID) && !fuzzy(f, kind, attrs.name ?? '')) return false;
+  }
+  if (f.image?.length) {
+    const name = (m.Type === 'image' ? attrs.name : attrs.image) ?? '';
+    const candidates = [m.Actor.ID, name, stripTag(m.Actor.ID), stripTag(name)];
+    if (!candidates.some((c) => f.image!.includes(c))) return false;
+  }
+  if (f.label?.length) {
+    if (Object.keys(attrs).length === 0) return false;
     for (const l of f.label) {
-      const [k, v] = l.split('=', 2);
-      if (!(k in m.Actor.Attributes) || (v !== undefined && m.Actor.Attributes[k] !== v)) return false;
+      const i = l.indexOf('=');
+      const k = i < 0 ? l : l.slice(0, i);
+      if (!(k in attrs) || (i >= 0 && attrs[k] !== l.slice(i + 1))) return false;
     }
   }
   return true;

@@ -43,3 +43,13 @@ test('cgroup parent derives from the data root', () => {
   assert.match(cgroupParent('/tmp/x'), /^berth-[0-9a-f]{10}$/);
   assert.notEqual(cgroupParent('/tmp/x'), cgroupParent('/tmp/y'));
 });
+
+test('userns-remap: from daemon.json or --userns-remap, a string, off when empty', () => {
+  assert.equal(resolveConfig({}, { 'userns-remap': 'default' }).usernsRemap, 'default');
+  assert.equal(resolveConfig({ usernsRemap: '1234561:1234561' }, undefined).usernsRemap, '1234561:1234561');
+  assert.equal(resolveConfig({}, { 'userns-remap': '' }).usernsRemap, undefined);
+  assert.equal(resolveConfig({}, undefined).usernsRemap, undefined);
+  assert.equal('userns-remap' in resolveConfig({}, { 'userns-remap': 'default' }).extra, false);
+  assert.throws(() => resolveConfig({}, { 'userns-remap': 5 }), /invalid value for userns-remap: 5/);
+  assert.throws(() => resolveConfig({ usernsRemap: 'a' }, { 'userns-remap': 'b' }), /both as a flag and in the configuration file: userns-remap/);
+});

@@ -22,6 +22,8 @@ export interface DaemonConfig {
   dns: string[];
   network: NetworkOptions;
   registry: RegistryOptions;
+  /** daemon.json `userns-remap`: "user[:group]", "uid[:gid]" or "default"; unset when containers keep the host's ids */
+  usernsRemap?: string;
   /** raw daemon.json keys not modelled yet (kept for the issues that use them) */
   extra: Record<string, unknown>;
 }
@@ -40,7 +42,7 @@ export const DEFAULTS = {
 /** Keys of daemon.json as Docker spells them, mapped to ours. */
 const fileKeys: Record<string, keyof DaemonConfig> = {
   hosts: 'hosts', 'data-root': 'dataRoot', 'exec-root': 'execRoot', pidfile: 'pidfile', 'log-level': 'logLevel',
-  bridge: 'bridge', bip: 'bip', 'log-opts': 'logOpts', dns: 'dns',
+  bridge: 'bridge', bip: 'bip', 'log-opts': 'logOpts', dns: 'dns', 'userns-remap': 'usernsRemap',
 };
 
 export interface FlagValues {
@@ -51,9 +53,10 @@ export interface FlagValues {
   logLevel?: string;
   bridge?: string;
   bip?: string;
+  usernsRemap?: string;
 }
 
-const flagNameOf: Record<string, string> = { hosts: 'host', dataRoot: 'data-root', execRoot: 'exec-root', pidfile: 'pidfile', logLevel: 'log-level', bridge: 'bridge', bip: 'bip' };
+const flagNameOf: Record<string, string> = { hosts: 'host', dataRoot: 'data-root', execRoot: 'exec-root', pidfile: 'pidfile', logLevel: 'log-level', bridge: 'bridge', bip: 'bip', usernsRemap: 'userns-remap' };
 
 export function resolveConfig(flags: FlagValues, file: Record<string, unknown> | undefined, env: Record<string, string | undefined> = {}): DaemonConfig {
   const fromFile: Partial<DaemonConfig> = {};
@@ -65,7 +68,7 @@ export function resolveConfig(flags: FlagValues, file: Record<string, unknown> |
   }
   const flagVals: Partial<DaemonConfig> = {
     hosts: flags.host?.length ? flags.host : undefined, dataRoot: flags.dataRoot, execRoot: flags.execRoot, pidfile: flags.pidfile,
-    logLevel: flags.logLevel as DaemonConfig['logLevel'] | undefined, bridge: flags.bridge, bip: flags.bip,
+    logLevel: flags.logLevel as DaemonConfig['logLevel'] | undefined, bridge: flags.bridge, bip: flags.bip, usernsRemap: flags.usernsRemap,
   };
   for (const [k, v] of Object.entries(flagVals)) {
     if (v !== undefined && (fromFile as Record<string, unknown>)[k] !== undefined) {
@@ -112,6 +115,8 @@ export function resolveConfig(flags: FlagValues, file: Record<string, unknown> |
     maxConcurrentDownloads: count('max-concurrent-downloads', 3),
     maxConcurrentUploads: count('max-concurrent-uploads', 5),
   };
+  const remap: unknown = pick('usernsRemap');
+  if (remap !== undefined && typeof remap !== 'string') throw invalidArgument(`invalid value for userns-remap: ${JSON.stringify(remap)} (want a string)`);
   return {
     hosts, dataRoot, execRoot, logLevel, network, registry,
     pidfile: pick('pidfile') ?? `${execRoot}/berthd.pid`,
@@ -119,6 +124,7 @@ export function resolveConfig(flags: FlagValues, file: Record<string, unknown> |
     bip,
     logOpts: (pick('logOpts') as Record<string, string> | undefined) ?? {},
     dns,
+    ...(remap ? { usernsRemap: remap } : {}),
     extra,
   };
 }

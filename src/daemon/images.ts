@@ -4,7 +4,8 @@ import type { ImageResolver } from '../core/containers/service.js';
 import type { ContainerStore } from '../core/containers/store.js';
 import * as path from 'node:path';
 import { ImageStore } from '../core/images/index.js';
-import { parseNormalizedNamed } from '../core/images/reference.js';
+import { familiarName, familiarString, parseNormalizedNamed, repoTagReference } from '../core/images/reference.js';
+import type { EventBus } from '../core/events.js';
 import { goArch } from '../core/images/util.js';
 import { decodeAuthHeader } from '../registry/client/auth.js';
 import { DistributionMetadata } from '../registry/distmeta.js';
@@ -13,9 +14,23 @@ import { Progress } from '../registry/progress.js';
 import { pull, pullAllTags, type PullStore } from '../registry/pull.js';
 import { push, type PushStore } from '../registry/push.js';
 import type { RegistryOptions } from './config.js';
+import { OverlaySnapshotter } from '../core/snapshots/index.js';
+import type { IdentityMapping } from '../runtime/userns/index.js';
 
-export async function openImages(dataRoot: string, containers: ContainerStore, registry: RegistryOptions, log: (m: string) => void = () => {}) {
-  const images = await ImageStore.open(dataRoot);
+export async function openImages(dataRoot: string, containers: ContainerStore, registry: RegistryOptions, log: (m: string) => void = () => {}, events?: EventBus, idMap?: IdentityMapping) {
+  // with userns-remap, layers are unpacked with owners shifted into the remapped range
+  const images = await ImageStore.open(dataRoot, idMap ? { snapshotter: await OverlaySnapshotter.open(dataRoot, { idMap }) } : {});
+  const labelsOf = (ref: string): Record<string, string> => {
+    try {
+      return images.resolve(ref).config.config?.Labels ?? {};
+    } catch {
+      return {}; // gone already (delete), or a reference that names no single image
+    }
+  };
+  /** dockerd's LogImageEvent: the actor is `id` (an image id or a reference), with the image's labels and `name` */
+  const imageEvent = (action: string, id: string, name: string, labels: Record<string, string> = labelsOf(id)) => {
+    events?.publish('image', action, id, { ...labels, name });
+  };
   const dist = await DistributionMetadata.open(path.join(dataRoot, 'image', 'distribution'));
   const pullStore: PullStore = {
     hasLayer: (d) => images.hasLayer(d),
@@ -58,15 +73,38 @@ export async function openImages(dataRoot: string, containers: ContainerStore, r
       for (const d of new Set(images.list().flatMap((i) => i.diffIDs))) n += await snapshotter.layerSize(d).catch(() => 0);
       return n;
     },
-    async tag(source, repo, tag) { await images.tag(source, repo, tag); },
+    async tag(source, repo, tag) {
+      const name = await images.tag(source, repo, tag);
+      imageEvent('tag', images.resolve(source).id, name);
+    },
     async remove(ref, opts) {
+      const before = images.resolve(ref);
+      const labels = before.config.config?.Labels ?? {};
       const out = await images.remove(ref, opts, usedBy);
+      for (const item of out) {
+        if (item.Untagged) imageEvent('untag', before.id, before.id, labels);
+        // the other Deleted items are the image's layers, which dockerd reports without an event
+        if (item.Deleted === before.id) imageEvent('delete', before.id, before.id, {});
+      }
       await images.prune().catch(() => undefined);
       return out;
     },
-    async importRootfs(body, opts) { return { id: (await images.importRootfs(body, opts)).id }; },
-    load: (body, onMessage) => images.load(body, onMessage),
-    save: (refs, out) => images.save(refs, out),
+    async importRootfs(body, opts) {
+      const { id } = await images.importRootfs(body, opts);
+      if (opts.repo) imageEvent('tag', id, familiarString(repoTagReference(opts.repo, opts.tag)));
+      imageEvent('import', id, id);
+      return { id };
+    },
+    async load(body, onMessage) {
+      const ids = await images.load(body, onMessage);
+      for (const id of new Set(ids)) imageEvent('load', id, id);
+      return ids;
+    },
+    async save(refs, out) {
+      const ids = new Set(refs.map((r) => images.resolve(r).id));
+      await images.save(refs, out);
+      for (const id of ids) imageEvent('save', id, id);
+    },
     async pull(ref, opts, sink) {
       const parsed = parseNormalizedNamed(ref);
       const deps = { store: pullStore, dist, registries: registry, hostArch: goArch(), maxConcurrentDownloads: registry.maxConcurrentDownloads, log };
@@ -74,17 +112,23 @@ export async function openImages(dataRoot: string, containers: ContainerStore, r
       // as the API says: neither tag nor digest pulls every tag (docker pull -a)
       if (parsed.tag === undefined && parsed.digest === undefined) await pullAllTags(deps, parsed, o);
       else await pull(deps, parsed, o);
+      imageEvent('pull', familiarString(parsed), familiarName(parsed));
     },
     async push(ref, opts, sink) {
+      const parsed = parseNormalizedNamed(ref);
       await push({ store: pushStore, dist, registries: registry, maxConcurrentUploads: registry.maxConcurrentUploads },
-        parseNormalizedNamed(ref), { creds: decodeAuthHeader(opts.auth), signal: opts.signal, progress: new Progress(sink) });
+        parsed, { creds: decodeAuthHeader(opts.auth), signal: opts.signal, progress: new Progress(sink) });
+      imageEvent('push', familiarString(parsed), familiarName(parsed));
     },
     login: (auth) => login(registry, auth),
+    pruned: (reclaimed) => { events?.publish('image', 'prune', '', { reclaimed: String(reclaimed) }); },
   };
   return {
     ...resolver,
     snapshotter,
     api,
+    /** the store itself, for commits (src/core/containers/fs) */
+    store: images,
     count: () => images.list().length,
     /** what `docker ps` shows in IMAGE: the name given at create while it still names that image, else the short id */
     displayName: (id: string, given: string) => (given && sameImage(id, given) ? given : id.replace(/^sha256:/, '').slice(0, 12)),

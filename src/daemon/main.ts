@@ -16,6 +16,7 @@ import { EventBus } from '../core/events.js';
 import { ContainerStore } from '../core/containers/store.js';
 import { ContainerService } from '../core/containers/service.js';
 import { ExecService } from '../core/containers/exec.js';
+import { HealthMonitor, goDuration } from '../core/containers/health.js';
 import { ConmonRuntime, run } from '../runtime/conmon/index.js';
 import { parseSignal, parseSize, listLogFiles } from './deps.js';
 import { makeSpecBuilder } from './specs.js';
@@ -28,7 +29,10 @@ import { Firewall } from '../network/nft/index.js';
 import { DnsServer } from '../network/dns/index.js';
 import { networkRoutes } from '../server/routes/networks.js';
 import { volumeRoutes } from '../server/routes/volumes.js';
+import { archiveRoutes } from '../server/routes/archive.js';
+import { ContainerFs, commitTarget } from '../core/containers/fs/index.js';
 import { openVolumes } from './volumes.js';
+import { loadRemappedRoot, setupRemappedRoot } from '../runtime/userns/index.js';
 import { diskUsage } from './df.js';
 import { openCgroups } from './cgroups.js';
 import { emptyStats } from '../runtime/cgroups/index.js';
@@ -49,13 +53,19 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
   await fsp.mkdir(cfg.execRoot, { recursive: true, mode: 0o700 });
   const lock: Lock = await acquireLock(path.join(cfg.dataRoot, 'berthd.lock'));
   try {
+    // userns-remap: containers, images, layers and volumes live in <data-root>/<uid>.<gid> (the lock, network
+    // state and host-global names stay derived from the data root)
+    const remap = cfg.usernsRemap ? await loadRemappedRoot(cfg.usernsRemap) : null;
+    if (cfg.usernsRemap && !remap) log('warn', 'User namespaces: root cannot be remapped with itself; user namespaces are OFF');
+    const stateRoot = remap ? await setupRemappedRoot(cfg.dataRoot, remap.root) : cfg.dataRoot;
+    if (remap) log('info', `User namespaces: ID ranges will be mapped to subuid/subgid ranges of: ${remap.setting}`);
     const events = new EventBus();
-    const store = await ContainerStore.open(path.join(cfg.dataRoot, 'containers'));
-    const images = await openImages(cfg.dataRoot, store, cfg.registry, (m) => log('warn', m));
+    const store = await ContainerStore.open(path.join(stateRoot, 'containers'));
+    const images = await openImages(stateRoot, store, cfg.registry, (m) => log('warn', m), events, remap?.mapping);
     const runtime = new ConmonRuntime({ runcRoot: path.join(cfg.execRoot, 'runc'), exitDir: path.join(cfg.execRoot, 'exits') });
     await runtime.init();
     const cgParent = cgroupParent(cfg.dataRoot);
-    const spec = makeSpecBuilder({ cgroupParent: cgParent });
+    const spec = makeSpecBuilder({ cgroupParent: cgParent, idMap: remap?.mapping });
     const hostname = os.hostname();
     const hostResolvConf = () => fsp.readFile('/etc/resolv.conf', 'utf8').catch(() => '');
     const networkStore = await NetworkStore.open(path.join(cfg.dataRoot, 'network'));
@@ -71,8 +81,19 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
     await networks.init();
     const net = networks;
     const cgroups = await openCgroups(runtime, cgParent);
-    const volumes = await openVolumes(cfg.dataRoot, store, events, (m) => log('warn', m));
-    const containers = new ContainerService({
+    const volumes = await openVolumes(stateRoot, store, events, (m) => log('warn', m), remap?.root);
+    const health: HealthMonitor = new HealthMonitor({
+      exec: (id, cmd, ms) => execs.probe(id, cmd, ms, `Health check exceeded timeout (${goDuration(ms)})`),
+      status: (id) => {
+        const r = store.get(id);
+        return r && (r.state.Status === 'running' || r.state.Status === 'paused') ? { status: r.state.Status, startedAt: Date.parse(r.state.StartedAt) } : undefined;
+      },
+      record: async (id, h): Promise<typeof h.Status | undefined> => (await containers.recordHealth(id, h)) as typeof h.Status | undefined,
+      changed: (id, status) => containers.publishHealth(id, status),
+      current: (id) => store.get(id)?.state.Health,
+      log: (m) => log('warn', m),
+    });
+    const containers: ContainerService = new ContainerService({
       store, images, rootfs: images.snapshotter, runtime, events, spec, execRoot: cfg.execRoot,
       host: {
         hosts: () => fsp.readFile('/etc/hosts', 'utf8').catch(() => ''),
@@ -88,6 +109,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
       },
       volumes: volumes.forContainers,
       cgroups: cgroups.forContainers,
+      health,
       log: (m) => log('warn', m),
     });
     const execs = new ExecService({
@@ -123,7 +145,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
         volumes: () => volumes.service.df(),
       }),
       info: {
-        version: VERSION, dataRoot: cfg.dataRoot, execRoot: cfg.execRoot, runcVersion: runcV, conmonVersion: conmonV,
+        version: VERSION, dataRoot: stateRoot, execRoot: cfg.execRoot, runcVersion: runcV, conmonVersion: conmonV, userns: !!remap,
         cgroupVersion: readFileSync('/proc/self/mountinfo', 'utf8').includes(' /sys/fs/cgroup rw') && !readFileSync('/proc/self/mountinfo', 'utf8').includes('/sys/fs/cgroup/memory') ? '2' : '1',
         name: hostname, id: lock.id, started,
         counts: () => {
@@ -143,10 +165,18 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
       portsOf: (rec) => net.portsOf(rec),
       stats: (c, prev) => cgroups.stats(c, prev as Parameters<typeof cgroups.stats>[1]),
       idleStats: (c) => ({ ...emptyStats(), name: c.name, id: c.id }),
+      events,
     });
     networkRoutes(router, { networks: net, saveContainer: (rec) => store.save(rec) });
     imageRoutes(router, images.api);
     volumeRoutes(router, { volumes: volumes.service });
+    archiveRoutes(router, {
+      fs: new ContainerFs({
+        containers: { resolve: (r) => store.resolve(r), withRootfs: (r, fn) => containers.withRootfs(r, fn), pause: (r) => containers.pause(r), unpause: (r) => containers.unpause(r) },
+        upperDir: (id) => images.snapshotter.upperDir(id), layerPath: (l) => images.snapshotter.layerPath(l),
+        images: commitTarget(images.store), events, tmpDir: () => images.store.tmpDir(), idMap: remap?.mapping,
+      }),
+    });
 
     const server = createApiServer(router, { log: (m) => log('error', m), serverHeader: `Berth/${VERSION} (linux)` });
     const sockets = cfg.hosts.map((h) => h.slice('unix://'.length));
@@ -167,6 +197,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
       async stop() {
         rotation.stop();
         containers.close();
+        health.close();
         runtime.close();
         await net.close();
         server.close();
@@ -194,9 +225,10 @@ export async function main(argv: string[]): Promise<void> {
     .option('-l, --log-level <level>', 'logging level (debug, info, warn, error, fatal)')
     .option('-b, --bridge <name>', 'attach containers to a network bridge')
     .option('--bip <cidr>', 'network address of the default bridge')
+    .option('--userns-remap <user/group>', 'user/group setting for user namespaces')
     .version(VERSION, '-v, --version');
   program.parse(argv);
-  const o = program.opts<{ host?: string[]; dataRoot?: string; execRoot?: string; pidfile?: string; configFile: string; logLevel?: string; bridge?: string; bip?: string }>();
+  const o = program.opts<{ host?: string[]; dataRoot?: string; execRoot?: string; pidfile?: string; configFile: string; logLevel?: string; bridge?: string; bip?: string; usernsRemap?: string }>();
   let file: Record<string, unknown> | undefined;
   const text = await fsp.readFile(o.configFile, 'utf8').catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT' && program.getOptionValueSource('configFile') === 'default') return undefined;
@@ -209,7 +241,7 @@ export async function main(argv: string[]): Promise<void> {
       throw new Error(`unable to configure the daemon: invalid JSON in ${o.configFile}: ${(e as Error).message}`);
     }
   }
-  const flags: FlagValues = { host: o.host, dataRoot: o.dataRoot, execRoot: o.execRoot, pidfile: o.pidfile, logLevel: o.logLevel, bridge: o.bridge, bip: o.bip };
+  const flags: FlagValues = { host: o.host, dataRoot: o.dataRoot, execRoot: o.execRoot, pidfile: o.pidfile, logLevel: o.logLevel, bridge: o.bridge, bip: o.bip, usernsRemap: o.usernsRemap };
   const cfg = resolveConfig(flags, file, process.env);
   const daemon = await startDaemon(cfg);
   let stopping = false;

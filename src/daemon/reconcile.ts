@@ -3,12 +3,13 @@
  *  - a container recorded as running that runc still runs: keep it (its conmon never stopped);
  *  - one that ended meanwhile: take conmon's exit file and mark it exited with the real code;
  *  - runc state or bundles of containers we have no record of (a crash mid-create): delete them;
- *  - overlay mounts of containers that are not running: unmount them.
+ *  - overlay mounts and shareable /dev/shm tmpfs of containers that are not running: unmount them.
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { ContainerStore } from '../core/containers/store.js';
 import type { ContainerService } from '../core/containers/service.js';
+import { ShmMounts } from '../core/containers/namespaces.js';
 import type { ConmonRuntime } from '../runtime/conmon/index.js';
 
 export async function reconcile(d: {
@@ -50,6 +51,8 @@ export async function reconcile(d: {
       await d.snapshotter.unmount(key).catch((e) => d.log(`unmount ${key}: ${(e as Error).message}`));
     }
   }
+  // the /dev/shm tmpfs of shareable-IPC containers that stopped meanwhile
+  await new ShmMounts((id) => d.store.dir(id)).releaseStopped(d.store.all(), d.log);
   // bundles and exec dirs of containers that are gone
   for (const sub of ['c', 'x']) {
     const dir = path.join(d.execRoot, sub);

@@ -4,14 +4,18 @@
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { planSecurity, type SecurityPlan } from '../runtime/spec/security.js';
 import type { ContainerCreateBody, ContainerConfig, ExecCreateBody } from '../api/types.js';
 import type { ContainerRecord } from '../core/containers/record.js';
-import type { NamespacePlan, SpecBuilder } from '../core/containers/service.js';
+import type { NamespacePlan, SpecBuilder, SpecMounts } from '../core/containers/service.js';
 import {
   generateSpec, mergeConfig, composeArgs, containerEnv, replaceOrAppendEnv, resolveUser, capabilitiesFromMask,
-  specToJSON, type BindSpec, type HostRlimit,
+  specToJSON, checkSysctls, rlimitWarnings, resolveDevices, hostDevices, devicesFromPath, normalizeDeviceMapping,
+  type HostRlimit, type DeviceMappingSpec, type OciDevice, type OciDeviceCgroup,
 } from '../runtime/spec/index.js';
+import type { HostConfig } from '../api/types.js';
+import { checkUsernsConflicts, keepLockedFlags, rootPair, shareContainerFiles, usernsSpec, type IdentityMapping } from '../runtime/userns/index.js';
 
 /** The init run as PID 1 for `--init` (Debian's tini-static). */
 export const INIT_PATH = '/usr/bin/tini-static';
@@ -40,9 +44,31 @@ export function hostRlimits(): Record<string, HostRlimit> {
   return out;
 }
 
-export function makeSpecBuilder(o: { cgroupParent: string }): SpecBuilder & { execProcess(rec: ContainerRecord, body: ExecCreateBody, rootfs: string): Promise<unknown> } {
+/**
+ * HostConfig.Devices and DeviceCgroupRules as Docker's WithDevices: the nodes to make and the cgroup
+ * rules allowing them; privileged containers get every host device (and all access) instead.
+ */
+export function containerDevices(hc: Pick<HostConfig, 'Privileged' | 'Devices' | 'DeviceCgroupRules'>): { devices: OciDevice[]; rules: OciDeviceCgroup[] } {
+  const mappings = (hc.Devices ?? []) as DeviceMappingSpec[];
+  if (!hc.Privileged) return resolveDevices(mappings, hc.DeviceCgroupRules ?? []);
+  const devices = hostDevices();
+  for (const m of mappings) {
+    const { host, container } = normalizeDeviceMapping(m);
+    if (host !== container) devices.push(...devicesFromPath(host, container, 'rwm').devices);
+  }
+  return { devices, rules: [] };
+}
+
+/** Which namespaces a container will not share with the host, from its modes (for the sysctl rules). */
+function ownNamespaces(hc: HostConfig): { net: boolean; ipc: boolean; uts: boolean } {
+  const netHost = hc.NetworkMode === 'host';
+  return { net: !netHost, ipc: hc.IpcMode !== 'host', uts: !(hc.UTSMode === 'host' || (netHost && !hc.UTSMode)) };
+}
+
+export function makeSpecBuilder(o: { cgroupParent: string; idMap?: IdentityMapping }): SpecBuilder & { execProcess(rec: ContainerRecord, body: ExecCreateBody, rootfs: string): Promise<unknown> } {
   const caps = boundingCaps();
-  const limits = hostRlimits();
+  // without CAP_SYS_RESOURCE no limit can go above the daemon's own hard limits (see /work/shared/notes)
+  const limits = caps.includes('CAP_SYS_RESOURCE') ? {} : hostRlimits();
   const host = { arch: process.arch, kernel: os.release() };
   /** capabilities, seccomp, no-new-privileges and AppArmor from CapAdd/CapDrop/Privileged/SecurityOpt (Docker's rules and errors) */
   const security = (hc: { CapAdd?: string[] | null; CapDrop?: string[] | null; Privileged?: boolean; SecurityOpt?: string[] | null }, privileged = !!hc.Privileged): SecurityPlan =>
@@ -51,15 +77,33 @@ export function makeSpecBuilder(o: { cgroupParent: string }): SpecBuilder & { ex
       readSeccompFile: (p) => readFileSync(p, 'utf8'), host,
     });
   return {
-    validateSecurity: (hc) => void security(hc),
+    validateSecurity: (hc) => {
+      security(hc);
+      checkUsernsConflicts(o.idMap, hc); // userns-remap: Docker's refusals (--privileged, host net/pid without --userns host)
+    },
+    /** sysctls, devices and device cgroup rules with Docker's (and runc's) errors; warnings for lowered ulimits */
+    validateKernelSettings(hc: HostConfig): string[] {
+      checkSysctls(hc.Sysctls ?? {}, ownNamespaces(hc));
+      containerDevices(hc);
+      return rlimitWarnings(hc.Ulimits ?? [], limits);
+    },
     mergeConfig: (image: ContainerConfig | undefined, body: ContainerCreateBody) => mergeConfig(image, body),
     composeArgs: (e, c) => composeArgs(e, c),
-    async build(rec: ContainerRecord, ctx: { rootfs: string; namespaces: NamespacePlan; mounts?: { binds: BindSpec[]; tmpfs: Record<string, string> } }): Promise<string> {
+    async build(rec: ContainerRecord, ctx: { rootfs: string; namespaces: NamespacePlan; mounts?: SpecMounts }): Promise<string> {
       const hc = rec.hostConfig;
       const sec = security(hc);
       const user = await resolveUser(ctx.rootfs, rec.config.User ?? '', hc.GroupAdd ?? []);
       const cs = hc.ConsoleSize;
-      return specToJSON(generateSpec({
+      const ns = ctx.namespaces;
+      const devs = containerDevices(hc);
+      // userns-remap: the remapped user namespace (shared with a container whose net/ipc/pid it joins)
+      const userns = usernsSpec(o.idMap, hc, [ns.net, ns.ipc, ns.pid].map((n) => (n?.mode === 'path' ? n.path : undefined)));
+      if (userns && o.idMap) {
+        // its own /dev/shm tmpfs (shareable) too, as dockerd's setupIpcDirs; never the host's or another container's
+        const ownShm = ns.shm?.kind === 'bind' && ns.shm.source.startsWith(`${path.dirname(rec.hostsPath)}/`) ? ns.shm.source : undefined;
+        await shareContainerFiles([rec.hostsPath, rec.hostnamePath, rec.resolvConfPath, ownShm], rootPair(o.idMap));
+      }
+      const spec = generateSpec({
         id: rec.id,
         rootfs: ctx.rootfs,
         readonlyRootfs: hc.ReadonlyRootfs,
@@ -73,7 +117,11 @@ export function makeSpecBuilder(o: { cgroupParent: string }): SpecBuilder & { ex
         hostname: rec.config.Hostname,
         domainname: rec.config.Domainname,
         paths: { hosts: rec.hostsPath, hostname: rec.hostnamePath, resolvConf: rec.resolvConfPath },
-        namespaces: { net: ctx.namespaces.net, uts: ctx.namespaces.utsHost ? { mode: 'host' } : { mode: 'new' } },
+        namespaces: { net: ns.net, uts: ns.utsHost ? { mode: 'host' } : { mode: 'new' }, pid: ns.pid, ipc: ns.ipc },
+        shmSource: ns.shm?.kind === 'bind' ? ns.shm.source : undefined,
+        noShm: ns.shm?.kind === 'none',
+        devices: devs.devices,
+        deviceRules: devs.rules,
         cgroupsPath: `/${o.cgroupParent}/${rec.id}`,
         privileged: hc.Privileged,
         capabilities: sec.capabilities,
@@ -89,11 +137,16 @@ export function makeSpecBuilder(o: { cgroupParent: string }): SpecBuilder & { ex
         // with planned mounts, HostConfig.Tmpfs is already part of them
         tmpfs: ctx.mounts ? ctx.mounts.tmpfs : hc.Tmpfs,
         binds: ctx.mounts?.binds,
+        rootfsPropagation: ctx.mounts?.rootfsPropagation,
         oomScoreAdj: hc.OomScoreAdj,
         // --init: Debian's static tini (no libc needed in the image), as Docker's docker-init
         ...(hc.Init ? { init: { path: INIT_PATH } } : {}),
         resources: hc,
-      }));
+        userns,
+      });
+      // runc mounts from inside the namespace: binds must keep their source's locked flags
+      if (userns) keepLockedFlags(spec.mounts);
+      return specToJSON(spec);
     },
     /** the process object for `runc exec`: the container's environment plus the exec's settings */
     async execProcess(rec: ContainerRecord, body: ExecCreateBody, rootfs: string): Promise<unknown> {

@@ -4,13 +4,14 @@ import type { Mount } from '../api/types.js';
 import type { ContainerVolumes } from '../core/containers/service.js';
 import type { ContainerStore } from '../core/containers/store.js';
 import type { EventBus } from '../core/events.js';
-import { parseVolumesFrom, planMounts, specMounts, SystemMounter, VolumeService, VolumeStore } from '../volumes/index.js';
+import { readFile } from 'node:fs/promises';
+import { parseVolumesFrom, planMounts, propagationPlan, specMounts, SystemMounter, VolumeService, VolumeStore } from '../volumes/index.js';
 
-export async function openVolumes(dataRoot: string, containers: ContainerStore, events: EventBus, log: (m: string) => void) {
+export async function openVolumes(dataRoot: string, containers: ContainerStore, events: EventBus, log: (m: string) => void, rootOwner?: { uid: number; gid: number }) {
   const mounter = new SystemMounter();
-  const store = await VolumeStore.open(path.join(dataRoot, 'volumes'), { mounter, log });
+  const store = await VolumeStore.open(path.join(dataRoot, 'volumes'), { mounter, log, rootOwner });
   const service = new VolumeService({
-    store, mounter, events, log,
+    store, mounter, events, log, rootOwner,
     usedBy: (name) => containers.all().filter((c) => c.mounts?.some((p) => p.type === 'volume' && p.name === name)).map((c) => c.id),
   });
   await service.init();
@@ -23,7 +24,14 @@ export async function openVolumes(dataRoot: string, containers: ContainerStore, 
       }));
     },
     async setUp(plans, id, rootfs) {
-      return specMounts(plans, await service.setUp(plans, id, rootfs));
+      const m = specMounts(plans, await service.setUp(plans, id, rootfs));
+      if (!m.binds.some((b) => b.options?.some((o) => /^r?(shared|slave)$/.test(o)))) return m;
+      try {
+        return { ...m, ...propagationPlan(m.binds, await readFile('/proc/self/mountinfo', 'utf8')) };
+      } catch (e) {
+        await service.tearDown(plans, id).catch(() => undefined);
+        throw e;
+      }
     },
     tearDown: (plans, id) => service.tearDown(plans, id),
     async removeAnonymous(plans, id) {

@@ -19,7 +19,7 @@ export { copyUp, dirSize, resolveInRoot } from './copyup.js';
 export { filterVolumes, pruneFilters, pruneMatches, type Filters } from './filters.js';
 export { SystemMounter, type Mounter } from './mounter.js';
 export {
-  bindOptions, cleanPath, inspectMounts, parseBind, parseMountSpec, parseVolumesFrom, planMounts, specMounts, tmpfsData, tmpfsDestinations,
+  bindOptions, cleanPath, inspectMounts, parseBind, parseMountSpec, parseVolumesFrom, planMounts, propagationPlan, specMounts, tmpfsData, tmpfsDestinations,
   validMountMode, type BindMount, type MountOrigin, type MountPlan, type PlanInput, type VolumesFromInput,
 } from './mounts.js';
 export { ANONYMOUS_LABEL, LOCAL_DRIVER, nameError, needsMount, optionsError, volumeView, type VolumeRecord } from './record.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Mount } from '../api/types.js';
 import { BerthError } from '../core/errors.js';
 import {
-  bindOptions, cleanPath, inspectMounts, parseBind, parseMountSpec, parseVolumesFrom, planMounts, specMounts, tmpfsData, validMountMode,
+  bindOptions, cleanPath, inspectMounts, parseBind, parseMountSpec, parseVolumesFrom, planMounts, propagationPlan, specMounts, tmpfsData, validMountMode,
   type MountPlan,
 } from './mounts.js';
 
@@ -142,4 +142,22 @@ test('inspect view and spec mounts', () => {
     { source: '/h', destination: '/b', options: ['rbind', 'ro', 'rprivate'] },
     { source: '/resolved/h2', destination: '/b/inner', options: ['rbind', 'rprivate'] },
   ]);
+});
+
+test('propagation: shared/slave binds need a shared (or slave) source mount; the rootfs follows', () => {
+  const info = [
+    '27 1 254:0 / / rw,relatime - ext4 /dev/vda rw',
+    '40 27 0:50 / /srv/shared rw,relatime shared:12 - tmpfs tmpfs rw',
+    '41 27 0:51 / /srv/slave rw,relatime master:12 - tmpfs tmpfs rw',
+    '42 40 0:52 / /srv/shared/inner\\040dir rw,relatime - tmpfs tmpfs rw',
+  ].join('\n');
+  const bind = (source: string, prop: string) => ({ source, destination: '/x', options: ['rbind', prop] });
+  assert.deepEqual(propagationPlan([bind('/srv/shared/a', 'rprivate')], info), {});
+  assert.deepEqual(propagationPlan([bind('/srv/shared/a', 'rshared')], info), { rootfsPropagation: 'rshared' });
+  assert.deepEqual(propagationPlan([bind('/srv/slave/a', 'rslave')], info), { rootfsPropagation: 'rslave' });
+  assert.deepEqual(propagationPlan([bind('/srv/shared', 'slave'), bind('/srv/shared/b', 'shared')], info), { rootfsPropagation: 'rshared' });
+  assert.throws(() => propagationPlan([bind('/srv/slave/a', 'rshared')], info), /path \/srv\/slave\/a is mounted on \/srv\/slave but it is not a shared mount/);
+  assert.throws(() => propagationPlan([bind('/home/a', 'rslave')], info), /path \/home\/a is mounted on \/ but it is not a shared or slave mount/);
+  // the innermost mount decides (octal escapes in mount points are decoded)
+  assert.throws(() => propagationPlan([bind('/srv/shared/inner dir/f', 'rslave')], info), /mounted on \/srv\/shared\/inner dir but/);
 });

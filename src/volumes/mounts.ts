@@ -400,3 +400,52 @@ export function specMounts(plans: readonly MountPlan[], hostPaths: ReadonlyMap<s
   binds.sort((a, b) => depth(a.destination) - depth(b.destination));
   return { binds, tmpfs };
 }
+
+/** One line of /proc/self/mountinfo, as far as propagation needs it. */
+interface MountInfoLine { mountPoint: string; optional: string[] }
+
+function parseMountInfo(text: string): MountInfoLine[] {
+  const out: MountInfoLine[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.split(' ');
+    const sep = f.indexOf('-');
+    if (f.length < 7 || sep < 6) continue;
+    out.push({ mountPoint: f[4].replace(/\\(\d{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8))), optional: f.slice(6, sep) });
+  }
+  return out;
+}
+
+/**
+ * Docker's checks for binds with shared or slave propagation (moby's ensureShared / ensureSharedOrSlave):
+ * the mount holding the source must itself be shared (or a slave, for slave modes), and the container's
+ * root gets the propagation that lets the bind's events through ("rshared" or "rslave"). `mountinfo` is
+ * the text of /proc/self/mountinfo; sources must be real paths (no symlinks).
+ */
+export function propagationPlan(binds: readonly BindMount[], mountinfo: string): { rootfsPropagation?: 'rshared' | 'rslave' } {
+  const mounts = parseMountInfo(mountinfo);
+  const sourceMount = (p: string): MountInfoLine | undefined => {
+    let best: MountInfoLine | undefined;
+    for (const m of mounts) {
+      const inside = m.mountPoint === '/' || p === m.mountPoint || p.startsWith(`${m.mountPoint}/`);
+      // the last mount on the longest matching point is the one visible
+      if (inside && (!best || m.mountPoint.length >= best.mountPoint.length)) best = m;
+    }
+    return best;
+  };
+  let root: 'rshared' | 'rslave' | undefined;
+  for (const b of binds) {
+    const prop = (b.options ?? []).find((o) => /^r?(shared|slave)$/.test(o));
+    if (!prop) continue;
+    const m = sourceMount(b.source);
+    const shared = !!m?.optional.some((o) => o.startsWith('shared:'));
+    const slave = !!m?.optional.some((o) => o.startsWith('master:'));
+    if (prop.endsWith('shared')) {
+      if (!shared) throw invalidArgument(`path ${b.source} is mounted on ${m?.mountPoint ?? '/'} but it is not a shared mount`);
+      root = 'rshared';
+    } else {
+      if (!shared && !slave) throw invalidArgument(`path ${b.source} is mounted on ${m?.mountPoint ?? '/'} but it is not a shared or slave mount`);
+      root ??= 'rslave';
+    }
+  }
+  return root ? { rootfsPropagation: root } : {};
+}

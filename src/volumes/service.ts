@@ -14,6 +14,7 @@
  * and unmounted when its last user unmounts it.
  */
 import { promises as fsp } from 'node:fs';
+import path from 'node:path';
 import { conflict, errnoCode, internal, invalidArgument, isKind, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { KeyedLock } from '../core/keyedlock.js';
@@ -37,6 +38,8 @@ export interface VolumeServiceDeps {
   events?: VolumeEvents;
   log?(msg: string): void;
   now?(): Date;
+  /** userns-remap: bind sources created for a container belong to its remapped root (Docker's MkdirAllAndChownNew) */
+  rootOwner?: { uid: number; gid: number };
 }
 
 interface MountState {
@@ -308,7 +311,7 @@ export class VolumeService {
       for (const p of plans) {
         if (hidden.has(p.destination)) continue;
         if (p.type === 'bind') {
-          if (p.createSource) await ensureDir(p.source);
+          if (p.createSource) await ensureDir(p.source, this.d.rootOwner);
           paths.set(p.destination, p.source);
         }
         if (p.type !== 'volume') continue;
@@ -367,8 +370,11 @@ export class VolumeService {
   }
 }
 
-async function ensureDir(dir: string): Promise<void> {
-  await fsp.mkdir(dir, { recursive: true, mode: 0o755 }).catch((e: unknown) => {
+async function ensureDir(dir: string, owner?: { uid: number; gid: number }): Promise<void> {
+  const first = await fsp.mkdir(dir, { recursive: true, mode: 0o755 }).catch((e: unknown) => {
     if (errnoCode(e) !== 'EEXIST' && errnoCode(e) !== 'ENOTDIR') throw internal(`error while creating mount source path '${dir}': ${(e as Error).message}`, e);
+    return undefined;
   });
+  // only the directories made here change owner, from the first one created down to dir
+  if (owner && first) for (let p = dir; p.length >= first.length; p = path.dirname(p)) await fsp.chown(p, owner.uid, owner.gid);
 }

@@ -23,6 +23,8 @@ const DATA = '_data';
 export interface VolumeStoreOptions {
   mounter: Pick<Mounter, 'mountsUnder' | 'unmount'>;
   log?: (msg: string) => void;
+  /** userns-remap: new volumes' _data belongs to the containers' remapped root (Docker's rootIdentity) */
+  rootOwner?: { uid: number; gid: number };
 }
 
 function isRecord(v: unknown): v is VolumeRecord {
@@ -97,6 +99,7 @@ export class VolumeStore {
       await fsp.mkdir(tmp, { mode: 0o701 });
       await fsp.mkdir(path.join(tmp, DATA), { mode: 0o755 });
       await fsp.chmod(path.join(tmp, DATA), 0o755); // whatever the umask
+      if (this.opts.rootOwner) await fsp.chown(path.join(tmp, DATA), this.opts.rootOwner.uid, this.opts.rootOwner.gid);
       await writeFileAtomic(path.join(tmp, META), JSON.stringify(rec));
       await fsp.lstat(final).then(
         () => {

@@ -3,8 +3,6 @@ import { describeError } from '../../client/errors.js';
 import { clientOf, write, type Ctx } from '../context.js';
 import { CliError } from '../program.js';
 import { tabwrite } from '../format/table.js';
-import { humanSize } from '../format/humanize.js';
-import { parseFilters } from '../../client/filters.js';
 import { pumpStreams, rawMode, monitorTtySize, proxySignals } from './attachio.js';
 
 /** Runs `fn` for each container, printing the name on success and collecting docker-style errors. */
@@ -142,19 +140,4 @@ export async function confirm(ctx: Ctx, message: string): Promise<boolean> {
   });
   const a = line.trim().toLowerCase();
   return a === 'y' || a === 'yes';
-}
-
-export async function containerPrune(ctx: Ctx, _args: string[], opts: Record<string, unknown>): Promise<number> {
-  if (!opts.force && !(await confirm(ctx, 'WARNING! This will remove all stopped containers.'))) {
-    throw new CliError(1, 'Total reclaimed space: 0B');
-  }
-  const c = (await clientOf(ctx)).containers;
-  const res = await c.prune(parseFilters((opts.filter as string[] | undefined) ?? []));
-  let out = '';
-  if (res.ContainersDeleted && res.ContainersDeleted.length > 0) {
-    out += `Deleted Containers:\n${res.ContainersDeleted.join('\n')}\n\n`;
-  }
-  out += `Total reclaimed space: ${humanSize(res.SpaceReclaimed ?? 0)}\n`;
-  await write(ctx.stdout, out);
-  return 0;
 }

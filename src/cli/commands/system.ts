@@ -2,13 +2,13 @@
 import type { EventMessage, SystemInfo, SystemVersion } from '../../api/types.js';
 import { describeError } from '../../client/errors.js';
 import { API_VERSION } from '../../client/host.js';
-import { parseFilters } from '../../client/filters.js';
 import { clientOf, write, type Ctx } from '../context.js';
 import { bytesSize, humanSize } from '../format/humanize.js';
 import { table } from '../format/table.js';
 import { goJson, loadRenderer, renderRows } from '../format/template.js';
 import { timeRange } from '../opts/time.js';
 import { CliError } from '../program.js';
+import { filtersOf } from './networks.js';
 
 export const CLIENT_VERSION = '0.1.0';
 
@@ -185,7 +185,8 @@ export function formatEvent(e: EventMessage): string {
 export async function events(ctx: Ctx, _args: string[], opts: Record<string, unknown>): Promise<number> {
   const client = await clientOf(ctx);
   const { since, until } = timeRange(opts);
-  const stream = await client.events({ since, until, filters: parseFilters((opts.filter as string[] | undefined) ?? []) });
+  const filters = filtersOf(opts.filter as string[] | undefined, '-f, --filter', 'berth events', '[OPTIONS]');
+  const stream = await client.events({ since, until, filters });
   const format = opts.format as string | undefined;
   for await (const e of stream) {
     if (!format) await write(ctx.stdout, formatEvent(e));

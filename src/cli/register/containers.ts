@@ -8,6 +8,8 @@ import { lazy, type Registry } from './lazy.js';
 const runMod = () => import('../commands/run.js');
 const life = () => import('../commands/lifecycle.js');
 const streams = () => import('../commands/streams.js');
+const fsCmds = () => import('../commands/filesystem.js');
+const stats = () => import('../commands/stats.js');
 
 type Def = (parent: BerthCommand, name: string, reg: Registry) => Command;
 
@@ -123,12 +125,66 @@ const defs: Record<string, Def> = {
       .usage('CONTAINER [ps OPTIONS]')
       .description('Display the running processes of a container')
       .action(lazy(reg, { min: 1 }, async () => (await life()).top)),
+  stats: (p, n, reg) => {
+    const c = p.command(n).usage('[OPTIONS] [CONTAINER...]').description('Display a live stream of container(s) resource usage statistics');
+    boolOption(c, '-a, --all', 'Show all containers (default shows just running)');
+    c.option('--format <string>', 'Format output using a custom template');
+    c.option('--no-stream', 'Disable streaming stats and only pull the first result');
+    c.option('--no-trunc', 'Do not truncate output');
+    return c.action(lazy(reg, { min: 0 }, async () => (await stats()).stats));
+  },
+  update: (p, n, reg) => {
+    const c = p.command(n).usage('[OPTIONS] CONTAINER [CONTAINER...]').description('Update configuration of one or more containers');
+    c.option('--blkio-weight <uint16>', 'Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)');
+    c.option('--cpu-period <int>', 'Limit CPU CFS (Completely Fair Scheduler) period');
+    c.option('--cpu-quota <int>', 'Limit CPU CFS (Completely Fair Scheduler) quota');
+    c.option('--cpu-rt-period <int>', 'Limit the CPU real-time period in microseconds');
+    c.option('--cpu-rt-runtime <int>', 'Limit the CPU real-time runtime in microseconds');
+    c.option('-c, --cpu-shares <int>', 'CPU shares (relative weight)');
+    c.option('--cpus <decimal>', 'Number of CPUs');
+    c.option('--cpuset-cpus <string>', 'CPUs in which to allow execution (0-3, 0,1)');
+    c.option('--cpuset-mems <string>', 'MEMs in which to allow execution (0-3, 0,1)');
+    c.option('-m, --memory <bytes>', 'Memory limit');
+    c.option('--memory-reservation <bytes>', 'Memory soft limit');
+    c.option('--memory-swap <bytes>', 'Swap limit equal to memory plus swap: -1 to enable unlimited swap');
+    c.option('--pids-limit <int>', 'Tune container pids limit (set -1 for unlimited)');
+    c.option('--restart <string>', 'Restart policy to apply when a container exits');
+    return c.action(lazy(reg, { min: 1 }, async () => (await stats()).update));
+  },
   rename: (p, n, reg) =>
     p
       .command(n)
       .usage('CONTAINER NEW_NAME')
       .description('Rename a container')
       .action(lazy(reg, { min: 2, max: 2 }, async () => (await life()).rename)),
+  cp: (p, n, reg) => {
+    const c = p.command(n).usage('[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n  berth cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH').description('Copy files/folders between a container and the local filesystem');
+    boolOption(c, '-a, --archive', 'Archive mode (copy all uid/gid information)');
+    boolOption(c, '-L, --follow-link', 'Always follow symbol link in SRC_PATH');
+    boolOption(c, '-q, --quiet', 'Suppress progress output during copy. Progress output is automatically suppressed if no terminal is attached');
+    return c.action(lazy(reg, { min: 2, max: 2 }, async () => (await fsCmds()).cp));
+  },
+  export: (p, n, reg) =>
+    p
+      .command(n)
+      .usage('[OPTIONS] CONTAINER')
+      .description("Export a container's filesystem as a tar archive")
+      .option('-o, --output <string>', 'Write to a file, instead of STDOUT')
+      .action(lazy(reg, { min: 1, max: 1 }, async () => (await fsCmds()).exportCmd)),
+  diff: (p, n, reg) =>
+    p
+      .command(n)
+      .usage('CONTAINER')
+      .description("Inspect changes to files or directories on a container's filesystem")
+      .action(lazy(reg, { min: 1, max: 1 }, async () => (await fsCmds()).diff)),
+  commit: (p, n, reg) => {
+    const c = p.command(n).usage('[OPTIONS] CONTAINER [REPOSITORY[:TAG]]').description("Create a new image from a container's changes");
+    c.option('-a, --author <string>', 'Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")');
+    listOption(c, '-c, --change <list>', 'Apply Dockerfile instruction to the created image');
+    c.option('-m, --message <string>', 'Commit message');
+    boolOption(c, '-p, --pause', 'Pause container during commit (default true)');
+    return c.action(lazy(reg, { min: 1, max: 2 }, async () => (await fsCmds()).commit));
+  },
 };
 
 function inspectDef(p: BerthCommand, n: string, reg: Registry, type: 'container' | 'image' | undefined): Command {
@@ -152,5 +208,5 @@ export function registerContainers(program: BerthCommand, reg: Registry): void {
   const prune = container.command('prune').usage('[OPTIONS]').description('Remove all stopped containers');
   boolOption(prune, '-f, --force', 'Do not prompt for confirmation');
   listOption(prune, '--filter <filter>', 'Provide filter values (e.g. "until=<timestamp>")');
-  prune.action(lazy(reg, { min: 0, max: 0 }, async () => (await life()).containerPrune));
+  prune.action(lazy(reg, { min: 0, max: 0 }, async () => (await import('../commands/prune.js')).containerPrune));
 }

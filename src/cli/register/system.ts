@@ -1,6 +1,6 @@
-/** Definitions of version, info, events, system and bootstrap. */
+/** Definitions of version, info, events, system (info, events, df, prune) and bootstrap. */
 import type { Command } from 'commander';
-import { listOption } from '../opts/flags.js';
+import { boolOption, listOption } from '../opts/flags.js';
 import type { BerthCommand } from '../program.js';
 import { lazy, type Registry } from './lazy.js';
 
@@ -44,6 +44,12 @@ export function registerSystem(program: BerthCommand, reg: Registry): void {
     .option('--format <string>', 'Format output using a custom template')
     .option('-v, --verbose', 'Show detailed information on space usage')
     .action(lazy(reg, { min: 0, max: 0 }, async () => (await sys()).df));
+  const prune = system.command('prune').usage('[OPTIONS]').description('Remove unused data');
+  boolOption(prune, '-a, --all', 'Remove all unused images not just dangling ones');
+  listOption(prune, '--filter <filter>', 'Provide filter values (e.g. "label=<key>=<value>")');
+  boolOption(prune, '-f, --force', 'Do not prompt for confirmation');
+  boolOption(prune, '--volumes', 'Prune anonymous volumes');
+  prune.action(lazy(reg, { min: 0, max: 0 }, async () => (await import('../commands/prune.js')).systemPrune));
   program
     .command('bootstrap')
     .usage('IMAGE')

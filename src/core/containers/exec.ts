@@ -13,7 +13,10 @@ import type { EventBus } from '../events.js';
 import type { ContainerStore } from './store.js';
 import type { ContainerRecord } from './record.js';
 import { checkExec } from './state.js';
-import { pipeAttach, type AttachSink } from './service.js';
+import { eventAttributes, pipeAttach, type AttachSink } from './service.js';
+
+/** the command in an exec event's action, as dockerd writes it: entrypoint, a space, the arguments */
+const execLine = (cmd: string[]): string => `${cmd[0] ?? ''} ${cmd.slice(1).join(' ')}`;
 
 interface ExecRecord {
   id: string;
@@ -25,11 +28,29 @@ interface ExecRecord {
   pid: number;
   dir: string;
   done?: Promise<number>;
+  /** the host pid, once the process runs */
+  pidKnown?: Promise<number>;
 }
 
 export interface ExecProcessBuilder {
   /** the OCI process object for `runc exec`, from the container's spec and the exec's settings */
   (rec: ContainerRecord, body: ExecCreateBody): Promise<unknown>;
+}
+
+/** SIGKILL to a process and all its descendants (a shell probe's children would outlive it otherwise). */
+async function killTree(pid: number): Promise<void> {
+  const all: number[] = [];
+  const walk = async (p: number): Promise<void> => {
+    all.push(p);
+    for (const tid of await fsp.readdir(`/proc/${p}/task`).catch(() => [] as string[])) {
+      const text = await fsp.readFile(`/proc/${p}/task/${tid}/children`, 'utf8').catch(() => '');
+      for (const c of text.split(' ').filter(Boolean)) await walk(Number(c));
+    }
+  };
+  await walk(pid);
+  for (const p of all) {
+    try { process.kill(p, 'SIGKILL'); } catch { /* already gone */ }
+  }
 }
 
 export class ExecService {
@@ -44,7 +65,7 @@ export class ExecService {
     if (!Array.isArray(body.Cmd) || body.Cmd.length === 0) throw invalidArgument('No exec command specified');
     const id = newId();
     this.execs.set(id, { id, containerId: rec.id, body, running: false, started: false, exitCode: null, pid: 0, dir: path.join(this.d.execRoot, 'x', id.slice(0, 24)) });
-    this.d.events.publish('container', `exec_create: ${body.Cmd.join(' ')}`, rec.id, { execID: id, image: rec.config.Image ?? '', name: rec.name.slice(1) });
+    this.d.events.publish('container', `exec_create: ${execLine(body.Cmd)}`, rec.id, eventAttributes(rec, { execID: id }));
     return { Id: id };
   }
 
@@ -71,18 +92,54 @@ export class ExecService {
     }
     e.running = true;
     session.release();
-    this.d.events.publish('container', `exec_start: ${(e.body.Cmd ?? []).join(' ')}`, rec.id, { execID: id, image: rec.config.Image ?? '', name: rec.name.slice(1) });
+    this.d.events.publish('container', `exec_start: ${execLine(e.body.Cmd ?? [])}`, rec.id, eventAttributes(rec, { execID: id }));
     e.done = session.exited.then((code) => code, () => 126).then(async (code) => {
       e.running = false;
       e.exitCode = code;
       e.pid = session.pid;
       await fsp.rm(e.dir, { recursive: true, force: true });
-      this.d.events.publish('container', 'exec_die', rec.id, { execID: id, exitCode: String(code), image: rec.config.Image ?? '', name: rec.name.slice(1) });
+      this.d.events.publish('container', 'exec_die', rec.id, eventAttributes(rec, { execID: id, exitCode: String(code) }));
       return code;
     });
-    // pid is known right after release
+    e.pidKnown = session.pidKnown.then((p) => { e.pid = p; return p; });
+    e.pidKnown.catch(() => undefined);
+    // the pid is usually known right after release
     await new Promise((r) => setTimeout(r, 0));
-    e.pid = session.pid;
+    if (session.pid) e.pid = session.pid;
+  }
+
+  /**
+   * Runs a health probe: an exec like any other (with Docker's exec events), its output collected up
+   * to `maxOutput` bytes; killed after `timeoutMs` with exit code -1 and Docker's message. The session
+   * is forgotten afterwards, so probes do not pile up.
+   */
+  async probe(ref: string, cmd: string[], timeoutMs: number, timeoutText: string, maxOutput = 4096): Promise<{ exitCode: number; output: string }> {
+    const { Id } = this.create(ref, { Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: false });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let closed!: () => void;
+    const drained = new Promise<void>((r) => { closed = r; });
+    const sink: AttachSink = {
+      output: (_s, d) => { if (size < maxOutput) { chunks.push(d); size += d.length; } },
+      close: () => closed(),
+    };
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await this.start(Id, { detach: false }, sink);
+      const e = this.get(Id);
+      const timedOut = new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), timeoutMs); });
+      const res = await Promise.race([e.done!, timedOut]);
+      if (res === 'timeout') {
+        const pid = await e.pidKnown?.catch(() => 0);
+        if (pid && pid > 0) await killTree(pid);
+        return { exitCode: -1, output: timeoutText };
+      }
+      await Promise.race([drained, new Promise((r) => setTimeout(r, 200))]);
+      return { exitCode: res, output: Buffer.concat(chunks).subarray(0, maxOutput).toString() };
+    } finally {
+      if (timer) clearTimeout(timer);
+      this.execs.delete(Id);
+    }
   }
 
   async resize(id: string, h: number, w: number, resizeFn: (dir: string, h: number, w: number) => Promise<void>): Promise<void> {

@@ -1,6 +1,6 @@
 /** The persisted form of a container: what config.v2.json holds in its data dir. */
 import type { MountPlan } from '../../volumes/mounts.js';
-import type { ContainerConfig, ContainerState, EndpointSettings, HostConfig, HealthState } from '../../api/types.js';
+import type { ContainerConfig, ContainerState, EndpointSettings, HostConfig } from '../../api/types.js';
 
 export interface ContainerRecord {
   id: string;
@@ -25,7 +25,6 @@ export interface ContainerRecord {
   resolvConfPath: string;
   /** diffIDs of the image layers, bottom to top: the rootfs is prepared from these */
   layers: string[];
-  health?: HealthState;
   /** networks the container is attached to, by network name, with Docker's EndpointSettings (addresses filled while running) */
   networks?: Record<string, EndpointSettings>;
   /** the container's mounts as planned at create (binds, volumes, tmpfs), see src/volumes */

@@ -7,125 +7,27 @@
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
-import type { ContainerConfig, ContainerCreateBody, ContainerState, EndpointSettings, ImageConfigBlob } from '../../api/types.js';
+import type { ContainerState } from '../../api/types.js';
 import { BerthError, conflict, errnoCode, invalidArgument, unavailable } from '../errors.js';
-import type { EventBus } from '../events.js';
 import { generateName, newId, shortId, validContainerName } from '../ids.js';
 import { KeyedLock } from '../keyedlock.js';
-import type { ConmonRuntime, AttachConnection } from '../../runtime/conmon/index.js';
-import { connectAttach } from '../../runtime/conmon/index.js';
-import { parseNetworkMode, parseExtraHost, renderHosts, renderResolvConf } from '../../network/files.js';
+import { parseNetworkMode, parseExtraHost } from '../../network/files.js';
 import { checkKill, checkRemove, checkStart, checkStop, isActive, checkAttach, checkPause, checkUnpause } from './state.js';
 import { Backoff, checkRestartPolicy, policyName, wantsRestart } from './restart.js';
+import { checkHealthConfig, initialHealth, probeOf } from './health.js';
 import type { ContainerRecord } from './record.js';
-import type { MountPlan } from '../../volumes/mounts.js';
-import type { BindSpec } from '../../runtime/spec/generate.js';
 import { initialState } from './record.js';
-import type { ContainerStore } from './store.js';
 import { validateCreateBody } from './validate.js';
+import { adaptNamespaceModes, planNamespaces, validateNamespaceModes, ShmMounts, type KernelNamespaces } from './namespaces.js';
+import { AttachHub } from './attach.js';
+import { networkFiles } from './netfiles.js';
+import type { AttachRequest, AttachSink, ContainerDeps, NamespacePlan } from './deps.js';
 
-export interface ResolvedImage {
-  id: string;
-  config: ImageConfigBlob;
-  layers: string[];
-}
-
-/** The narrow part of the image store containers need. */
-export interface ImageResolver {
-  resolveImage(ref: string): ResolvedImage;
-}
-
-/** The narrow part of the snapshotter containers need. */
-export interface RootfsProvider {
-  prepare(key: string, layers: string[]): Promise<{ rootfs: string }>;
-  unmount(key: string): Promise<void>;
-  remove(key: string): Promise<void>;
-}
-
-/** Where this container's namespaces come from, for the spec builder. */
-export interface NamespacePlan {
-  net: { mode: 'new' } | { mode: 'host' } | { mode: 'path'; path: string };
-  utsHost: boolean;
-}
-
-/** The container's mounts, as the volumes subsystem provides them. */
-export interface ContainerVolumes {
-  /** plans the mounts of a new container and creates the volumes it names (InvalidArgument on bad specs) */
-  attach(body: ContainerCreateBody, imageVolumes: string[], mountsOf: (ref: string) => MountPlan[]): Promise<MountPlan[]>;
-  /** mounts and fills the volumes before start; returns what the spec binds and the tmpfs it mounts */
-  setUp(plans: MountPlan[], id: string, rootfs: string): Promise<{ binds: BindSpec[]; tmpfs: Record<string, string> }>;
-  tearDown(plans: MountPlan[], id: string): Promise<void>;
-  removeAnonymous(plans: MountPlan[], id: string): Promise<void>;
-}
-
-/** The container's cgroup, as src/runtime/cgroups provides it. */
-export interface ContainerCgroups {
-  /** Docker's resource checks (InvalidArgument with its texts) and defaults; the resources to store, and warnings */
-  check(hc: Record<string, unknown>, update?: boolean): { warnings: string[]; resources: Record<string, unknown> };
-  /** whether the container's cgroup saw an OOM kill (call before `runc delete` removes it) */
-  oomKilled(id: string): Promise<boolean>;
-  /** applies resources to a running container (runc update) */
-  apply(id: string, resources: Record<string, unknown>): Promise<void>;
-  /** the stored resources after an update body (Conflict with Docker's texts) */
-  merge(current: Record<string, unknown>, update: Record<string, unknown>): Record<string, unknown>;
-}
-
-export interface SpecBuilder {
-  /** throws Docker's error for unknown capabilities or security options (at create, so nothing is made) */
-  validateSecurity(hc: NonNullable<ContainerCreateBody['HostConfig']>): void;
-  mergeConfig(image: ContainerConfig | undefined, body: ContainerCreateBody): ContainerConfig;
-  composeArgs(entrypoint: string[] | null | undefined, cmd: string[] | null | undefined): string[];
-  /** renders the OCI config.json (as text) for a container about to start */
-  build(rec: ContainerRecord, ctx: { rootfs: string; namespaces: NamespacePlan; mounts?: { binds: BindSpec[]; tmpfs: Record<string, string> } }): Promise<string>;
-}
-
-export interface HostFiles {
-  hosts(): Promise<string>;
-  resolvConf(): Promise<string>;
-  hostname(): string;
-}
-
-export interface ContainerDeps {
-  store: ContainerStore;
-  images: ImageResolver;
-  rootfs: RootfsProvider;
-  runtime: ConmonRuntime;
-  events: EventBus;
-  spec: SpecBuilder;
-  host: HostFiles;
-  /** this daemon's exec root: bundles live in <execRoot>/c */
-  execRoot: string;
-  network: ContainerNetworking;
-  volumes?: ContainerVolumes;
-  cgroups?: ContainerCgroups;
-  log?: (msg: string) => void;
-}
-
-/** What the lifecycle asks of the network subsystem (src/network/service.ts). */
-export interface ContainerNetworking {
-  /** validated networks of a new container, by network name */
-  endpointsForCreate(body: ContainerCreateBody): Record<string, EndpointSettings>;
-  /** addresses and host ports for a container about to start (persisted on the network records) */
-  prepare(rec: ContainerRecord): Promise<{ selfIp?: string; links: { host: string; ip: string }[]; embeddedDns: boolean }>;
-  /** wires the container's own network namespace once its init exists and before it runs */
-  wire(rec: ContainerRecord, pid: number): Promise<void>;
-  /** undoes prepare and wire (the container stopped, or its start failed) */
-  release(rec: ContainerRecord): Promise<void>;
-  /** `lo` up in a namespace with no networks (--network none) */
-  loopbackOnly(pid: number): Promise<void>;
-}
-
-/** Where an attach session sends output; `close` ends the client's stream. */
-export interface AttachSink {
-  output(stream: 'stdout' | 'stderr', data: Buffer): void;
-  close(): void;
-  input?: Readable;
-  /** registers what to do when the client goes away */
-  onGone?(cb: () => void): void;
-}
-
-interface AttachRequest { stdin: boolean; stdout: boolean; stderr: boolean }
+export type {
+  AttachSink, ContainerCgroups, ContainerDeps, ContainerNetworking, ContainerVolumes, HostFiles, ImageResolver, NamespacePlan,
+  ResolvedImage, RootfsProvider, SpecBuilder, SpecMounts,
+} from './deps.js';
+export { pipeAttach } from './attach.js';
 
 type Waiter = { condition: 'next-exit' | 'not-running' | 'removed'; resolve: (code: { StatusCode: number; Error?: { Message: string } | null }) => void };
 
@@ -133,10 +35,12 @@ const nowIso = () => new Date().toISOString();
 
 export class ContainerService {
   private readonly waiters = new Map<string, Waiter[]>();
-  private readonly pendingAttach = new Map<string, { req: AttachRequest; sink: AttachSink }[]>();
+  private readonly attaches = new AttachHub();
   /** ids whose exit is being handled, so a watcher event and a poll don't handle it twice */
   private readonly exiting = new Set<string>();
   private readonly lock = new KeyedLock();
+  /** the /dev/shm tmpfs of shareable-IPC containers */
+  private readonly shm = new ShmMounts((id) => this.d.store.dir(id));
   /** pending automatic restarts (state "restarting"), by container id */
   private readonly restartTimers = new Map<string, NodeJS.Timeout>();
   private readonly backoffs = new Map<string, Backoff>();
@@ -162,7 +66,7 @@ export class ContainerService {
 
 
   private attrs(rec: ContainerRecord, extra: Record<string, string> = {}): Record<string, string> {
-    return { ...(rec.config.Labels ?? {}), image: rec.config.Image ?? '', name: rec.name.slice(1), ...extra };
+    return eventAttributes(rec, extra);
   }
 
   async create(name: string | undefined, body: unknown): Promise<{ Id: string; Warnings: string[] }> {
@@ -178,7 +82,9 @@ export class ContainerService {
       throw invalidArgument(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
     }
     this.d.spec.validateSecurity(b.HostConfig ?? {});
-    const policyErr = checkRestartPolicy(b.HostConfig?.RestartPolicy, !!b.HostConfig?.AutoRemove);
+    validateNamespaceModes(b, b.HostConfig ?? {});
+    const kernelWarnings = this.d.spec.validateKernelSettings(b.HostConfig ?? {});
+    const policyErr = checkRestartPolicy(b.HostConfig?.RestartPolicy, !!b.HostConfig?.AutoRemove) ?? checkHealthConfig(b.Healthcheck);
     if (policyErr) throw policyErr;
     const checked = this.d.cgroups?.check({ ...(b.HostConfig ?? {}) });
     const image = this.d.images.resolveImage(b.Image);
@@ -193,7 +99,7 @@ export class ContainerService {
     const fullName = `/${name || generateName((n) => this.d.store.nameTaken(n))}`.replace(/^\/\//, '/');
     this.d.store.claimName(fullName, id);
     const dir = this.d.store.dir(id);
-    const hostConfig = { ...b.HostConfig, ...(checked?.resources ?? {}), NetworkMode: b.HostConfig?.NetworkMode || 'default', ...(links.length ? { Links: links.map((l) => l.replace('/NAME/', `${fullName}/`)) } : {}) };
+    const hostConfig = { ...b.HostConfig, ...(checked?.resources ?? {}), ...adaptNamespaceModes(b.HostConfig ?? {}, (ref) => this.d.store.find(ref)?.id), NetworkMode: b.HostConfig?.NetworkMode || 'default', ...(links.length ? { Links: links.map((l) => l.replace('/NAME/', `${fullName}/`)) } : {}) };
     if (!config.Hostname) config.Hostname = netMode.kind === 'host' ? this.d.host.hostname() : id.slice(0, 12);
     const rec: ContainerRecord = {
       id, name: fullName, created: nowIso(), path: args[0], args: args.slice(1), config, hostConfig, image: image.id,
@@ -210,43 +116,20 @@ export class ContainerService {
       throw e;
     }
     this.d.events.publish('container', 'create', id, this.attrs(rec));
-    return { Id: id, Warnings: checked?.warnings ?? [] };
+    return { Id: id, Warnings: [...(checked?.warnings ?? []), ...kernelWarnings] };
   }
 
-  /** Namespaces and the /etc files for the container's network mode. */
-  private async networkSetup(rec: ContainerRecord): Promise<NamespacePlan> {
-    const mode = parseNetworkMode(rec.hostConfig.NetworkMode);
-    const hc = rec.hostConfig;
-    const extra = (hc.ExtraHosts ?? []).map(parseExtraHost);
-    let plan: NamespacePlan;
-    if (mode.kind === 'container') {
-      const other = this.d.store.resolve(mode.ref);
-      if (other.state.Status !== 'running') throw conflict(`cannot join network namespace of a non running container: container ${other.id} is ${other.state.Status}`);
-      plan = { net: { mode: 'path', path: `/proc/${other.state.Pid}/ns/net` }, utsHost: false };
-      // Docker shares the other container's network files
-      for (const [from, to] of [[other.hostsPath, rec.hostsPath], [other.resolvConfPath, rec.resolvConfPath]] as const) {
-        await fsp.copyFile(from, to).catch(() => undefined);
-      }
-      await fsp.writeFile(rec.hostnamePath, `${rec.config.Hostname}\n`);
-      return plan;
-    }
-    const hostNet = mode.kind === 'host';
-    plan = hostNet ? { net: { mode: 'host' }, utsHost: !hc.UTSMode || hc.UTSMode === 'host' } : { net: { mode: 'new' }, utsHost: hc.UTSMode === 'host' };
-    const prepared = mode.kind === 'bridge' ? await this.d.network.prepare(rec) : undefined;
-    const names = [rec.config.Hostname ?? '', ...(rec.config.Domainname ? [`${rec.config.Hostname}.${rec.config.Domainname}`] : [])].filter(Boolean);
-    const hostsText = renderHosts({
-      base: hostNet ? await this.d.host.hosts() : undefined,
-      extra: [...(prepared?.links ?? []), ...extra],
-      self: prepared?.selfIp ? { ip: prepared.selfIp, names } : undefined,
-    });
-    const resolv = renderResolvConf(await this.d.host.resolvConf(), {
-      dns: hc.Dns ?? undefined, search: hc.DnsSearch ?? undefined, options: hc.DnsOptions ?? undefined, ownNetns: !hostNet,
-      embedded: prepared?.embeddedDns,
-    });
-    await fsp.writeFile(rec.hostsPath, hostsText);
-    await fsp.writeFile(rec.resolvConfPath, resolv);
-    await fsp.writeFile(rec.hostnamePath, `${rec.config.Hostname}\n`);
+  /** PID and IPC namespaces and /dev/shm (namespaces.ts); mounts a shareable container's tmpfs. */
+  private async namespaceSetup(rec: ContainerRecord): Promise<KernelNamespaces> {
+    const plan = planNamespaces(rec, { find: (ref) => this.d.store.find(ref), shmPath: (id) => this.shm.path(id) });
+    if (plan.ownShm) await this.shm.setUp(plan.ownShm);
     return plan;
+  }
+
+  /** Namespaces and the /etc files for the container's network mode (netfiles.ts). */
+  private async networkSetup(rec: ContainerRecord): Promise<NamespacePlan> {
+    const kernel = await this.namespaceSetup(rec);
+    return { ...(await networkFiles(rec, this.d)), ...kernel };
   }
 
   async start(ref: string): Promise<void> {
@@ -284,24 +167,27 @@ export class ContainerService {
         if (parseNetworkMode(rec.hostConfig.NetworkMode).kind === 'bridge') await this.d.network.wire(rec, pid);
         else await this.d.network.loopbackOnly(pid);
       }
-      await this.connectPendingAttach(rec);
+      await this.attaches.connectPending(rec.id, this.bundleDir(rec.id), !!rec.config.StdinOnce);
       await this.d.runtime.start(rec.id);
       const st: ContainerState = {
         ...rec.state, Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false,
         Pid: pid, ExitCode: 0, Error: '', StartedAt: nowIso(),
       };
+      const probe = this.d.health ? probeOf(rec.config) : undefined;
+      if (probe) st.Health = initialHealth();
       rec.state = st;
       rec.hasBeenStarted = true;
       rec.manuallyStopped = false;
       await this.d.store.save(rec);
       this.d.events.publish('container', 'start', rec.id, this.attrs(rec));
+      if (probe) this.d.health!.watch(rec.id, probe);
     } catch (e) {
       if (created) await this.d.runtime.delete(rec.id).catch(() => undefined);
       await this.d.runtime.takeExit(rec.id).catch(() => undefined);
       await this.releaseMounts(rec);
       await this.d.rootfs.unmount(rec.id).catch(() => undefined);
       await this.d.network.release(rec).catch((err) => this.d.log?.(`network teardown ${rec.id}: ${(err as Error).message}`));
-      this.closePendingAttach(rec.id);
+      this.attaches.closePending(rec.id);
       const msg = e instanceof Error ? e.message : String(e);
       // as Docker: the error is kept on the container, with 127/126 for a missing/unrunnable command
       rec.state.Error = msg;
@@ -314,7 +200,28 @@ export class ContainerService {
     }
   }
 
+  /**
+   * Runs `fn` under the container's lock with its root file system mounted, for work on its files (cp,
+   * export, diff, commit): a start, an exit or a removal waits until it is done. A stopped container's
+   * rootfs is mounted for the call and unmounted after it.
+   */
+  async withRootfs<T>(ref: string, fn: (rec: ContainerRecord, rootfs: string) => Promise<T>): Promise<T> {
+    const rec0 = this.d.store.resolve(ref);
+    return this.locked(rec0.id, async () => {
+      const rec = this.d.store.resolve(rec0.id);
+      if (rec.state.Status === 'removing') throw conflict(`container ${rec.id} is marked for removal`);
+      const live = isActive(rec.state.Status);
+      const { rootfs } = await this.d.rootfs.prepare(rec.id, rec.layers);
+      try {
+        return await fn(rec, rootfs);
+      } finally {
+        if (!live) await this.d.rootfs.unmount(rec.id).catch((e) => this.d.log?.(`unmount ${rec.id}: ${(e as Error).message}`));
+      }
+    });
+  }
+
   private async releaseMounts(rec: ContainerRecord): Promise<void> {
+    await this.shm.release(rec.id).catch((e) => this.d.log?.(`unmount /dev/shm of ${rec.id}: ${(e as Error).message}`));
     if (!this.d.volumes || !rec.mounts) return;
     await this.d.volumes.tearDown(rec.mounts, rec.id).catch((e) => this.d.log?.(`unmount volumes of ${rec.id}: ${(e as Error).message}`));
   }
@@ -343,10 +250,14 @@ export class ContainerService {
         this.exitOnNext.delete(id);
         // as Docker: a container waiting for its restart is "restarting", and still counts as running
         rec.state = { ...rec.state, Status: restart ? 'restarting' : 'exited', Running: restart, Paused: false, Restarting: restart, Pid: 0, ExitCode: code, OOMKilled: oom, FinishedAt: finished };
+        this.d.health?.unwatch(id);
+        // as Docker: a health monitor that stops leaves the status at unhealthy
+        if (rec.state.Health) rec.state.Health = { ...rec.state.Health, Status: 'unhealthy' };
         if (restart) rec.restartCount++;
         if (oom) this.d.events.publish('container', 'oom', id, this.attrs(rec));
         await this.d.store.save(rec);
-        this.d.events.publish('container', 'die', id, this.attrs(rec, { exitCode: String(code) }));
+        const ran = Math.max(0, Date.parse(rec.state.FinishedAt) - Date.parse(rec.state.StartedAt));
+        this.d.events.publish('container', 'die', id, this.attrs(rec, { execDuration: String(Math.trunc(ran / 1000) || 0), exitCode: String(code) }));
         this.notifyWaiters(id, restart ? 'restarting' : 'exit', code);
         if (restart) {
           const backoff = this.backoffs.get(id) ?? new Backoff();
@@ -421,6 +332,10 @@ export class ContainerService {
   async enableRestarts(): Promise<void> {
     this.autoRestart = true;
     for (const rec of this.d.store.all()) {
+      const probe = this.d.health && (rec.state.Status === 'running' || rec.state.Status === 'paused') ? probeOf(rec.config) : undefined;
+      if (probe) this.d.health!.watch(rec.id, probe);
+    }
+    for (const rec of this.d.store.all()) {
       if (rec.state.Status !== 'exited' && rec.state.Status !== 'restarting') continue;
       const p = rec.hostConfig.RestartPolicy;
       const boot = rec.hasBeenStarted && (policyName(p) === 'always'
@@ -438,6 +353,24 @@ export class ContainerService {
         });
       });
     }
+  }
+
+  /** Stores the result of a health probe of a running container; returns the previous status. */
+  async recordHealth(id: string, h: NonNullable<ContainerState['Health']>): Promise<string | undefined> {
+    return this.locked(id, async () => {
+      const rec = this.d.store.get(id);
+      if (!rec || (rec.state.Status !== 'running' && rec.state.Status !== 'paused')) return undefined;
+      const before = rec.state.Health?.Status ?? 'starting';
+      rec.state = { ...rec.state, Health: h };
+      await this.d.store.save(rec);
+      return before;
+    });
+  }
+
+  /** Docker's `health_status: <status>` event. */
+  publishHealth(id: string, status: string): void {
+    const rec = this.d.store.get(id);
+    if (rec) this.d.events.publish('container', `health_status: ${status}`, id, this.attrs(rec));
   }
 
   /** Stops the restart timers (the daemon is going away; the containers' state stays as it is). */
@@ -559,7 +492,9 @@ export class ContainerService {
     await this.d.runtime.delete(rec.id).catch(() => undefined);
     await this.d.rootfs.remove(rec.id);
     await fsp.rm(this.bundleDir(rec.id), { recursive: true, force: true });
+    await this.shm.release(rec.id).catch((e) => this.d.log?.(`unmount /dev/shm of ${rec.id}: ${(e as Error).message}`));
     await this.d.store.remove(rec);
+    this.d.health?.unwatch(rec.id);
     this.cancelRestart(rec.id);
     this.backoffs.delete(rec.id);
     this.exitOnNext.delete(rec.id);
@@ -659,6 +594,7 @@ export class ContainerService {
     const rec = this.d.store.resolve(ref);
     if (rec.state.Status !== 'running') throw conflict(`container ${rec.id} is not running`);
     await this.d.runtime.resize(this.bundleDir(rec.id), h, w);
+    this.d.events.publish('container', 'resize', rec.id, this.attrs(rec, { height: String(h), width: String(w) }));
   }
 
   /**
@@ -669,52 +605,20 @@ export class ContainerService {
     const rec = this.d.store.resolve(ref);
     const err = checkAttach(rec.state.Status);
     if (err) throw err;
-    if (rec.state.Status === 'running') {
-      await this.joinAttach(rec, req, sink);
-    } else {
-      const list = this.pendingAttach.get(rec.id) ?? [];
-      list.push({ req, sink });
-      this.pendingAttach.set(rec.id, list);
-    }
-  }
-
-  private async connectPendingAttach(rec: ContainerRecord): Promise<void> {
-    const list = this.pendingAttach.get(rec.id) ?? [];
-    this.pendingAttach.delete(rec.id);
-    for (const { req, sink } of list) await this.joinAttach(rec, req, sink).catch(() => sink.close());
-  }
-
-  private closePendingAttach(id: string): void {
-    for (const { sink } of this.pendingAttach.get(id) ?? []) sink.close();
-    this.pendingAttach.delete(id);
+    this.d.events.publish('container', 'attach', rec.id, this.attrs(rec));
+    if (rec.state.Status === 'running') await this.attaches.join(this.bundleDir(rec.id), req, sink, !!rec.config.StdinOnce);
+    else this.attaches.wait(rec.id, req, sink);
   }
 
   /** Drop a pending attach whose client went away before the container started. */
   cancelAttach(id: string, sink: AttachSink): void {
-    const list = this.pendingAttach.get(id);
-    if (list) this.pendingAttach.set(id, list.filter((p) => p.sink !== sink));
-  }
-
-  private async joinAttach(rec: ContainerRecord, req: AttachRequest, sink: AttachSink): Promise<void> {
-    const conn: AttachConnection = await connectAttach(path.join(this.bundleDir(rec.id), 'attach'));
-    pipeAttach(conn, req, sink, !!rec.config.StdinOnce);
+    this.attaches.cancel(id, sink);
   }
 }
 
-/** Wire an attach connection to a client sink; used by containers and exec sessions alike. */
-export function pipeAttach(conn: AttachConnection, req: AttachRequest, sink: AttachSink, closeStdinOnEnd: boolean): void {
-  conn.on('data', (stream, data) => {
-    if ((stream === 'stdout' && req.stdout) || (stream === 'stderr' && req.stderr)) sink.output(stream, data);
-  });
-  conn.on('end', () => sink.close());
-  (conn as unknown as NodeJS.EventEmitter).on('error', () => sink.close());
-  sink.onGone?.(() => conn.close());
-  if (req.stdin && sink.input) {
-    sink.input.on('data', (d: Buffer) => conn.write(d));
-    sink.input.on('end', () => { if (closeStdinOnEnd) conn.endInput(); });
-    sink.input.on('error', () => undefined);
-    sink.input.resume(); // the HTTP layer may have paused it after reading the request body
-  }
+/** A container event's attributes, as dockerd's LogContainerEventWithAttributes: its labels, image and name. */
+export function eventAttributes(rec: ContainerRecord, extra: Record<string, string> = {}): Record<string, string> {
+  return { ...extra, ...(rec.config.Labels ?? {}), ...(rec.config.Image ? { image: rec.config.Image } : {}), name: rec.name.slice(1) };
 }
 
 export function isMissing(e: unknown): boolean {

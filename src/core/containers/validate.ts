@@ -23,7 +23,7 @@ const hostFields: Record<string, Kind> = {
   CpuQuota: 'int', CpuPeriod: 'int', PidsLimit: 'int', ShmSize: 'int', OomScoreAdj: 'int', IpcMode: 'string',
   PidMode: 'string', UTSMode: 'string', UsernsMode: 'string', CpusetCpus: 'string', Init: 'bool', PublishAllPorts: 'bool',
   Links: '[]string', VolumesFrom: '[]string', GroupAdd: '[]string', Sysctls: 'map[string]string', Tmpfs: 'map[string]string',
-  RestartPolicy: 'object', LogConfig: 'object', PortBindings: 'object', Ulimits: '[]object', Mounts: '[]object', Devices: '[]object',
+  RestartPolicy: 'object', LogConfig: 'object', PortBindings: 'object', Ulimits: '[]object', Mounts: '[]object', Devices: '[]object', DeviceCgroupRules: '[]string',
   ConsoleSize: 'object', BlkioWeight: 'int',
 };
 

@@ -48,7 +48,7 @@ export function inspectView(rec: ContainerRecord, extra: { execIds: string[]; gr
     Created: rec.created,
     Path: rec.path,
     Args: rec.args,
-    State: { ...rec.state, ...(rec.health ? { Health: rec.health } : {}) },
+    State: rec.state,
     Image: rec.image,
     ResolvConfPath: rec.resolvConfPath,
     HostnamePath: rec.hostnamePath,
@@ -158,7 +158,7 @@ export function filterContainers(recs: ContainerRecord[], f: ListFilters, ctx: {
     if (f.ancestor?.length && !f.ancestor.some((a) => ctx.imageMatches(r, a))) return false;
     if (before && !(r.created < before.created)) return false;
     if (since && !(r.created > since.created)) return false;
-    if (f.health?.length && !f.health.includes(r.health?.Status ?? 'none')) return false;
+    if (f.health?.length && !f.health.includes(r.state.Health?.Status ?? 'none')) return false;
     return true;
   });
 }

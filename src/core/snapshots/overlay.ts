@@ -8,6 +8,12 @@ import { KeyedMutex, run } from './exec.js';
 import { parseMountInfo } from './mountinfo.js';
 import type { Snapshotter } from './snapshotter.js';
 import { unpackLayer } from './unpack.js';
+import { rootPair, type IdentityMapping } from '../../runtime/userns/idmap.js';
+
+export interface OverlayOptions {
+  /** userns-remap: layers are unpacked with owners shifted into these maps, upper dirs belong to the remapped root */
+  idMap?: IdentityMapping;
+}
 
 const DIFF_ID_RE = /^sha256:[a-f0-9]{64}$/;
 const KEY_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -42,16 +48,18 @@ function checkKey(key: string): void {
 export class OverlaySnapshotter implements Snapshotter {
   private readonly locks = new KeyedMutex();
 
-  private constructor(readonly root: string) {}
+  private constructor(readonly root: string, private readonly opts: OverlayOptions = {}) {}
 
-  static async open(dataRoot: string): Promise<OverlaySnapshotter> {
+  static async open(dataRoot: string, opts: OverlayOptions = {}): Promise<OverlaySnapshotter> {
     await fs.mkdir(dataRoot, { recursive: true });
     // /proc/self/mountinfo shows resolved paths, so the root must be one.
     const root = path.join(await fs.realpath(dataRoot), 'overlay');
     for (const d of ['layers', 'containers', 'empty']) await fs.mkdir(path.join(root, d), { recursive: true, mode: 0o710 });
     await fs.rm(path.join(root, 'tmp'), { recursive: true, force: true });
     await fs.mkdir(path.join(root, 'tmp'), { mode: 0o700 });
-    return new OverlaySnapshotter(root);
+    // userns-remap: the remapped root must reach a container's merged dir (Docker's 0710 root:<remapped gid>)
+    if (opts.idMap) for (const d of ['', 'layers', 'containers']) await fs.chown(path.join(root, d), 0, rootPair(opts.idMap).gid);
+    return new OverlaySnapshotter(root, opts);
   }
 
   private layerDir(diffID: string): string {
@@ -102,7 +110,7 @@ export class OverlaySnapshotter implements Snapshotter {
     const tmp = path.join(this.root, 'tmp', `apply-${randomBytes(8).toString('hex')}`);
     try {
       await fs.mkdir(path.join(tmp, 'diff'), { recursive: true, mode: 0o755 });
-      const res = await unpackLayer(tar, path.join(tmp, 'diff'));
+      const res = await unpackLayer(tar, path.join(tmp, 'diff'), { idMap: this.opts.idMap });
       if (res.digest !== diffID) throw invalidArgument(`layer digest mismatch: expected ${diffID}, got ${res.digest}`);
       const meta: LayerMeta = { diffID, size: res.size };
       await fs.writeFile(path.join(tmp, 'layer.json'), JSON.stringify(meta));
@@ -198,6 +206,8 @@ export class OverlaySnapshotter implements Snapshotter {
       }
       for (const d of diffIDs) await this.mustLayer(d);
       for (const sub of ['upper', 'work', 'merged']) await fs.mkdir(path.join(dir, sub), { recursive: true, mode: 0o755 });
+      // the root of the container's file system is the upper dir's: owned by the remapped root, as the layers' root is
+      if (this.opts.idMap) await fs.chown(path.join(dir, 'upper'), rootPair(this.opts.idMap).uid, rootPair(this.opts.idMap).gid);
       const tmp = path.join(dir, 'layers.json.tmp');
       await fs.writeFile(tmp, JSON.stringify(diffIDs));
       await fs.rename(tmp, path.join(dir, 'layers.json'));

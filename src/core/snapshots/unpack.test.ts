@@ -128,6 +128,38 @@ describe('unpackLayer', () => {
     assert.ok((await fs.lstat(path.join(dest, 'd'))).isDirectory());
   });
 
+  it('shifts every owner into the id maps (userns-remap), implied parents to the remapped root', async () => {
+    const idMap = { uids: [{ containerID: 0, hostID: 400000, size: 65536 }], gids: [{ containerID: 0, hostID: 500000, size: 1000 }, { containerID: 1000, hostID: 700000, size: 64536 }] };
+    const dest = path.join(tmp, `dest${n++}`);
+    await fs.mkdir(dest);
+    const buf = await makeTar([
+      { name: './', type: 'directory', mode: 0o755 },
+      { name: 'etc/passwd', content: 'root', mode: 0o644 },
+      { name: 'home/u/', type: 'directory', mode: 0o700, uid: 1000, gid: 1000 },
+      { name: 'home/u/link', type: 'symlink', linkname: '/etc/passwd', uid: 1000, gid: 5 },
+      { name: 'tool', content: 'x', mode: 0o4755, uid: 0, gid: 0 },
+      { name: 'etc/.wh.gone', content: '' },
+    ]);
+    await unpackLayer(Readable.from([buf]), dest, { idMap });
+    const own = async (p: string) => { const st = await fs.lstat(path.join(dest, p)); return [st.uid, st.gid]; };
+    assert.deepEqual(await own('.'), [400000, 500000]);
+    assert.deepEqual(await own('etc'), [400000, 500000]); // no entry of its own
+    assert.deepEqual(await own('etc/passwd'), [400000, 500000]);
+    assert.deepEqual(await own('home/u'), [401000, 700000]);
+    assert.deepEqual(await own('home/u/link'), [401000, 500005]);
+    assert.deepEqual(await own('etc/gone'), [400000, 500000]);
+    // chown clears set-id bits: the mode is applied after the shifted owner
+    assert.equal((await fs.lstat(path.join(dest, 'tool'))).mode & 0o7777, 0o4755);
+  });
+
+  it('refuses an owner outside the id maps with Docker\'s error', async () => {
+    const dest = path.join(tmp, `dest${n++}`);
+    await fs.mkdir(dest);
+    const buf = await makeTar([{ name: 'f', content: 'x', uid: 70000, gid: 0 }]);
+    const idMap = { uids: [{ containerID: 0, hostID: 400000, size: 65536 }], gids: [{ containerID: 0, hostID: 400000, size: 65536 }] };
+    await assert.rejects(unpackLayer(Readable.from([buf]), dest, { idMap }), /Container ID 70000 cannot be mapped to a host ID/);
+  });
+
   it('fails on a truncated archive', async () => {
     const dest = path.join(tmp, 'trunc');
     await fs.mkdir(dest);

@@ -7,12 +7,23 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import { errnoCode, invalidArgument } from '../errors.js';
+import { toHost, type IdentityMapping } from '../../runtime/userns/idmap.js';
 import { run } from './exec.js';
 
 /** Result of unpacking a layer: the sha256 of the tar stream as read, and the bytes of file content written. */
 export interface UnpackResult {
   digest: string;
   size: number;
+}
+
+export interface UnpackOptions {
+  /** userns-remap: owners are shifted into these maps (root in the layer -> the remapped root on disk) */
+  idMap?: IdentityMapping;
+}
+
+/** The on-disk owner of an entry: its tar uid/gid through the maps (identity without them). */
+function owner(h: Pick<tar.Header, 'uid' | 'gid'>, idMap: IdentityMapping | undefined): { uid: number; gid: number } {
+  return { uid: toHost(h.uid ?? 0, idMap?.uids ?? []), gid: toHost(h.gid ?? 0, idMap?.gids ?? []) };
 }
 
 const WHITEOUT_PREFIX = '.wh.';
@@ -43,7 +54,7 @@ async function lstatMaybe(p: string): Promise<Stats | undefined> {
  * Walks `comps` under `root` with lstat, never following a symlink; with `create`, missing directories are
  * made. Any component that is a symlink or not a directory is refused, so no write can leave `root`.
  */
-async function walkDirs(root: string, comps: string[], name: string, create: boolean): Promise<string> {
+async function walkDirs(root: string, comps: string[], name: string, create: boolean, idMap?: IdentityMapping): Promise<string> {
   let cur = root;
   for (const c of comps) {
     const next = path.join(cur, c);
@@ -51,6 +62,8 @@ async function walkDirs(root: string, comps: string[], name: string, create: boo
     if (!st) {
       if (!create) throw invalidArgument(`layer entry ${JSON.stringify(name)}: no such directory ${c}`);
       await fs.mkdir(next, { mode: 0o755 });
+      // an implied parent belongs to the layer's root, remapped like the entries
+      if (idMap) await fs.lchown(next, toHost(0, idMap.uids), toHost(0, idMap.gids));
     } else if (st.isSymbolicLink()) {
       throw invalidArgument(`layer entry ${JSON.stringify(name)}: parent ${c} is a symlink`);
     } else if (!st.isDirectory()) {
@@ -79,8 +92,9 @@ interface DeferredTime {
   mtime: Date;
 }
 
-async function applyMeta(p: string, h: tar.Header, isLink: boolean): Promise<void> {
-  await fs.lchown(p, h.uid ?? 0, h.gid ?? 0);
+async function applyMeta(p: string, h: tar.Header, isLink: boolean, idMap: IdentityMapping | undefined): Promise<void> {
+  const o = owner(h, idMap);
+  await fs.lchown(p, o.uid, o.gid);
   // chown clears set-id bits, so chmod comes after it; symlinks have no mode of their own on Linux.
   if (!isLink) await fs.chmod(p, (h.mode ?? 0o644) & 0o7777);
 }
@@ -96,8 +110,10 @@ async function drain(stream: AsyncIterable<unknown>): Promise<void> {
  * overlayfs ones (`.wh.x` -> 0/0 character device `x`, `.wh..wh..opq` -> `trusted.overlay.opaque=y`).
  * Preserves mode, owner, mtime, symlinks, hardlinks within the layer, fifos and devices.
  * Extended attributes from PAX records are not applied (tar-stream decodes them lossily).
+ * With `idMap`, every owner is shifted into the maps (Docker's "Container ID n cannot be mapped to a host
+ * ID" for one outside them).
  */
-export async function unpackLayer(input: Readable | AsyncIterable<Buffer>, dest: string): Promise<UnpackResult> {
+export async function unpackLayer(input: Readable | AsyncIterable<Buffer>, dest: string, opts: UnpackOptions = {}): Promise<UnpackResult> {
   const hash = createHash('sha256');
   const hasher = new Transform({
     transform(chunk: Buffer, _enc, cb) {
@@ -112,7 +128,7 @@ export async function unpackLayer(input: Readable | AsyncIterable<Buffer>, dest:
   let size = 0;
   try {
     for await (const entry of extract) {
-      size += await unpackEntry(dest, entry.header, entry as AsyncIterable<Buffer>, dirTimes);
+      size += await unpackEntry(dest, entry.header, entry as AsyncIterable<Buffer>, dirTimes, opts.idMap);
       await drain(entry);
     }
     await feeding;
@@ -126,19 +142,19 @@ export async function unpackLayer(input: Readable | AsyncIterable<Buffer>, dest:
   return { digest: `sha256:${hash.digest('hex')}`, size };
 }
 
-async function unpackEntry(dest: string, h: tar.Header, entry: AsyncIterable<Buffer>, dirTimes: DeferredTime[]): Promise<number> {
+async function unpackEntry(dest: string, h: tar.Header, entry: AsyncIterable<Buffer>, dirTimes: DeferredTime[], idMap: IdentityMapping | undefined): Promise<number> {
   const comps = entryComponents(h.name);
   const mtime = h.mtime ?? new Date(0);
   if (comps.length === 0) {
     // The layer root itself ("./"): only its metadata matters.
     if (h.type === 'directory') {
-      await applyMeta(dest, h, false);
+      await applyMeta(dest, h, false, idMap);
       dirTimes.push({ path: dest, mtime });
     }
     return 0;
   }
   const base = comps[comps.length - 1]!;
-  const parent = await walkDirs(dest, comps.slice(0, -1), h.name, true);
+  const parent = await walkDirs(dest, comps.slice(0, -1), h.name, true, idMap);
   const target = path.join(parent, base);
 
   if (base.startsWith(WHITEOUT_PREFIX)) {
@@ -150,6 +166,7 @@ async function unpackEntry(dest: string, h: tar.Header, entry: AsyncIterable<Buf
       const p = path.join(parent, hidden);
       await clear(p, false);
       await run('mknod', ['-m', '000', p, 'c', '0', '0']);
+      if (idMap) await fs.lchown(p, owner(h, idMap).uid, owner(h, idMap).gid); // as the entry's owner, remapped
     }
     return 0;
   }
@@ -157,7 +174,7 @@ async function unpackEntry(dest: string, h: tar.Header, entry: AsyncIterable<Buf
   switch (h.type) {
     case 'directory': {
       if (!(await clear(target, true))) await fs.mkdir(target, { mode: 0o700 });
-      await applyMeta(target, h, false);
+      await applyMeta(target, h, false, idMap);
       dirTimes.push({ path: target, mtime });
       return 0;
     }
@@ -175,14 +192,14 @@ async function unpackEntry(dest: string, h: tar.Header, entry: AsyncIterable<Buf
       } finally {
         await fh.close();
       }
-      await applyMeta(target, h, false);
+      await applyMeta(target, h, false, idMap);
       await fs.lutimes(target, mtime, mtime);
       return written;
     }
     case 'symlink': {
       await clear(target, false);
       await fs.symlink(h.linkname ?? '', target);
-      await applyMeta(target, h, true);
+      await applyMeta(target, h, true, idMap);
       await fs.lutimes(target, mtime, mtime);
       return 0;
     }
@@ -209,7 +226,7 @@ async function unpackEntry(dest: string, h: tar.Header, entry: AsyncIterable<Buf
           ? [target, 'p']
           : [target, h.type === 'character-device' ? 'c' : 'b', String(h.devmajor ?? 0), String(h.devminor ?? 0)];
       await run('mknod', args);
-      await applyMeta(target, h, false);
+      await applyMeta(target, h, false, idMap);
       await fs.lutimes(target, mtime, mtime);
       return 0;
     }

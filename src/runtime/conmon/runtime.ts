@@ -54,6 +54,8 @@ export interface ExecSession {
   exited: Promise<number>;
   /** call once the attach socket is connected (or straight away when nobody attaches) */
   release(): void;
+  /** resolves with the host pid of the process once it runs (after release) */
+  pidKnown: Promise<number>;
 }
 
 /** Run a command, resolving with stdout; rejects with its stderr in the message. */
@@ -255,6 +257,7 @@ export class ConmonRuntime {
     // the pid arrives only after release(): hand out a promise-backed session
     const session: ExecSession = {
       pid: 0,
+      pidKnown: pidP.then((p) => p.data),
       attachPath: path.join(o.dir, 'attach'),
       release,
       exited: pidP.then(async (p) => {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isKind } from '../../core/errors.js';
 import { DEFAULT_CAPABILITIES } from './capabilities.js';
-import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, RLIM_INFINITY, generateSpec, mergeTmpfsOptions, specToJSON } from './generate.js';
+import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, RLIM_INFINITY, checkSysctls, generateSpec, mergeTmpfsOptions, rlimitWarnings, specToJSON } from './generate.js';
 import type { SpecInput } from './generate.js';
 
 const base = (over: Partial<SpecInput> = {}): SpecInput => ({
@@ -176,15 +176,62 @@ test('resources', () => {
   assert.equal(q?.memory, undefined);
 });
 
-test('sysctls must be namespaced and not shared with the host', () => {
-  const s = generateSpec(base({ sysctls: { 'net.ipv4.ip_forward': '1', 'kernel.shmmax': '100' } }));
-  assert.deepEqual(s.linux.sysctl, { 'net.ipv4.ip_forward': '1', 'kernel.shmmax': '100' });
-  assert.throws(() => generateSpec(base({ namespaces: { net: { mode: 'host' } }, sysctls: { 'net.ipv4.ip_forward': '1' } })), invalid(/not allowed in host network namespace/));
-  assert.throws(() => generateSpec(base({ sysctls: { 'vm.swappiness': '1' } })), invalid(/not in a separate kernel namespace/));
+test('sysctls must be namespaced and not shared with the host (runc\'s rules and texts)', () => {
+  const s = generateSpec(base({ sysctls: { 'net.ipv4.ip_forward': '1', 'kernel.shmmax': '100', 'fs.mqueue.msg_max': '20', 'kernel.domainname': 'x' } }));
+  assert.deepEqual(s.linux.sysctl, { 'net.ipv4.ip_forward': '1', 'kernel.shmmax': '100', 'fs.mqueue.msg_max': '20', 'kernel.domainname': 'x' });
+  // another container's network namespace is not the host's
+  assert.doesNotThrow(() => generateSpec(base({ namespaces: { net: { mode: 'path', path: '/proc/1/ns/net' } }, sysctls: { 'net.core.somaxconn': '1' } })));
+  assert.throws(() => generateSpec(base({ namespaces: { net: { mode: 'host' } }, sysctls: { 'net.ipv4.ip_forward': '1' } })), invalid(/^sysctl "net.ipv4.ip_forward" not allowed in host network namespace$/));
+  assert.throws(() => generateSpec(base({ namespaces: { ipc: { mode: 'host' } }, sysctls: { 'kernel.sem': '1 2 3 4' } })), invalid(/^sysctl "kernel.sem" is not allowed in the hosts ipc namespace$/));
+  assert.throws(() => generateSpec(base({ namespaces: { ipc: { mode: 'host' } }, sysctls: { 'fs.mqueue.queues_max': '1' } })), invalid(/hosts ipc namespace/));
+  assert.throws(() => generateSpec(base({ sysctls: { 'vm.swappiness': '1' } })), invalid(/^sysctl "vm.swappiness" is not in a separate kernel namespace$/));
+  assert.throws(() => generateSpec(base({ sysctls: { 'kernel.hostname': 'x' } })), invalid(/^sysctl "kernel.hostname" is not allowed as it conflicts with the OCI "hostname" field$/));
+  assert.throws(() => checkSysctls({ 'kernel.domainname': 'x' }, { net: true, ipc: true, uts: false }), invalid(/not in a separate kernel namespace/));
+  assert.doesNotThrow(() => checkSysctls({ 'kernel.msgmax': '1', 'net.ipv4.ip_forward': '1' }, { net: true, ipc: true, uts: false }));
+});
+
+test('devices: extra nodes and their cgroup rules after Docker\'s defaults; privileged allows all', () => {
+  const fuse = { type: 'c' as const, path: '/dev/fuse', major: 10, minor: 229, fileMode: 0o600, uid: 0, gid: 0 };
+  const rules = [{ allow: true, type: 'c' as const, major: 10, minor: 229, access: 'r' }, { allow: true, type: 'b' as const, major: 7, access: 'rw' }];
+  const s = generateSpec(base({ devices: [fuse, { ...fuse, path: '/dev/null', minor: 3 }], deviceRules: rules }));
+  assert.deepEqual(s.linux.devices?.map((d) => d.path), ['/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty', '/dev/fuse', '/dev/null']);
+  assert.deepEqual(s.linux.resources?.devices?.slice(-3), [{ allow: false, type: 'c', major: 10, minor: 229, access: 'rwm' }, ...rules]);
+  const p = generateSpec(base({ privileged: true, devices: [fuse], deviceRules: rules }));
+  assert.deepEqual(p.linux.resources?.devices, [{ allow: true, access: 'rwm' }]);
+  assert.ok(p.linux.devices?.some((d) => d.path === '/dev/fuse'));
+});
+
+test('rlimitWarnings names each limit lowered to the daemon\'s hard limit', () => {
+  const host = { nofile: { soft: 1024, hard: 20000 }, nproc: { soft: 10, hard: RLIM_INFINITY } };
+  assert.deepEqual(rlimitWarnings([{ Name: 'nofile', Soft: 1024, Hard: 2048 }, { Name: 'nproc', Soft: 5, Hard: 1e9 }], host), []);
+  const w = rlimitWarnings([{ Name: 'NOFILE', Soft: 100000, Hard: 100000 }], host);
+  assert.equal(w.length, 1);
+  assert.match(w[0]!, /^ulimit nofile: the hard limit 100000 is above the daemon's own \(20000\)/);
+  assert.deepEqual(rlimitWarnings([{ Name: 'nofile', Soft: 100000, Hard: 100000 }], {}), []);
 });
 
 test('bad input', () => {
   assert.throws(() => generateSpec(base({ rootfs: 'relative' })), invalid(/absolute/));
   assert.throws(() => generateSpec(base({ args: [] })), invalid(/No command specified/));
   assert.throws(() => generateSpec(base({ binds: [{ source: '/a', destination: 'rel' }] })), invalid(/must be absolute/));
+});
+
+test('userns-remap: a user namespace with the id maps, or joined by path', () => {
+  const uidMappings = [{ containerID: 0, hostID: 400000, size: 65536 }];
+  const gidMappings = [{ containerID: 0, hostID: 500000, size: 1000 }, { containerID: 1000, hostID: 700000, size: 64536 }];
+  const s = generateSpec(base({ userns: { uidMappings, gidMappings } }));
+  assert.deepEqual(s.linux.namespaces.at(-1), { type: 'user' });
+  assert.equal(s.linux.namespaces.filter((n) => n.type === 'user').length, 1);
+  assert.deepEqual(s.linux.uidMappings, uidMappings);
+  assert.deepEqual(s.linux.gidMappings, gidMappings);
+  // ids inside the container stay as they are: root is uid 0 in the namespace
+  assert.deepEqual(s.process.user, { uid: 0, gid: 0 });
+  const joined = generateSpec(base({ namespaces: { net: { mode: 'path', path: '/proc/42/ns/net' } }, userns: { uidMappings, gidMappings, path: '/proc/42/ns/user' } }));
+  assert.deepEqual(joined.linux.namespaces.filter((n) => n.type === 'user'), [{ type: 'user', path: '/proc/42/ns/user' }]);
+  assert.deepEqual(joined.linux.uidMappings, uidMappings);
+  const plain = generateSpec(base());
+  assert.equal(nsTypes(plain).includes('user'), false);
+  assert.equal(plain.linux.uidMappings, undefined);
+  assert.equal(plain.linux.gidMappings, undefined);
+  assert.match(specToJSON(s), /"uidMappings":\[\{"containerID":0,"hostID":400000,"size":65536\}\]/);
 });

@@ -7,7 +7,7 @@ import { ociResources } from '../cgroups/resources.js';
 import path from 'node:path';
 import { invalidArgument } from '../../core/errors.js';
 import { resolveCapabilities } from './capabilities.js';
-import type { OciDevice, OciDeviceCgroup, OciMount, OciNamespace, OciNamespaceType, OciResources, OciRlimit, OciSeccomp, OciSpec } from './types.js';
+import type { OciDevice, OciDeviceCgroup, OciIdMapping, OciMount, OciNamespace, OciNamespaceType, OciResources, OciRlimit, OciSeccomp, OciSpec } from './types.js';
 
 export const OCI_VERSION = '1.0.2';
 export const DEFAULT_SHM_SIZE = 64 * 1024 * 1024;
@@ -85,6 +85,8 @@ export interface SpecInput {
   paths?: { hosts?: string; hostname?: string; resolvConf?: string };
   /** Missing entries are {mode:'new'}; uts defaults to the host's with host networking. */
   namespaces?: { net?: NamespaceSpec; ipc?: NamespaceSpec; pid?: NamespaceSpec; uts?: NamespaceSpec; cgroup?: 'host' | 'private' };
+  /** userns-remap: a user namespace with these id maps, or the one at `path` (shared with another container) */
+  userns?: { uidMappings: OciIdMapping[]; gidMappings: OciIdMapping[]; path?: string };
   /** Host directory bound onto /dev/shm instead of a private tmpfs (shareable, host or container ipc). */
   shmSource?: string;
   /** No /dev/shm at all (IpcMode "none"). */
@@ -110,8 +112,12 @@ export interface SpecInput {
   /** HostConfig.Tmpfs: destination → comma-separated options. */
   tmpfs?: Record<string, string> | null;
   binds?: BindSpec[];
-  /** Extra devices (privileged callers pass the host's). */
+  /** linux.rootfsPropagation, when a bind needs shared or slave propagation */
+  rootfsPropagation?: 'rshared' | 'rslave';
+  /** Device nodes made in the container besides the defaults (HostConfig.Devices; privileged: the host's). */
   devices?: OciDevice[];
+  /** Device cgroup allow rules after Docker's defaults (the devices' permissions, DeviceCgroupRules); ignored when privileged. */
+  deviceRules?: OciDeviceCgroup[];
   oomScoreAdj?: number;
   resources?: ResourcesSpec;
   /** --init: the host path of the init binary, mounted at /sbin/docker-init and put before args. */
@@ -254,19 +260,28 @@ function buildNamespaces(input: SpecInput): OciNamespace[] {
 
 const IPC_SYSCTLS = new Set(['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced']);
 
-/** runc's rule: a sysctl must belong to a namespace the container does not share with the host. */
-function checkSysctls(sysctls: Record<string, string>, namespaces: OciNamespace[]): void {
-  const has = (t: OciNamespaceType) => namespaces.some((n) => n.type === t);
+/** Which namespaces a container does not share with the host (for the sysctl rules). */
+export interface OwnNamespaces { net: boolean; ipc: boolean; uts: boolean }
+
+/**
+ * runc's rule, with its texts (Docker passes HostConfig.Sysctls through and runc refuses them at start;
+ * Berth checks at create too): a sysctl must belong to a namespace the container does not share with
+ * the host, and kernel.hostname is the OCI hostname field's.
+ */
+export function checkSysctls(sysctls: Record<string, string>, own: OwnNamespaces): void {
   for (const key of Object.keys(sysctls)) {
+    const q = JSON.stringify(key);
     if (IPC_SYSCTLS.has(key) || key.startsWith('fs.mqueue.')) {
-      if (!has('ipc')) throw invalidArgument(`sysctl ${JSON.stringify(key)} is not allowed in the hosts ipc namespace`);
-    } else if (key.startsWith('net.')) {
-      if (!has('network')) throw invalidArgument(`sysctl ${JSON.stringify(key)} not allowed in host network namespace`);
-    } else if (key === 'kernel.domainname' || key === 'kernel.hostname') {
-      if (!has('uts')) throw invalidArgument(`sysctl ${JSON.stringify(key)} is not allowed in the hosts uts namespace`);
-    } else {
-      throw invalidArgument(`sysctl ${JSON.stringify(key)} is not in a separate kernel namespace`);
+      if (!own.ipc) throw invalidArgument(`sysctl ${q} is not allowed in the hosts ipc namespace`);
+      continue;
     }
+    if (key.startsWith('net.')) {
+      if (!own.net) throw invalidArgument(`sysctl ${q} not allowed in host network namespace`);
+      continue;
+    }
+    if (own.uts && key === 'kernel.domainname') continue;
+    if (own.uts && key === 'kernel.hostname') throw invalidArgument(`sysctl ${q} is not allowed as it conflicts with the OCI "hostname" field`);
+    throw invalidArgument(`sysctl ${q} is not in a separate kernel namespace`);
   }
 }
 
@@ -292,6 +307,21 @@ export function buildRlimits(ulimits: readonly UlimitSpec[], host: Record<string
   return out;
 }
 
+/**
+ * The ulimits buildRlimits lowers to the daemon's hard limits (which it cannot raise without
+ * CAP_SYS_RESOURCE), one warning each, for the create response.
+ */
+export function rlimitWarnings(ulimits: readonly UlimitSpec[], host: Record<string, HostRlimit> = {}): string[] {
+  const out: string[] = [];
+  for (const u of ulimits) {
+    const name = u.Name.toLowerCase();
+    const h = host[name];
+    if (h === undefined || big(u.Hard) <= big(h.hard)) continue;
+    out.push(`ulimit ${name}: the hard limit ${big(u.Hard)} is above the daemon's own (${big(h.hard)}) and is lowered to it: the daemon cannot raise limits (it lacks CAP_SYS_RESOURCE)`);
+  }
+  return out;
+}
+
 /** The OCI runtime spec (config.json) of a container. */
 export function generateSpec(input: SpecInput): OciSpec {
   if (!path.isAbsolute(input.rootfs)) throw invalidArgument(`rootfs must be an absolute path: ${input.rootfs}`);
@@ -300,8 +330,9 @@ export function generateSpec(input: SpecInput): OciSpec {
   const caps = input.capabilities ?? resolveCapabilities({ privileged, capAdd: input.capAdd, capDrop: input.capDrop, bounding: input.boundingCaps });
   const namespaces = buildNamespaces(input);
   const sysctls = input.sysctls ?? {};
-  checkSysctls(sysctls, namespaces);
-  const hasUts = namespaces.some((n) => n.type === 'uts');
+  const has = (t: OciNamespaceType) => namespaces.some((n) => n.type === t);
+  checkSysctls(sysctls, { net: has('network'), ipc: has('ipc'), uts: has('uts') });
+  const hasUts = has('uts');
   const args = input.init ? ['/sbin/docker-init', '--', ...input.args] : [...input.args];
 
   const spec: OciSpec = {
@@ -318,6 +349,13 @@ export function generateSpec(input: SpecInput): OciSpec {
     mounts: buildMounts(input),
     linux: { namespaces },
   };
+  if (input.userns) {
+    // runc writes the maps only for a new namespace; dockerd passes them with a path too
+    namespaces.push(input.userns.path ? { type: 'user', path: input.userns.path } : { type: 'user' });
+    spec.linux.uidMappings = input.userns.uidMappings.map((m) => ({ ...m }));
+    spec.linux.gidMappings = input.userns.gidMappings.map((m) => ({ ...m }));
+  }
+  if (input.rootfsPropagation) spec.linux.rootfsPropagation = input.rootfsPropagation;
   if (input.tty && input.consoleSize) spec.process.consoleSize = { ...input.consoleSize };
   if (input.noNewPrivileges) spec.process.noNewPrivileges = true;
   if (input.oomScoreAdj !== undefined) spec.process.oomScoreAdj = input.oomScoreAdj;
@@ -341,10 +379,7 @@ export function generateSpec(input: SpecInput): OciSpec {
   if (input.cgroupsPath) linux.cgroupsPath = input.cgroupsPath;
   // HostConfig resources → linux.resources as Docker maps them (src/runtime/cgroups); devices below
   const resources = ociResources(input.resources ?? {});
-  resources.devices = privileged ? [{ allow: true, access: 'rwm' }] : [...DEFAULT_DEVICE_RULES];
-  for (const d of input.devices ?? []) {
-    if (!privileged && (d.type === 'c' || d.type === 'b')) resources.devices.push({ allow: true, type: d.type, major: d.major, minor: d.minor, access: 'rwm' });
-  }
+  resources.devices = privileged ? [{ allow: true, access: 'rwm' }] : [...DEFAULT_DEVICE_RULES, ...(input.deviceRules ?? [])];
   linux.resources = resources;
   if (Object.keys(sysctls).length) linux.sysctl = { ...sysctls };
   if (!privileged) {

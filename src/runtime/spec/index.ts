@@ -10,11 +10,13 @@ export type {
   OciDevice, OciDeviceCgroup, OciResources, OciSeccomp, OciLinux,
 } from './types.js';
 export {
-  generateSpec, specToJSON, buildRlimits, mergeTmpfsOptions,
+  generateSpec, specToJSON, buildRlimits, rlimitWarnings, checkSysctls, mergeTmpfsOptions,
   OCI_VERSION, DEFAULT_SHM_SIZE, RLIM_INFINITY, DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS,
   DEFAULT_DEVICE_RULES, DEFAULT_DEVICES,
 } from './generate.js';
-export type { SpecInput, NamespaceSpec, BindSpec, UlimitSpec, HostRlimit, ResourcesSpec } from './generate.js';
+export type { SpecInput, NamespaceSpec, BindSpec, UlimitSpec, HostRlimit, ResourcesSpec, OwnNamespaces } from './generate.js';
+export { resolveDevices, devicesFromPath, hostDevices, parseDeviceCgroupRule, normalizeDeviceMapping, validDeviceMode, splitDev } from './devices.js';
+export type { DeviceMappingSpec, ResolvedDevices } from './devices.js';
 export {
   ALL_CAPABILITIES, DEFAULT_CAPABILITIES, capabilitiesFromMask, normalizeCapabilities, resolveCapabilities,
 } from './capabilities.js';

@@ -4,6 +4,9 @@ import type { ContainerService, AttachSink } from '../../core/containers/service
 import type { ExecService } from '../../core/containers/exec.js';
 import type { ContainerStore } from '../../core/containers/store.js';
 import { inspectView, summaryView, parseFilters, filterContainers } from '../../core/containers/views.js';
+import { pruneCandidates } from '../../core/containers/prune.js';
+import type { EventBus } from '../../core/events.js';
+import { dirSize } from '../../volumes/index.js';
 import { invalidArgument, conflict } from '../../core/errors.js';
 import { qBool, qInt, type Router, type Ctx } from '../http.js';
 import type { ExecCreateBody, PortBinding } from '../../api/types.js';
@@ -29,6 +32,8 @@ export interface ContainerRouteDeps {
   stats(c: { id: string; name: string; pid: number }, prev?: unknown): Promise<unknown>;
   /** the stats of a container that is not running: zeros, as Docker sends them */
   idleStats(c: { id: string; name: string }): unknown;
+  /** for the events of operations the routes run themselves (prune) */
+  events?: EventBus;
 }
 
 const RAW = 'application/vnd.docker.raw-stream';
@@ -251,15 +256,28 @@ export function containerRoutes(r: Router, d: ContainerRouteDeps): void {
     d.execs.forget(rec.id);
     ctx.send(204);
   });
+  let pruning = false;
   r.add('POST', '/containers/prune', async (ctx) => {
-    const filters = parseFilters(ctx.query.get('filters'));
-    const stopped = filterContainers(d.store.all().filter((c) => c.state.Status === 'exited' || c.state.Status === 'created' || c.state.Status === 'dead'), filters, { imageMatches: (c, ref) => d.imageMatches(c.image, ref), resolve: (ref) => d.store.find(ref) });
+    const candidates = pruneCandidates(d.store.all(), parseFilters(ctx.query.get('filters')));
+    if (pruning) throw conflict('a prune operation is already running');
+    pruning = true;
     const deleted: string[] = [];
-    for (const c of stopped) {
-      await d.containers.remove(c.id, { force: false, volumes: false });
-      deleted.push(c.id);
+    let reclaimed = 0;
+    try {
+      for (const c of candidates) {
+        const upper = d.graphDriver(c.id).UpperDir;
+        const size = upper ? await dirSize(upper).catch(() => 0) : 0;
+        // as dockerd: a container that cannot be removed is skipped
+        if (!(await d.containers.remove(c.id, { force: false, volumes: false }).then(() => true, () => false))) continue;
+        d.execs.forget(c.id);
+        deleted.push(c.id);
+        reclaimed += size;
+      }
+    } finally {
+      pruning = false;
     }
-    ctx.send(200, { ContainersDeleted: deleted.length ? deleted : null, SpaceReclaimed: 0 });
+    d.events?.publish('container', 'prune', '', { reclaimed: String(reclaimed) });
+    ctx.send(200, { ContainersDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed });
   });
 
   // exec

@@ -24,6 +24,8 @@ export interface ImageApi {
   /** POST /auth: check credentials against a registry */
   login(auth: Record<string, string>): Promise<{ Status: string; IdentityToken: string }>;
   /** imported rootfs layers may be gzip'ed: the route hands the raw body over */
+  /** after POST /images/prune: reports what it freed (the image `prune` event) */
+  pruned?(reclaimed: number): void;
 }
 
 export function imageRoutes(r: Router, images: ImageApi): void {
@@ -107,7 +109,9 @@ export function imageRoutes(r: Router, images: ImageApi): void {
       // as dockerd: an unused image goes with all its references
       deleted.push(...(await images.remove(img.Id, { force: true, prune: true }).catch(() => [])));
     }
-    ctx.send(200, { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: Math.max(0, before - (await images.layersSize())) });
+    const reclaimed = Math.max(0, before - (await images.layersSize()));
+    images.pruned?.(reclaimed);
+    ctx.send(200, { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed });
   });
 }
 

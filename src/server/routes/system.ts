@@ -1,10 +1,11 @@
-/** /_ping, /version, /info, /events, /system/df. */
+/** /_ping, /version, /info, /events, /system/df, /build/prune. */
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import type { EventBus } from '../../core/events.js';
 import { matches } from '../../core/events.js';
 import { parseFilters } from '../../core/containers/views.js';
 import { invalidArgument } from '../../core/errors.js';
+import { parseTimestamps } from '../../core/timestamps.js';
 import { API_VERSION, MIN_API_VERSION, type Router } from '../http.js';
 import type { SystemVersion } from '../../api/types.js';
 
@@ -19,17 +20,8 @@ export interface SystemInfo {
   name: string;
   id: string;
   started: number;
-}
-
-/** Docker accepts unix seconds (possibly fractional), RFC 3339 dates, and durations relative to now. */
-export function parseTime(v: string | null, now = Date.now()): number | undefined {
-  if (!v) return undefined;
-  if (/^\d+(\.\d+)?$/.test(v)) return Number(v);
-  const dur = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(v);
-  if (dur) return (now - Number(dur[1]) * { ms: 1, s: 1000, m: 60000, h: 3600000 }[dur[2] as 'ms' | 's' | 'm' | 'h']) / 1000;
-  const t = Date.parse(v);
-  if (Number.isNaN(t)) throw invalidArgument(`invalid time value: ${v}`);
-  return t / 1000;
+  /** userns-remap is active: SecurityOptions lists name=userns, as dockerd's */
+  userns?: boolean;
 }
 
 export function systemRoutes(r: Router, d: { info: SystemInfo; events: EventBus; df(): Promise<unknown> }): void {
@@ -64,24 +56,53 @@ export function systemRoutes(r: Router, d: { info: SystemInfo; events: EventBus;
       DockerRootDir: d.info.dataRoot, HttpProxy: '', HttpsProxy: '', NoProxy: '', Name: d.info.name, Labels: [], ExperimentalBuild: false,
       ServerVersion: d.info.version, Runtimes: { runc: { path: 'runc' } }, DefaultRuntime: 'runc', LiveRestoreEnabled: true,
       Isolation: '', InitBinary: 'tini', ContainerdCommit: { ID: '' }, RuncCommit: { ID: d.info.runcVersion }, InitCommit: { ID: '' },
-      SecurityOptions: ['name=cgroupns'], Warnings: [],
+      SecurityOptions: [...(d.info.userns ? ['name=userns'] : []), 'name=cgroupns'], Warnings: [],
     });
   });
   r.add('GET', '/events', async (ctx) => {
-    const since = parseTime(ctx.query.get('since'));
-    const until = parseTime(ctx.query.get('until'));
+    // the docker CLI sends unix seconds (it converts dates and durations itself), as dockerd expects
+    const sinceRaw = ctx.query.get('since') ?? '';
+    const untilRaw = ctx.query.get('until') ?? '';
+    const since = sinceRaw ? parseTimestamps(sinceRaw) : undefined;
+    const until = untilRaw ? parseTimestamps(untilRaw) : undefined;
+    if (until !== undefined && since !== undefined && until < since) {
+      throw invalidArgument(`\`since\` time (${sinceRaw}) cannot be after \`until\` time (${untilRaw})`);
+    }
     const filters = parseFilters(ctx.query.get('filters'));
     const res = ctx.stream(200, 'application/json');
-    for (const m of d.events.history(since, until, filters)) res.write(`${JSON.stringify(m)}\n`);
-    const nowS = Date.now() / 1000;
-    if (until !== undefined && until <= nowS) { res.end(); return; }
-    await new Promise<void>((resolve) => {
-      const unsub = d.events.subscribe((m) => { if (matches(m, filters)) res.write(`${JSON.stringify(m)}\n`); });
-      const timer = until !== undefined ? setTimeout(done, (until - nowS) * 1000) : undefined;
-      function done() { unsub(); if (timer) clearTimeout(timer); resolve(); }
-      ctx.onClose(done);
+    // the replay and the subscription are taken together (no await between them): no event is lost or doubled
+    const buffered = d.events.history(since, until, filters);
+    const unsub = d.events.subscribe((m) => {
+      if (matches(m, filters) && !res.destroyed) res.write(`${JSON.stringify(m)}\n`);
     });
-    res.end();
+    try {
+      for (const m of buffered) res.write(`${JSON.stringify(m)}\n`);
+      const nowNs = BigInt(Date.now()) * 1_000_000n;
+      if (until !== undefined && until < nowNs) return; // only past events
+      await new Promise<void>((resolve) => {
+        let timer: NodeJS.Timeout | undefined;
+        const done = () => { if (timer) clearTimeout(timer); resolve(); };
+        // setTimeout holds at most 2^31-1 ms: re-arm until the deadline
+        const arm = () => {
+          if (until === undefined) return;
+          const left = Number((until - BigInt(Date.now()) * 1_000_000n) / 1_000_000n);
+          if (left <= 0) done();
+          else timer = setTimeout(arm, Math.min(left, 2 ** 31 - 1));
+        };
+        ctx.onClose(done);
+        res.once('close', done);
+        arm();
+      });
+    } finally {
+      unsub();
+      res.end();
+    }
+  });
+  // no builder yet: nothing is cached, so a prune reclaims nothing (the docker CLI calls this in `system prune`)
+  r.add('POST', '/build/prune', (ctx) => {
+    parseFilters(ctx.query.get('filters'));
+    d.events.publish('builder', 'prune', '', { reclaimed: '0' });
+    ctx.send(200, { CachesDeleted: null, SpaceReclaimed: 0 });
   });
 }
 
