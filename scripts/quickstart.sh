@@ -10,7 +10,7 @@ npm run build >/dev/null
 sock=/run/berth/berth.sock
 if ! node bin/berth -H "unix://$sock" version >/dev/null 2>&1; then
   mkdir -p /var/log
-  nohup node bin/berthd >>/var/log/berthd.log 2>&1 &
+  nohup bin/berthd >>/var/log/berthd.log 2>&1 &
   for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
 fi
 export BERTH_HOST="unix://$sock"

@@ -8,6 +8,7 @@ import { promises as fsp, readFileSync, createReadStream, createWriteStream, exi
 import path from 'node:path';
 import http from 'node:http';
 import { once } from 'node:events';
+import { DAEMON_NODE_FLAGS } from '../src/daemon/config.js';
 
 /** the compiled tree this file belongs to (dist/, or a private outDir while a change is being built) */
 const OUT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -66,7 +67,7 @@ export class TestDaemon {
   get guardTable(): string { return `btguard_${path.basename(this.dir).slice(3).replace(/[^a-zA-Z0-9]/g, 'x')}`; }
 
   async start(): Promise<void> {
-    this.proc = spawn(process.execPath, [path.join(OUT, 'src/daemon/main.js'), '-H', this.host, '--data-root', this.dataRoot,
+    this.proc = spawn(process.execPath, [...DAEMON_NODE_FLAGS, path.join(OUT, 'src/daemon/main.js'), '-H', this.host, '--data-root', this.dataRoot,
       '--exec-root', this.execRoot, '--bridge', this.bridge, '--config-file', path.join(this.dir, 'daemon.json'), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.proc.stderr!.on('data', (d: Buffer) => { this.log += d.toString(); });
     const deadline = Date.now() + 15000;

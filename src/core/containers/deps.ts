@@ -112,8 +112,6 @@ export interface ContainerNetworking {
   wire(rec: ContainerRecord, pid: number): Promise<void>;
   /** undoes prepare and wire (the container stopped, or its start failed) */
   release(rec: ContainerRecord): Promise<void>;
-  /** `lo` up in a namespace with no networks (--network none) */
-  loopbackOnly(pid: number): Promise<void>;
 }
 
 /** Where an attach session sends output; `close` ends the client's stream. */

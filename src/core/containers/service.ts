@@ -163,10 +163,8 @@ export class ContainerService {
         leaveStdinOpen: !rec.config.StdinOnce,
       });
       created = true;
-      if (namespaces.net.mode === 'new') {
-        if (parseNetworkMode(rec.hostConfig.NetworkMode).kind === 'bridge') await this.d.network.wire(rec, pid);
-        else await this.d.network.loopbackOnly(pid);
-      }
+      // runc brings `lo` up in a new network namespace; bridge networks also get their veths
+      if (namespaces.net.mode === 'new' && parseNetworkMode(rec.hostConfig.NetworkMode).kind === 'bridge') await this.d.network.wire(rec, pid);
       await this.attaches.connectPending(rec.id, this.bundleDir(rec.id), !!rec.config.StdinOnce);
       await this.d.runtime.start(rec.id);
       const st: ContainerState = {

@@ -1,4 +1,4 @@
-import { setAttribute } from '@napi-rs/xattr';
+import { setAttribute } from '../xattr.js';
 import { createHash } from 'node:crypto';
 import { constants as C, type Stats } from 'node:fs';
 import * as fs from 'node:fs/promises';

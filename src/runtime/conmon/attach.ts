@@ -3,8 +3,10 @@
  * Each packet from conmon starts with one byte naming the stream (2 stdout, 3 stderr); what we write
  * goes to the container's stdin as is.
  */
-import { SeqpacketSocket } from 'node-unix-socket';
 import { EventEmitter } from 'node:events';
+
+/** node-unix-socket, loaded on first attach: the native addon costs an idle daemon about 10 MB */
+let addon: Promise<typeof import('node-unix-socket')> | undefined;
 
 export type OutputStream = 'stdout' | 'stderr';
 
@@ -17,7 +19,8 @@ export interface AttachConnection extends EventEmitter {
   close(): void;
 }
 
-export function connectAttach(socketPath: string): Promise<AttachConnection> {
+export async function connectAttach(socketPath: string): Promise<AttachConnection> {
+  const { SeqpacketSocket } = await (addon ??= import('node-unix-socket'));
   return new Promise((resolve, reject) => {
     const sock = new SeqpacketSocket();
     const conn = new EventEmitter() as AttachConnection;

@@ -8,7 +8,7 @@
  * What Docker keeps in its hidden init layer (runc's mount points for /etc/hosts, /proc, ...: see
  * INIT_LAYER_PATHS) is left out, and so is a directory that holds nothing else (see initNoise).
  */
-import { getAttribute } from '@napi-rs/xattr';
+import { getAttribute } from '../../xattr.js';
 import { promises as fsp, type BigIntStats } from 'node:fs';
 import path from 'node:path';
 import { errnoCode } from '../../errors.js';
