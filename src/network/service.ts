@@ -591,11 +591,13 @@ export class NetworkService {
       this.d.events.publish('network', 'disconnect', n.id, { container: rec.id, name: n.name, type: n.driver });
     }
     if (!only) this.proxy.stop(rec.id);
-    if (!only && rec.published) {
-      this.ports.release(rec.published.bindings as Binding[]);
+    const unpublished = !only && !!rec.published;
+    if (unpublished) {
+      this.ports.release(rec.published!.bindings as Binding[]);
       rec.published = undefined;
     }
-    if (gone.length || !only) await this.applyFirewall().catch((err: Error) => errors.push(err.message));
+    // the ruleset only changes with the container's endpoints or published ports
+    if (gone.length || unpublished) await this.applyFirewall().catch((err: Error) => errors.push(err.message));
     if (errors.length) this.d.log(`network teardown of ${rec.id}: ${errors.join('; ')}`);
   }
 

@@ -151,13 +151,23 @@ export class ContainerService {
     const bundle = this.bundleDir(rec.id);
     let created = false;
     try {
-      const { rootfs } = await this.d.rootfs.prepare(rec.id, rec.layers);
-      const mounts = this.d.volumes && rec.mounts ? await this.d.volumes.setUp(rec.mounts, rec.id, rootfs) : undefined;
-      const namespaces = await this.networkSetup(rec);
+      // the rootfs with its volumes, and the namespaces with the network files, are independent
+      const [fs, ns] = await Promise.allSettled([
+        (async () => {
+          const { rootfs } = await this.d.rootfs.prepare(rec.id, rec.layers);
+          return { rootfs, mounts: this.d.volumes && rec.mounts ? await this.d.volumes.setUp(rec.mounts, rec.id, rootfs) : undefined };
+        })(),
+        this.networkSetup(rec),
+      ]);
+      // both have settled, so the cleanup below never races a half-done one
+      if (fs.status === 'rejected') throw fs.reason;
+      if (ns.status === 'rejected') throw ns.reason;
+      const { rootfs, mounts } = fs.value;
+      const namespaces = ns.value;
       const spec = await this.d.spec.build(rec, { rootfs, namespaces, mounts });
       await fsp.mkdir(bundle, { recursive: true, mode: 0o700 });
       await fsp.writeFile(path.join(bundle, 'config.json'), spec);
-      await this.d.runtime.delete(rec.id).catch(() => undefined); // leftovers of a crash
+      await this.d.runtime.delete(rec.id).catch(() => undefined); // leftovers of a crash (no spawn when there are none)
       const pid = await this.d.runtime.create({
         id: rec.id, bundle, tty: !!rec.config.Tty, stdin: !!rec.config.OpenStdin, logPath: rec.logPath,
         leaveStdinOpen: !rec.config.StdinOnce,
@@ -237,11 +247,16 @@ export class ContainerService {
         const code = await this.d.runtime.takeExit(id);
         if (code === undefined) return;
         const oom = (await this.d.cgroups?.oomKilled(id).catch(() => false)) ?? false;
-        await this.d.runtime.delete(id).catch((e) => this.d.log?.(`runc delete ${id}: ${(e as Error).message}`));
-        await this.releaseMounts(rec);
-        await this.d.rootfs.unmount(id).catch((e) => this.d.log?.(`unmount ${id}: ${(e as Error).message}`));
-        await fsp.rm(this.bundleDir(id), { recursive: true, force: true });
-        await this.d.network.release(rec).catch((e) => this.d.log?.(`network teardown ${id}: ${(e as Error).message}`));
+        // the process is gone: runc's state, the mounts and the network go in parallel
+        await Promise.all([
+          this.d.runtime.delete(id).catch((e) => this.d.log?.(`runc delete ${id}: ${(e as Error).message}`)),
+          (async () => {
+            await this.releaseMounts(rec);
+            await this.d.rootfs.unmount(id).catch((e) => this.d.log?.(`unmount ${id}: ${(e as Error).message}`));
+            await fsp.rm(this.bundleDir(id), { recursive: true, force: true });
+          })(),
+          this.d.network.release(rec).catch((e) => this.d.log?.(`network teardown ${id}: ${(e as Error).message}`)),
+        ]);
         const finished = nowIso();
         const restart = this.autoRestart && !this.exitOnNext.has(id)
           && wantsRestart(rec.hostConfig.RestartPolicy, { exitCode: code, manuallyStopped: rec.manuallyStopped, restartCount: rec.restartCount });

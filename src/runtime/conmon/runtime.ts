@@ -174,7 +174,9 @@ export class ConmonRuntime {
     await run(this.runc, this.runcArgs('update', ...args, id)).catch((e: Error) => { throw internal(runcMessage(e.message), e); });
   }
 
+  /** `runc delete --force`; nothing to do (and no runc to spawn) when runc holds no state for the id. */
   async delete(id: string): Promise<void> {
+    if (!(await fsp.stat(path.join(this.opts.runcRoot, id)).then(() => true, () => false))) return;
     await run(this.runc, this.runcArgs('delete', '--force', id)).catch((e: Error) => {
       if (!/does not exist|not exist/.test(e.message)) throw e;
     });
