@@ -37,11 +37,13 @@ import { spawn } from 'node:child_process';
 import { TestDaemon, runCmd, type ExecResult } from '../test/harness.js';
 import { numOpt, opt, usage } from './args.js';
 
-usage('node dist/bench/network.js [--runs N (20)] [--mb N (512)] [--reps N (5)] [--docker-host URL]');
+usage('node dist/bench/network.js [--runs N (20)] [--mb N (512)] [--reps N (5)] [--docker-host URL [--docker-netns NAME]]');
 const RUNS = numOpt('--runs', 20);
 const MB = numOpt('--mb', 512);
 const REPS = numOpt('--reps', 5);
 const DOCKER_HOST = opt('--docker-host');
+/** the network namespace the Docker engine runs in (bench/private-docker.sh): its host side is measured from there */
+const DOCKER_NETNS = opt('--docker-netns');
 
 const PORT = 5001;
 const VETH = 'btbench0';
@@ -125,6 +127,10 @@ interface Engine {
   docker(a: string[], timeout?: number): Promise<ExecResult>;
   /** names of what the benchmark creates on this engine */
   n(base: string): string;
+  /** the network namespace the engine's "host" is (bench/private-docker.sh); the root one when unset */
+  netns?: string;
+  /** a non-loopback address of the engine's host, for the DNAT path; undefined with the reason */
+  hostAddr?: { addr?: string; why?: string };
 }
 
 async function must(e: Engine, a: string[], timeout?: number): Promise<string> {
@@ -323,14 +329,23 @@ function push(host: string, port: number, bytes: number, timeoutMs: number): Pro
   });
 }
 
+/** push() from the engine's host: this process, or a child in the engine's network namespace. */
+async function pushFrom(e: Engine | undefined, host: string, port: number, bytes: number, timeoutMs: number): Promise<number> {
+  if (!e?.netns) return push(host, port, bytes, timeoutMs);
+  const r = await runCmd('nsenter', [`--net=/run/netns/${e.netns}`, process.execPath, process.argv[1], '--push-child', host, String(port), String(bytes), String(timeoutMs)], { timeout: timeoutMs + 10_000 });
+  const out = JSON.parse(r.stdout.trim().split('\n').pop() || '{}') as { ms?: number; error?: string; code?: string; afterMs?: number };
+  if (out.ms !== undefined) return out.ms;
+  throw Object.assign(new Error(out.error ?? `push child failed: ${r.stderr.trim()}`), { code: out.code, afterMs: out.afterMs });
+}
+
 /**
  * A transfer, retried while nothing listens yet (the sink's loop is between two `nc -l`): refused, or
  * reset right after connecting (a proxy accepts, then fails to reach the container).
  */
-async function pushMB(host: string, port: number): Promise<number> {
+async function pushMB(host: string, port: number, e?: Engine): Promise<number> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return mbps(MB, await push(host, port, MB << 20, XFER_TIMEOUT));
+      return mbps(MB, await pushFrom(e, host, port, MB << 20, XFER_TIMEOUT));
     } catch (e) {
       const { code, afterMs = -1 } = e as NodeJS.ErrnoException & { afterMs?: number };
       const notListening = code === 'ECONNREFUSED' || ((code === 'ECONNRESET' || code === 'EPIPE') && afterMs < 50);
@@ -341,12 +356,12 @@ async function pushMB(host: string, port: number): Promise<number> {
 }
 
 /** undefined when host:port takes a connection and closes after our end (the sink answers), else why not */
-async function probe(host: string, port: number, ms: number): Promise<string | undefined> {
+async function probe(host: string, port: number, ms: number, e?: Engine): Promise<string | undefined> {
   const deadline = Date.now() + ms;
   let why = '';
   for (;;) {
     try {
-      await push(host, port, 1, 2000);
+      await pushFrom(e, host, port, 1, 2000);
       await sleep(200); // the sink's loop starts its next `nc -l`
       return undefined;
     } catch (e) {
@@ -406,19 +421,23 @@ async function hostToContainer(e: Engine, vethErr: string | undefined): Promise<
   await must(e, ['run', '-d', '--name', sink, '-p', `${hostPort}:${PORT}`, 'busybox', 'sh', '-c', SINK]);
   try {
     const ip = await ipOf(e, sink, 'bridge');
-    const ready = await probe(ip, PORT, 10_000);
+    const ready = await probe(ip, PORT, 10_000, e);
     if (ready) throw new Error(`${e.name}: the published sink does not answer on ${ip}:${PORT}: ${ready}`);
-    await report(e, 'host: container address (routed, no NAT)', await reps(() => pushMB(ip, PORT)));
-    const lo = await probe('127.0.0.1', hostPort, 5000);
+    await report(e, 'host: container address (routed, no NAT)', await reps(() => pushMB(ip, PORT, e)));
+    const lo = await probe('127.0.0.1', hostPort, 5000, e);
     let loLabel = 'host: 127.0.0.1:hostport (loopback DNAT)';
-    if (!e.berth && (await runCmd('pgrep', ['-x', 'docker-proxy'])).code === 0) loLabel = 'host: 127.0.0.1:hostport (docker-proxy running)';
-    await report(e, loLabel, lo ? { xs: [], err: `does not answer: ${lo}` } : await reps(() => pushMB('127.0.0.1', hostPort)));
-    if (vethErr) {
-      console.log(`  host: ${VETH_ADDR}:hostport (DNAT): not measured (${vethErr})`);
-      put(`host: ${VETH_ADDR}:hostport (DNAT, non-loopback)`, e.name, 'not measured');
+    if (!e.berth && (await runCmd('pgrep', ['-x', 'docker-proxy'])).code === 0) loLabel = 'host: 127.0.0.1:hostport (userland proxy)';
+    await report(e, loLabel, lo ? { xs: [], err: `does not answer: ${lo}` } : await reps(() => pushMB('127.0.0.1', hostPort, e)));
+    const label = 'host: non-loopback host address:hostport (DNAT)';
+    const addr = e.hostAddr ? e.hostAddr.addr : vethErr ? undefined : VETH_ADDR;
+    if (!addr) {
+      const why = e.hostAddr ? e.hostAddr.why : vethErr;
+      console.log(`  host: non-loopback address:hostport (DNAT): not measured (${why})`);
+      put(label, e.name, 'not measured');
     } else {
-      const why = await probe(VETH_ADDR, hostPort, 5000);
-      await report(e, `host: ${VETH_ADDR}:hostport (DNAT, non-loopback)`, why ? { xs: [], err: `does not answer: ${why}` } : await reps(() => pushMB(VETH_ADDR, hostPort)));
+      const why = await probe(addr, hostPort, 5000, e);
+      console.log(`  (the non-loopback host address is ${addr})`);
+      await report(e, label, why ? { xs: [], err: `does not answer: ${why}` } : await reps(() => pushMB(addr, hostPort, e)));
     }
   } finally {
     await e.docker(['rm', '-f', sink]);
@@ -479,7 +498,13 @@ async function dockerEngine(host: string): Promise<Engine | undefined> {
     notes.push(`--docker-host ${host}: no busybox image there (this script pulls nothing: run \`docker -H ${host} pull busybox\` first)`);
     return undefined;
   }
-  console.log(`Docker engine at ${host}: ${v.stdout.trim()}`);
+  console.log(`Docker engine at ${host}: ${v.stdout.trim()}${DOCKER_NETNS ? ` (its host side measured in network namespace ${DOCKER_NETNS})` : ''}`);
+  if (DOCKER_NETNS) {
+    e.netns = DOCKER_NETNS;
+    // in its own namespace the engine's host has no veth of ours: the bridge's gateway is its non-loopback address
+    const gw = await e.docker(['network', 'inspect', 'bridge', '-f', '{{range .IPAM.Config}}{{.Gateway}}{{end}}']);
+    e.hostAddr = gw.code === 0 && gw.stdout.trim() ? { addr: gw.stdout.trim() } : { why: `no gateway on the bridge network: ${gw.stderr.trim()}` };
+  }
   return e;
 }
 
@@ -551,7 +576,14 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
+if (process.argv[2] === '--push-child') {
+  // one transfer from inside another network namespace (see pushFrom); prints its result as JSON
+  const [host, port, bytes, timeout] = process.argv.slice(3);
+  push(host, Number(port), Number(bytes), Number(timeout)).then(
+    (ms) => { console.log(JSON.stringify({ ms })); process.exit(0); },
+    (e: NodeJS.ErrnoException & { afterMs?: number }) => { console.log(JSON.stringify({ error: e.message, code: e.code, afterMs: e.afterMs })); process.exit(0); },
+  );
+} else main().then(
   () => { if (!interrupted) process.exit(0); },
   (e) => {
     if (interrupted) return; // the signal handler exits once cleanup is done

@@ -549,16 +549,23 @@ export class NetworkService {
     const allNets = this.attachedNetworks(rec);
     const gwNet = only ? undefined : allNets.find(({ n }) => !n.internal && n.gateway);
     const gw = gwNet ? { via: gwNet.n.gateway!, dev: gwNet.n.endpoints[rec.id]!.ifname } : undefined;
-    let script = `set -e\nip -batch - <<'BERTH_IP'\n${containerScript(targets.map(({ n, e }) => ({ ifname: e.ifname, address: `${e.ip}/${prefixLen(n.subnet)}` })), gw)}BERTH_IP\n`;
+    const inside = containerScript(targets.map(({ n, e }) => ({ ifname: e.ifname, address: `${e.ip}/${prefixLen(n.subnet)}` })), gw);
     // the embedded DNS: once per container, through its first user bridge network
     const dnsNet = allNets.find(({ n }) => this.dnsAddress(n));
+    let configure: Promise<unknown>;
     if (dnsNet && targets.some((t) => t.n.id === dnsNet.n.id)) {
       const e = dnsNet.n.endpoints[rec.id]!;
-      script += `echo 1 > /proc/sys/net/ipv4/conf/${e.ifname}/route_localnet\n`;
-      script += `nft -f - <<'BERTH_NFT'\n${dnsRedirectRuleset({ ifname: e.ifname, ip: e.ip, server: this.dnsAddress(dnsNet.n)! })}BERTH_NFT\n`;
+      configure = netExec.shell(`set -e\nip -batch - <<'BERTH_IP'\n${inside}BERTH_IP\n`
+        + `echo 1 > /proc/sys/net/ipv4/conf/${e.ifname}/route_localnet\n`
+        + `nft -f - <<'BERTH_NFT'\n${dnsRedirectRuleset({ ifname: e.ifname, ip: e.ip, server: this.dnsAddress(dnsNet.n)! })}BERTH_NFT\n`, pid);
+    } else {
+      configure = netExec.ip(inside, pid);
     }
-    await netExec.shell(script, pid);
-    await this.applyFirewall();
+    // the host's rules (they name the host ends, which exist now) and the namespace's own setup are
+    // independent: both are done before the container's process runs
+    const [inner, rules] = await Promise.allSettled([configure, this.applyFirewall()]);
+    if (inner.status === 'rejected') throw inner.reason;
+    if (rules.status === 'rejected') throw rules.reason;
     if (!only) await this.startProxy(rec);
     for (const { n } of targets) this.d.events.publish('network', 'connect', n.id, { container: rec.id, name: n.name, type: n.driver });
   }
