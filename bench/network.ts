@@ -501,9 +501,12 @@ async function dockerEngine(host: string): Promise<Engine | undefined> {
   console.log(`Docker engine at ${host}: ${v.stdout.trim()}${DOCKER_NETNS ? ` (its host side measured in network namespace ${DOCKER_NETNS})` : ''}`);
   if (DOCKER_NETNS) {
     e.netns = DOCKER_NETNS;
-    // in its own namespace the engine's host has no veth of ours: the bridge's gateway is its non-loopback address
-    const gw = await e.docker(['network', 'inspect', 'bridge', '-f', '{{range .IPAM.Config}}{{.Gateway}}{{end}}']);
-    e.hostAddr = gw.code === 0 && gw.stdout.trim() ? { addr: gw.stdout.trim() } : { why: `no gateway on the bridge network: ${gw.stderr.trim()}` };
+    // in its own namespace the engine's host has no veth of ours: its default bridge's address is the
+    // non-loopback host address there (Docker 20.10 leaves the gateway out of the bridge network's IPAM)
+    const br = (await e.docker(['network', 'inspect', 'bridge', '-f', '{{index .Options "com.docker.network.bridge.name"}}'])).stdout.trim() || 'docker0';
+    const a = await runCmd('nsenter', [`--net=/run/netns/${DOCKER_NETNS}`, 'ip', '-4', '-o', 'addr', 'show', 'dev', br]);
+    const addr = / inet (\d+\.\d+\.\d+\.\d+)\//.exec(a.stdout)?.[1];
+    e.hostAddr = addr ? { addr } : { why: `no IPv4 address on ${br} in ${DOCKER_NETNS}: ${a.stderr.trim()}` };
   }
   return e;
 }

@@ -49,3 +49,11 @@ export function getTimestamp(value: string, nowMs: number = Date.now()): bigint 
     throw invalidArgument(`failed to parse value as time or duration: ${JSON.stringify(value)}`);
   }
 }
+
+/** The `until` filter of a prune as ns, or undefined; InvalidArgument with Docker's texts. */
+export function pruneUntil(filters: Record<string, string[]>, nowMs: number = Date.now()): bigint | undefined {
+  const vals = filters.until ?? [];
+  if (vals.length === 0) return undefined;
+  if (vals.length > 1) throw invalidArgument('more than one until filter specified');
+  return getTimestamp(vals[0]!, nowMs);
+}

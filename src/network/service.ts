@@ -22,6 +22,7 @@ import { BerthError, conflict, forbidden, invalidArgument, notFound } from '../c
 import type { EventBus } from '../core/events.js';
 import { newId, shortId } from '../core/ids.js';
 import { KeyedLock } from '../core/keyedlock.js';
+import { pruneUntil } from '../core/timestamps.js';
 import type { ContainerRecord } from '../core/containers/record.js';
 import type { ContainerStore } from '../core/containers/store.js';
 import type { FirewallState } from './nft/types.js';
@@ -92,6 +93,8 @@ const bool = (v: string | undefined, dflt: boolean) => (v === undefined ? dflt :
 
 export class NetworkService {
   readonly resolver: NameResolver;
+  /** firewall applies started by prepare(), awaited by wire() before the container runs */
+  private readonly earlyRules = new Map<string, Promise<void>>();
   private readonly pools = new Map<string, Pool>();
   private readonly ports = new PortAllocator();
   private hostUpstreams: string[] = [];
@@ -497,6 +500,11 @@ export class NetworkService {
         });
       }
       if (!only) await this.publish(rec);
+      // the container's rules depend on nothing but its endpoints and ports, known now: they are applied
+      // while the runtime creates the container, and wire() waits for them before the process runs
+      const rules = this.applyFirewall();
+      rules.catch(() => undefined);
+      this.earlyRules.set(rec.id, rules);
     } catch (e) {
       await this.release(rec, only);
       throw e;
@@ -563,7 +571,9 @@ export class NetworkService {
     }
     // the host's rules (they name the host ends, which exist now) and the namespace's own setup are
     // independent: both are done before the container's process runs
-    const [inner, rules] = await Promise.allSettled([configure, this.applyFirewall()]);
+    const early = this.earlyRules.get(rec.id);
+    this.earlyRules.delete(rec.id);
+    const [inner, rules] = await Promise.allSettled([configure, early ?? this.applyFirewall()]);
     if (inner.status === 'rejected') throw inner.reason;
     if (rules.status === 'rejected') throw rules.reason;
     if (!only) await this.startProxy(rec);
@@ -572,6 +582,7 @@ export class NetworkService {
 
   /** Undoes prepare/wire for a container that stopped (or failed to start); keeps going on errors. */
   async release(rec: ContainerRecord, only?: string[]): Promise<void> {
+    this.earlyRules.delete(rec.id);
     const errors: string[] = [];
     const gone: string[] = [];
     for (const n of this.d.store.all()) {
@@ -733,8 +744,8 @@ function matchesPruneFilters(n: NetworkRecord, f: Record<string, string[]>): boo
   for (const [k, vals] of Object.entries(f)) {
     if (!vals.length) continue;
     if (k === 'until') {
-      const limit = vals.map((v) => (/^\d+(\.\d+)?$/.test(v) ? Number(v) * 1000 : Date.parse(v)));
-      if (!limit.every((t) => Date.parse(n.created) < t)) return false;
+      // Docker's timestamps, dates and durations ("24h": created more than a day ago)
+      if (BigInt(Date.parse(n.created)) * 1_000_000n > pruneUntil(f)!) return false;
     } else if (k === 'label') {
       if (!vals.every((v) => labelMatch(n.labels, v))) return false;
     } else if (k === 'label!') {

@@ -12,6 +12,8 @@ import { table } from '../format/table.js';
 import { renderRows } from '../format/template.js';
 import { CliError } from '../program.js';
 import { confirm } from './lifecycle.js';
+import { filtersOf } from './networks.js';
+import { printResults, pruneImages } from './prune.js';
 
 export async function images(ctx: Ctx, args: string[], opts: Record<string, unknown>): Promise<number> {
   const client = await clientOf(ctx);
@@ -140,20 +142,10 @@ export async function imagePrune(ctx: Ctx, _args: string[], opts: Record<string,
   const warning = all
     ? 'WARNING! This will remove all images without at least one container associated to them.'
     : 'WARNING! This will remove all dangling images.';
-  if (!opts.force && !(await confirm(ctx, warning))) throw new CliError(1, 'Total reclaimed space: 0B');
-  const filters = parseFilters((opts.filter as string[] | undefined) ?? []);
-  filters.dangling = [all ? 'false' : 'true'];
-  const res = await (await clientOf(ctx)).images.prune(filters);
-  let out = '';
-  if (res.ImagesDeleted && res.ImagesDeleted.length > 0) {
-    out += 'Deleted Images:\n';
-    for (const d of res.ImagesDeleted) {
-      if (d.Untagged) out += `untagged: ${d.Untagged}\n`;
-      if (d.Deleted) out += `deleted: ${d.Deleted}\n`;
-    }
-    out += '\n';
-  }
-  out += `Total reclaimed space: ${humanSize(res.SpaceReclaimed ?? 0)}\n`;
-  await write(ctx.stdout, out);
+  const filters = filtersOf(opts.filter as string[] | undefined, '--filter', 'berth image prune', '[OPTIONS]');
+  // docker 28: answering no cancels quietly (status 0)
+  if (!opts.force && !(await confirm(ctx, warning))) return 0;
+  const c = await clientOf(ctx);
+  await printResults(ctx, [() => pruneImages(c, filters, all)]);
   return 0;
 }

@@ -49,7 +49,7 @@ export async function pruneBuildCache(c: BerthClient, filters: Filters, all: boo
 }
 
 /** Each report is printed with Println (hence the blank line after it), then the total. */
-async function printResults(ctx: Ctx, run: Array<() => Promise<PruneResult>>): Promise<void> {
+export async function printResults(ctx: Ctx, run: Array<() => Promise<PruneResult>>): Promise<void> {
   let total = 0;
   for (const step of run) {
     const r = await step();

@@ -7,7 +7,7 @@
  * Any other key is Docker's 400 `invalid filter '<key>'`.
  */
 import { invalidArgument } from '../errors.js';
-import { getTimestamp } from '../timestamps.js';
+import { pruneUntil } from '../timestamps.js';
 import type { ContainerRecord } from './record.js';
 
 const ACCEPTED = new Set(['label', 'label!', 'until']);
@@ -23,13 +23,7 @@ export function matchKVList(values: string[], labels: Record<string, string>): b
   });
 }
 
-/** The `until` filter of a prune as ns, or undefined; InvalidArgument with Docker's texts. */
-export function pruneUntil(filters: Record<string, string[]>, nowMs: number = Date.now()): bigint | undefined {
-  const vals = filters.until ?? [];
-  if (vals.length === 0) return undefined;
-  if (vals.length > 1) throw invalidArgument('more than one until filter specified');
-  return getTimestamp(vals[0]!, nowMs);
-}
+export { pruneUntil };
 
 export function pruneCandidates(recs: ContainerRecord[], filters: Record<string, string[]>, nowMs: number = Date.now()): ContainerRecord[] {
   for (const k of Object.keys(filters)) if (!ACCEPTED.has(k)) throw invalidArgument(`invalid filter '${k}'`);
