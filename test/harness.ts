@@ -8,6 +8,7 @@ import { promises as fsp, readFileSync, createReadStream, createWriteStream, exi
 import path from 'node:path';
 import http from 'node:http';
 import { once } from 'node:events';
+import { before, after } from 'node:test';
 import { DAEMON_NODE_FLAGS } from '../src/daemon/config.js';
 
 /** the compiled tree this file belongs to (dist/, or a private outDir while a change is being built) */
@@ -211,3 +212,24 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | false>, ms = 
 }
 
 export { createReadStream };
+
+/**
+ * The daemon of one test file, with busybox imported: made before the file's tests, stopped after them
+ * (also after a failure). `t.d` is the daemon once it runs.
+ */
+export function busyboxDaemon(daemonJson?: Record<string, unknown>): { readonly d: TestDaemon } {
+  let daemon: TestDaemon | undefined;
+  before(async () => {
+    daemon = await TestDaemon.create(daemonJson);
+    await daemon.importBusybox();
+  });
+  after(async () => {
+    await daemon?.stop();
+  });
+  return {
+    get d(): TestDaemon {
+      if (!daemon) throw new Error('the test daemon is not running');
+      return daemon;
+    },
+  };
+}

@@ -5,31 +5,23 @@
  * failures, an image's HEALTHCHECK is used (and --no-healthcheck drops it), and probing resumes after a
  * daemon restart.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import tar from 'tar-stream';
-import { TestDaemon, waitFor } from './harness.js';
+import { busyboxDaemon, waitFor } from './harness.js';
 
-let d: TestDaemon;
-const run = (args: string[]) => d.docker(['run', '--network', 'none', ...args]);
+const t = busyboxDaemon();
+const run = (args: string[]) => t.d.docker(['run', '--network', 'none', ...args]);
 
-before(async () => {
-  d = await TestDaemon.create();
-  await d.importBusybox();
-});
-
-after(async () => {
-  await d?.stop();
-});
 
 interface Health { Status: string; FailingStreak: number; Log: { ExitCode: number; Output: string; Start: string; End: string }[] }
 
 async function health(name: string): Promise<Health> {
-  const r = await d.docker(['inspect', '-f', '{{json .State.Health}}', name]);
+  const r = await t.d.docker(['inspect', '-f', '{{json .State.Health}}', name]);
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout) as Health;
 }
@@ -47,32 +39,32 @@ test('a probe makes a container healthy, then unhealthy after Retries failures; 
   assert.equal(h.Log.at(-1)!.ExitCode, 0);
   assert.equal(h.Log.at(-1)!.Output, 'fine\n');
   assert.ok(Date.parse(h.Log.at(-1)!.End) >= Date.parse(h.Log.at(-1)!.Start));
-  assert.match((await d.docker(['ps', '--filter', 'name=web', '--format', '{{.Status}}'])).stdout, /^Up .* \(healthy\)$/m);
-  assert.equal((await d.docker(['ps', '-q', '--filter', 'health=healthy'])).stdout.trim().length, 12);
+  assert.match((await t.d.docker(['ps', '--filter', 'name=web', '--format', '{{.Status}}'])).stdout, /^Up .* \(healthy\)$/m);
+  assert.equal((await t.d.docker(['ps', '-q', '--filter', 'health=healthy'])).stdout.trim().length, 12);
 
-  assert.equal((await d.docker(['exec', 'web', 'rm', '/tmp/ok'])).code, 0);
+  assert.equal((await t.d.docker(['exec', 'web', 'rm', '/tmp/ok'])).code, 0);
   await waitFor(async () => (await status('web')) === 'unhealthy', 10000, 'unhealthy');
   h = await health('web');
   assert.ok(h.FailingStreak >= 2, JSON.stringify(h));
   assert.ok(h.Log.length <= 5);
   assert.equal(h.Log.at(-1)!.ExitCode, 1);
-  assert.match((await d.docker(['ps', '--filter', 'name=web', '--format', '{{.Status}}'])).stdout, /\(unhealthy\)/);
-  assert.equal((await d.docker(['ps', '-q', '--filter', 'health=unhealthy'])).stdout.trim().length, 12);
+  assert.match((await t.d.docker(['ps', '--filter', 'name=web', '--format', '{{.Status}}'])).stdout, /\(unhealthy\)/);
+  assert.equal((await t.d.docker(['ps', '-q', '--filter', 'health=unhealthy'])).stdout.trim().length, 12);
 
-  const ev = await d.docker(['events', '--since', String(since), '--until', String(Math.ceil(Date.now() / 1000)), '--filter', 'container=web', '--format', '{{.Action}}']);
+  const ev = await t.d.docker(['events', '--since', String(since), '--until', String(Math.ceil(Date.now() / 1000)), '--filter', 'container=web', '--format', '{{.Action}}']);
   const actions = ev.stdout.trim().split('\n');
   assert.ok(actions.includes('health_status: healthy'), ev.stdout);
   assert.ok(actions.includes('health_status: unhealthy'), ev.stdout);
   assert.ok(actions.some((a) => a.startsWith('exec_start: test -f /tmp/ok')) || actions.some((a) => a.startsWith('exec_start: /bin/sh -c')), 'probes are execs');
 
   // stopping ends the monitor: Docker reports unhealthy
-  assert.equal((await d.docker(['stop', '-t', '1', 'web'])).code, 0);
+  assert.equal((await t.d.docker(['stop', '-t', '1', 'web'])).code, 0);
   assert.equal(await status('web'), 'unhealthy');
   // a new start begins at starting again
-  assert.equal((await d.docker(['start', 'web'])).code, 0);
+  assert.equal((await t.d.docker(['start', 'web'])).code, 0);
   assert.equal((await health('web')).Log.length, 0);
   await waitFor(async () => (await status('web')) === 'healthy', 10000, 'healthy after restart');
-  assert.equal((await d.docker(['rm', '-f', 'web'])).code, 0);
+  assert.equal((await t.d.docker(['rm', '-f', 'web'])).code, 0);
 });
 
 test('a probe that outlives its timeout is killed and counts as a failure', async () => {
@@ -84,9 +76,9 @@ test('a probe that outlives its timeout is killed and counts as a failure', asyn
   assert.equal(h.Log.at(-1)!.Output, 'Health check exceeded timeout (300ms)');
   // timed-out probes are killed (with their children): they do not pile up, at most the current one runs
   await waitFor(async () => (await health('slow')).Log.length >= 4, 15000, 'four probes');
-  const top = await d.docker(['top', 'slow']);
+  const top = await t.d.docker(['top', 'slow']);
   assert.ok(top.stdout.split('\n').filter((l) => /sleep 30$/.test(l)).length <= 1, top.stdout);
-  assert.equal((await d.docker(['rm', '-f', 'slow'])).code, 0);
+  assert.equal((await t.d.docker(['rm', '-f', 'slow'])).code, 0);
 });
 
 test('failures inside the start period do not count', async () => {
@@ -97,23 +89,23 @@ test('failures inside the start period do not count', async () => {
   const h = await health('boot');
   assert.equal(h.Status, 'starting');
   assert.equal(h.FailingStreak, 0);
-  assert.match((await d.docker(['ps', '--filter', 'name=boot', '--format', '{{.Status}}'])).stdout, /\(health: starting\)/);
-  assert.equal((await d.docker(['rm', '-f', 'boot'])).code, 0);
+  assert.match((await t.d.docker(['ps', '--filter', 'name=boot', '--format', '{{.Status}}'])).stdout, /\(health: starting\)/);
+  assert.equal((await t.d.docker(['rm', '-f', 'boot'])).code, 0);
 });
 
 test('bad health options get Docker errors and create nothing', async () => {
-  const r = await d.request('POST', '/containers/create?name=badhc', { Image: 'busybox', Cmd: ['true'], Healthcheck: { Test: ['CMD', 'true'], Interval: 500 } });
+  const r = await t.d.request('POST', '/containers/create?name=badhc', { Image: 'busybox', Cmd: ['true'], Healthcheck: { Test: ['CMD', 'true'], Interval: 500 } });
   assert.equal(r.status, 400);
   assert.equal(r.json().message, 'Interval in Healthcheck cannot be less than 1ms');
-  const n = await d.request('POST', '/containers/create?name=badhc', { Image: 'busybox', Cmd: ['true'], Healthcheck: { Test: ['CMD', 'true'], Retries: -2 } });
+  const n = await t.d.request('POST', '/containers/create?name=badhc', { Image: 'busybox', Cmd: ['true'], Healthcheck: { Test: ['CMD', 'true'], Retries: -2 } });
   assert.equal(n.status, 400);
-  assert.equal((await d.request('GET', '/containers/badhc/json')).status, 404);
+  assert.equal((await t.d.request('GET', '/containers/badhc/json')).status, 404);
 });
 
 /** busybox with a HEALTHCHECK in its config, made with docker save / load */
 async function imageWithHealthcheck(tag: string, test: string[]): Promise<void> {
-  const savedFile = path.join(d.dir, 'busybox-saved.tar');
-  const sv = await d.docker(['save', '-o', savedFile, 'busybox']);
+  const savedFile = path.join(t.d.dir, 'busybox-saved.tar');
+  const sv = await t.d.docker(['save', '-o', savedFile, 'busybox']);
   assert.equal(sv.code, 0, sv.stderr);
   const saved = await readFile(savedFile);
   const entries = new Map<string, Buffer>();
@@ -140,9 +132,9 @@ async function imageWithHealthcheck(tag: string, test: string[]): Promise<void> 
   out.entry({ name: 'manifest.json' }, JSON.stringify([{ Config: `${hex}.json`, RepoTags: [tag], Layers: manifest[0].Layers }]));
   out.finalize();
   await packed;
-  const file = path.join(d.dir, 'hc.tar');
+  const file = path.join(t.d.dir, 'hc.tar');
   await writeFile(file, Buffer.concat(outChunks));
-  const loaded = await d.docker(['load', '-i', file]);
+  const loaded = await t.d.docker(['load', '-i', file]);
   assert.equal(loaded.code, 0, loaded.stderr);
 }
 
@@ -153,13 +145,13 @@ test("an image's HEALTHCHECK is used, --no-healthcheck drops it, and probing res
   await waitFor(async () => (await status('img')) === 'healthy', 10000, 'healthy from the image');
   const off = await run(['-d', '--name', 'off', '--no-healthcheck', 'hc', 'sleep', '300']);
   assert.equal(off.code, 0, off.stderr);
-  assert.equal((await d.docker(['inspect', '-f', '{{json .State.Health}}', 'off'])).stdout.trim(), 'null');
-  assert.match((await d.docker(['ps', '--filter', 'name=off', '--format', '{{.Status}}'])).stdout, /^Up [^(]*$/m);
+  assert.equal((await t.d.docker(['inspect', '-f', '{{json .State.Health}}', 'off'])).stdout.trim(), 'null');
+  assert.match((await t.d.docker(['ps', '--filter', 'name=off', '--format', '{{.Status}}'])).stdout, /^Up [^(]*$/m);
 
-  await d.halt('SIGTERM');
-  await d.start();
+  await t.d.halt('SIGTERM');
+  await t.d.start();
   assert.equal(await status('img'), 'healthy');
-  assert.equal((await d.docker(['exec', 'img', 'rm', '/tmp/ok'])).code, 0);
+  assert.equal((await t.d.docker(['exec', 'img', 'rm', '/tmp/ok'])).code, 0);
   await waitFor(async () => (await status('img')) === 'unhealthy', 10000, 'unhealthy after the daemon restart');
-  assert.equal((await d.docker(['rm', '-f', 'img', 'off'])).code, 0);
+  assert.equal((await t.d.docker(['rm', '-f', 'img', 'off'])).code, 0);
 });

@@ -5,18 +5,18 @@
  * --device and --device-cgroup-rule by the node in /dev and the device cgroup; -u/--group-add by `id`.
  * Bad values get Docker's errors at create and leave nothing behind.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TestDaemon, runCmd, waitFor } from './harness.js';
+import { busyboxDaemon, runCmd, waitFor } from './harness.js';
 import { cgroupParent } from '../src/daemon/config.js';
 
-let d: TestDaemon;
-const run = (args: string[]) => d.docker(['run', '--rm', '--network', 'none', ...args]);
+const t = busyboxDaemon();
+const run = (args: string[]) => t.d.docker(['run', '--rm', '--network', 'none', ...args]);
 const ok = async (args: string[]) => {
-  const r = await d.docker(args);
+  const r = await t.d.docker(args);
   assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
   return r.stdout.trim();
 };
@@ -24,25 +24,17 @@ const inspect = async (ref: string) => JSON.parse(await ok(['inspect', ref]))[0]
 const hostNs = (kind: string) => readlinkSync(`/proc/self/ns/${kind}`);
 /** host mount points under this daemon's data root that hold a container's /dev/shm */
 const shmMounts = () => readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '')
-  .filter((m) => m.startsWith(`${d.dataRoot}/`) && m.endsWith('/mounts/shm'));
+  .filter((m) => m.startsWith(`${t.d.dataRoot}/`) && m.endsWith('/mounts/shm'));
 
 /** The create is refused with `text` and no container is left. */
 async function refused(args: string[], text: RegExp): Promise<void> {
   const before = await ok(['ps', '-aq']);
-  const r = await d.docker(args);
+  const r = await t.d.docker(args);
   assert.notEqual(r.code, 0, r.stdout);
   assert.match(r.stderr, text);
   assert.equal(await ok(['ps', '-aq']), before);
 }
 
-before(async () => {
-  d = await TestDaemon.create();
-  await d.importBusybox();
-});
-
-after(async () => {
-  await d?.stop();
-});
 
 test('--pid host sees the host\'s processes; --pid container:x joins x; a stopped donor is refused', async () => {
   const own = await run(['busybox', 'readlink', '/proc/self/ns/pid']);
@@ -60,7 +52,7 @@ test('--pid host sees the host\'s processes; --pid container:x joins x; a stoppe
   await ok(['create', '--name', 'pidjoiner', '--pid', 'container:piddonor', 'busybox', 'true']);
   assert.equal((await inspect('pidjoiner')).HostConfig.PidMode, `container:${id}`);
   await ok(['stop', '-t', '0', 'piddonor']);
-  const r = await d.docker(['start', 'pidjoiner']);
+  const r = await t.d.docker(['start', 'pidjoiner']);
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, new RegExp(`failed to join PID namespace: container ${id} is not running`));
   await ok(['rm', '-f', 'piddonor', 'pidjoiner']);
@@ -88,7 +80,7 @@ test('IPC private (default), none and host; --shm-size sets the /dev/shm tmpfs',
 test('IPC shareable: joiners share the namespace (SysV and /dev/shm); the tmpfs goes away on stop and rm', async () => {
   await ok(['run', '-d', '--name', 'ipcdonor', '--network', 'none', '--ipc', 'shareable', '--shm-size', '4m', 'busybox', 'sh', '-c', 'echo from-donor > /dev/shm/f; sleep 300']);
   const donor = await inspect('ipcdonor');
-  const mount = path.join(d.dataRoot, 'containers', donor.Id, 'mounts', 'shm');
+  const mount = path.join(t.d.dataRoot, 'containers', donor.Id, 'mounts', 'shm');
   assert.deepEqual(shmMounts(), [mount]);
   assert.match(readFileSync('/proc/self/mounts', 'utf8'), new RegExp(`${mount} tmpfs rw,nosuid,nodev,noexec,relatime,size=4096k`));
   // a SysV segment made in the donor's namespace (by the host's ipcmk) is seen by the joiner only
@@ -108,7 +100,7 @@ test('IPC shareable: joiners share the namespace (SysV and /dev/shm); the tmpfs 
   assert.deepEqual(shmMounts(), [mount]);
   await ok(['rm', '-f', 'ipcdonor']);
   assert.deepEqual(shmMounts(), []);
-  assert.equal(existsSync(path.join(d.dataRoot, 'containers', donor.Id)), false);
+  assert.equal(existsSync(path.join(t.d.dataRoot, 'containers', donor.Id)), false);
 });
 
 test('joining a private or stopped container\'s IPC: Docker\'s errors, nothing left running or mounted', async () => {
@@ -121,7 +113,7 @@ test('joining a private or stopped container\'s IPC: Docker\'s errors, nothing l
   const gone = (await inspect('ipcgone')).Id;
   await ok(['create', '--name', 'ipclate', '--network', 'none', '--ipc', 'container:ipcgone', 'busybox', 'true']);
   await ok(['stop', '-t', '0', 'ipcgone']);
-  const late = await d.docker(['start', 'ipclate']);
+  const late = await t.d.docker(['start', 'ipclate']);
   assert.match(late.stderr, new RegExp(`failed to join IPC namespace: container ${gone} is not running`));
   assert.equal((await inspect('ipclate')).State.Running, false);
   assert.deepEqual(shmMounts(), []);
@@ -133,14 +125,14 @@ test('a shareable /dev/shm left mounted by a daemon crash is unmounted at the ne
   const c = await inspect('crashshm');
   // and one whose start was cut short after its tmpfs was mounted (made here as the daemon would have)
   const mid = await inspect(await ok(['create', '--name', 'crashmid', '--network', 'none', '--ipc', 'shareable', 'busybox', 'true']));
-  const midShm = path.join(d.dataRoot, 'containers', mid.Id, 'mounts', 'shm');
-  await d.halt('SIGKILL');
+  const midShm = path.join(t.d.dataRoot, 'containers', mid.Id, 'mounts', 'shm');
+  await t.d.halt('SIGKILL');
   process.kill(c.State.Pid, 'SIGKILL');
   await waitFor(async () => !existsSync(`/proc/${c.State.Pid}`), 5000, 'container exit');
   await runCmd('mkdir', ['-p', midShm]);
   assert.equal((await runCmd('mount', ['-t', 'tmpfs', 'shm', midShm])).code, 0);
   assert.equal(shmMounts().length, 2);
-  await d.start();
+  await t.d.start();
   assert.deepEqual(shmMounts(), []);
   assert.equal((await inspect('crashshm')).State.Running, false);
   await ok(['rm', 'crashshm', 'crashmid']);
@@ -157,7 +149,7 @@ test('--ulimit reaches the process; Docker\'s errors; a hard limit above the dae
   assert.equal(r.stdout, '1024\n2048\n100\n200\n', r.stderr);
   await refused(['create', '--ulimit', 'nofile=2048:1024', 'busybox'], /ulimit soft limit must be less than or equal to hard limit: 2048 > 1024/);
   await refused(['create', '--ulimit', 'nofiles=1', 'busybox'], /invalid ulimit type: nofiles/);
-  const api = await d.request('POST', '/containers/create', { Image: 'busybox', HostConfig: { Ulimits: [{ Name: 'nofile', Soft: 10, Hard: 5 }] } });
+  const api = await t.d.request('POST', '/containers/create', { Image: 'busybox', HostConfig: { Ulimits: [{ Name: 'nofile', Soft: 10, Hard: 5 }] } });
   assert.equal(api.status, 400);
   assert.match(api.json().message, /ulimit soft limit must be less than or equal to hard limit: 10 > 5/);
 
@@ -167,20 +159,20 @@ test('--ulimit reaches the process; Docker\'s errors; a hard limit above the dae
   const sysResource = (capBnd >> 24n) & 1n;
   if (hard === 'unlimited' || sysResource === 1n) return;
   const above = String(Number(hard) + 1000);
-  const w = await d.docker(['run', '--rm', '--network', 'none', '--ulimit', `nofile=${above}:${above}`, 'busybox', 'sh', '-c', 'ulimit -n; ulimit -Hn']);
+  const w = await t.d.docker(['run', '--rm', '--network', 'none', '--ulimit', `nofile=${above}:${above}`, 'busybox', 'sh', '-c', 'ulimit -n; ulimit -Hn']);
   assert.equal(w.code, 0, w.stderr);
   assert.equal(w.stdout, `${hard}\n${hard}\n`);
   assert.match(w.stderr, new RegExp(`WARNING: ulimit nofile: the hard limit ${above} is above the daemon's own \\(${hard}\\)`));
 });
 
 test('--sysctl: namespaced values inside; net.* refused with --network host, IPC ones with --ipc host', async () => {
-  const r = await d.docker(['run', '--rm', '--sysctl', 'net.ipv4.ip_forward=1', '--sysctl', 'kernel.shmmax=123456', '--sysctl', 'fs.mqueue.msg_max=20', 'busybox',
+  const r = await t.d.docker(['run', '--rm', '--sysctl', 'net.ipv4.ip_forward=1', '--sysctl', 'kernel.shmmax=123456', '--sysctl', 'fs.mqueue.msg_max=20', 'busybox',
     'cat', '/proc/sys/net/ipv4/ip_forward', '/proc/sys/kernel/shmmax', '/proc/sys/fs/mqueue/msg_max']);
   assert.equal(r.stdout, '1\n123456\n20\n', r.stderr);
   await refused(['create', '--network', 'host', '--sysctl', 'net.ipv4.ip_forward=1', 'busybox'], /sysctl "net.ipv4.ip_forward" not allowed in host network namespace/);
   await refused(['create', '--ipc', 'host', '--sysctl', 'kernel.shmmax=1', 'busybox'], /sysctl "kernel.shmmax" is not allowed in the hosts ipc namespace/);
   // the docker CLI refuses the others itself; the API answers with runc's text
-  const api = await d.request('POST', '/containers/create', { Image: 'busybox', HostConfig: { Sysctls: { 'vm.swappiness': '1' } } });
+  const api = await t.d.request('POST', '/containers/create', { Image: 'busybox', HostConfig: { Sysctls: { 'vm.swappiness': '1' } } });
   assert.equal(api.status, 400);
   assert.equal(api.json().message, 'sysctl "vm.swappiness" is not in a separate kernel namespace');
   const c = await ok(['create', '--sysctl', 'net.core.somaxconn=100', 'busybox']);
@@ -190,7 +182,7 @@ test('--sysctl: namespaced values inside; net.* refused with --network host, IPC
 
 test('--device makes the node and allows it in the device cgroup with its permissions; --device-cgroup-rule', async () => {
   const v1 = existsSync('/sys/fs/cgroup/devices');
-  const devicesList = (id: string) => readFileSync(path.join('/sys/fs/cgroup/devices', cgroupParent(d.dataRoot), id, 'devices.list'), 'utf8');
+  const devicesList = (id: string) => readFileSync(path.join('/sys/fs/cgroup/devices', cgroupParent(t.d.dataRoot), id, 'devices.list'), 'utf8');
   const id = await ok(['run', '-d', '--network', 'none', '--device', '/dev/fuse', '--device', '/dev/fuse:/dev/myfuse:r', '--device-cgroup-rule', 'b 7:* rw', 'busybox', 'sleep', '300']);
   assert.match(await ok(['exec', id, 'ls', '-l', '/dev/fuse']), /^crw-------\s+1 root\s+root\s+10,\s+229 .* \/dev\/fuse$/);
   assert.match(await ok(['exec', id, 'ls', '-l', '/dev/myfuse']), /^crw-------\s+1 root\s+root\s+10,\s+229 /);
@@ -219,7 +211,7 @@ test('--device makes the node and allows it in the device cgroup with its permis
     await ok(['rm', '-f', r]);
   }
   await refused(['create', '--device', '/dev/berth-nonexistent', 'busybox'], /error gathering device information while adding custom device "\/dev\/berth-nonexistent": no such file or directory/);
-  const api = await d.request('POST', '/containers/create', { Image: 'busybox', HostConfig: { DeviceCgroupRules: ['c 1:2'] } });
+  const api = await t.d.request('POST', '/containers/create', { Image: 'busybox', HostConfig: { DeviceCgroupRules: ['c 1:2'] } });
   assert.equal(api.status, 400);
   assert.equal(api.json().message, "invalid device cgroup rule format: 'c 1:2'");
 });

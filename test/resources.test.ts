@@ -4,29 +4,21 @@
  * `docker update` changes limits live, `docker stats` reads the cgroup, and Docker's errors refuse bad
  * values before anything is created. Works on cgroup v1 (this machine) and v2.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { TestDaemon } from './harness.js';
+import { busyboxDaemon } from './harness.js';
 import { cgroupParent } from '../src/daemon/config.js';
 import { fileDir, resolveCgroup } from '../src/runtime/cgroups/index.js';
 
-let d: TestDaemon;
-const run = (args: string[]) => d.docker(['run', '--network', 'none', ...args]);
+const t = busyboxDaemon();
+const run = (args: string[]) => t.d.docker(['run', '--network', 'none', ...args]);
 
-before(async () => {
-  d = await TestDaemon.create();
-  await d.importBusybox();
-});
-
-after(async () => {
-  await d?.stop();
-});
 
 /** A cgroup file of a running container by its v1 name, read from the v2 equivalent on v2 hosts. */
 async function cgroupValue(id: string, v1: string, v2: string): Promise<string> {
-  const paths = await resolveCgroup(`/${cgroupParent(d.dataRoot)}/${id}`);
+  const paths = await resolveCgroup(`/${cgroupParent(t.d.dataRoot)}/${id}`);
   const file = paths.version === 1 ? v1 : v2;
   return (await readFile(path.join(fileDir(paths, file)!, file), 'utf8')).trim();
 }
@@ -38,19 +30,19 @@ test('limits reach the cgroup; docker update changes them live; docker stats rea
   assert.equal(await cgroupValue(id, 'memory.limit_in_bytes', 'memory.max'), String(64 << 20));
   assert.match(await cgroupValue(id, 'cpu.cfs_quota_us', 'cpu.max'), /^50000( 100000)?$/);
   assert.equal(await cgroupValue(id, 'pids.max', 'pids.max'), '20');
-  const st = await d.docker(['stats', '--no-stream', '--format', '{{.Name}} {{.MemUsage}} {{.PIDs}}', 'limited']);
+  const st = await t.d.docker(['stats', '--no-stream', '--format', '{{.Name}} {{.MemUsage}} {{.PIDs}}', 'limited']);
   assert.equal(st.code, 0, st.stderr);
   assert.match(st.stdout, /^limited [\d.]+[KMk]i?B \/ 64MiB 1\n$/);
-  const up = await d.docker(['update', '-m', '128m', '--memory-swap', '256m', '--pids-limit', '50', 'limited']);
+  const up = await t.d.docker(['update', '-m', '128m', '--memory-swap', '256m', '--pids-limit', '50', 'limited']);
   assert.equal(up.code, 0, up.stderr);
   assert.equal(await cgroupValue(id, 'memory.limit_in_bytes', 'memory.max'), String(128 << 20));
   assert.equal(await cgroupValue(id, 'pids.max', 'pids.max'), '50');
-  const insp = await d.docker(['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.PidsLimit}}', 'limited']);
+  const insp = await t.d.docker(['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.PidsLimit}}', 'limited']);
   assert.equal(insp.stdout.trim(), `${128 << 20} ${256 << 20} 50`);
-  const bad = await d.docker(['update', '-m', '512m', 'limited']);
+  const bad = await t.d.docker(['update', '-m', '512m', 'limited']);
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /Memory limit should be smaller than already set memoryswap limit/);
-  assert.equal((await d.docker(['rm', '-f', 'limited'])).code, 0);
+  assert.equal((await t.d.docker(['rm', '-f', 'limited'])).code, 0);
 });
 
 test('a memory hog is OOM-killed and inspect says so; the daemon and other containers carry on', async () => {
@@ -58,10 +50,10 @@ test('a memory hog is OOM-killed and inspect says so; the daemon and other conta
   assert.equal(other.code, 0, other.stderr);
   const r = await run(['--name', 'hog', '-m', '16m', '--memory-swap', '16m', 'busybox', 'sh', '-c', 'x=a; while true; do x=$x$x; done']);
   assert.equal(r.code, 137);
-  const st = await d.docker(['inspect', '-f', '{{.State.OOMKilled}} {{.State.ExitCode}}', 'hog']);
+  const st = await t.d.docker(['inspect', '-f', '{{.State.OOMKilled}} {{.State.ExitCode}}', 'hog']);
   assert.equal(st.stdout.trim(), 'true 137');
-  assert.equal((await d.docker(['inspect', '-f', '{{.State.Status}}', 'bystander'])).stdout.trim(), 'running');
-  await d.docker(['rm', '-f', 'hog', 'bystander']);
+  assert.equal((await t.d.docker(['inspect', '-f', '{{.State.Status}}', 'bystander'])).stdout.trim(), 'running');
+  await t.d.docker(['rm', '-f', 'hog', 'bystander']);
 });
 
 test('a fork bomb stops at --pids-limit', async () => {
@@ -72,12 +64,12 @@ test('a fork bomb stops at --pids-limit', async () => {
 });
 
 test('Docker\'s errors for bad limits, and nothing is created', async () => {
-  const before = (await d.docker(['ps', '-aq'])).stdout;
-  const low = await d.docker(['create', '-m', '1m', 'busybox']);
+  const before = (await t.d.docker(['ps', '-aq'])).stdout;
+  const low = await t.d.docker(['create', '-m', '1m', 'busybox']);
   assert.match(low.stderr, /Minimum memory limit allowed is 6MB/);
-  const swap = await d.docker(['create', '-m', '64m', '--memory-swap', '32m', 'busybox']);
+  const swap = await t.d.docker(['create', '-m', '64m', '--memory-swap', '32m', 'busybox']);
   assert.match(swap.stderr, /Minimum memoryswap limit should be larger than memory limit/);
-  const cpus = await d.docker(['create', '--cpuset-cpus', '99', 'busybox']);
+  const cpus = await t.d.docker(['create', '--cpuset-cpus', '99', 'busybox']);
   assert.match(cpus.stderr, /Requested CPUs are not available/);
-  assert.equal((await d.docker(['ps', '-aq'])).stdout, before);
+  assert.equal((await t.d.docker(['ps', '-aq'])).stdout, before);
 });

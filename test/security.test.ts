@@ -5,21 +5,13 @@
  * no-new-privileges and seccomp=unconfined change exactly that; bad options are refused before anything
  * is created.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestDaemon } from './harness.js';
+import { busyboxDaemon } from './harness.js';
 
-let d: TestDaemon;
-const run = (args: string[]) => d.docker(['run', '--rm', '--network', 'none', ...args]);
+const t = busyboxDaemon();
+const run = (args: string[]) => t.d.docker(['run', '--rm', '--network', 'none', ...args]);
 
-before(async () => {
-  d = await TestDaemon.create();
-  await d.importBusybox();
-});
-
-after(async () => {
-  await d?.stop();
-});
 
 test('a default container: no module loading, no mounts, no new namespaces, no host processes', async () => {
   const r = await run(['busybox', 'sh', '-c', [
@@ -58,14 +50,14 @@ test('seccomp is what blocks unshare; unconfined and --privileged lift it; capab
 });
 
 test('an unknown capability or security option is refused and nothing is created', async () => {
-  const before = (await d.docker(['ps', '-aq'])).stdout;
-  const cap = await d.docker(['create', '--cap-add', 'FOO', 'busybox']);
+  const before = (await t.d.docker(['ps', '-aq'])).stdout;
+  const cap = await t.d.docker(['create', '--cap-add', 'FOO', 'busybox']);
   assert.notEqual(cap.code, 0);
   assert.match(cap.stderr, /invalid CapAdd: unknown capability: "CAP_FOO"/);
-  const opt = await d.docker(['create', '--security-opt', 'bogus=1', 'busybox']);
+  const opt = await t.d.docker(['create', '--security-opt', 'bogus=1', 'busybox']);
   assert.notEqual(opt.code, 0);
   assert.match(opt.stderr, /invalid --security-opt/);
-  assert.equal((await d.docker(['ps', '-aq'])).stdout, before);
+  assert.equal((await t.d.docker(['ps', '-aq'])).stdout, before);
 });
 
 test('--init: tini is PID 1, forwards SIGTERM (a fast stop) and reaps orphans', async () => {
@@ -75,11 +67,11 @@ test('--init: tini is PID 1, forwards SIGTERM (a fast stop) and reaps orphans', 
   assert.match(cmdline!, /^\/sbin\/docker-init -- sh -c /);
   assert.equal(zombies, '0');
   // sleep as PID 1 ignores SIGTERM (docker stop waits out its timeout); under tini it gets it and exits
-  const c = await d.docker(['run', '-d', '--network', 'none', '--init', 'busybox', 'sleep', '300']);
+  const c = await t.d.docker(['run', '-d', '--network', 'none', '--init', 'busybox', 'sleep', '300']);
   assert.equal(c.code, 0, c.stderr);
   const started = Date.now();
-  assert.equal((await d.docker(['stop', '-t', '20', c.stdout.trim()])).code, 0);
+  assert.equal((await t.d.docker(['stop', '-t', '20', c.stdout.trim()])).code, 0);
   assert.ok(Date.now() - started < 8000, `stop took ${Date.now() - started} ms`);
-  assert.equal((await d.docker(['inspect', '-f', '{{.State.ExitCode}}', c.stdout.trim()])).stdout.trim(), '143');
-  await d.docker(['rm', c.stdout.trim()]);
+  assert.equal((await t.d.docker(['inspect', '-f', '{{.State.ExitCode}}', c.stdout.trim()])).stdout.trim(), '143');
+  await t.d.docker(['rm', c.stdout.trim()]);
 });
