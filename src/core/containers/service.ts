@@ -557,29 +557,26 @@ export class ContainerService {
   }
 
   /** POST /containers/{id}/pause: freezes the container's processes (runc pause: the freezer cgroup). */
-  async pause(ref: string): Promise<void> {
-    const rec0 = this.d.store.resolve(ref);
-    await this.locked(rec0.id, async () => {
-      const rec = this.d.store.resolve(rec0.id);
-      const err = checkPause(rec.state.Status, rec.id);
-      if (err) throw err;
-      await this.d.runtime.pause(rec.id).catch((e: Error) => { throw new BerthError('Internal', `Cannot pause container ${rec.id}: ${e.message}`); });
-      rec.state = { ...rec.state, Status: 'paused', Paused: true };
-      await this.d.store.save(rec);
-      this.d.events.publish('container', 'pause', rec.id, this.attrs(rec));
-    });
+  pause(ref: string): Promise<void> {
+    return this.freeze(ref, true);
   }
 
-  async unpause(ref: string): Promise<void> {
+  unpause(ref: string): Promise<void> {
+    return this.freeze(ref, false);
+  }
+
+  private async freeze(ref: string, frozen: boolean): Promise<void> {
     const rec0 = this.d.store.resolve(ref);
     await this.locked(rec0.id, async () => {
       const rec = this.d.store.resolve(rec0.id);
-      const err = checkUnpause(rec.state.Status, rec.id);
+      const err = frozen ? checkPause(rec.state.Status, rec.id) : checkUnpause(rec.state.Status, rec.id);
       if (err) throw err;
-      await this.d.runtime.resume(rec.id).catch((e: Error) => { throw new BerthError('Internal', `Cannot unpause container ${rec.id}: ${e.message}`); });
-      rec.state = { ...rec.state, Status: 'running', Paused: false };
+      const verb = frozen ? 'pause' : 'unpause';
+      await (frozen ? this.d.runtime.pause(rec.id) : this.d.runtime.resume(rec.id))
+        .catch((e: Error) => { throw new BerthError('Internal', `Cannot ${verb} container ${rec.id}: ${e.message}`); });
+      rec.state = { ...rec.state, Status: frozen ? 'paused' : 'running', Paused: frozen };
       await this.d.store.save(rec);
-      this.d.events.publish('container', 'unpause', rec.id, this.attrs(rec));
+      this.d.events.publish('container', verb, rec.id, this.attrs(rec));
     });
   }
 
