@@ -37,10 +37,12 @@ import { spawn } from 'node:child_process';
 import { TestDaemon, runCmd, type ExecResult } from '../test/harness.js';
 import { numOpt, opt, usage } from './args.js';
 
-usage('node dist/bench/network.js [--runs N (20)] [--mb N (512)] [--reps N (5)] [--docker-host URL [--docker-netns NAME]]');
+usage('node dist/bench/network.js [--runs N (20)] [--mb N (512)] [--reps N (5)] [--rounds N (1)] [--docker-host URL [--docker-netns NAME]]');
 const RUNS = numOpt('--runs', 20);
 const MB = numOpt('--mb', 512);
 const REPS = numOpt('--reps', 5);
+/** with a Docker engine: the engines are measured in turn this many times, and every figure pools its rounds (drift hits both alike) */
+const ROUNDS = numOpt('--rounds', 1);
 const DOCKER_HOST = opt('--docker-host');
 /** the network namespace the Docker engine runs in (bench/private-docker.sh): its host side is measured from there */
 const DOCKER_NETNS = opt('--docker-netns');
@@ -175,7 +177,8 @@ const notes: string[] = [];
 
 async function latency(e: Engine, userNet: string): Promise<void> {
   const modes: [string, string[]][] = [['none', ['--network', 'none']], ['bridge', []], ['user', ['--network', userNet]]];
-  const xs = new Map<string, number[]>(modes.map(([m]) => [m, []]));
+  // pooled over the rounds
+  const xs = new Map<string, number[]>(modes.map(([m]) => [m, pooled(`latency ${m}`, e.name).xs]));
   for (const [, a] of modes) await must(e, ['run', '--rm', ...a, 'busybox', 'true']); // warm
   for (let i = 0; i < RUNS; i++) {
     stopIfInterrupted();
@@ -186,7 +189,7 @@ async function latency(e: Engine, userNet: string): Promise<void> {
     }
   }
   const label: Record<string, string> = { none: '--network none', bridge: 'default bridge', user: `user network (${userNet.replace(/-\d+$/, '')})` };
-  console.log(`[${e.name}] docker run --rm busybox true, ${RUNS} runs each:`);
+  console.log(`[${e.name}] docker run --rm busybox true, ${xs.get('none')!.length} runs each:`);
   for (const [m] of modes) {
     const v = xs.get(m)!;
     console.log(`  ${label[m].padEnd(28)} p50 ${f0(pct(v, 50)).padStart(5)} ms   p95 ${f0(pct(v, 95)).padStart(5)} ms`);
@@ -254,8 +257,20 @@ async function reps(fn: () => Promise<number>): Promise<{ xs: number[]; err?: st
   return { xs, err };
 }
 
+/** the figures of one row and engine, gathered over the rounds */
+const samples = new Map<string, { xs: number[]; err?: string }>();
+function pooled(label: string, engine: string): { xs: number[]; err?: string } {
+  const k = `${label}\0${engine}`;
+  let v = samples.get(k);
+  if (!v) samples.set(k, v = { xs: [] });
+  return v;
+}
+
 async function report(e: Engine, label: string, r: { xs: number[]; err?: string }): Promise<void> {
-  const s = summarize(r.xs, r.err);
+  const all = pooled(label, e.name);
+  all.xs.push(...r.xs);
+  if (r.err) all.err = r.err;
+  const s = summarize(all.xs, all.err);
   console.log(`  ${label.padEnd(50)} ${s}`);
   put(label, e.name, s);
 }
@@ -534,7 +549,8 @@ function table(engines: string[]): void {
   const w0 = Math.max(...rows.map((r) => r.label.length)) + 2;
   const ws = engines.map((en) => Math.max(en.length, ...rows.map((r) => (r.cells.get(en) ?? '-').length)) + 2);
   console.log('');
-  console.log(`Summary (${MB} MB transfers, MB = 2^20 bytes; ${RUNS} runs for latency; ${REPS} reps per throughput figure)`);
+  const r = engines.length > 1 ? ROUNDS : 1;
+  console.log(`Summary (${MB} MB transfers, MB = 2^20 bytes; ${RUNS * r} runs for latency; ${REPS * r} reps per throughput figure${r > 1 ? `, pooled over ${r} rounds taken in turn` : ""})`);
   console.log(`${''.padEnd(w0)}${engines.map((en, i) => en.padEnd(ws[i])).join('')}`);
   for (const r of rows) console.log(`${r.label.padEnd(w0)}${engines.map((en, i) => (r.cells.get(en) ?? '-').padEnd(ws[i])).join('')}`);
 }
@@ -550,19 +566,18 @@ async function main(): Promise<void> {
     try {
       await d.value.importBusybox();
       const berth: Engine = { name: 'berth', berth: true, docker: (a, timeout) => d.value.docker(a, { timeout }), n: (b) => b };
-      await measureEngine(berth, vethErr);
+      const de = DOCKER_HOST && !interrupted ? await dockerEngine(DOCKER_HOST) : undefined;
+      if (de) engines.push('docker');
+      const rounds = de ? ROUNDS : 1;
+      for (let round = 1; round <= rounds && !interrupted; round++) {
+        if (rounds > 1) console.log(`--- round ${round} of ${rounds}`);
+        await measureEngine(berth, vethErr);
+        if (de && !interrupted) await measureEngine(de, vethErr);
+      }
     } finally {
       await d.release();
     }
     if (!interrupted) await userlandProxy(vethErr);
-
-    if (DOCKER_HOST && !interrupted) {
-      const de = await dockerEngine(DOCKER_HOST);
-      if (de) {
-        engines.push('docker');
-        await measureEngine(de, vethErr);
-      }
-    }
   } finally {
     await cleanupAll();
   }

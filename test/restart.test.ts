@@ -165,3 +165,18 @@ test('pause freezes the processes in the kernel; unpause thaws them; a paused co
   const rm = await t.d.docker(['rm', '-f', 'pz']);
   assert.equal(rm.code, 0, rm.stderr);
 });
+
+test('berth run takes the same flags: --restart, --health-*, --ulimit, --sysctl, --pid, --ipc, --shm-size, --device-cgroup-rule', async () => {
+  const r = await t.d.berth(['run', '-d', '--name', 'bflags', '--network', 'none', '--restart', 'on-failure:2',
+    '--health-cmd', 'true', '--health-interval', '200ms', '--ulimit', 'nofile=1024:2048', '--sysctl', 'kernel.msgmax=65536',
+    '--ipc', 'shareable', '--shm-size', '8m', '--device-cgroup-rule', 'c 10:229 rwm', 'busybox', 'sleep', '300']);
+  assert.equal(r.code, 0, r.stderr);
+  const hc = await t.d.docker(['inspect', '-f', '{{json .HostConfig.RestartPolicy}} {{.HostConfig.IpcMode}} {{.HostConfig.ShmSize}} {{json .HostConfig.DeviceCgroupRules}} {{json .HostConfig.Sysctls}}', 'bflags']);
+  assert.equal(hc.stdout.trim(), '{"Name":"on-failure","MaximumRetryCount":2} shareable 8388608 ["c 10:229 rwm"] {"kernel.msgmax":"65536"}');
+  const inside = await t.d.docker(['exec', 'bflags', 'sh', '-c', 'ulimit -n; ulimit -Hn; cat /proc/sys/kernel/msgmax']);
+  assert.equal(inside.stdout, '1024\n2048\n65536\n');
+  await waitFor(async () => (await t.d.docker(['inspect', '-f', '{{.State.Health.Status}}', 'bflags'])).stdout.trim() === 'healthy', 10000, 'healthy');
+  const pid = await t.d.berth(['run', '--rm', '--pid', 'container:bflags', '--network', 'none', 'busybox', 'sh', '-c', 'ps -o comm | grep -c "^sleep$"']);
+  assert.equal(pid.stdout.trim(), '1', pid.stderr);
+  assert.equal((await t.d.berth(['rm', '-f', 'bflags'])).code, 0);
+});

@@ -10,7 +10,7 @@ import type { ContainerCreateBody, ContainerConfig, ExecCreateBody } from '../ap
 import type { ContainerRecord } from '../core/containers/record.js';
 import type { NamespacePlan, SpecBuilder, SpecMounts } from '../core/containers/service.js';
 import {
-  generateSpec, mergeConfig, composeArgs, containerEnv, replaceOrAppendEnv, resolveUser, capabilitiesFromMask,
+  generateSpec, buildRlimits, mergeConfig, composeArgs, containerEnv, replaceOrAppendEnv, resolveUser, capabilitiesFromMask,
   specToJSON, checkSysctls, rlimitWarnings, resolveDevices, hostDevices, devicesFromPath, normalizeDeviceMapping,
   type HostRlimit, type DeviceMappingSpec, type OciDevice, type OciDeviceCgroup,
 } from '../runtime/spec/index.js';
@@ -162,6 +162,8 @@ export function makeSpecBuilder(o: { cgroupParent: string; idMap?: IdentityMappi
         cwd: body.WorkingDir || rec.config.WorkingDir || '/',
         capabilities: { bounding: capList, effective: capList, permitted: capList },
         noNewPrivileges: sec.noNewPrivileges,
+        // as Docker: an exec runs with the container's rlimits (--ulimit)
+        ...(() => { const r = buildRlimits(rec.hostConfig.Ulimits ?? [], limits); return r.length ? { rlimits: r } : {}; })(),
         ...(body.ConsoleSize && body.ConsoleSize[0] > 0 ? { consoleSize: { height: body.ConsoleSize[0], width: body.ConsoleSize[1] } } : {}),
       };
     },

@@ -76,6 +76,7 @@ export function addContainerFlags(cmd: Command, run: boolean): Command {
   cmd.option('--cgroupns <string>', 'Cgroup namespace to use (host|private)');
   cmd.option('--cgroup-parent <string>', 'Optional parent cgroup for the container');
   listOption(cmd, '--device <list>', 'Add a host device to the container');
+  listOption(cmd, '--device-cgroup-rule <list>', 'Add a rule to the cgroup allowed devices list');
   cmd.option('--ip <string>', 'IPv4 address (e.g., 172.30.100.104)');
   cmd.option('--ip6 <string>', 'IPv6 address (e.g., 2001:db8::33)');
   cmd.option('--mac-address <string>', 'Container MAC address (e.g., 92:d0:c6:0a:29:33)');

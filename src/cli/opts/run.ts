@@ -79,6 +79,7 @@ export interface RunFlags {
   cgroupns?: string;
   cgroupParent?: string;
   device?: string[];
+  deviceCgroupRule?: string[];
   ip?: string;
   ip6?: string;
   macAddress?: string;
@@ -277,6 +278,8 @@ export function buildCreateRequest(flags: RunFlags, image: string, args: readonl
     PidsLimit: parseWith('--pids-limit', flags.pidsLimit, parseIntFlag) || undefined,
     Ulimits: flags.ulimit && flags.ulimit.length > 0 ? flags.ulimit.map((u) => parseWith('--ulimit', u, parseUlimit) as NonNullable<ReturnType<typeof parseUlimit>>) : undefined,
     Devices: flags.device && flags.device.length > 0 ? flags.device.map((d) => parseWith('--device', d, parseDevice)) : undefined,
+    // checked by the daemon, as docker leaves it
+    DeviceCgroupRules: flags.deviceCgroupRule && flags.deviceCgroupRule.length > 0 ? [...flags.deviceCgroupRule] : undefined,
     Mounts: mounts.length > 0 ? mounts : undefined,
   };
 

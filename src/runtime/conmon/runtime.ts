@@ -17,6 +17,7 @@ import { promises as fsp, watch, type FSWatcher, constants as fsc } from 'node:f
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { internal, BerthError } from '../../core/errors.js';
+import { specToJSON } from '../spec/generate.js';
 
 export interface RuntimeOptions {
   /** private runc state dir, derived from --exec-root */
@@ -234,7 +235,8 @@ export class ConmonRuntime {
   async exec(o: ExecOptions): Promise<ExecSession> {
     await fsp.mkdir(o.dir, { recursive: true, mode: 0o700 });
     const spec = path.join(o.dir, 'process.json');
-    await fsp.writeFile(spec, JSON.stringify(o.process));
+    // rlimits may hold 64-bit values (unlimited): written as JSON numbers, not JS numbers
+    await fsp.writeFile(spec, specToJSON(o.process));
     const args = [...this.conmonCommon(o.containerId, o.execId.slice(0, 32), o.dir, path.join(o.dir, 'pidfile')),
       '-l', 'none', '--exit-dir', o.dir, '--exec', '--exec-process-spec', spec, '--exec-attach', '--no-sync-log'];
     if (o.tty) args.push('-t');

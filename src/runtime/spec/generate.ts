@@ -391,7 +391,7 @@ export function generateSpec(input: SpecInput): OciSpec {
 }
 
 /** config.json text: like JSON.stringify, but bigint values (rlimits) are written as exact integers. */
-export function specToJSON(spec: OciSpec, indent?: number): string {
+export function specToJSON(spec: unknown, indent?: number): string {
   const marks: string[] = [];
   const text = JSON.stringify(spec, (_k, v: unknown) => {
     if (typeof v !== 'bigint') return v;
