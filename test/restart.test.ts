@@ -141,6 +141,9 @@ test('pause freezes the processes in the kernel; unpause thaws them; a paused co
   const st = await state('pz');
   assert.equal(st.Status, 'paused');
   assert.match((await t.d.docker(['ps', '--filter', 'name=pz', '--format', '{{.Status}}'])).stdout, /\(Paused\)/);
+  // top and stats still see a paused container's processes and cgroup
+  assert.match((await t.d.docker(['top', 'pz'])).stdout, /sh -c i=0/);
+  assert.match((await t.d.docker(['stats', '--no-stream', '--format', '{{.PIDs}}', 'pz'])).stdout, /^[1-9]\d*$/m);
   const again = await t.d.docker(['pause', 'pz']);
   assert.notEqual(again.code, 0);
   assert.match(again.stderr, /is already paused/);

@@ -107,7 +107,8 @@ async function sendLogs(ctx: Ctx, d: ContainerRouteDeps): Promise<void> {
     for await (const chunk of readLogs(await d.logFiles(rec.logPath), {
       tail: tail === 'all' || tail < 0 ? 'all' : tail, since, until, follow: qBool(q, 'follow'), stdout, stderr,
       timestamps: qBool(q, 'timestamps'), signal: ac.signal,
-      isRunning: () => d.store.get(rec.id)?.state.Status === 'running',
+      // a paused container keeps its log open: follow goes on
+      isRunning: () => ['running', 'paused'].includes(d.store.get(rec.id)?.state.Status ?? ''),
     })) {
       res.write(tty ? chunk.data : frameStream(chunk.stream === 'stdout' ? 1 : 2, chunk.data));
     }
@@ -118,7 +119,9 @@ async function sendLogs(ctx: Ctx, d: ContainerRouteDeps): Promise<void> {
 
 async function top(ctx: Ctx, d: ContainerRouteDeps): Promise<void> {
   const rec = d.store.resolve(ctx.params[0]);
-  if (rec.state.Status !== 'running') throw conflict(`container ${rec.id} is not running`);
+  // as Docker: a paused container's processes are listed too
+  if (rec.state.Status === 'restarting') throw conflict(`Container ${rec.id} is restarting, wait until the container is running`);
+  if (rec.state.Status !== 'running' && rec.state.Status !== 'paused') throw conflict(`container ${rec.id} is not running`);
   const pids = new Set((await d.runtime.ps(rec.id)).map(String));
   const args = (ctx.query.get('ps_args') || '-ef').split(/\s+/).filter(Boolean);
   const out = await run('ps', args);
@@ -203,7 +206,7 @@ export function containerRoutes(r: Router, d: ContainerRouteDeps): void {
     ctx.onClose(() => { closed = true; });
     const sample = async (prev?: unknown): Promise<{ running: boolean; body: unknown }> => {
       const rec = d.store.get(id);
-      if (!rec || rec.state.Status !== 'running' || !rec.state.Pid) return { running: false, body: d.idleStats({ id, name: rec?.name ?? '' }) };
+      if (!rec || (rec.state.Status !== 'running' && rec.state.Status !== 'paused') || !rec.state.Pid) return { running: false, body: d.idleStats({ id, name: rec?.name ?? '' }) };
       try {
         return { running: true, body: await d.stats({ id, name: rec.name, pid: rec.state.Pid }, prev) };
       } catch {
