@@ -183,3 +183,19 @@ test('berth run takes the same flags: --restart, --health-*, --ulimit, --sysctl,
   assert.equal(pid.stdout.trim(), '1', pid.stderr);
   assert.equal((await t.d.berth(['rm', '-f', 'bflags'])).code, 0);
 });
+
+test('a daemon killed while a container waits for its restart: it restarts when the daemon is back, and no exit is made up for it', async () => {
+  assert.equal((await run(['-d', '--name', 'crashy', '--restart', 'always', 'busybox', 'sh', '-c', 'exit 3'])).code, 0);
+  // after a few restarts the delay is long enough to catch it waiting
+  await waitFor(async () => { const s = await state('crashy'); return s.RestartCount >= 4 && s.Status === 'restarting'; }, 15000, 'restarting');
+  const before = await state('crashy');
+  await t.d.halt('SIGKILL');
+  const since = Math.floor(Date.now() / 1000) - 1;
+  await t.d.start();
+  await waitFor(async () => (await state('crashy')).RestartCount > before.RestartCount, 15000, 'restarted after the daemon came back');
+  // it had no process to lose: no exit was made up for it (Docker's 255 for an unknown one)
+  const ev = await t.d.docker(['events', '--since', String(since), '--until', String(Math.ceil(Date.now() / 1000)), '--filter', 'container=crashy', '--filter', 'event=die', '--format', '{{.Actor.Attributes.exitCode}}']);
+  const codes = ev.stdout.trim().split('\n').filter(Boolean);
+  assert.ok(codes.length > 0 && codes.every((c) => c === '3'), ev.stdout);
+  assert.equal((await t.d.docker(['rm', '-f', 'crashy'])).code, 0);
+});

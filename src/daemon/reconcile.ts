@@ -21,7 +21,8 @@ export async function reconcile(d: {
   const pending = new Set(await d.runtime.pendingExits());
   for (const rec of d.store.all()) {
     const rt = known.get(rec.id);
-    if (rec.state.Status === 'running' || rec.state.Status === 'paused' || rec.state.Status === 'restarting') {
+    // a "restarting" container has no process (it waits for its restart): enableRestarts() decides
+    if (rec.state.Status === 'running' || rec.state.Status === 'paused') {
       if (rt && (rt.status === 'running' || rt.status === 'paused')) continue;
       if (!pending.has(rec.id)) {
         // no exit file: conmon itself died; the exit code is unknown, as Docker reports it
