@@ -22,7 +22,6 @@ import { BerthError, conflict, forbidden, invalidArgument, notFound } from '../c
 import type { EventBus } from '../core/events.js';
 import { newId, shortId } from '../core/ids.js';
 import { KeyedLock } from '../core/keyedlock.js';
-import { pruneUntil } from '../core/timestamps.js';
 import type { ContainerRecord } from '../core/containers/record.js';
 import type { ContainerStore } from '../core/containers/store.js';
 import type { FirewallState } from './nft/types.js';
@@ -37,6 +36,7 @@ import { hasEmbeddedDns, NameResolver } from './resolver.js';
 import type { NetworkStore } from './store.js';
 import type { HostEntry } from './files.js';
 import { UserlandProxy } from './proxy.js';
+import { matchesFilters, matchesPruneFilters } from './filters.js';
 
 /** daemon.json's networking keys (parsed in src/daemon/config.ts) */
 export interface NetworkOptions {
@@ -713,46 +713,4 @@ export async function isPortFree(proto: Proto, ip: string, port: number): Promis
     srv.once('error', () => resolve(false));
     srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(true)));
   });
-}
-
-function labelMatch(labels: Record<string, string>, f: string): boolean {
-  const i = f.indexOf('=');
-  return i < 0 ? f in labels : labels[f.slice(0, i)] === f.slice(i + 1);
-}
-
-export function matchesFilters(n: NetworkRecord, f: Record<string, string[]>): boolean {
-  for (const [k, vals] of Object.entries(f)) {
-    if (!vals.length) continue;
-    const ok = vals.some((v) => {
-      switch (k) {
-        case 'driver': return n.driver === v;
-        case 'id': return n.id.startsWith(v);
-        case 'name': return n.name.includes(v);
-        case 'label': return labelMatch(n.labels, v);
-        case 'scope': return v === 'local';
-        case 'type': return v === 'custom' ? !n.predefined : v === 'builtin' ? n.predefined : false;
-        case 'dangling': return (v === 'true' || v === '1') === (!n.predefined && Object.keys(n.endpoints).length === 0);
-        default: throw invalidArgument(`invalid filter '${k}'`);
-      }
-    });
-    if (!ok) return false;
-  }
-  return true;
-}
-
-function matchesPruneFilters(n: NetworkRecord, f: Record<string, string[]>): boolean {
-  for (const [k, vals] of Object.entries(f)) {
-    if (!vals.length) continue;
-    if (k === 'until') {
-      // Docker's timestamps, dates and durations ("24h": created more than a day ago)
-      if (BigInt(Date.parse(n.created)) * 1_000_000n > pruneUntil(f)!) return false;
-    } else if (k === 'label') {
-      if (!vals.every((v) => labelMatch(n.labels, v))) return false;
-    } else if (k === 'label!') {
-      if (vals.some((v) => labelMatch(n.labels, v))) return false;
-    } else {
-      throw invalidArgument(`invalid filter '${k}'`);
-    }
-  }
-  return true;
 }
