@@ -86,17 +86,23 @@ export class ExecService {
     const tty = !!(opts.tty ?? e.body.Tty);
     const proc = await this.d.buildProcess(rec, { ...e.body, Tty: tty });
     const session = await this.d.runtime.exec({ containerId: rec.id, execId: id, dir: e.dir, process: proc, tty, stdin: !!e.body.AttachStdin && !opts.detach });
+    const done = session.exited.then((code) => code, () => 126).then((code) => {
+      e.running = false;
+      e.exitCode = code;
+      e.pid = session.pid;
+      return code;
+    });
     if (sink && !opts.detach) {
       const conn = await connectAttach(session.attachPath);
-      pipeAttach(conn, { stdin: !!e.body.AttachStdin, stdout: e.body.AttachStdout !== false, stderr: e.body.AttachStderr !== false }, sink, true);
+      // the client reads the exit code (GET /exec/{id}/json) as soon as its stream ends: end it only once
+      // the code is known (conmon closes the attach socket before it reports the exit)
+      const closeAfterExit: AttachSink = { ...sink, close: () => { void done.finally(() => sink.close()); } };
+      pipeAttach(conn, { stdin: !!e.body.AttachStdin, stdout: e.body.AttachStdout !== false, stderr: e.body.AttachStderr !== false }, closeAfterExit, true);
     }
     e.running = true;
     session.release();
     this.d.events.publish('container', `exec_start: ${execLine(e.body.Cmd ?? [])}`, rec.id, eventAttributes(rec, { execID: id }));
-    e.done = session.exited.then((code) => code, () => 126).then(async (code) => {
-      e.running = false;
-      e.exitCode = code;
-      e.pid = session.pid;
+    e.done = done.then(async (code) => {
       await fsp.rm(e.dir, { recursive: true, force: true });
       this.d.events.publish('container', 'exec_die', rec.id, eventAttributes(rec, { execID: id, exitCode: String(code) }));
       return code;
