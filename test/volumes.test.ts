@@ -77,6 +77,13 @@ test('--read-only: the root file system refuses writes, tmpfs and volumes stay w
   const r = await run(['--rm', '--read-only', '--tmpfs', '/run', '-v', '/data', 'busybox', 'sh', '-c',
     'touch /x 2>&1; echo root=$?; touch /run/y && echo run=ok; touch /data/z && echo data=ok']);
   assert.match(r.stdout, /Read-only file system\nroot=1\nrun=ok\ndata=ok/);
+  // tmpfs modes and sizes reach the kernel, from --mount and from --tmpfs
+  const m = await run(['--rm', '--mount', 'type=tmpfs,dst=/t,tmpfs-mode=1770,tmpfs-size=1m', '--tmpfs', '/u:mode=700,size=2m', 'busybox', 'sh', '-c',
+    'stat -c %a /t /u; grep -E " /(t|u) " /proc/mounts']);
+  assert.equal(m.code, 0, m.stderr);
+  assert.match(m.stdout, /^1770\n700\n/);
+  assert.match(m.stdout, / \/t tmpfs [^\n]*size=1024k/);
+  assert.match(m.stdout, / \/u tmpfs [^\n]*size=2048k/);
   // a private source cannot propagate: Docker's error, and the container never starts
   const priv = path.join(t.d.dir, 'prop-private');
   await fsp.mkdir(priv, { recursive: true });
