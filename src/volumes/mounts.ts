@@ -16,6 +16,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Labels, Mount, MountPoint } from '../api/types.js';
 import { invalidArgument } from '../core/errors.js';
+import { parseMountInfo, type MountInfo } from '../core/snapshots/mountinfo.js';
 
 export type MountOrigin = 'bind' | 'mount' | 'volumes-from' | 'image' | 'tmpfs';
 
@@ -401,20 +402,6 @@ export function specMounts(plans: readonly MountPlan[], hostPaths: ReadonlyMap<s
   return { binds, tmpfs };
 }
 
-/** One line of /proc/self/mountinfo, as far as propagation needs it. */
-interface MountInfoLine { mountPoint: string; optional: string[] }
-
-function parseMountInfo(text: string): MountInfoLine[] {
-  const out: MountInfoLine[] = [];
-  for (const line of text.split('\n')) {
-    const f = line.split(' ');
-    const sep = f.indexOf('-');
-    if (f.length < 7 || sep < 6) continue;
-    out.push({ mountPoint: f[4].replace(/\\(\d{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8))), optional: f.slice(6, sep) });
-  }
-  return out;
-}
-
 /**
  * Docker's checks for binds with shared or slave propagation (moby's ensureShared / ensureSharedOrSlave):
  * the mount holding the source must itself be shared (or a slave, for slave modes), and the container's
@@ -423,8 +410,8 @@ function parseMountInfo(text: string): MountInfoLine[] {
  */
 export function propagationPlan(binds: readonly BindMount[], mountinfo: string): { rootfsPropagation?: 'rshared' | 'rslave' } {
   const mounts = parseMountInfo(mountinfo);
-  const sourceMount = (p: string): MountInfoLine | undefined => {
-    let best: MountInfoLine | undefined;
+  const sourceMount = (p: string): MountInfo | undefined => {
+    let best: MountInfo | undefined;
     for (const m of mounts) {
       const inside = m.mountPoint === '/' || p === m.mountPoint || p.startsWith(`${m.mountPoint}/`);
       // the last mount on the longest matching point is the one visible

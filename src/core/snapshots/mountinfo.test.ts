@@ -13,7 +13,9 @@ describe('parseMountInfo', () => {
     ].join('\n');
     const m = parseMountInfo(text);
     assert.equal(m.length, 3);
-    assert.deepEqual(m[0], { mountPoint: '/', options: 'rw,relatime', fsType: 'ext4', source: '/dev/vda', superOptions: 'rw' });
+    assert.deepEqual(m[0], { mountPoint: '/', options: 'rw,relatime', fsType: 'ext4', source: '/dev/vda', superOptions: 'rw', optional: ['shared:1'] });
+    assert.deepEqual(m[1]!.optional, ['shared:50', 'master:2']);
+    assert.deepEqual(m[2]!.optional, []);
     assert.equal(m[1]!.fsType, 'overlay');
     assert.equal(m[1]!.mountPoint, '/var/lib/berth/overlay/containers/abc/merged');
     assert.match(m[1]!.superOptions, /^rw,lowerdir=/);

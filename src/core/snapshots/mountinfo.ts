@@ -5,6 +5,8 @@ export interface MountInfo {
   source: string;
   options: string;
   superOptions: string;
+  /** the optional fields (propagation: "shared:N", "master:N", "propagate_from:N", "unbindable") */
+  optional: string[];
 }
 
 function unescape(s: string): string {
@@ -24,6 +26,7 @@ export function parseMountInfo(text: string): MountInfo[] {
       fsType: fields[sep + 1]!,
       source: unescape(fields[sep + 2]!),
       superOptions: fields[sep + 3] ?? '',
+      optional: fields.slice(6, sep),
     });
   }
   return out;
