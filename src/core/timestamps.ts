@@ -5,7 +5,7 @@
  *                    as prune's `until` filter takes it, to nanoseconds
  */
 import { invalidArgument } from './errors.js';
-import { parseDuration } from './images/changes.js';
+import { parseDuration } from './duration.js';
 
 /** "1700000000", "1700000000.5", "1700000000.000000001" -> ns; InvalidArgument with Go's text otherwise. */
 export function parseTimestamps(value: string): bigint {

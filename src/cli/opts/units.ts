@@ -16,40 +16,7 @@ export function parseSwap(s: string): number {
   return s === '-1' ? -1 : parseBytes(s);
 }
 
-const DURATION_UNITS: Record<string, number> = {
-  ns: 1,
-  us: 1e3,
-  'µs': 1e3,
-  'μs': 1e3,
-  ms: 1e6,
-  s: 1e9,
-  m: 60e9,
-  h: 3600e9,
-};
-
-/** Go time.ParseDuration, returning nanoseconds: "2s", "1m30s", "1.5h", "300ms", "0". */
-export function parseDuration(s: string): number {
-  const orig = s;
-  let sign = 1;
-  if (s.startsWith('-') || s.startsWith('+')) {
-    if (s[0] === '-') sign = -1;
-    s = s.slice(1);
-  }
-  if (s === '0') return 0;
-  if (s === '') throw new Error(`time: invalid duration "${orig}"`);
-  let total = 0;
-  const re = /^(\d*\.?\d*)(ns|us|µs|μs|ms|s|m|h)/;
-  while (s.length > 0) {
-    const m = re.exec(s);
-    if (!m || m[1] === '' || m[1] === '.') {
-      if (/^\d*\.?\d*$/.test(s)) throw new Error(`time: missing unit in duration "${orig}"`);
-      throw new Error(`time: invalid duration "${orig}"`);
-    }
-    total += Number.parseFloat(m[1] as string) * (DURATION_UNITS[m[2] as string] as number);
-    s = s.slice(m[0].length);
-  }
-  return sign * Math.round(total);
-}
+export { parseDuration } from '../../core/duration.js';
 
 /** --cpus: a decimal number of CPUs, to NanoCPUs. */
 export function parseCpus(s: string): number {

@@ -12,6 +12,7 @@
  */
 import type { ContainerConfig, HealthConfig, HealthState } from '../../api/types.js';
 import { invalidArgument, type BerthError } from '../errors.js';
+export { goDuration } from '../duration.js';
 
 const NS_PER_MS = 1_000_000;
 export const DEFAULT_INTERVAL_MS = 30_000;
@@ -92,15 +93,6 @@ export function applyResult(p: Probe, h: HealthState, r: ProbeResult, sinceStart
   if (h.Status === 'starting' && sinceStartMs < p.startPeriodMs) return { ...h, Log: log };
   const streak = h.FailingStreak + 1;
   return { Status: streak >= p.retries ? 'unhealthy' : h.Status, FailingStreak: streak, Log: log };
-}
-
-/** Go's time.Duration text for whole milliseconds ("30s", "1.5s", "500ms", "1m30s"), as in Docker's timeout message. */
-export function goDuration(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const s = (ms % 60_000) / 1000;
-  return `${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${s}s`;
 }
 
 /** What the monitor needs from the lifecycle. */

@@ -4,6 +4,7 @@
  */
 import type { ContainerConfig, HealthConfig } from '../../api/types.js';
 import { invalidArgument } from '../errors.js';
+import { parseDuration } from '../duration.js';
 
 const ALLOWED = new Set(['cmd', 'entrypoint', 'env', 'expose', 'healthcheck', 'label', 'onbuild', 'stopsignal', 'user', 'volume', 'workdir']);
 
@@ -64,22 +65,7 @@ function jsonArray(rest: string): string[] | undefined {
   }
 }
 
-/** Go duration strings as Docker's HEALTHCHECK flags take them (`30s`, `1m30s`, `500ms`) -> nanoseconds. */
-export function parseDuration(s: string): number {
-  const units: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/y;
-  let total = 0;
-  let pos = 0;
-  while (pos < s.length) {
-    re.lastIndex = pos;
-    const m = re.exec(s);
-    if (!m) throw invalidArgument(`time: invalid duration ${JSON.stringify(s)}`);
-    total += parseFloat(m[1]!) * units[m[2]!]!;
-    pos = re.lastIndex;
-  }
-  if (s === '') throw invalidArgument('time: invalid duration ""');
-  return Math.round(total);
-}
+export { parseDuration };
 
 function healthcheck(rest: string): HealthConfig {
   const words = rest.split(/\s+/);
