@@ -78,15 +78,21 @@ describe('registry server: htpasswd auth', () => {
   });
 });
 
+/** A self-signed certificate for 127.0.0.1 (openssl), as cert.pem and key.pem in `dir`. */
+async function selfSignedCert(dir: string): Promise<{ cert: string; key: string }> {
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  await run('openssl', [
+    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert,
+  ]);
+  return { cert, key };
+}
+
 describe('registry server: TLS', () => {
   it('serves HTTPS with the given certificate and key', async (t) => {
     const dir = await tempDir(t);
-    const cert = path.join(dir, 'cert.pem');
-    const key = path.join(dir, 'key.pem');
-    await run('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert,
-    ]);
+    const { cert, key } = await selfSignedCert(dir);
     const ca = await fs.readFile(cert, 'utf8');
     const reg = await startRegistry(t, { tls: { cert, key } }, 'https');
     assert.match(reg.base, /^https:/);
@@ -107,12 +113,7 @@ describe('registry server: TLS', () => {
 
   it('combines TLS with auth: credentials travel encrypted', async (t) => {
     const dir = await tempDir(t);
-    const cert = path.join(dir, 'cert.pem');
-    const key = path.join(dir, 'key.pem');
-    await run('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert,
-    ]);
+    const { cert, key } = await selfSignedCert(dir);
     const htpasswd = path.join(dir, 'htpasswd');
     await fs.writeFile(htpasswd, entry('dave', 'pw'));
     const reg = await startRegistry(t, { tls: { cert: await fs.readFile(cert, 'utf8'), key: await fs.readFile(key, 'utf8') }, htpasswd }, 'https');

@@ -8,6 +8,12 @@ import { errnoCode } from '../../core/errors.js';
  * Writes `dest` atomically: the data goes to a fresh file under `tmpDir` (same filesystem), is fsynced,
  * then renamed over `dest`. Readers see the old file or the new one, never a partial one.
  */
+
+/** The path (or a parent of it) does not exist. */
+function isAbsent(err: unknown): boolean {
+  return errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR';
+}
+
 export async function writeFileAtomic(tmpDir: string, dest: string, data: string | Buffer): Promise<void> {
   const tmp = path.join(tmpDir, `${Date.now()}-${randomBytes(8).toString('hex')}`);
   const fh = await fs.open(tmp, 'wx', 0o600);
@@ -29,7 +35,7 @@ export async function readTextIfExists(file: string): Promise<string | undefined
   try {
     return await fs.readFile(file, 'utf8');
   } catch (err) {
-    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return undefined;
+    if (isAbsent(err)) return undefined;
     throw err;
   }
 }
@@ -39,7 +45,7 @@ export async function readDirIfExists(dir: string): Promise<string[]> {
   try {
     return await fs.readdir(dir);
   } catch (err) {
-    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return [];
+    if (isAbsent(err)) return [];
     throw err;
   }
 }
@@ -49,7 +55,7 @@ export async function exists(p: string): Promise<boolean> {
     await fs.stat(p);
     return true;
   } catch (err) {
-    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return false;
+    if (isAbsent(err)) return false;
     throw err;
   }
 }
@@ -60,7 +66,7 @@ export async function removeFile(file: string): Promise<boolean> {
     await fs.unlink(file);
     return true;
   } catch (err) {
-    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return false;
+    if (isAbsent(err)) return false;
     throw err;
   }
 }
@@ -70,7 +76,7 @@ export async function mtimeMs(p: string): Promise<number | undefined> {
   try {
     return (await fs.stat(p)).mtimeMs;
   } catch (err) {
-    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return undefined;
+    if (isAbsent(err)) return undefined;
     throw err;
   }
 }
