@@ -13,8 +13,10 @@ import { DAEMON_NODE_FLAGS } from '../src/daemon/config.js';
 
 /** the compiled tree this file belongs to (dist/, or a private outDir while a change is being built) */
 const OUT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-/** the berth CLI of that tree */
-export const BERTH_CLI = path.join(OUT, 'src/cli/main.js');
+/** the berth CLI of that tree, bundled as bin/berth runs it (scripts/bundle.mjs) */
+export const BERTH_CLI = path.join(OUT, 'bundle/cli/berth.js');
+/** berthd, bundled as bin/berthd runs it */
+const BERTHD = path.join(OUT, 'bundle/daemon/berthd.js');
 const BUSYBOX_TAR = '/tmp/berth-test-busybox-rootfs.tar';
 /** every network of a test daemon comes from here (see TestDaemon.create) */
 export const TEST_POOL = '10.213.0.0/16';
@@ -68,7 +70,8 @@ export class TestDaemon {
   get guardTable(): string { return `btguard_${path.basename(this.dir).slice(3).replace(/[^a-zA-Z0-9]/g, 'x')}`; }
 
   async start(): Promise<void> {
-    this.proc = spawn(process.execPath, [...DAEMON_NODE_FLAGS, path.join(OUT, 'src/daemon/main.js'), '-H', this.host, '--data-root', this.dataRoot,
+    if (!existsSync(BERTHD)) throw new Error(`${BERTHD} is missing: build with \`npm run build\` (or \`node scripts/bundle.mjs ${OUT}\` after tsc)`);
+    this.proc = spawn(process.execPath, [...DAEMON_NODE_FLAGS, BERTHD, '-H', this.host, '--data-root', this.dataRoot,
       '--exec-root', this.execRoot, '--bridge', this.bridge, '--config-file', path.join(this.dir, 'daemon.json'), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.proc.stderr!.on('data', (d: Buffer) => { this.log += d.toString(); });
     const deadline = Date.now() + 15000;

@@ -91,6 +91,3 @@ export function cli(): void {
     },
   );
 }
-
-// run as a script (the test harness runs the CLI of the tree it was compiled into)
-if (process.argv[1] && /cli[/\\]main\.js$/.test(process.argv[1])) cli();

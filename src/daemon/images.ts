@@ -7,15 +7,19 @@ import { ImageStore } from '../core/images/index.js';
 import { familiarName, familiarString, parseNormalizedNamed, repoTagReference } from '../core/images/reference.js';
 import type { EventBus } from '../core/events.js';
 import { goArch } from '../core/images/util.js';
-import { decodeAuthHeader } from '../registry/client/auth.js';
 import { DistributionMetadata } from '../registry/distmeta.js';
-import { login } from '../registry/login.js';
-import { Progress } from '../registry/progress.js';
-import { pull, pullAllTags, type PullStore } from '../registry/pull.js';
-import { push, type PushStore } from '../registry/push.js';
+import type { PullStore } from '../registry/pull.js';
+import type { PushStore } from '../registry/push.js';
 import type { RegistryOptions } from './config.js';
 import { OverlaySnapshotter } from '../core/snapshots/index.js';
 import type { IdentityMapping } from '../runtime/userns/index.js';
+
+/**
+ * The registry client (HTTPS, TLS, gzip and zstd streams), loaded on the first pull, push or login: a
+ * daemon that never talks to a registry does not carry it (about 8 MB of memory).
+ */
+let registryMod: Promise<typeof import('./registry.js')> | undefined;
+const registryClient = () => (registryMod ??= import('./registry.js'));
 
 export async function openImages(dataRoot: string, containers: ContainerStore, registry: RegistryOptions, log: (m: string) => void = () => {}, events?: EventBus, idMap?: IdentityMapping) {
   // with userns-remap, layers are unpacked with owners shifted into the remapped range
@@ -106,6 +110,7 @@ export async function openImages(dataRoot: string, containers: ContainerStore, r
       for (const id of ids) imageEvent('save', id, id);
     },
     async pull(ref, opts, sink) {
+      const { pull, pullAllTags, decodeAuthHeader, Progress } = await registryClient();
       const parsed = parseNormalizedNamed(ref);
       const deps = { store: pullStore, dist, registries: registry, hostArch: goArch(), maxConcurrentDownloads: registry.maxConcurrentDownloads, log };
       const o = { platform: opts.platform, creds: decodeAuthHeader(opts.auth), signal: opts.signal, progress: new Progress(sink) };
@@ -115,12 +120,13 @@ export async function openImages(dataRoot: string, containers: ContainerStore, r
       imageEvent('pull', familiarString(parsed), familiarName(parsed));
     },
     async push(ref, opts, sink) {
+      const { push, decodeAuthHeader, Progress } = await registryClient();
       const parsed = parseNormalizedNamed(ref);
       await push({ store: pushStore, dist, registries: registry, maxConcurrentUploads: registry.maxConcurrentUploads },
         parsed, { creds: decodeAuthHeader(opts.auth), signal: opts.signal, progress: new Progress(sink) });
       imageEvent('push', familiarString(parsed), familiarName(parsed));
     },
-    login: (auth) => login(registry, auth),
+    login: async (auth) => (await registryClient()).login(registry, auth),
     pruned: (reclaimed) => { events?.publish('image', 'prune', '', { reclaimed: String(reclaimed) }); },
   };
   return {

@@ -2,12 +2,12 @@
  * berthd: reads its configuration, locks its data root, wires the subsystems together, reconciles with
  * what survived a restart, and serves the Docker Engine API. It knows no domain logic of its own.
  */
-import { Command } from 'commander';
 import { promises as fsp, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveConfig, cgroupParent, firewallTable, type DaemonConfig, type FlagValues } from './config.js';
+import { resolveConfig, cgroupParent, firewallTable, type DaemonConfig } from './config.js';
 import { acquireLock, type Lock } from './lock.js';
+import { parseDaemonArgs, USAGE } from './flags.js';
 import { Router, createApiServer } from '../server/http.js';
 import { containerRoutes } from '../server/routes/containers.js';
 import { imageRoutes } from '../server/routes/images.js';
@@ -29,7 +29,7 @@ import { DnsServer } from '../network/dns/index.js';
 import { networkRoutes } from '../server/routes/networks.js';
 import { volumeRoutes } from '../server/routes/volumes.js';
 import { archiveRoutes } from '../server/routes/archive.js';
-import { ContainerFs, commitTarget } from '../core/containers/fs/index.js';
+import type { ContainerFs } from '../core/containers/fs/index.js';
 import { openVolumes } from './volumes.js';
 import { loadRemappedRoot, setupRemappedRoot } from '../runtime/userns/index.js';
 import { diskUsage } from './df.js';
@@ -168,12 +168,14 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
     networkRoutes(router, { networks: net, saveContainer: (rec) => store.save(rec) });
     imageRoutes(router, images.api);
     volumeRoutes(router, { volumes: volumes.service });
+    // cp, export, diff and commit: loaded on first use, with their tar streams
+    let containerFs: Promise<ContainerFs> | undefined;
     archiveRoutes(router, {
-      fs: new ContainerFs({
+      fs: () => (containerFs ??= import('../core/containers/fs/index.js').then(({ ContainerFs, commitTarget }) => new ContainerFs({
         containers: { resolve: (r) => store.resolve(r), withRootfs: (r, fn) => containers.withRootfs(r, fn), pause: (r) => containers.pause(r), unpause: (r) => containers.unpause(r) },
         upperDir: (id) => images.snapshotter.upperDir(id), layerPath: (l) => images.snapshotter.layerPath(l),
         images: commitTarget(images.store), events, tmpDir: () => images.store.tmpDir(), idMap: remap?.mapping,
-      }),
+      }))),
     });
 
     const server = createApiServer(router, { log: (m) => log('error', m), serverHeader: `Berth/${VERSION} (linux)` });
@@ -213,33 +215,22 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = new Command('berthd')
-    .description('Berth daemon: serves the Docker Engine API')
-    .option('-H, --host <socket>', 'daemon socket to listen on (unix:///path)', (v: string, prev: string[] = []) => [...prev, v])
-    .option('--data-root <dir>', 'root directory of persistent state')
-    .option('--exec-root <dir>', 'root directory of execution state')
-    .option('-p, --pidfile <file>', 'path to use for the daemon PID file')
-    .option('--config-file <file>', 'daemon configuration file', '/etc/berth/daemon.json')
-    .option('-l, --log-level <level>', 'logging level (debug, info, warn, error, fatal)')
-    .option('-b, --bridge <name>', 'attach containers to a network bridge')
-    .option('--bip <cidr>', 'network address of the default bridge')
-    .option('--userns-remap <user/group>', 'user/group setting for user namespaces')
-    .version(VERSION, '-v, --version');
-  program.parse(argv);
-  const o = program.opts<{ host?: string[]; dataRoot?: string; execRoot?: string; pidfile?: string; configFile: string; logLevel?: string; bridge?: string; bip?: string; usernsRemap?: string }>();
+  const parsed = parseDaemonArgs(argv.slice(2));
+  if (parsed.kind === 'help') { process.stdout.write(USAGE); return; }
+  if (parsed.kind === 'version') { process.stdout.write(`${VERSION}\n`); return; }
+  const { flags, configFile } = parsed;
   let file: Record<string, unknown> | undefined;
-  const text = await fsp.readFile(o.configFile, 'utf8').catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT' && program.getOptionValueSource('configFile') === 'default') return undefined;
-    throw new Error(`unable to read configuration file ${o.configFile}: ${e.message}`);
+  const text = await fsp.readFile(configFile, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT' && !parsed.configFileGiven) return undefined;
+    throw new Error(`unable to read configuration file ${configFile}: ${e.message}`);
   });
   if (text !== undefined) {
     try {
       file = JSON.parse(text) as Record<string, unknown>;
     } catch (e) {
-      throw new Error(`unable to configure the daemon: invalid JSON in ${o.configFile}: ${(e as Error).message}`);
+      throw new Error(`unable to configure the daemon: invalid JSON in ${configFile}: ${(e as Error).message}`);
     }
   }
-  const flags: FlagValues = { host: o.host, dataRoot: o.dataRoot, execRoot: o.execRoot, pidfile: o.pidfile, logLevel: o.logLevel, bridge: o.bridge, bip: o.bip, usernsRemap: o.usernsRemap };
   const cfg = resolveConfig(flags, file, process.env);
   const daemon = await startDaemon(cfg);
   let stopping = false;
@@ -251,11 +242,4 @@ export async function main(argv: string[]): Promise<void> {
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
   process.on('SIGPIPE', () => undefined);
-}
-
-if (process.argv[1] && /daemon[/\\]main\.js$/.test(process.argv[1])) {
-  main(process.argv).catch((e: Error) => {
-    process.stderr.write(`berthd: ${e.message}\n`);
-    process.exit(1);
-  });
 }

@@ -10,8 +10,7 @@ let render: Render | undefined;
 /** The template engine (src/cli/template), imported on first use. */
 export async function loadRenderer(): Promise<Render> {
   if (!render) {
-    const spec = '../template/index.js';
-    const mod = (await import(spec)) as { renderTemplate: Render };
+    const mod = (await import('../template/index.js')) as { renderTemplate: Render };
     render = mod.renderTemplate;
   }
   return render;

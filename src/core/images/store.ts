@@ -5,7 +5,6 @@ import type { HistoryItem, ImageConfigBlob, ImageDeleteResponseItem, ImageInspec
 import { LocalContentStore, isDigest } from '../content/index.js';
 import { conflict, errnoCode, invalidArgument, isKind, notFound } from '../errors.js';
 import { OverlaySnapshotter, type Snapshotter } from '../snapshots/index.js';
-import { loadArchive, saveArchive } from './archive.js';
 import { applyChanges } from './changes.js';
 import { filterImages, type ImageFilters } from './filters.js';
 import { chainIDs, historyOf, shortId, toInspect, toSummary, type ImageRecord } from './record.js';
@@ -417,12 +416,14 @@ export class ImageStore {
   }
 
   /** `docker load`; returns the ids of the images loaded. See archive.ts. */
-  load(input: Readable | AsyncIterable<Buffer>, onMessage: (line: string) => void = () => {}): Promise<string[]> {
+  async load(input: Readable | AsyncIterable<Buffer>, onMessage: (line: string) => void = () => {}): Promise<string[]> {
+    const { loadArchive } = await import('./archive.js'); // tar streams, loaded on first use
     return loadArchive(this, input, onMessage);
   }
 
   /** `docker save` of the given references, ids or repository names (all tags). See archive.ts. */
-  save(refs: string[], out: Writable): Promise<void> {
+  async save(refs: string[], out: Writable): Promise<void> {
+    const { saveArchive } = await import('./archive.js');
     return saveArchive(this, refs, out);
   }
 

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { invalidArgument, unavailable } from '../errors.js';
 
 /** Serializes async work. */
@@ -60,6 +59,7 @@ export async function maybeDecompress(input: Readable | AsyncIterable<Buffer>): 
   }
   const raw = Readable.from(replay(), { objectMode: false });
   if (head[0] === 0x1f && head[1] === 0x8b) {
+    const { createGunzip } = await import('node:zlib'); // loaded on first use, as the tar readers are
     const gunzip = createGunzip();
     pipeline(raw, gunzip).catch(() => {}); // pipeline destroys gunzip with the error, so readers see it
     return gunzip;

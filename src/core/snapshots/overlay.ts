@@ -7,7 +7,6 @@ import { conflict, errnoCode, internal, invalidArgument, notFound } from '../err
 import { KeyedMutex, run } from './exec.js';
 import { parseMountInfo } from './mountinfo.js';
 import type { Snapshotter } from './snapshotter.js';
-import { unpackLayer } from './unpack.js';
 import { rootPair, type IdentityMapping } from '../../runtime/userns/idmap.js';
 
 export interface OverlayOptions {
@@ -110,6 +109,8 @@ export class OverlaySnapshotter implements Snapshotter {
     const tmp = path.join(this.root, 'tmp', `apply-${randomBytes(8).toString('hex')}`);
     try {
       await fs.mkdir(path.join(tmp, 'diff'), { recursive: true, mode: 0o755 });
+      // the tar reader is loaded with the first layer: a daemon that unpacks nothing does not carry it
+      const { unpackLayer } = await import('./unpack.js');
       const res = await unpackLayer(tar, path.join(tmp, 'diff'), { idMap: this.opts.idMap });
       if (res.digest !== diffID) throw invalidArgument(`layer digest mismatch: expected ${diffID}, got ${res.digest}`);
       const meta: LayerMeta = { diffID, size: res.size };
