@@ -128,5 +128,8 @@ describe('OverlaySnapshotter (integration, root)', () => {
     assert.equal(await snap.hasLayer(top.diffID), false);
     assert.deepEqual(await snap.listLayers(), [base.diffID]);
     assert.deepEqual(await fs.readdir(path.join(dataRoot, 'overlay', 'layers')), [base.diffID.slice(7, 23)]);
+    // the removed directories were renamed into tmp/, and their files are deleted in the background
+    await snap.settle();
+    assert.deepEqual(await fs.readdir(path.join(dataRoot, 'overlay', 'tmp')), []);
   });
 });

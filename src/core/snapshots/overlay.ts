@@ -46,6 +46,8 @@ function checkKey(key: string): void {
  */
 export class OverlaySnapshotter implements Snapshotter {
   private readonly locks = new KeyedMutex();
+  /** background deletions of removed snapshots and layers (see removeDir) */
+  private readonly deleting = new Set<Promise<void>>();
 
   private constructor(readonly root: string, private readonly opts: OverlayOptions = {}) {}
 
@@ -256,7 +258,11 @@ export class OverlaySnapshotter implements Snapshotter {
     });
   }
 
-  /** Rename into tmp/ first so a crash never leaves a half-deleted layer or snapshot in place. */
+  /**
+   * Rename into tmp/ first so a crash never leaves a half-deleted layer or snapshot in place. The rename
+   * is the removal; deleting the files of a large upper dir then goes on in the background (what is left
+   * after a crash is swept on open). `settle()` waits for it.
+   */
   private async removeDir(dir: string): Promise<void> {
     const tmp = path.join(this.root, 'tmp', `remove-${randomBytes(8).toString('hex')}`);
     try {
@@ -265,7 +271,13 @@ export class OverlaySnapshotter implements Snapshotter {
       if (errnoCode(err) === 'ENOENT') return;
       throw err;
     }
-    await fs.rm(tmp, { recursive: true, force: true });
+    const done = fs.rm(tmp, { recursive: true, force: true }).catch(() => undefined).finally(() => this.deleting.delete(done));
+    this.deleting.add(done);
+  }
+
+  /** Resolves once the files of removed snapshots and layers are deleted. */
+  async settle(): Promise<void> {
+    await Promise.all([...this.deleting]);
   }
 
   async list(): Promise<string[]> {
