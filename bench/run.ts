@@ -10,7 +10,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { promises as fsp } from 'node:fs';
-import { TestDaemon, runCmd } from '../test/harness.js';
+import { BUSYBOX_TAR, TestDaemon, runCmd } from '../test/harness.js';
 import { ConmonRuntime } from '../src/runtime/conmon/index.js';
 import { numOpt, opt, usage } from './args.js';
 
@@ -103,7 +103,7 @@ async function treeRss(pid: number): Promise<number> {
 async function runtimeFloor(d: TestDaemon, sampleId: string, runs: number): Promise<number[]> {
   const dir = path.join(d.dir, 'floor');
   await fsp.mkdir(path.join(dir, 'rootfs'), { recursive: true });
-  const tar = await runCmd('tar', ['-xf', '/tmp/berth-test-busybox-rootfs.tar', '-C', path.join(dir, 'rootfs')]);
+  const tar = await runCmd('tar', ['-xf', BUSYBOX_TAR, '-C', path.join(dir, 'rootfs')]);
   if (tar.code !== 0) throw new Error(`floor: ${tar.stderr}`);
   const spec = JSON.parse(readFileSync(path.join(d.execRoot, 'c', sampleId.slice(0, 24), 'config.json'), 'utf8')) as {
     root: { path: string }; process: { args: string[]; terminal?: boolean }; linux: { cgroupsPath: string };

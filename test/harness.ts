@@ -17,7 +17,8 @@ const OUT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 export const BERTH_CLI = path.join(OUT, 'bundle/cli/berth.js');
 /** berthd, bundled as bin/berthd runs it */
 const BERTHD = path.join(OUT, 'bundle/daemon/berthd.js');
-const BUSYBOX_TAR = '/tmp/berth-test-busybox-rootfs.tar';
+/** the busybox rootfs tar the tests import (built once from Debian's busybox-static) */
+export const BUSYBOX_TAR = '/tmp/berth-test-busybox-rootfs.tar';
 /** every network of a test daemon comes from here (see TestDaemon.create) */
 export const TEST_POOL = '10.213.0.0/16';
 /** test-made hosts (addresses the tests add on the host or in their own netns), inside the guard's range */

@@ -140,3 +140,11 @@ export const netExec = {
     return fsp.access(`/sys/class/net/${iface}`).then(() => true, () => false);
   },
 };
+
+/** A legacy link "name:alias" (or "/name:/me/alias", as stored): the linked container and its alias. */
+export function parseLink(l: string): [target: string, alias: string] {
+  const [a, b] = l.split(':');
+  const target = a.replace(/^\//, '');
+  const alias = b ? b.split('/').pop()! : target;
+  return [target, alias];
+}

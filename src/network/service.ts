@@ -9,28 +9,28 @@
  *   release(rec)              all of that undone when it stops (or its start failed)
  *
  * The kernel is only touched through `netExec` (iproute2/nsenter) and the Firewall (nft); both are
- * driven by pure planners (links.ts, nft/plan.ts).
+ * driven by pure planners (links.ts, nft/plan.ts). New networks and the default bridge's address are
+ * worked out in create.ts; what is asked of the host (routes, addresses, free ports) is in host.ts.
  */
-import { execFile } from 'node:child_process';
-import net from 'node:net';
-import dgram from 'node:dgram';
 import { promises as fsp } from 'node:fs';
 import type {
   ContainerCreateBody, EndpointSettings, NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest, NetworkResource,
 } from '../api/types.js';
-import { BerthError, conflict, forbidden, invalidArgument, notFound } from '../core/errors.js';
+import { BerthError, forbidden, invalidArgument, notFound } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import { newId, shortId } from '../core/ids.js';
 import { KeyedLock } from '../core/keyedlock.js';
 import type { ContainerRecord } from '../core/containers/record.js';
 import type { ContainerStore } from '../core/containers/store.js';
 import type { FirewallState } from './nft/types.js';
-import { type AddressPool, chooseSubnet, Pool } from './ipam.js';
-import { contains, formatCidr, ipToNum, isIPv4, macFromIp, overlaps, parseCidr, parseIfaceCidr } from './ipnet.js';
+import { type AddressPool, Pool } from './ipam.js';
+import { contains, ipToNum, isIPv4, macFromIp, parseCidr } from './ipnet.js';
 import {
-  type AttachPlan, attachScript, bridgeScript, containerScript, detachScript, dnsRedirectRuleset, hostIfaceName, netExec,
+  type AttachPlan, attachScript, bridgeScript, containerScript, detachScript, dnsRedirectRuleset, hostIfaceName, netExec, parseLink,
 } from './links.js';
-import { planBindings, PortAllocator, portsView, type Binding, type Proto } from './ports.js';
+import { bridgeAddress, hostRoutes, isPortFree } from './host.js';
+import { checkNetworkName, planDefaultBridge, planNetworkCreate } from './create.js';
+import { planBindings, PortAllocator, portsView, type Binding } from './ports.js';
 import { type EndpointRecord, type NetworkRecord, networkView, prefixLen } from './record.js';
 import { hasEmbeddedDns, NameResolver } from './resolver.js';
 import type { NetworkStore } from './store.js';
@@ -203,45 +203,12 @@ export class NetworkService {
     };
   }
 
-  private async hostRoutes(): Promise<string[]> {
-    const out = await ipJson(['-4', 'route', 'show', 'table', 'all']);
-    const routes = JSON.parse(out || '[]') as { dst: string; dev?: string }[];
-    return routes.map((r) => r.dst).filter((d) => d && d !== 'default' && !d.startsWith('127.') && d !== 'broadcast' && /^\d/.test(d))
-      .map((d) => (d.includes('/') ? d : `${d}/32`));
-  }
-
-  private async bridgeAddress(name: string): Promise<string | undefined> {
-    if (!(await netExec.exists(name))) return undefined;
-    const out = await ipJson(['-4', 'addr', 'show', 'dev', name]);
-    const info = JSON.parse(out || '[]') as { addr_info?: { local: string; prefixlen: number }[] }[];
-    const a = info[0]?.addr_info?.[0];
-    return a ? `${a.local}/${a.prefixlen}` : undefined;
-  }
-
   private async initDefaultBridge(): Promise<void> {
     let rec = this.d.store.byName('bridge');
     const bridge = this.cfg.defaultBridge;
-    let subnet: string | undefined;
-    let gateway: string | undefined;
-    if (this.cfg.bip) {
-      const b = parseIfaceCidr(this.cfg.bip);
-      subnet = formatCidr(b.cidr);
-      gateway = b.ip;
-    } else if (rec?.subnet && rec.bridge === bridge) {
-      subnet = rec.subnet;
-      gateway = rec.gateway;
-    } else {
-      const existing = await this.bridgeAddress(bridge);
-      if (existing) {
-        const b = parseIfaceCidr(existing);
-        subnet = formatCidr(b.cidr);
-        gateway = b.ip;
-      } else {
-        const taken = [...(await this.hostRoutes()), ...this.d.store.all().filter((n) => n.subnet).map((n) => n.subnet!)];
-        subnet = chooseSubnet(this.cfg.pools, taken);
-        gateway = Pool.firstHost(subnet);
-      }
-    }
+    const { subnet, gateway } = await planDefaultBridge({
+      bip: this.cfg.bip, previous: rec, bridge, existing: this.d.store.all(), pools: this.cfg.pools, bridgeAddress, hostRoutes,
+    });
     if (!rec) rec = this.newRecord('bridge', 'bridge', true);
     const changed = rec.subnet !== subnet || rec.gateway !== gateway || rec.bridge !== bridge;
     if (changed && Object.keys(rec.endpoints).length === 0) {
@@ -306,57 +273,13 @@ export class NetworkService {
   }
 
   async create(req: NetworkCreateRequest): Promise<{ Id: string; Warning: string }> {
-    if (typeof req.Name !== 'string' || req.Name === '') throw invalidArgument('network name cannot be empty');
-    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(req.Name)) throw invalidArgument(`invalid network name "${req.Name}": must match [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
+    checkNetworkName(req.Name);
     return this.locked('networks', async () => {
-      if (this.d.store.byName(req.Name)) throw conflict(`network with name ${req.Name} already exists`);
-      const driver = req.Driver || 'bridge';
-      if (driver === 'host' || driver === 'null') throw forbidden(`only one instance of "${driver}" network is allowed`);
-      if (driver !== 'bridge' && driver !== 'macvlan') throw notFound(`plugin "${driver}" not found`);
-      if (req.Ingress) throw forbidden('ingress networks need swarm mode, which Berth does not run');
-      const rec = this.newRecord(req.Name, driver, false);
-      rec.internal = !!req.Internal;
-      rec.attachable = !!req.Attachable;
-      rec.enableIPv6 = !!req.EnableIPv6;
-      rec.options = { ...(req.Options ?? {}) };
-      rec.labels = { ...(req.Labels ?? {}) };
-      rec.ipamDriver = req.IPAM?.Driver || 'default';
-      if (rec.ipamDriver !== 'default') throw notFound(`plugin "${rec.ipamDriver}" not found`);
-      rec.ipamOptions = { ...(req.IPAM?.Options ?? {}) };
-      if (rec.options['com.docker.network.driver.mtu']) {
-        const mtu = Number(rec.options['com.docker.network.driver.mtu']);
-        if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) throw invalidArgument(`invalid MTU: ${rec.options['com.docker.network.driver.mtu']}`);
-        rec.mtu = mtu;
-      }
-      const configs = (req.IPAM?.Config ?? []).filter((c) => !c.Subnet?.includes(':'));
-      if (configs.length > 1) throw invalidArgument('Berth networks have one IPv4 subnet');
-      const c = configs[0] ?? {};
-      const others = this.d.store.all().filter((n) => n.subnet);
-      if (c.Subnet) {
-        const s = parseCidr(c.Subnet, true);
-        rec.subnet = formatCidr(s);
-        const clash = others.find((n) => overlapsCidr(n.subnet!, rec.subnet!));
-        if (clash) throw forbidden(`invalid pool request: Pool overlaps with other one on this address space`);
-      } else {
-        if (c.Gateway || c.IPRange) throw invalidArgument('a gateway or ip range needs a subnet');
-        rec.subnet = chooseSubnet(this.cfg.pools, [...(await this.hostRoutes()), ...others.map((n) => n.subnet!)]);
-      }
-      rec.gateway = c.Gateway || Pool.firstHost(rec.subnet);
-      rec.ipRange = c.IPRange;
-      rec.auxAddresses = { ...(c.AuxiliaryAddresses ?? {}) };
-      const pool = new Pool(rec.subnet, rec.gateway, rec.ipRange, Object.values(rec.auxAddresses)); // validates
-      if (driver === 'bridge') {
-        rec.bridge = rec.options['com.docker.network.bridge.name'] || `br-${rec.id.slice(0, 12)}`;
-        if (rec.bridge.length > 15) throw invalidArgument(`bridge name ${rec.bridge} is longer than 15 characters`);
-        if (this.d.store.all().some((n) => n.bridge === rec.bridge) || rec.bridge === this.cfg.defaultBridge) throw conflict(`bridge name ${rec.bridge} is already in use`);
-      } else {
-        const parent = rec.options.parent;
-        if (!parent) throw invalidArgument('-o parent=<interface> is required for a macvlan network');
-        if (!(await netExec.exists(parent))) throw invalidArgument(`-o parent interface was not found on the host: ${parent}`);
-        rec.parent = parent;
-        const mode = rec.options.macvlan_mode ?? 'bridge';
-        if (!['bridge', 'private', 'vepa', 'passthru'].includes(mode)) throw invalidArgument(`requested macvlan mode '${mode}' is not valid, 'bridge' mode is the macvlan driver default`);
-      }
+      const rec = this.newRecord(req.Name, (req.Driver || 'bridge') as NetworkRecord['driver'], false);
+      const pool = await planNetworkCreate(req, rec, {
+        existing: this.d.store.all(), pools: this.cfg.pools, defaultBridge: this.cfg.defaultBridge,
+        hostRoutes: () => hostRoutes(), interfaceExists: (name) => netExec.exists(name),
+      });
       this.pools.set(rec.id, pool);
       if (rec.bridge) await this.ensureBridge(rec);
       try {
@@ -682,35 +605,4 @@ export class NetworkService {
   }
 }
 
-function parseLink(l: string): [target: string, alias: string] {
-  const [a, b] = l.split(':');
-  const target = a.replace(/^\//, '');
-  const alias = b ? b.split('/').pop()! : target;
-  return [target, alias];
-}
-
 const containsIp = (subnet: string, ip: string) => contains(parseCidr(subnet, true), ipToNum(ip));
-const overlapsCidr = (a: string, b: string) => overlaps(parseCidr(a, true), parseCidr(b, true));
-
-/** `ip -j ...` output (JSON), or "[]" when the command fails (no such device). */
-function ipJson(args: string[]): Promise<string> {
-  return new Promise((resolve) => execFile('ip', ['-j', ...args], (err, stdout) => resolve(err || !stdout ? '[]' : stdout)));
-}
-
-/** Is a host port free? (Nothing else bound there; a bind that works is closed at once.) */
-export async function isPortFree(proto: Proto, ip: string, port: number): Promise<boolean> {
-  const host = ip || '0.0.0.0';
-  if (proto === 'sctp') return true;
-  if (proto === 'udp') {
-    return new Promise((resolve) => {
-      const s = dgram.createSocket('udp4');
-      s.once('error', () => { s.close(); resolve(false); });
-      s.bind(port, host, () => s.close(() => resolve(true)));
-    });
-  }
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(true)));
-  });
-}

@@ -1,0 +1,49 @@
+/**
+ * What the network service asks of the host: its routes, a bridge's address, whether a port is free.
+ * Read-only: nothing here changes the host (links.ts and nft/ do that).
+ */
+import { execFile } from 'node:child_process';
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { netExec } from './links.js';
+import type { Proto } from './ports.js';
+
+/** `ip -j ...` output (JSON), or "[]" when the command fails (no such device). */
+function ipJson(args: string[]): Promise<string> {
+  return new Promise((resolve) => execFile('ip', ['-j', ...args], (err, stdout) => resolve(err || !stdout ? '[]' : stdout)));
+}
+
+/** Destinations of the host's IPv4 routes in every table, as CIDRs (loopback and broadcast left out). */
+export async function hostRoutes(): Promise<string[]> {
+  const out = await ipJson(['-4', 'route', 'show', 'table', 'all']);
+  const routes = JSON.parse(out || '[]') as { dst: string; dev?: string }[];
+  return routes.map((r) => r.dst).filter((d) => d && d !== 'default' && !d.startsWith('127.') && d !== 'broadcast' && /^\d/.test(d))
+    .map((d) => (d.includes('/') ? d : `${d}/32`));
+}
+
+/** The first IPv4 address of an interface as CIDR, or undefined when it has none or does not exist. */
+export async function bridgeAddress(name: string): Promise<string | undefined> {
+  if (!(await netExec.exists(name))) return undefined;
+  const out = await ipJson(['-4', 'addr', 'show', 'dev', name]);
+  const info = JSON.parse(out || '[]') as { addr_info?: { local: string; prefixlen: number }[] }[];
+  const a = info[0]?.addr_info?.[0];
+  return a ? `${a.local}/${a.prefixlen}` : undefined;
+}
+
+/** Is a host port free? (Nothing else bound there; a bind that works is closed at once.) */
+export async function isPortFree(proto: Proto, ip: string, port: number): Promise<boolean> {
+  const host = ip || '0.0.0.0';
+  if (proto === 'sctp') return true;
+  if (proto === 'udp') {
+    return new Promise((resolve) => {
+      const s = dgram.createSocket('udp4');
+      s.once('error', () => { s.close(); resolve(false); });
+      s.bind(port, host, () => s.close(() => resolve(true)));
+    });
+  }
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+}
