@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { internal } from '../core/errors.js';
+import { internal, invalidArgument } from '../core/errors.js';
 
 export interface BridgePlan {
   name: string;
@@ -147,4 +147,16 @@ export function parseLink(l: string): [target: string, alias: string] {
   const target = a.replace(/^\//, '');
   const alias = b ? b.split('/').pop()! : target;
   return [target, alias];
+}
+
+/**
+ * --link target[:alias] as Docker records it: "/target:/NAME/alias" (NAME is filled in with the new
+ * container's name by the caller). parseLink reads it back.
+ */
+export function normalizeLink(l: string): string {
+  const [t, a] = l.split(':');
+  if (!t) throw invalidArgument(`invalid link format: ${l}`);
+  const target = t.replace(/^\//, '');
+  const alias = (a ?? target).split('/').pop()!;
+  return `/${target}:/NAME/${alias}`;
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Backoff, BACKOFF_MAX_MS, checkRestartPolicy, wantsRestart } from './restart.js';
+import { Backoff, BACKOFF_MAX_MS, checkRestartPolicy, RestartTimers, wantsRestart } from './restart.js';
 
 test('policy check: Docker texts for bad policies, AutoRemove conflicts', () => {
   assert.equal(checkRestartPolicy({ Name: 'on-failure', MaximumRetryCount: 3 }), undefined);
@@ -37,4 +37,22 @@ test('backoff doubles from 100 ms up to a minute, and resets after a 10 s run', 
   assert.ok(seq.every((d) => d <= BACKOFF_MAX_MS));
   assert.equal(b.next(10_000), 100);
   assert.equal(b.next(9_999), 200);
+});
+
+test('RestartTimers: one pending restart per container, cancelled or replaced', async () => {
+  const t = new RestartTimers();
+  const ran: string[] = [];
+  t.schedule('a', 5, () => ran.push('a1'));
+  t.schedule('a', 5, () => ran.push('a2')); // replaces a1
+  t.schedule('b', 5, () => ran.push('b'));
+  t.schedule('c', 5, () => ran.push('c'));
+  assert.equal(t.cancel('b'), true);
+  assert.equal(t.cancel('b'), false);
+  await new Promise((r) => setTimeout(r, 30));
+  assert.deepEqual(ran.sort(), ['a2', 'c']);
+  assert.equal(t.cancel('a'), false); // it ran: nothing pending
+  t.schedule('d', 5, () => ran.push('d'));
+  t.clear();
+  await new Promise((r) => setTimeout(r, 30));
+  assert.deepEqual(ran.sort(), ['a2', 'c']);
 });

@@ -85,3 +85,33 @@ export class Backoff {
     return this.current;
   }
 }
+
+/** The timers of pending automatic restarts, one per container. */
+export class RestartTimers {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+
+  /** Runs `fn` after `delayMs` (replacing a pending restart of `id`); the timer never keeps the process up. */
+  schedule(id: string, delayMs: number, fn: () => void): void {
+    this.cancel(id);
+    const timer = setTimeout(() => {
+      this.timers.delete(id);
+      fn();
+    }, delayMs);
+    timer.unref();
+    this.timers.set(id, timer);
+  }
+
+  /** Drops a pending restart; returns whether there was one. */
+  cancel(id: string): boolean {
+    const t = this.timers.get(id);
+    if (!t) return false;
+    clearTimeout(t);
+    this.timers.delete(id);
+    return true;
+  }
+
+  clear(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+  }
+}

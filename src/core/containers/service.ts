@@ -12,8 +12,10 @@ import { BerthError, conflict, errnoCode, invalidArgument, unavailable } from '.
 import { generateName, newId, shortId, validContainerName } from '../ids.js';
 import { KeyedLock } from '../keyedlock.js';
 import { parseNetworkMode, parseExtraHost } from '../../network/files.js';
+import { normalizeLink } from '../../network/links.js';
 import { checkKill, checkRemove, checkStart, checkStop, isActive, checkAttach, checkPause, checkUnpause } from './state.js';
-import { Backoff, checkRestartPolicy, policyName, wantsRestart } from './restart.js';
+import { Backoff, checkRestartPolicy, policyName, RestartTimers, wantsRestart } from './restart.js';
+import { parseWaitCondition, Waiters, type WaitResult } from './waiters.js';
 import { checkHealthConfig, initialHealth, probeOf } from './health.js';
 import type { ContainerRecord } from './record.js';
 import { initialState } from './record.js';
@@ -29,12 +31,11 @@ export type {
 } from './deps.js';
 export { pipeAttach } from './attach.js';
 
-type Waiter = { condition: 'next-exit' | 'not-running' | 'removed'; resolve: (code: { StatusCode: number; Error?: { Message: string } | null }) => void };
 
 const nowIso = () => new Date().toISOString();
 
 export class ContainerService {
-  private readonly waiters = new Map<string, Waiter[]>();
+  private readonly waiters = new Waiters();
   private readonly attaches = new AttachHub();
   /** ids whose exit is being handled, so a watcher event and a poll don't handle it twice */
   private readonly exiting = new Set<string>();
@@ -42,7 +43,7 @@ export class ContainerService {
   /** the /dev/shm tmpfs of shareable-IPC containers */
   private readonly shm = new ShmMounts((id) => this.d.store.dir(id));
   /** pending automatic restarts (state "restarting"), by container id */
-  private readonly restartTimers = new Map<string, NodeJS.Timeout>();
+  private readonly restartTimers = new RestartTimers();
   private readonly backoffs = new Map<string, Backoff>();
   /** containers whose next exit must not restart them (stopped, or killed with the stop signal) */
   private readonly exitOnNext = new Set<string>();
@@ -75,7 +76,7 @@ export class ContainerService {
     const netMode = parseNetworkMode(b.HostConfig?.NetworkMode);
     if (netMode.kind === 'container') this.d.store.resolve(netMode.ref);
     const networks = this.d.network.endpointsForCreate(b);
-    const links = (b.HostConfig?.Links ?? []).map((l) => normalizeLink(l, name));
+    const links = (b.HostConfig?.Links ?? []).map((l) => normalizeLink(l));
     for (const l of links) this.d.store.resolve(l.split(':')[0].slice(1));
     for (const h of b.HostConfig?.ExtraHosts ?? []) parseExtraHost(h);
     if (name !== undefined && name !== '' && !validContainerName.test(name)) {
@@ -138,7 +139,7 @@ export class ContainerService {
       const rec = this.d.store.resolve(rec0.id);
       const err = checkStart(rec.state.Status, rec.id);
       if (err) throw err;
-      this.cancelRestart(rec.id);
+      this.restartTimers.cancel(rec.id);
       // as Docker: a start through the API begins a new series of automatic restarts
       rec.restartCount = 0;
       this.backoffs.delete(rec.id);
@@ -271,7 +272,7 @@ export class ContainerService {
         await this.d.store.save(rec);
         const ran = Math.max(0, Date.parse(rec.state.FinishedAt) - Date.parse(rec.state.StartedAt));
         this.d.events.publish('container', 'die', id, this.attrs(rec, { execDuration: String(Math.trunc(ran / 1000) || 0), exitCode: String(code) }));
-        this.notifyWaiters(id, restart ? 'restarting' : 'exit', code);
+        this.waiters.notify(id, restart ? 'restarting' : 'exit', code);
         if (restart) {
           const backoff = this.backoffs.get(id) ?? new Backoff();
           this.backoffs.set(id, backoff);
@@ -286,55 +287,27 @@ export class ContainerService {
     }
   }
 
-  /** `restarting`: the process exited but the container restarts, so only `next-exit` waiters are done */
-  private notifyWaiters(id: string, what: 'exit' | 'restarting' | 'removed', code: number): void {
-    const list = this.waiters.get(id) ?? [];
-    const keep: Waiter[] = [];
-    for (const w of list) {
-      const done = what === 'removed' || (what === 'exit' ? w.condition !== 'removed' : w.condition === 'next-exit');
-      if (done) w.resolve({ StatusCode: code, Error: null });
-      else keep.push(w);
-    }
-    if (keep.length) this.waiters.set(id, keep);
-    else this.waiters.delete(id);
-  }
-
   private scheduleRestart(id: string, delayMs: number): void {
-    this.cancelRestart(id);
-    const timer = setTimeout(() => {
-      this.restartTimers.delete(id);
-      void this.locked(id, async () => {
-        const rec = this.d.store.get(id);
-        if (!rec || rec.state.Status !== 'restarting') return;
-        await this.startLocked(rec).catch(async (e: unknown) => {
-          // as Docker: a restart that fails leaves the container stopped, with no further attempts
-          this.d.log?.(`restart of ${id} failed: ${(e as Error).message}`);
-          rec.state = { ...rec.state, Status: 'exited', Running: false, Restarting: false, Pid: 0 };
-          await this.d.store.save(rec).catch(() => undefined);
-          this.notifyWaiters(id, 'exit', rec.state.ExitCode);
-        });
+    this.restartTimers.schedule(id, delayMs, () => void this.locked(id, async () => {
+      const rec = this.d.store.get(id);
+      if (!rec || rec.state.Status !== 'restarting') return;
+      await this.startLocked(rec).catch(async (e: unknown) => {
+        // as Docker: a restart that fails leaves the container stopped, with no further attempts
+        this.d.log?.(`restart of ${id} failed: ${(e as Error).message}`);
+        rec.state = { ...rec.state, Status: 'exited', Running: false, Restarting: false, Pid: 0 };
+        await this.d.store.save(rec).catch(() => undefined);
+        this.waiters.notify(id, 'exit', rec.state.ExitCode);
       });
-    }, delayMs);
-    timer.unref();
-    this.restartTimers.set(id, timer);
-  }
-
-  /** Drops a pending restart; returns whether there was one. */
-  private cancelRestart(id: string): boolean {
-    const t = this.restartTimers.get(id);
-    if (!t) return false;
-    clearTimeout(t);
-    this.restartTimers.delete(id);
-    return true;
+    }));
   }
 
   /** A container waiting for its restart, stopped by hand: it stays exited. */
   private async settleRestarting(rec: ContainerRecord): Promise<void> {
-    this.cancelRestart(rec.id);
+    this.restartTimers.cancel(rec.id);
     rec.manuallyStopped = true;
     rec.state = { ...rec.state, Status: 'exited', Running: false, Restarting: false, Pid: 0 };
     await this.d.store.save(rec);
-    this.notifyWaiters(rec.id, 'exit', rec.state.ExitCode);
+    this.waiters.notify(rec.id, 'exit', rec.state.ExitCode);
   }
 
   /**
@@ -388,27 +361,16 @@ export class ContainerService {
 
   /** Stops the restart timers (the daemon is going away; the containers' state stays as it is). */
   close(): void {
-    for (const t of this.restartTimers.values()) clearTimeout(t);
     this.restartTimers.clear();
     this.autoRestart = false;
   }
 
   /** POST /containers/{id}/wait: resolves with the exit code when the condition is met. */
-  wait(ref: string, condition: string | undefined, signal?: AbortSignal): Promise<{ StatusCode: number; Error?: { Message: string } | null }> {
+  wait(ref: string, condition: string | undefined, signal?: AbortSignal): Promise<WaitResult> {
     const rec = this.d.store.resolve(ref);
-    const cond = (condition || 'not-running') as Waiter['condition'];
-    if (!['not-running', 'next-exit', 'removed'].includes(cond)) throw invalidArgument(`invalid condition: "${condition}"`);
+    const cond = parseWaitCondition(condition);
     if (cond === 'not-running' && !isActive(rec.state.Status)) return Promise.resolve({ StatusCode: rec.state.ExitCode, Error: null });
-    return new Promise((resolve) => {
-      const w: Waiter = { condition: cond, resolve };
-      const list = this.waiters.get(rec.id) ?? [];
-      list.push(w);
-      this.waiters.set(rec.id, list);
-      signal?.addEventListener('abort', () => {
-        const l = this.waiters.get(rec.id);
-        if (l) this.waiters.set(rec.id, l.filter((x) => x !== w));
-      });
-    });
+    return this.waiters.add(rec.id, cond, signal);
   }
 
   /** Resolves once the container is not running any more (or after ms). */
@@ -508,14 +470,14 @@ export class ContainerService {
     await this.shm.release(rec.id).catch((e) => this.d.log?.(`unmount /dev/shm of ${rec.id}: ${(e as Error).message}`));
     await this.d.store.remove(rec);
     this.d.health?.unwatch(rec.id);
-    this.cancelRestart(rec.id);
+    this.restartTimers.cancel(rec.id);
     this.backoffs.delete(rec.id);
     this.exitOnNext.delete(rec.id);
     if (opts.volumes && this.d.volumes && rec.mounts) {
       await this.d.volumes.removeAnonymous(rec.mounts, rec.id).catch((e) => this.d.log?.(`remove volumes of ${rec.id}: ${(e as Error).message}`));
     }
     this.d.events.publish('container', 'destroy', rec.id, this.attrs(rec));
-    this.notifyWaiters(rec.id, 'removed', rec.state.ExitCode);
+    this.waiters.notify(rec.id, 'removed', rec.state.ExitCode);
   }
 
   /** POST /containers/{id}/update: new resources, applied live to a running container, then stored. */
@@ -636,15 +598,3 @@ export function isMissing(e: unknown): boolean {
 }
 
 export { shortId };
-
-/**
- * --link target[:alias] as Docker records it: "/target:/NAME/alias" (NAME is filled in with the new
- * container's name by the caller).
- */
-function normalizeLink(l: string, _name: string | undefined): string {
-  const [t, a] = l.split(':');
-  if (!t) throw invalidArgument(`invalid link format: ${l}`);
-  const target = t.replace(/^\//, '');
-  const alias = (a ?? target).split('/').pop()!;
-  return `/${target}:/NAME/${alias}`;
-}
