@@ -188,7 +188,9 @@ test('containers outlive the daemon and are reconciled when it comes back', asyn
   await d.halt('SIGTERM');
   assert.ok(existsSync(`/proc/${pidA}`), 'container kept running without the daemon');
   process.kill(pidB, 'SIGKILL'); // dies while nobody watches
-  await waitFor(async () => !existsSync(`/proc/${pidB}/cmdline`) || readFileSync(`/proc/${pidB}/cmdline`, 'utf8') === '', 5000, 'container death');
+  // gone, or a zombie (empty cmdline); it may vanish between two looks, so a failed read counts as gone
+  const gone = () => { try { return readFileSync(`/proc/${pidB}/cmdline`, 'utf8') === ''; } catch { return true; } };
+  await waitFor(async () => gone(), 5000, 'container death');
   await new Promise((r) => setTimeout(r, 300));
   await d.start();
   const st = await d.docker(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'survivor', 'dier']);
