@@ -8,9 +8,12 @@
  *   node scripts/bundle.mjs [OUT]     (OUT defaults to dist; `npm run build` runs it)
  */
 import { build } from 'esbuild';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 
 const out = path.resolve(process.argv[2] ?? 'dist');
+// chunk names carry a hash of their content: start empty, so no chunk of an earlier build stays behind
+await rm(path.join(out, 'bundle'), { recursive: true, force: true });
 // each program on its own, so neither loads chunks it shares with the other
 for (const [name, entry, dir] of [['berthd', 'src/daemon/berthd.js', 'daemon'], ['berth', 'src/cli/berth.js', 'cli']]) await build({
   entryPoints: { [name]: path.join(out, entry) },
