@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { busyboxDaemon, runCmd, waitFor } from './harness.js';
+import { busyboxDaemon, runCmd, TestDaemon, waitFor } from './harness.js';
 import { cgroupParent } from '../src/daemon/config.js';
 
 const t = busyboxDaemon();
@@ -101,6 +101,31 @@ test('IPC shareable: joiners share the namespace (SysV and /dev/shm); the tmpfs 
   await ok(['rm', '-f', 'ipcdonor']);
   assert.deepEqual(shmMounts(), []);
   assert.equal(existsSync(path.join(t.d.dataRoot, 'containers', donor.Id)), false);
+});
+
+test('daemon.json default-ipc-mode and default-shm-size apply where the create leaves them out', async () => {
+  const d2 = await TestDaemon.create({ 'default-ipc-mode': 'shareable', 'default-shm-size': '16M' });
+  try {
+    await d2.importBusybox();
+    const go = async (args: string[]) => {
+      const r = await d2.docker(args);
+      assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
+      return r.stdout.trim();
+    };
+    await go(['run', '-d', '--name', 'bydefault', '--network', 'none', 'busybox', 'sh', '-c', 'echo shared > /dev/shm/f; sleep 300']);
+    const hc = JSON.parse(await go(['inspect', 'bydefault']))[0].HostConfig;
+    assert.deepEqual([hc.IpcMode, hc.ShmSize], ['shareable', 16 << 20]);
+    assert.match(await go(['exec', 'bydefault', 'df', '-k', '/dev/shm']), /\n\S+\s+16384\s/);
+    // shareable: the daemon mounted the tmpfs on the host, and another container can join it
+    assert.ok(readFileSync('/proc/self/mounts', 'utf8').includes(`${d2.dataRoot}/containers/`), 'shareable /dev/shm mounted by the daemon');
+    assert.equal(await go(['run', '--rm', '--network', 'none', '--ipc', 'container:bydefault', 'busybox', 'cat', '/dev/shm/f']), 'shared');
+    // what a create gives explicitly wins
+    await go(['create', '--name', 'explicit', '--ipc', 'private', '--shm-size', '2m', 'busybox', 'true']);
+    const ex = JSON.parse(await go(['inspect', 'explicit']))[0].HostConfig;
+    assert.deepEqual([ex.IpcMode, ex.ShmSize], ['private', 2 << 20]);
+  } finally {
+    await d2.stop();
+  }
 });
 
 test('joining a private or stopped container\'s IPC: Docker\'s errors, nothing left running or mounted', async () => {

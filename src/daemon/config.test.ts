@@ -53,3 +53,13 @@ test('userns-remap: from daemon.json or --userns-remap, a string, off when empty
   assert.throws(() => resolveConfig({}, { 'userns-remap': 5 }), /invalid value for userns-remap: 5/);
   assert.throws(() => resolveConfig({ usernsRemap: 'a' }, { 'userns-remap': 'b' }), /both as a flag and in the configuration file: userns-remap/);
 });
+
+test("default-ipc-mode and default-shm-size, checked as dockerd checks them", () => {
+  assert.deepEqual(resolveConfig({}, undefined).containerDefaults, { ipcMode: 'private', shmSize: 64 * 2 ** 20 });
+  assert.deepEqual(resolveConfig({}, { 'default-ipc-mode': 'shareable', 'default-shm-size': '128M' }).containerDefaults, { ipcMode: 'shareable', shmSize: 128 * 2 ** 20 });
+  assert.equal(resolveConfig({}, { 'default-shm-size': 1048576 }).containerDefaults.shmSize, 1048576);
+  assert.throws(() => resolveConfig({}, { 'default-ipc-mode': 'host' }), /IPC mode "host" is not supported as default value; use "shareable" or "private"/);
+  assert.throws(() => resolveConfig({}, { 'default-ipc-mode': 'bogus' }), /default IPC mode setting \(bogus\) is invalid; use "shareable" or "private"/);
+  assert.throws(() => resolveConfig({}, { 'default-shm-size': '64x' }), /invalid default-shm-size: "64x"/);
+  assert.throws(() => resolveConfig({}, { 'default-shm-size': 0 }), /invalid default-shm-size: 0/);
+});

@@ -9,6 +9,8 @@ import type { NetworkOptions } from '../network/service.js';
 import { isIPv4, parseIfaceCidr } from '../network/ipnet.js';
 import { parseRegistryConfig, type RegistryConfig } from '../registry/client/endpoints.js';
 import type { ProxyConfig } from '../registry/client/http.js';
+import { ramInBytes } from '../core/units.js';
+import { DEFAULT_SHM_SIZE } from '../runtime/spec/generate.js';
 
 export interface DaemonConfig {
   hosts: string[];
@@ -24,6 +26,8 @@ export interface DaemonConfig {
   registry: RegistryOptions;
   /** daemon.json `userns-remap`: "user[:group]", "uid[:gid]" or "default"; unset when containers keep the host's ids */
   usernsRemap?: string;
+  /** daemon.json `default-ipc-mode` and `default-shm-size`: what a container gets when its create leaves them out */
+  containerDefaults: { ipcMode: 'private' | 'shareable'; shmSize: number };
   /** raw daemon.json keys not modelled yet (kept for the issues that use them) */
   extra: Record<string, unknown>;
 }
@@ -115,6 +119,7 @@ export function resolveConfig(flags: FlagValues, file: Record<string, unknown> |
     maxConcurrentDownloads: count('max-concurrent-downloads', 3),
     maxConcurrentUploads: count('max-concurrent-uploads', 5),
   };
+  const containerDefaults = { ipcMode: defaultIpcMode(extra['default-ipc-mode']), shmSize: defaultShmSize(extra['default-shm-size']) };
   const remap: unknown = pick('usernsRemap');
   if (remap !== undefined && typeof remap !== 'string') throw invalidArgument(`invalid value for userns-remap: ${JSON.stringify(remap)} (want a string)`);
   return {
@@ -125,8 +130,33 @@ export function resolveConfig(flags: FlagValues, file: Record<string, unknown> |
     logOpts: (pick('logOpts') as Record<string, string> | undefined) ?? {},
     dns,
     ...(remap ? { usernsRemap: remap } : {}),
+    containerDefaults,
     extra,
   };
+}
+
+/** dockerd's verifyDefaultIpcMode: a valid IPC mode, and private or shareable at that. */
+function defaultIpcMode(v: unknown): 'private' | 'shareable' {
+  if (v === undefined || v === '') return 'private';
+  const hint = 'use "shareable" or "private"';
+  const m = String(v);
+  const valid = typeof v === 'string' && (['private', 'none', 'shareable', 'host'].includes(m) || /^container:.+/.test(m));
+  if (!valid) throw invalidArgument(`default IPC mode setting (${m}) is invalid; ${hint}`);
+  if (m !== 'private' && m !== 'shareable') throw invalidArgument(`IPC mode "${m}" is not supported as default value; ${hint}`);
+  return m;
+}
+
+/** `default-shm-size`: a size ("64M", go-units) or a number of bytes, more than 0. */
+function defaultShmSize(v: unknown): number {
+  if (v === undefined) return DEFAULT_SHM_SIZE;
+  let n = Number.NaN;
+  try {
+    n = typeof v === 'number' ? v : typeof v === 'string' ? ramInBytes(v) : Number.NaN;
+  } catch {
+    /* reported below */
+  }
+  if (!Number.isInteger(n) || n <= 0) throw invalidArgument(`invalid default-shm-size: ${JSON.stringify(v)}`);
+  return n;
 }
 
 /**

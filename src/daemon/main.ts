@@ -108,6 +108,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
       volumes: volumes.forContainers,
       cgroups: cgroups.forContainers,
       health,
+      namespaceDefaults: cfg.containerDefaults,
       log: (m) => log('warn', m),
     });
     const execs = new ExecService({

@@ -3,6 +3,7 @@
  * whether a volume needs a mount (it has type/device options) and its API view.
  */
 import type { Volume } from './api.js';
+import { ramInBytes } from '../core/units.js';
 
 export const LOCAL_DRIVER = 'local';
 /** Set (to "") on volumes created without a name (Docker >= 23); prune only takes these unless all=true. */
@@ -33,14 +34,6 @@ export function nameError(name: string): string | undefined {
 
 const VALID_OPTS = new Set(['type', 'o', 'device', 'size']);
 const MANDATORY: Record<string, string[]> = { device: ['type'], type: ['device'], o: ['device', 'type'] };
-
-/** go-units RAMInBytes. */
-export function ramInBytes(s: string): number {
-  const m = /^(\d+(?:\.\d+)?) ?([kKmMgGtTpP])?[iI]?[bB]?$/.exec(s);
-  if (!m) throw new Error(`invalid size: '${s}'`);
-  const mult = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40, p: 2 ** 50 }[(m[2] ?? '').toLowerCase()] as number;
-  return Math.floor(Number(m[1]) * mult);
-}
 
 /** The local driver's option check (validateOpts); Berth has no quota support, so size must be 0. */
 export function optionsError(opts: Record<string, string> | null | undefined): string | undefined {

@@ -1,15 +1,9 @@
 /** Size and duration parsers with go-units / Go time semantics, as the docker CLI uses them. */
 
-const BINARY: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+import { ramInBytes } from '../../core/units.js';
 
 /** go-units RAMInBytes: "512m", "1g", "1.5GB", "100" (bytes); binary multiples whatever the suffix. */
-export function parseBytes(s: string): number {
-  const m = /^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$/.exec(s);
-  if (!m) throw new Error(`invalid size: '${s}'`);
-  const size = Number.parseFloat(m[1] as string);
-  if (Number.isNaN(size)) throw new Error(`invalid size: '${s}'`);
-  return Math.trunc(size * (BINARY[(m[2] ?? '').toLowerCase()] as number));
-}
+export const parseBytes = ramInBytes;
 
 /** --memory-swap: -1 means unlimited, otherwise a size. */
 export function parseSwap(s: string): number {

@@ -12,6 +12,7 @@ import type { ContainerRecord } from './record.js';
 import type { ContainerStore } from './store.js';
 import type { KernelNamespaces } from './namespaces.js';
 import type { Probe } from './health.js';
+import type { NamespaceDefaults } from './namespaces.js';
 
 export interface ResolvedImage {
   id: string;
@@ -100,6 +101,8 @@ export interface ContainerDeps {
   /** runs the health probes (src/core/containers/health.ts) */
   health?: { watch(id: string, probe: Probe): void; unwatch(id: string): void };
   log?: (msg: string) => void;
+  /** daemon.json's default-ipc-mode and default-shm-size (Docker's private and 64 MB when absent) */
+  namespaceDefaults?: NamespaceDefaults;
 }
 
 /** What the lifecycle asks of the network subsystem (src/network/service.ts). */

@@ -39,6 +39,10 @@ test('what create stores: default IPC mode and shm size, donors pinned by id', (
   // an unknown donor is kept as given (starting reports it); an ambiguous lookup too
   assert.deepEqual(adaptNamespaceModes({ IpcMode: 'container:nope', PidMode: 'host' }, idOf), { IpcMode: 'container:nope', PidMode: 'host', ShmSize: 64 << 20 });
   assert.equal(adaptNamespaceModes({ PidMode: 'container:a' }, () => { throw new Error('ambiguous'); }).PidMode, 'container:a');
+  // the daemon's defaults (default-ipc-mode, default-shm-size) fill only what the create left out
+  const defaults = { ipcMode: 'shareable', shmSize: 8 << 20 } as const;
+  assert.deepEqual(adaptNamespaceModes({}, idOf, defaults), { IpcMode: 'shareable', PidMode: '', ShmSize: 8 << 20 });
+  assert.deepEqual(adaptNamespaceModes({ IpcMode: 'private', ShmSize: 1 << 20 }, idOf, defaults), { IpcMode: 'private', PidMode: '', ShmSize: 1 << 20 });
 });
 
 test('IPC modes: namespace and /dev/shm', () => {

@@ -44,11 +44,16 @@ export function validateNamespaceModes(config: { Hostname?: string }, hc: HostCo
   if (uts === 'host' && config.Hostname) throw invalidArgument('conflicting options: hostname and the UTS mode');
 }
 
+/** daemon.json's default-ipc-mode and default-shm-size */
+export interface NamespaceDefaults { ipcMode: 'private' | 'shareable'; shmSize: number }
+
 /**
- * What Docker stores at create (adaptContainerSettings): the default IPC mode and /dev/shm size, and
- * `container:<name>` modes pinned to the donor's id (renaming the donor keeps the link).
+ * What Docker stores at create (adaptContainerSettings): the daemon's default IPC mode and /dev/shm size
+ * where the create left them out, and `container:<name>` modes pinned to the donor's id (renaming the
+ * donor keeps the link).
  */
-export function adaptNamespaceModes(hc: HostConfig, idOf: (ref: string) => string | undefined): Pick<HostConfig, 'IpcMode' | 'PidMode' | 'ShmSize'> {
+export function adaptNamespaceModes(hc: HostConfig, idOf: (ref: string) => string | undefined,
+  defaults: NamespaceDefaults = { ipcMode: 'private', shmSize: DEFAULT_SHM_SIZE }): Pick<HostConfig, 'IpcMode' | 'PidMode' | 'ShmSize'> {
   const pin = (mode: string | undefined): string | undefined => {
     const ref = donorRef(mode);
     let id: string | undefined;
@@ -60,9 +65,9 @@ export function adaptNamespaceModes(hc: HostConfig, idOf: (ref: string) => strin
     return id ? `container:${id}` : mode;
   };
   return {
-    IpcMode: pin(hc.IpcMode) || 'private',
+    IpcMode: pin(hc.IpcMode) || defaults.ipcMode,
     PidMode: pin(hc.PidMode) ?? '',
-    ShmSize: hc.ShmSize && hc.ShmSize > 0 ? hc.ShmSize : DEFAULT_SHM_SIZE,
+    ShmSize: hc.ShmSize && hc.ShmSize > 0 ? hc.ShmSize : defaults.shmSize,
   };
 }
 

@@ -100,7 +100,7 @@ export class ContainerService {
     const fullName = `/${name || generateName((n) => this.d.store.nameTaken(n))}`.replace(/^\/\//, '/');
     this.d.store.claimName(fullName, id);
     const dir = this.d.store.dir(id);
-    const hostConfig = { ...b.HostConfig, ...(checked?.resources ?? {}), ...adaptNamespaceModes(b.HostConfig ?? {}, (ref) => this.d.store.find(ref)?.id), NetworkMode: b.HostConfig?.NetworkMode || 'default', ...(links.length ? { Links: links.map((l) => l.replace('/NAME/', `${fullName}/`)) } : {}) };
+    const hostConfig = { ...b.HostConfig, ...(checked?.resources ?? {}), ...adaptNamespaceModes(b.HostConfig ?? {}, (ref) => this.d.store.find(ref)?.id, this.d.namespaceDefaults), NetworkMode: b.HostConfig?.NetworkMode || 'default', ...(links.length ? { Links: links.map((l) => l.replace('/NAME/', `${fullName}/`)) } : {}) };
     if (!config.Hostname) config.Hostname = netMode.kind === 'host' ? this.d.host.hostname() : id.slice(0, 12);
     const rec: ContainerRecord = {
       id, name: fullName, created: nowIso(), path: args[0], args: args.slice(1), config, hostConfig, image: image.id,

@@ -5,16 +5,15 @@
  */
 import { promises as fsp } from 'node:fs';
 import { errnoCode, invalidArgument } from '../../core/errors.js';
-
-const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+import { ramInBytes } from '../../core/units.js';
 
 /** go-units RAMInBytes, as Docker parses max-size: "10m", "1k", "1.5g", "512", "10MiB", "1 GB" (binary units). */
 export function parseSize(size: string): number {
-  const m = /^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$/.exec(size);
-  if (!m) throw invalidArgument(`invalid size: '${size}'`);
-  const n = Number.parseFloat(m[1] as string);
-  if (!Number.isFinite(n)) throw invalidArgument(`invalid size: '${size}'`);
-  return Math.trunc(n * (UNITS[(m[2] ?? '').toLowerCase()] as number));
+  try {
+    return ramInBytes(size);
+  } catch (e) {
+    throw invalidArgument((e as Error).message);
+  }
 }
 
 export interface LogOptions {
