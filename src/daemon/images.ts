@@ -16,7 +16,7 @@ import type { IdentityMapping } from '../runtime/userns/index.js';
 
 /**
  * The registry client (HTTPS, TLS, gzip and zstd streams), loaded on the first pull, push or login: a
- * daemon that never talks to a registry does not carry it (about 8 MB of memory).
+ * daemon that never talks to a registry does not carry it (several MB of memory).
  */
 let registryMod: Promise<typeof import('./registry.js')> | undefined;
 const registryClient = () => (registryMod ??= import('./registry.js'));
