@@ -28,11 +28,7 @@ async function events(args: string[]): Promise<Ev[]> {
   assert.equal(r.code, 0, r.stderr);
   return parse(r.stdout);
 }
-const ok = async (args: string[], input?: string) => {
-  const r = await d.docker(args, input === undefined ? {} : { input });
-  assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-};
+const ok = (args: string[], input?: string) => d.dockerOk(args, input === undefined ? {} : { input });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 before(async () => {

@@ -114,6 +114,13 @@ export class TestDaemon {
     return runCmd('/usr/local/bin/docker', args, { env: { ...process.env, DOCKER_HOST: this.host, DOCKER_CONFIG: path.join(this.dir, 'docker-config') }, ...opts });
   }
 
+  /** Run the docker CLI, fail (with its stderr) unless it exits 0, and give its trimmed stdout. */
+  async dockerOk(args: string[], opts: { input?: string; timeout?: number } = {}): Promise<string> {
+    const r = await this.docker(args, opts);
+    if (r.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+    return r.stdout.trim();
+  }
+
   /** Run the berth CLI against this daemon. */
   berth(args: string[], opts: { input?: string; timeout?: number } = {}): Promise<ExecResult> {
     return runCmd(process.execPath, [BERTH_CLI, ...args], { env: { ...process.env, DOCKER_HOST: this.host, BERTH_HOST: this.host }, ...opts });

@@ -15,11 +15,7 @@ import { cgroupParent } from '../src/daemon/config.js';
 
 const t = busyboxDaemon();
 const run = (args: string[]) => t.d.docker(['run', '--rm', '--network', 'none', ...args]);
-const ok = async (args: string[]) => {
-  const r = await t.d.docker(args);
-  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-};
+const ok = (args: string[]) => t.d.dockerOk(args);
 const inspect = async (ref: string) => JSON.parse(await ok(['inspect', ref]))[0];
 const hostNs = (kind: string) => readlinkSync(`/proc/self/ns/${kind}`);
 /** host mount points under this daemon's data root that hold a container's /dev/shm */
@@ -107,11 +103,7 @@ test('daemon.json default-ipc-mode and default-shm-size apply where the create l
   const d2 = await TestDaemon.create({ 'default-ipc-mode': 'shareable', 'default-shm-size': '16M' });
   try {
     await d2.importBusybox();
-    const go = async (args: string[]) => {
-      const r = await d2.docker(args);
-      assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
-      return r.stdout.trim();
-    };
+    const go = (args: string[]) => d2.dockerOk(args);
     await go(['run', '-d', '--name', 'bydefault', '--network', 'none', 'busybox', 'sh', '-c', 'echo shared > /dev/shm/f; sleep 300']);
     const hc = JSON.parse(await go(['inspect', 'bydefault']))[0].HostConfig;
     assert.deepEqual([hc.IpcMode, hc.ShmSize], ['shareable', 16 << 20]);

@@ -390,11 +390,7 @@ test('daemon.json: mtu, icc=false, ip-masq=false, userland-proxy=true, dns upstr
   const d2 = await TestDaemon.create({ mtu: 1400, icc: false, 'ip-masq': false, 'userland-proxy': true, dns: ['127.0.0.153'] });
   try {
     await d2.importBusybox();
-    const run = async (args: string[]) => {
-      const r = await d2.docker(args);
-      assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
-      return r.stdout.trim();
-    };
+    const run = (args: string[]) => d2.dockerOk(args);
     assert.match(await run(['run', '--rm', 'busybox', 'ip', 'link', 'show', 'eth0']), /mtu 1400/);
     const { firewallTable } = await import('../src/daemon/config.js');
     const rules = await sh('nft', ['list', 'ruleset']);

@@ -12,11 +12,7 @@ import path from 'node:path';
 import { TestDaemon, runCmd } from './harness.js';
 
 let d: TestDaemon;
-const ok = async (args: string[]) => {
-  const r = await d.docker(args);
-  assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-};
+const ok = (args: string[]) => d.dockerOk(args);
 const exists = async (args: string[]) => (await d.docker(args)).code === 0;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const inspectId = (ref: string) => ok(['image', 'inspect', '-f', '{{.Id}}', ref]);
