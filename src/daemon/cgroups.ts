@@ -4,7 +4,7 @@
  * (cgroup files plus the interfaces of its network namespace).
  */
 import { readFile } from 'node:fs/promises';
-import type { ContainerCgroups } from '../core/containers/service.js';
+import type { ContainerCgroups } from '../containers/service.js';
 import {
   adaptResources, checkResources, mergeUpdate, oomKilled, readHostInfo, readStats, resolveCgroup, updateArgs, withPrevious,
   type ContainerStats, type HostInfo, type NetworkStats, type Resources,

@@ -10,7 +10,7 @@ import { isIPv4, parseIfaceCidr } from '../network/ipnet.js';
 import { parseRegistryConfig, type RegistryConfig } from '../registry/client/endpoints.js';
 import type { ProxyConfig } from '../registry/client/http.js';
 import { ramInBytes } from '../core/units.js';
-import { DEFAULT_SHM_SIZE } from '../runtime/spec/generate.js';
+import { DEFAULT_SHM_SIZE } from '../runtime/oci/generate.js';
 
 export interface DaemonConfig {
   hosts: string[];

@@ -4,7 +4,7 @@
  * a container's SizeRw is its writable layer, SizeRootFs that plus its image.
  */
 import type { ContainerSummary, ImageSummary } from '../api/types.js';
-import type { ContainerRecord } from '../core/containers/record.js';
+import type { ContainerRecord } from '../containers/record.js';
 import type { Volume } from '../volumes/api.js';
 import { dirSize } from '../volumes/index.js';
 

@@ -1,12 +1,12 @@
 /** Wiring of the image store for the daemon: the narrow views the container service and routes use. */
 import type { ImageApi } from '../server/routes/images.js';
-import type { ImageResolver } from '../core/containers/service.js';
-import type { ContainerStore } from '../core/containers/store.js';
+import type { ImageResolver } from '../containers/service.js';
+import type { ContainerStore } from '../containers/store.js';
 import * as path from 'node:path';
-import { ImageStore } from '../core/images/index.js';
-import { familiarName, familiarString, parseNormalizedNamed, repoTagReference } from '../core/images/reference.js';
+import { ImageStore } from '../images/index.js';
+import { familiarName, familiarString, parseNormalizedNamed, repoTagReference } from '../images/reference.js';
 import type { EventBus } from '../core/events.js';
-import { goArch } from '../core/images/util.js';
+import { goArch } from '../images/util.js';
 import { DistributionMetadata } from '../registry/distmeta.js';
 import type { PullStore } from '../registry/pull.js';
 import type { PushStore } from '../registry/push.js';
@@ -133,7 +133,7 @@ export async function openImages(dataRoot: string, containers: ContainerStore, r
     ...resolver,
     snapshotter,
     api,
-    /** the store itself, for commits (src/core/containers/fs) */
+    /** the store itself, for commits (src/containers/fs) */
     store: images,
     count: () => images.list().length,
     /** what `docker ps` shows in IMAGE: the name given at create while it still names that image, else the short id */

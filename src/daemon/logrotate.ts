@@ -5,7 +5,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import type { ConmonRuntime } from '../runtime/conmon/index.js';
-import type { ContainerService } from '../core/containers/service.js';
+import type { ContainerService } from '../containers/service.js';
 import { LogRotator } from '../runtime/logs/index.js';
 
 export class LogRotation {

@@ -13,13 +13,13 @@ import { containerRoutes } from '../server/routes/containers.js';
 import { imageRoutes } from '../server/routes/images.js';
 import { systemRoutes } from '../server/routes/system.js';
 import { EventBus } from '../core/events.js';
-import { ContainerStore } from '../core/containers/store.js';
-import { ContainerService } from '../core/containers/service.js';
-import { ExecService } from '../core/containers/exec.js';
-import { HealthMonitor, goDuration } from '../core/containers/health.js';
+import { ContainerStore } from '../containers/store.js';
+import { ContainerService } from '../containers/service.js';
+import { ExecService } from '../containers/exec.js';
+import { HealthMonitor, goDuration } from '../containers/health.js';
 import { ConmonRuntime, run } from '../runtime/conmon/index.js';
 import { parseSignal, parseSize, listLogFiles } from './deps.js';
-import { makeSpecBuilder } from './specs.js';
+import { makeSpecBuilder } from '../containers/spec.js';
 import { openImages } from './images.js';
 import { reconcile } from './reconcile.js';
 import { NetworkStore } from '../network/store.js';
@@ -29,13 +29,13 @@ import { DnsServer } from '../network/dns/index.js';
 import { networkRoutes } from '../server/routes/networks.js';
 import { volumeRoutes } from '../server/routes/volumes.js';
 import { archiveRoutes } from '../server/routes/archive.js';
-import type { ContainerFs } from '../core/containers/fs/index.js';
+import type { ContainerFs } from '../containers/fs/index.js';
 import { openVolumes } from './volumes.js';
 import { loadRemappedRoot, setupRemappedRoot } from '../runtime/userns/index.js';
 import { diskUsage } from './df.js';
 import { openCgroups } from './cgroups.js';
 import { emptyStats } from '../runtime/cgroups/index.js';
-import { summaryView } from '../core/containers/views.js';
+import { summaryView } from '../containers/views.js';
 import { LogRotation } from './logrotate.js';
 
 const VERSION = '0.1.0';
@@ -172,7 +172,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
     // cp, export, diff and commit: loaded on first use, with their tar streams
     let containerFs: Promise<ContainerFs> | undefined;
     archiveRoutes(router, {
-      fs: () => (containerFs ??= import('../core/containers/fs/index.js').then(({ ContainerFs, commitTarget }) => new ContainerFs({
+      fs: () => (containerFs ??= import('../containers/fs/index.js').then(({ ContainerFs, commitTarget }) => new ContainerFs({
         containers: { resolve: (r) => store.resolve(r), withRootfs: (r, fn) => containers.withRootfs(r, fn), pause: (r) => containers.pause(r), unpause: (r) => containers.unpause(r) },
         upperDir: (id) => images.snapshotter.upperDir(id), layerPath: (l) => images.snapshotter.layerPath(l),
         images: commitTarget(images.store), events, tmpDir: () => images.store.tmpDir(), idMap: remap?.mapping,

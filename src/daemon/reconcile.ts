@@ -7,9 +7,9 @@
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import type { ContainerStore } from '../core/containers/store.js';
-import type { ContainerService } from '../core/containers/service.js';
-import { ShmMounts } from '../core/containers/namespaces.js';
+import type { ContainerStore } from '../containers/store.js';
+import type { ContainerService } from '../containers/service.js';
+import { ShmMounts } from '../containers/namespaces.js';
 import type { ConmonRuntime } from '../runtime/conmon/index.js';
 
 export async function reconcile(d: {

@@ -1,8 +1,8 @@
 /** Wiring of the volumes subsystem for the daemon: the store, the service, and the container's view of it. */
 import * as path from 'node:path';
 import type { Mount } from '../api/types.js';
-import type { ContainerVolumes } from '../core/containers/service.js';
-import type { ContainerStore } from '../core/containers/store.js';
+import type { ContainerVolumes } from '../containers/service.js';
+import type { ContainerStore } from '../containers/store.js';
 import type { EventBus } from '../core/events.js';
 import { readFile } from 'node:fs/promises';
 import { parseVolumesFrom, planMounts, propagationPlan, specMounts, SystemMounter, VolumeService, VolumeStore } from '../volumes/index.js';

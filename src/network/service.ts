@@ -20,8 +20,8 @@ import { BerthError, forbidden, invalidArgument, notFound } from '../core/errors
 import type { EventBus } from '../core/events.js';
 import { newId, shortId } from '../core/ids.js';
 import { KeyedLock } from '../core/keyedlock.js';
-import type { ContainerRecord } from '../core/containers/record.js';
-import type { ContainerStore } from '../core/containers/store.js';
+import type { ContainerRecord } from '../containers/record.js';
+import type { ContainerStore } from '../containers/store.js';
 import type { FirewallState } from './nft/types.js';
 import { type AddressPool, Pool } from './ipam.js';
 import { contains, ipToNum, isIPv4, macFromIp, parseCidr } from './ipnet.js';

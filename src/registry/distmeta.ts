@@ -8,7 +8,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { digestHex } from '../core/content/index.js';
 import { errnoCode } from '../core/errors.js';
-import { writeFileAtomic } from '../core/images/util.js';
+import { writeFileAtomic } from '../images/util.js';
 
 export interface BlobSource {
   /** compressed blob digest */

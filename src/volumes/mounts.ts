@@ -364,7 +364,7 @@ export function tmpfsDestinations(plans: readonly MountPlan[]): Set<string> {
   return new Set(plans.filter((p) => p.origin === 'tmpfs').map((p) => p.destination));
 }
 
-/** An OCI bind mount for the runtime spec (the shape of src/runtime/spec BindSpec). */
+/** An OCI bind mount for the runtime spec (the shape of src/runtime/oci BindSpec). */
 export interface BindMount {
   source: string;
   destination: string;

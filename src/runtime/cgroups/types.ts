@@ -5,7 +5,7 @@
  *   - cgroup path: a path inside a hierarchy ("/berth/<id>"), as in /proc/<pid>/cgroup or OCI cgroupsPath.
  *   - cgroup directory: where a cgroup path lives on the host (mountpoint + path relative to the mount root).
  */
-import type { ResourcesSpec, UlimitSpec } from '../spec/index.js';
+import type { ResourcesSpec, UlimitSpec } from '../oci/index.js';
 
 /** HostConfig resources as Docker's API carries them (HostConfig is assignable to this). */
 export interface Resources extends ResourcesSpec {

@@ -17,7 +17,7 @@ import { promises as fsp, watch, type FSWatcher, constants as fsc } from 'node:f
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { internal, BerthError } from '../../core/errors.js';
-import { specToJSON } from '../spec/generate.js';
+import { specToJSON } from '../oci/generate.js';
 
 export interface RuntimeOptions {
   /** private runc state dir, derived from --exec-root */

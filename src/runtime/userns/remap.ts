@@ -7,7 +7,7 @@
  * ranges are looked up by number, so a range can be set aside for an id that has no account.
  */
 import { invalidArgument } from '../../core/errors.js';
-import { parseGroup, parsePasswd } from '../spec/user.js';
+import { parseGroup, parsePasswd } from '../oci/user.js';
 import { createIdMap, parseSubIds, rangesOf, rootPair, type IdentityMapping } from './idmap.js';
 
 export const SUBUID_FILE = '/etc/subuid';

@@ -3,7 +3,7 @@
  * directory), /containers/{id}/export, /containers/{id}/changes and POST /commit.
  */
 import type { ContainerConfig } from '../../api/types.js';
-import type { ContainerFs } from '../../core/containers/fs/index.js';
+import type { ContainerFs } from '../../containers/fs/index.js';
 import { invalidArgument } from '../../core/errors.js';
 import { qBool, type Ctx, type Router } from '../http.js';
 

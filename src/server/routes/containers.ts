@@ -1,16 +1,16 @@
 /** /containers/* and /exec/* routes: decode the request, call the services, encode Docker's response. */
 import { PassThrough, type Duplex } from 'node:stream';
-import type { ContainerService, AttachSink } from '../../core/containers/service.js';
-import type { ExecService } from '../../core/containers/exec.js';
-import type { ContainerStore } from '../../core/containers/store.js';
-import { inspectView, summaryView, parseFilters, filterContainers } from '../../core/containers/views.js';
-import { pruneCandidates } from '../../core/containers/prune.js';
+import type { ContainerService, AttachSink } from '../../containers/service.js';
+import type { ExecService } from '../../containers/exec.js';
+import type { ContainerStore } from '../../containers/store.js';
+import { inspectView, summaryView, parseFilters, filterContainers } from '../../containers/views.js';
+import { pruneCandidates } from '../../containers/prune.js';
 import type { EventBus } from '../../core/events.js';
 import { dirSize } from '../../volumes/index.js';
 import { invalidArgument, conflict } from '../../core/errors.js';
 import { qBool, qInt, type Router, type Ctx } from '../http.js';
 import type { ExecCreateBody, PortBinding } from '../../api/types.js';
-import type { ContainerRecord } from '../../core/containers/record.js';
+import type { ContainerRecord } from '../../containers/record.js';
 import { frameStream, readLogs, listLogFiles } from '../../runtime/logs/index.js';
 import { run } from '../../runtime/conmon/index.js';
 import type { ConmonRuntime } from '../../runtime/conmon/index.js';

@@ -2,7 +2,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { HistoryItem, ImageDeleteResponseItem, ImageInspect, ImageSummary } from '../../api/types.js';
 import { invalidArgument, unavailable } from '../../core/errors.js';
-import { parseFilters } from '../../core/containers/views.js';
+import { parseFilters } from '../../containers/views.js';
 import { qBool, type Ctx, type Router } from '../http.js';
 
 export interface ImageApi {

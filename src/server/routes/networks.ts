@@ -1,8 +1,8 @@
 /** /networks/* routes: decode and check the request, call the network service, encode Docker's response. */
 import type { NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest } from '../../api/types.js';
-import type { ContainerRecord } from '../../core/containers/record.js';
+import type { ContainerRecord } from '../../containers/record.js';
 import { invalidArgument } from '../../core/errors.js';
-import { parseFilters } from '../../core/containers/views.js';
+import { parseFilters } from '../../containers/views.js';
 import type { NetworkService } from '../../network/service.js';
 import type { Router } from '../http.js';
 

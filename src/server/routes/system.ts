@@ -3,7 +3,7 @@ import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import type { EventBus } from '../../core/events.js';
 import { matches } from '../../core/events.js';
-import { parseFilters } from '../../core/containers/views.js';
+import { parseFilters } from '../../containers/views.js';
 import { invalidArgument } from '../../core/errors.js';
 import { parseTimestamps } from '../../core/timestamps.js';
 import { API_VERSION, MIN_API_VERSION, type Router } from '../http.js';

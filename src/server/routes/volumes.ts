@@ -1,6 +1,6 @@
 /** /volumes/* routes: decode and check the request, call the volume service, encode Docker's response. */
 import { invalidArgument, unavailable } from '../../core/errors.js';
-import { parseFilters } from '../../core/containers/views.js';
+import { parseFilters } from '../../containers/views.js';
 import type { Volume, VolumeCreateRequest, VolumeListResponse, VolumePruneResponse } from '../../volumes/api.js';
 import { qBool, type Router } from '../http.js';
 

@@ -1,0 +1,48 @@
+/** The persisted form of a container: what config.v2.json holds in its data dir. */
+import type { MountPlan } from '../volumes/mounts.js';
+import type { ContainerConfig, ContainerState, EndpointSettings, HostConfig } from '../api/types.js';
+
+export interface ContainerRecord {
+  id: string;
+  /** with Docker's leading slash: "/web" */
+  name: string;
+  created: string;
+  path: string;
+  args: string[];
+  /** the effective config: image config merged with the create body */
+  config: ContainerConfig;
+  hostConfig: HostConfig;
+  /** image id (sha256:...) */
+  image: string;
+  state: ContainerState;
+  restartCount: number;
+  hasBeenStarted: boolean;
+  /** set by stop/kill so that an exit is not taken for a crash (restart policies) */
+  manuallyStopped: boolean;
+  logPath: string;
+  hostnamePath: string;
+  hostsPath: string;
+  resolvConfPath: string;
+  /** diffIDs of the image layers, bottom to top: the rootfs is prepared from these */
+  layers: string[];
+  /** networks the container is attached to, by network name, with Docker's EndpointSettings (addresses filled while running) */
+  networks?: Record<string, EndpointSettings>;
+  /** the container's mounts as planned at create (binds, volumes, tmpfs), see src/volumes */
+  mounts?: MountPlan[];
+  published?: PublishedPorts;
+}
+
+export function initialState(): ContainerState {
+  return {
+    Status: 'created', Running: false, Paused: false, Restarting: false, OOMKilled: false, Dead: false,
+    Pid: 0, ExitCode: 0, Error: '', StartedAt: '0001-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z',
+  };
+}
+
+/** Ports published for a running container (what `docker port` shows), kept to rebuild rules after a restart. */
+export interface PublishedPorts {
+  bindings: { proto: 'tcp' | 'udp' | 'sctp'; containerPort: number; hostIp: string; hostPort: number }[];
+  /** the container address and bridge the bindings lead to */
+  ip: string;
+  bridge: string;
+}

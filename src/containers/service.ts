@@ -1,0 +1,600 @@
+/**
+ * ContainerService: the container lifecycle on top of a store, a rootfs provider and the runtime.
+ * Each operation: resolve the container, check the transition (state.ts), do the work, persist, publish.
+ *
+ *   create -> created --start--> running --(exit)--> exited --start--> running ...
+ *                                   \--stop/kill--> (exit)          rm (any stopped state; -f kills first)
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import type { ContainerState } from '../api/types.js';
+import { BerthError, conflict, errnoCode, invalidArgument, unavailable } from '../core/errors.js';
+import { generateName, newId, shortId, validContainerName } from '../core/ids.js';
+import { KeyedLock } from '../core/keyedlock.js';
+import { parseNetworkMode, parseExtraHost } from '../network/files.js';
+import { normalizeLink } from '../network/links.js';
+import { checkKill, checkRemove, checkStart, checkStop, isActive, checkAttach, checkPause, checkUnpause } from './state.js';
+import { Backoff, checkRestartPolicy, policyName, RestartTimers, wantsRestart } from './restart.js';
+import { parseWaitCondition, Waiters, type WaitResult } from './waiters.js';
+import { checkHealthConfig, initialHealth, probeOf } from './health.js';
+import type { ContainerRecord } from './record.js';
+import { initialState } from './record.js';
+import { validateCreateBody } from './validate.js';
+import { adaptNamespaceModes, planNamespaces, validateNamespaceModes, ShmMounts, type KernelNamespaces } from './namespaces.js';
+import { AttachHub } from './attach.js';
+import { networkFiles } from './netfiles.js';
+import type { AttachRequest, AttachSink, ContainerDeps, NamespacePlan } from './deps.js';
+
+export type {
+  AttachSink, ContainerCgroups, ContainerDeps, ContainerNetworking, ContainerVolumes, HostFiles, ImageResolver, NamespacePlan,
+  ResolvedImage, RootfsProvider, SpecBuilder, SpecMounts,
+} from './deps.js';
+export { pipeAttach } from './attach.js';
+
+
+const nowIso = () => new Date().toISOString();
+
+export class ContainerService {
+  private readonly waiters = new Waiters();
+  private readonly attaches = new AttachHub();
+  /** ids whose exit is being handled, so a watcher event and a poll don't handle it twice */
+  private readonly exiting = new Set<string>();
+  private readonly lock = new KeyedLock();
+  /** the /dev/shm tmpfs of shareable-IPC containers */
+  private readonly shm = new ShmMounts((id) => this.d.store.dir(id));
+  /** pending automatic restarts (state "restarting"), by container id */
+  private readonly restartTimers = new RestartTimers();
+  private readonly backoffs = new Map<string, Backoff>();
+  /** containers whose next exit must not restart them (stopped, or killed with the stop signal) */
+  private readonly exitOnNext = new Set<string>();
+  /** off while the daemon reconciles at boot; `enableRestarts` turns it on */
+  private autoRestart = false;
+
+  constructor(private readonly d: ContainerDeps) {}
+
+  runningRecords(): ContainerRecord[] {
+    return this.d.store.all().filter((r) => r.state.Status === 'running');
+  }
+
+  bundleDir(id: string): string {
+    return path.join(this.d.execRoot, 'c', id.slice(0, 24));
+  }
+
+  /** Serialise lifecycle operations per container. */
+  private locked<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    return this.lock.run(key, fn);
+  }
+
+
+  private attrs(rec: ContainerRecord, extra: Record<string, string> = {}): Record<string, string> {
+    return eventAttributes(rec, extra);
+  }
+
+  async create(name: string | undefined, body: unknown): Promise<{ Id: string; Warnings: string[] }> {
+    const b = validateCreateBody(body);
+    if (!b.Image) throw invalidArgument('config cannot be empty in order to create a container');
+    const netMode = parseNetworkMode(b.HostConfig?.NetworkMode);
+    if (netMode.kind === 'container') this.d.store.resolve(netMode.ref);
+    const networks = this.d.network.endpointsForCreate(b);
+    const links = (b.HostConfig?.Links ?? []).map((l) => normalizeLink(l));
+    for (const l of links) this.d.store.resolve(l.split(':')[0].slice(1));
+    for (const h of b.HostConfig?.ExtraHosts ?? []) parseExtraHost(h);
+    if (name !== undefined && name !== '' && !validContainerName.test(name)) {
+      throw invalidArgument(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    }
+    this.d.spec.validateSecurity(b.HostConfig ?? {});
+    validateNamespaceModes(b, b.HostConfig ?? {});
+    const kernelWarnings = this.d.spec.validateKernelSettings(b.HostConfig ?? {});
+    const policyErr = checkRestartPolicy(b.HostConfig?.RestartPolicy, !!b.HostConfig?.AutoRemove) ?? checkHealthConfig(b.Healthcheck);
+    if (policyErr) throw policyErr;
+    const checked = this.d.cgroups?.check({ ...(b.HostConfig ?? {}) });
+    const image = this.d.images.resolveImage(b.Image);
+    const config = this.d.spec.mergeConfig(image.config.config, b);
+    config.Image = b.Image;
+    const args = this.d.spec.composeArgs(config.Entrypoint, config.Cmd);
+    if (args.length === 0) throw invalidArgument('no command specified');
+    const mounts = this.d.volumes
+      ? await this.d.volumes.attach(b, Object.keys(config.Volumes ?? {}), (ref) => this.d.store.resolve(ref).mounts ?? [])
+      : undefined;
+    const id = newId();
+    const fullName = `/${name || generateName((n) => this.d.store.nameTaken(n))}`.replace(/^\/\//, '/');
+    this.d.store.claimName(fullName, id);
+    const dir = this.d.store.dir(id);
+    const hostConfig = { ...b.HostConfig, ...(checked?.resources ?? {}), ...adaptNamespaceModes(b.HostConfig ?? {}, (ref) => this.d.store.find(ref)?.id, this.d.namespaceDefaults), NetworkMode: b.HostConfig?.NetworkMode || 'default', ...(links.length ? { Links: links.map((l) => l.replace('/NAME/', `${fullName}/`)) } : {}) };
+    if (!config.Hostname) config.Hostname = netMode.kind === 'host' ? this.d.host.hostname() : id.slice(0, 12);
+    const rec: ContainerRecord = {
+      id, name: fullName, created: nowIso(), path: args[0], args: args.slice(1), config, hostConfig, image: image.id,
+      state: initialState(), restartCount: 0, hasBeenStarted: false, manuallyStopped: false,
+      logPath: path.join(dir, `${id}-json.log`), hostnamePath: path.join(dir, 'hostname'), hostsPath: path.join(dir, 'hosts'),
+      resolvConfPath: path.join(dir, 'resolv.conf'), layers: image.layers, networks,
+      ...(mounts && mounts.length ? { mounts } : {}),
+    };
+    try {
+      await this.d.store.save(rec);
+    } catch (e) {
+      this.d.store.releaseName(fullName, id);
+      await fsp.rm(dir, { recursive: true, force: true });
+      throw e;
+    }
+    this.d.events.publish('container', 'create', id, this.attrs(rec));
+    return { Id: id, Warnings: [...(checked?.warnings ?? []), ...kernelWarnings] };
+  }
+
+  /** PID and IPC namespaces and /dev/shm (namespaces.ts); mounts a shareable container's tmpfs. */
+  private async namespaceSetup(rec: ContainerRecord): Promise<KernelNamespaces> {
+    const plan = planNamespaces(rec, { find: (ref) => this.d.store.find(ref), shmPath: (id) => this.shm.path(id) });
+    if (plan.ownShm) await this.shm.setUp(plan.ownShm);
+    return plan;
+  }
+
+  /** Namespaces and the /etc files for the container's network mode (netfiles.ts). */
+  private async networkSetup(rec: ContainerRecord): Promise<NamespacePlan> {
+    const kernel = await this.namespaceSetup(rec);
+    return { ...(await networkFiles(rec, this.d)), ...kernel };
+  }
+
+  async start(ref: string): Promise<void> {
+    const rec0 = this.d.store.resolve(ref);
+    await this.locked(rec0.id, async () => {
+      const rec = this.d.store.resolve(rec0.id);
+      const err = checkStart(rec.state.Status, rec.id);
+      if (err) throw err;
+      this.restartTimers.cancel(rec.id);
+      // as Docker: a start through the API begins a new series of automatic restarts
+      rec.restartCount = 0;
+      this.backoffs.delete(rec.id);
+      this.exitOnNext.delete(rec.id);
+      await this.startLocked(rec);
+    });
+  }
+
+  private async startLocked(rec: ContainerRecord): Promise<void> {
+    const bundle = this.bundleDir(rec.id);
+    let created = false;
+    try {
+      // the rootfs with its volumes, and the namespaces with the network files, are independent
+      const [fs, ns] = await Promise.allSettled([
+        (async () => {
+          const { rootfs } = await this.d.rootfs.prepare(rec.id, rec.layers);
+          return { rootfs, mounts: this.d.volumes && rec.mounts ? await this.d.volumes.setUp(rec.mounts, rec.id, rootfs) : undefined };
+        })(),
+        this.networkSetup(rec),
+      ]);
+      // both have settled, so the cleanup below never races a half-done one
+      if (fs.status === 'rejected') throw fs.reason;
+      if (ns.status === 'rejected') throw ns.reason;
+      const { rootfs, mounts } = fs.value;
+      const namespaces = ns.value;
+      const spec = await this.d.spec.build(rec, { rootfs, namespaces, mounts });
+      await fsp.mkdir(bundle, { recursive: true, mode: 0o700 });
+      await fsp.writeFile(path.join(bundle, 'config.json'), spec);
+      await this.d.runtime.delete(rec.id).catch(() => undefined); // leftovers of a crash (no spawn when there are none)
+      const pid = await this.d.runtime.create({
+        id: rec.id, bundle, tty: !!rec.config.Tty, stdin: !!rec.config.OpenStdin, logPath: rec.logPath,
+        leaveStdinOpen: !rec.config.StdinOnce,
+      });
+      created = true;
+      // runc brings `lo` up in a new network namespace; bridge networks also get their veths
+      if (namespaces.net.mode === 'new' && parseNetworkMode(rec.hostConfig.NetworkMode).kind === 'bridge') await this.d.network.wire(rec, pid);
+      await this.attaches.connectPending(rec.id, this.bundleDir(rec.id), !!rec.config.StdinOnce);
+      await this.d.runtime.start(rec.id);
+      const st: ContainerState = {
+        ...rec.state, Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false,
+        Pid: pid, ExitCode: 0, Error: '', StartedAt: nowIso(),
+      };
+      const probe = this.d.health ? probeOf(rec.config) : undefined;
+      if (probe) st.Health = initialHealth();
+      rec.state = st;
+      rec.hasBeenStarted = true;
+      rec.manuallyStopped = false;
+      await this.d.store.save(rec);
+      this.d.events.publish('container', 'start', rec.id, this.attrs(rec));
+      if (probe) this.d.health!.watch(rec.id, probe);
+    } catch (e) {
+      if (created) await this.d.runtime.delete(rec.id).catch(() => undefined);
+      await this.d.runtime.takeExit(rec.id).catch(() => undefined);
+      await this.releaseMounts(rec);
+      await this.d.rootfs.unmount(rec.id).catch(() => undefined);
+      await this.d.network.release(rec).catch((err) => this.d.log?.(`network teardown ${rec.id}: ${(err as Error).message}`));
+      this.attaches.closePending(rec.id);
+      const msg = e instanceof Error ? e.message : String(e);
+      // as Docker: the error is kept on the container, with 127/126 for a missing/unrunnable command
+      rec.state.Error = msg;
+      rec.state.ExitCode = /executable file not found|no such file or directory/.test(msg) ? 127 : /permission denied/.test(msg) ? 126 : 128;
+      await this.d.store.save(rec).catch(() => undefined);
+      // as Docker: a --rm container whose start failed is removed (its `wait?condition=removed` returns)
+      if (rec.hostConfig.AutoRemove) await this.removeLocked(rec, { force: true, volumes: true }).catch(() => undefined);
+      throw new BerthError(e instanceof BerthError && e.kind !== 'Internal' ? e.kind : 'InvalidArgument',
+        e instanceof BerthError && e.kind !== 'Internal' ? msg : `failed to create task for container: OCI runtime create failed: ${msg}: unknown`);
+    }
+  }
+
+  /**
+   * Runs `fn` under the container's lock with its root file system mounted, for work on its files (cp,
+   * export, diff, commit): a start, an exit or a removal waits until it is done. A stopped container's
+   * rootfs is mounted for the call and unmounted after it.
+   */
+  async withRootfs<T>(ref: string, fn: (rec: ContainerRecord, rootfs: string) => Promise<T>): Promise<T> {
+    const rec0 = this.d.store.resolve(ref);
+    return this.locked(rec0.id, async () => {
+      const rec = this.d.store.resolve(rec0.id);
+      if (rec.state.Status === 'removing') throw conflict(`container ${rec.id} is marked for removal`);
+      const live = isActive(rec.state.Status);
+      const { rootfs } = await this.d.rootfs.prepare(rec.id, rec.layers);
+      try {
+        return await fn(rec, rootfs);
+      } finally {
+        if (!live) await this.d.rootfs.unmount(rec.id).catch((e) => this.d.log?.(`unmount ${rec.id}: ${(e as Error).message}`));
+      }
+    });
+  }
+
+  private async releaseMounts(rec: ContainerRecord): Promise<void> {
+    await this.shm.release(rec.id).catch((e) => this.d.log?.(`unmount /dev/shm of ${rec.id}: ${(e as Error).message}`));
+    if (!this.d.volumes || !rec.mounts) return;
+    await this.d.volumes.tearDown(rec.mounts, rec.id).catch((e) => this.d.log?.(`unmount volumes of ${rec.id}: ${(e as Error).message}`));
+  }
+
+  /** Called when conmon wrote an exit file for `id`. */
+  async handleExit(id: string): Promise<void> {
+    if (this.exiting.has(id)) return;
+    const rec0 = this.d.store.get(id);
+    if (!rec0) return;
+    this.exiting.add(id);
+    try {
+      await this.locked(id, async () => {
+        const rec = this.d.store.get(id);
+        if (!rec) return;
+        const code = await this.d.runtime.takeExit(id);
+        if (code === undefined) return;
+        const oom = (await this.d.cgroups?.oomKilled(id).catch(() => false)) ?? false;
+        // the process is gone: runc's state, the mounts and the network go in parallel
+        await Promise.all([
+          this.d.runtime.delete(id).catch((e) => this.d.log?.(`runc delete ${id}: ${(e as Error).message}`)),
+          (async () => {
+            await this.releaseMounts(rec);
+            await this.d.rootfs.unmount(id).catch((e) => this.d.log?.(`unmount ${id}: ${(e as Error).message}`));
+            await fsp.rm(this.bundleDir(id), { recursive: true, force: true });
+          })(),
+          this.d.network.release(rec).catch((e) => this.d.log?.(`network teardown ${id}: ${(e as Error).message}`)),
+        ]);
+        const finished = nowIso();
+        const restart = this.autoRestart && !this.exitOnNext.has(id)
+          && wantsRestart(rec.hostConfig.RestartPolicy, { exitCode: code, manuallyStopped: rec.manuallyStopped, restartCount: rec.restartCount });
+        this.exitOnNext.delete(id);
+        // as Docker: a container waiting for its restart is "restarting", and still counts as running
+        rec.state = { ...rec.state, Status: restart ? 'restarting' : 'exited', Running: restart, Paused: false, Restarting: restart, Pid: 0, ExitCode: code, OOMKilled: oom, FinishedAt: finished };
+        this.d.health?.unwatch(id);
+        // as Docker: a health monitor that stops leaves the status at unhealthy
+        if (rec.state.Health) rec.state.Health = { ...rec.state.Health, Status: 'unhealthy' };
+        if (restart) rec.restartCount++;
+        if (oom) this.d.events.publish('container', 'oom', id, this.attrs(rec));
+        await this.d.store.save(rec);
+        const ran = Math.max(0, Date.parse(rec.state.FinishedAt) - Date.parse(rec.state.StartedAt));
+        this.d.events.publish('container', 'die', id, this.attrs(rec, { execDuration: String(Math.trunc(ran / 1000) || 0), exitCode: String(code) }));
+        this.waiters.notify(id, restart ? 'restarting' : 'exit', code);
+        if (restart) {
+          const backoff = this.backoffs.get(id) ?? new Backoff();
+          this.backoffs.set(id, backoff);
+          this.scheduleRestart(id, backoff.next(Date.parse(finished) - Date.parse(rec.state.StartedAt)));
+        } else if (rec.hostConfig.AutoRemove) {
+          // as Docker: --rm also removes the container's anonymous volumes
+          await this.removeLocked(rec, { force: true, volumes: true }).catch((e) => this.d.log?.(`auto-remove ${id}: ${(e as Error).message}`));
+        }
+      });
+    } finally {
+      this.exiting.delete(id);
+    }
+  }
+
+  private scheduleRestart(id: string, delayMs: number): void {
+    this.restartTimers.schedule(id, delayMs, () => void this.locked(id, async () => {
+      const rec = this.d.store.get(id);
+      if (!rec || rec.state.Status !== 'restarting') return;
+      await this.startLocked(rec).catch(async (e: unknown) => {
+        // as Docker: a restart that fails leaves the container stopped, with no further attempts
+        this.d.log?.(`restart of ${id} failed: ${(e as Error).message}`);
+        rec.state = { ...rec.state, Status: 'exited', Running: false, Restarting: false, Pid: 0 };
+        await this.d.store.save(rec).catch(() => undefined);
+        this.waiters.notify(id, 'exit', rec.state.ExitCode);
+      });
+    }));
+  }
+
+  /** A container waiting for its restart, stopped by hand: it stays exited. */
+  private async settleRestarting(rec: ContainerRecord): Promise<void> {
+    this.restartTimers.cancel(rec.id);
+    rec.manuallyStopped = true;
+    rec.state = { ...rec.state, Status: 'exited', Running: false, Restarting: false, Pid: 0 };
+    await this.d.store.save(rec);
+    this.waiters.notify(rec.id, 'exit', rec.state.ExitCode);
+  }
+
+  /**
+   * Turns automatic restarts on once the daemon is ready (networks and volumes restored), and starts
+   * what Docker starts when its daemon starts: `always` containers, `unless-stopped` ones not stopped by
+   * hand, and `on-failure` ones that failed and have retries left.
+   */
+  async enableRestarts(): Promise<void> {
+    this.autoRestart = true;
+    for (const rec of this.d.store.all()) {
+      const probe = this.d.health && (rec.state.Status === 'running' || rec.state.Status === 'paused') ? probeOf(rec.config) : undefined;
+      if (probe) this.d.health!.watch(rec.id, probe);
+    }
+    for (const rec of this.d.store.all()) {
+      if (rec.state.Status !== 'exited' && rec.state.Status !== 'restarting') continue;
+      const p = rec.hostConfig.RestartPolicy;
+      const boot = rec.hasBeenStarted && (policyName(p) === 'always'
+        || (policyName(p) !== 'no' && wantsRestart(p, { exitCode: rec.state.ExitCode, manuallyStopped: rec.manuallyStopped, restartCount: rec.restartCount })));
+      await this.locked(rec.id, async () => {
+        const cur = this.d.store.get(rec.id);
+        if (!cur || (cur.state.Status !== 'exited' && cur.state.Status !== 'restarting')) return;
+        if (!boot) {
+          if (cur.state.Status === 'restarting') await this.settleRestarting(cur);
+          return;
+        }
+        await this.startLocked(cur).catch(async (e: unknown) => {
+          this.d.log?.(`restart of ${cur.id} at daemon start failed: ${(e as Error).message}`);
+          if (cur.state.Status === 'restarting') await this.settleRestarting(cur);
+        });
+      });
+    }
+  }
+
+  /** Stores the result of a health probe of a running container; returns the previous status. */
+  async recordHealth(id: string, h: NonNullable<ContainerState['Health']>): Promise<string | undefined> {
+    return this.locked(id, async () => {
+      const rec = this.d.store.get(id);
+      if (!rec || (rec.state.Status !== 'running' && rec.state.Status !== 'paused')) return undefined;
+      const before = rec.state.Health?.Status ?? 'starting';
+      rec.state = { ...rec.state, Health: h };
+      await this.d.store.save(rec);
+      return before;
+    });
+  }
+
+  /** Docker's `health_status: <status>` event. */
+  publishHealth(id: string, status: string): void {
+    const rec = this.d.store.get(id);
+    if (rec) this.d.events.publish('container', `health_status: ${status}`, id, this.attrs(rec));
+  }
+
+  /** Stops the restart timers (the daemon is going away; the containers' state stays as it is). */
+  close(): void {
+    this.restartTimers.clear();
+    this.autoRestart = false;
+  }
+
+  /** POST /containers/{id}/wait: resolves with the exit code when the condition is met. */
+  wait(ref: string, condition: string | undefined, signal?: AbortSignal): Promise<WaitResult> {
+    const rec = this.d.store.resolve(ref);
+    const cond = parseWaitCondition(condition);
+    if (cond === 'not-running' && !isActive(rec.state.Status)) return Promise.resolve({ StatusCode: rec.state.ExitCode, Error: null });
+    return this.waiters.add(rec.id, cond, signal);
+  }
+
+  /** Resolves once the container is not running any more (or after ms). */
+  private waitExit(id: string, ms: number): Promise<boolean> {
+    const rec = this.d.store.get(id);
+    if (!rec || !isActive(rec.state.Status)) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const ac = new AbortController();
+      const timer = setTimeout(() => { ac.abort(); resolve(false); }, ms);
+      void this.wait(id, 'next-exit', ac.signal).then(() => { clearTimeout(timer); resolve(true); });
+      // the exit may be sitting in the exit dir already (watch events can be coalesced)
+      void this.d.runtime.pendingExits().then((ids) => { if (ids.includes(id)) void this.handleExit(id); });
+    });
+  }
+
+  async kill(ref: string, signal: number, parseSignal?: (s: string) => number): Promise<void> {
+    const rec = this.d.store.resolve(ref);
+    const err = checkKill(rec.state.Status, rec.id);
+    if (err) throw err;
+    // as Docker: SIGKILL or the container's stop signal means "stop": no automatic restart follows
+    const stopping = signal === 9 || signal === (parseSignal?.(rec.config.StopSignal || 'SIGTERM') ?? 15);
+    if (rec.state.Status === 'restarting') {
+      if (!stopping) throw conflict(`Container ${rec.id} is restarting, wait until the container is running`);
+      await this.locked(rec.id, () => this.settleRestarting(rec));
+      this.d.events.publish('container', 'kill', rec.id, this.attrs(rec, { signal: String(signal) }));
+      return;
+    }
+    rec.manuallyStopped = true;
+    if (stopping) this.exitOnNext.add(rec.id);
+    await this.d.runtime.kill(rec.id, signal).catch((e) => { throw conflict(`cannot kill container: ${rec.id}: ${(e as Error).message}`); });
+    if (stopping && rec.state.Status === 'paused') await this.d.runtime.resume(rec.id).catch(() => undefined);
+    this.d.events.publish('container', 'kill', rec.id, this.attrs(rec, { signal: String(signal) }));
+  }
+
+  async stop(ref: string, opts: { timeout?: number; signal?: number }, parseSignal: (s: string) => number): Promise<void> {
+    const rec = this.d.store.resolve(ref);
+    const err = checkStop(rec.state.Status);
+    if (err) throw err;
+    await this.stopRunning(rec, opts, parseSignal);
+  }
+
+  private async stopRunning(rec: ContainerRecord, opts: { timeout?: number; signal?: number }, parseSignal: (s: string) => number): Promise<void> {
+    if (rec.state.Status === 'restarting') {
+      await this.locked(rec.id, () => this.settleRestarting(rec));
+      this.d.events.publish('container', 'stop', rec.id, this.attrs(rec));
+      return;
+    }
+    const sig = opts.signal ?? parseSignal(rec.config.StopSignal || 'SIGTERM');
+    const timeout = opts.timeout ?? rec.config.StopTimeout ?? 10;
+    rec.manuallyStopped = true;
+    this.exitOnNext.add(rec.id);
+    await this.d.runtime.kill(rec.id, sig).catch(() => undefined);
+    // a frozen process only sees the signal once thawed
+    if (rec.state.Status === 'paused') await this.d.runtime.resume(rec.id).catch(() => undefined);
+    this.d.events.publish('container', 'kill', rec.id, this.attrs(rec, { signal: String(sig) }));
+    let stopped = timeout < 0 ? await this.waitExit(rec.id, 2 ** 31 - 1) : await this.waitExit(rec.id, timeout * 1000);
+    if (!stopped) {
+      await this.d.runtime.kill(rec.id, 9, true).catch(() => undefined);
+      this.d.events.publish('container', 'kill', rec.id, this.attrs(rec, { signal: '9' }));
+      stopped = await this.waitExit(rec.id, 15000);
+    }
+    if (!stopped) throw unavailable(`cannot stop container ${rec.id}: it did not exit after SIGKILL`);
+    this.d.events.publish('container', 'stop', rec.id, this.attrs(rec));
+  }
+
+  async restart(ref: string, opts: { timeout?: number; signal?: number }, parseSignal: (s: string) => number): Promise<void> {
+    const rec = this.d.store.resolve(ref);
+    if (isActive(rec.state.Status)) await this.stopRunning(rec, opts, parseSignal);
+    await this.start(rec.id);
+    rec.restartCount = 0;
+    this.d.events.publish('container', 'restart', rec.id, this.attrs(rec));
+  }
+
+  async remove(ref: string, opts: { force: boolean; volumes: boolean }): Promise<void> {
+    const rec = this.d.store.resolve(ref);
+    const err = checkRemove(rec.state.Status, rec.id, opts.force);
+    if (err) throw err;
+    if (rec.state.Status === 'restarting') await this.locked(rec.id, () => this.settleRestarting(rec));
+    if (isActive(rec.state.Status)) {
+      rec.manuallyStopped = true;
+      this.exitOnNext.add(rec.id);
+      await this.d.runtime.kill(rec.id, 9, true).catch(() => undefined);
+      if (rec.state.Status === 'paused') await this.d.runtime.resume(rec.id).catch(() => undefined);
+      if (!(await this.waitExit(rec.id, 15000))) throw unavailable(`could not kill container ${rec.id}`);
+    }
+    await this.locked(rec.id, async () => {
+      const cur = this.d.store.get(rec.id);
+      if (cur) await this.removeLocked(cur, opts);
+    });
+  }
+
+  private async removeLocked(rec: ContainerRecord, opts: { force: boolean; volumes: boolean }): Promise<void> {
+    rec.state.Status = 'removing';
+    await this.d.runtime.delete(rec.id).catch(() => undefined);
+    await this.d.rootfs.remove(rec.id);
+    await fsp.rm(this.bundleDir(rec.id), { recursive: true, force: true });
+    await this.shm.release(rec.id).catch((e) => this.d.log?.(`unmount /dev/shm of ${rec.id}: ${(e as Error).message}`));
+    await this.d.store.remove(rec);
+    this.d.health?.unwatch(rec.id);
+    this.restartTimers.cancel(rec.id);
+    this.backoffs.delete(rec.id);
+    this.exitOnNext.delete(rec.id);
+    if (opts.volumes && this.d.volumes && rec.mounts) {
+      await this.d.volumes.removeAnonymous(rec.mounts, rec.id).catch((e) => this.d.log?.(`remove volumes of ${rec.id}: ${(e as Error).message}`));
+    }
+    this.d.events.publish('container', 'destroy', rec.id, this.attrs(rec));
+    this.waiters.notify(rec.id, 'removed', rec.state.ExitCode);
+  }
+
+  /** POST /containers/{id}/update: new resources, applied live to a running container, then stored. */
+  async update(ref: string, body: unknown): Promise<{ Warnings: string[] }> {
+    const cg = this.d.cgroups;
+    if (!cg) throw unavailable('resource updates are not supported by this daemon');
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidArgument('invalid update body: expected a JSON object');
+    const rec0 = this.d.store.resolve(ref);
+    return this.locked(rec0.id, async () => {
+      const rec = this.d.store.resolve(rec0.id);
+      const upd = body as Record<string, unknown>;
+      const policy = upd.RestartPolicy as ContainerRecord['hostConfig']['RestartPolicy'] | undefined;
+      if (policy !== undefined && policy !== null) {
+        if (typeof policy !== 'object') throw invalidArgument('invalid restart policy: expected an object');
+        const perr = checkRestartPolicy(policy);
+        if (perr) throw new BerthError(perr.kind, `Cannot update container ${rec.id}: ${perr.message}`);
+        if (rec.hostConfig.AutoRemove && policyName(policy) !== 'no') {
+          throw invalidArgument(`Cannot update container ${rec.id}: Restart policy cannot be updated because AutoRemove is enabled for the container`);
+        }
+      }
+      const { RestartPolicy: _rp, ...res } = upd;
+      const checked = cg.check(res, true);
+      let merged: Record<string, unknown>;
+      try {
+        merged = cg.merge(rec.hostConfig as Record<string, unknown>, checked.resources);
+      } catch (e) {
+        throw new BerthError(e instanceof BerthError ? e.kind : 'InvalidArgument', `Cannot update container ${rec.id}: ${(e as Error).message}`);
+      }
+      if (rec.state.Status === 'running' || rec.state.Status === 'paused') {
+        await cg.apply(rec.id, checked.resources).catch((e: unknown) => {
+          throw invalidArgument(`Cannot update container ${rec.id}: ${(e as Error).message}`);
+        });
+      }
+      rec.hostConfig = { ...rec.hostConfig, ...merged, ...(policy ? { RestartPolicy: { Name: policy.Name ?? '', MaximumRetryCount: policy.MaximumRetryCount ?? 0 } } : {}) };
+      await this.d.store.save(rec);
+      this.d.events.publish('container', 'update', rec.id, this.attrs(rec));
+      return { Warnings: checked.warnings };
+    });
+  }
+
+  /** POST /containers/{id}/pause: freezes the container's processes (runc pause: the freezer cgroup). */
+  pause(ref: string): Promise<void> {
+    return this.freeze(ref, true);
+  }
+
+  unpause(ref: string): Promise<void> {
+    return this.freeze(ref, false);
+  }
+
+  private async freeze(ref: string, frozen: boolean): Promise<void> {
+    const rec0 = this.d.store.resolve(ref);
+    await this.locked(rec0.id, async () => {
+      const rec = this.d.store.resolve(rec0.id);
+      const err = frozen ? checkPause(rec.state.Status, rec.id) : checkUnpause(rec.state.Status, rec.id);
+      if (err) throw err;
+      const verb = frozen ? 'pause' : 'unpause';
+      await (frozen ? this.d.runtime.pause(rec.id) : this.d.runtime.resume(rec.id))
+        .catch((e: Error) => { throw new BerthError('Internal', `Cannot ${verb} container ${rec.id}: ${e.message}`); });
+      rec.state = { ...rec.state, Status: frozen ? 'paused' : 'running', Paused: frozen };
+      await this.d.store.save(rec);
+      this.d.events.publish('container', verb, rec.id, this.attrs(rec));
+    });
+  }
+
+  async rename(ref: string, newName: string): Promise<void> {
+    const rec = this.d.store.resolve(ref);
+    if (!newName) throw invalidArgument('Neither old nor new names may be empty');
+    if (!validContainerName.test(newName)) throw invalidArgument(`Invalid container name (${newName}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    const full = newName.startsWith('/') ? newName : `/${newName}`;
+    if (full === rec.name) throw invalidArgument(`Renaming a container with the same name as its current name`);
+    const old = rec.name;
+    this.d.store.claimName(full, rec.id);
+    rec.name = full;
+    try {
+      await this.d.store.save(rec);
+    } catch (e) {
+      rec.name = old;
+      this.d.store.releaseName(full, rec.id);
+      throw e;
+    }
+    this.d.store.releaseName(old, rec.id);
+    this.d.events.publish('container', 'rename', rec.id, this.attrs(rec, { oldName: old }));
+  }
+
+  async resize(ref: string, h: number, w: number): Promise<void> {
+    const rec = this.d.store.resolve(ref);
+    if (rec.state.Status !== 'running') throw conflict(`container ${rec.id} is not running`);
+    await this.d.runtime.resize(this.bundleDir(rec.id), h, w);
+    this.d.events.publish('container', 'resize', rec.id, this.attrs(rec, { height: String(h), width: String(w) }));
+  }
+
+  /**
+   * Attach a client. A running container is joined at once; one not yet started is joined when it
+   * starts (before its process runs, so no output is lost), which is how `docker run` attaches.
+   */
+  async attach(ref: string, req: AttachRequest, sink: AttachSink): Promise<void> {
+    const rec = this.d.store.resolve(ref);
+    const err = checkAttach(rec.state.Status);
+    if (err) throw err;
+    this.d.events.publish('container', 'attach', rec.id, this.attrs(rec));
+    if (rec.state.Status === 'running') await this.attaches.join(this.bundleDir(rec.id), req, sink, !!rec.config.StdinOnce);
+    else this.attaches.wait(rec.id, req, sink);
+  }
+
+  /** Drop a pending attach whose client went away before the container started. */
+  cancelAttach(id: string, sink: AttachSink): void {
+    this.attaches.cancel(id, sink);
+  }
+}
+
+/** A container event's attributes, as dockerd's LogContainerEventWithAttributes: its labels, image and name. */
+export function eventAttributes(rec: ContainerRecord, extra: Record<string, string> = {}): Record<string, string> {
+  return { ...extra, ...(rec.config.Labels ?? {}), ...(rec.config.Image ? { image: rec.config.Image } : {}), name: rec.name.slice(1) };
+}
+
+export function isMissing(e: unknown): boolean {
+  return errnoCode(e) === 'ENOENT';
+}
+
+export { shortId };
