@@ -19,12 +19,12 @@ import type {
 import { BerthError, forbidden, invalidArgument, notFound } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import { newId, shortId } from '../core/ids.js';
-import { KeyedLock } from '../core/keyedlock.js';
+import { KeyedLock } from '../host/lock.js';
 import type { ContainerRecord } from '../containers/record.js';
 import type { ContainerStore } from '../containers/store.js';
 import type { FirewallState } from './nft/types.js';
 import { type AddressPool, Pool } from './ipam.js';
-import { contains, ipToNum, isIPv4, macFromIp, parseCidr } from './ipnet.js';
+import { contains, ipToNum, isIPv4, macFromIp, parseCidr } from '../core/ipnet.js';
 import {
   type AttachPlan, attachScript, bridgeScript, containerScript, detachScript, dnsRedirectRuleset, hostIfaceName, netExec, parseLink,
 } from './links.js';
@@ -62,7 +62,7 @@ export interface NetworkDeps {
   store: NetworkStore;
   containers: ContainerStore;
   events: EventBus;
-  firewall: { apply(s: FirewallState): Promise<void>; remove(table: string): Promise<void> };
+  firewall: { apply(s: FirewallState): Promise<void>; remove(table: string): Promise<void>; applyInNamespace(pid: number, script: string): Promise<void> };
   dns: { listen(address: string): Promise<void>; close(address: string): Promise<void>; closeAll(): Promise<void> };
   hostResolvConf(): Promise<string>;
   log(msg: string): void;
@@ -486,9 +486,11 @@ export class NetworkService {
     let configure: Promise<unknown>;
     if (dnsNet && targets.some((t) => t.n.id === dnsNet.n.id)) {
       const e = dnsNet.n.endpoints[rec.id]!;
-      configure = netExec.shell(`set -e\nip -batch - <<'BERTH_IP'\n${inside}BERTH_IP\n`
-        + `echo 1 > /proc/sys/net/ipv4/conf/${e.ifname}/route_localnet\n`
-        + `nft -f - <<'BERTH_NFT'\n${dnsRedirectRuleset({ ifname: e.ifname, ip: e.ip, server: this.dnsAddress(dnsNet.n)! })}BERTH_NFT\n`, pid);
+      configure = Promise.all([
+        netExec.shell(`set -e\nip -batch - <<'BERTH_IP'\n${inside}BERTH_IP\n`
+          + `echo 1 > /proc/sys/net/ipv4/conf/${e.ifname}/route_localnet\n`, pid),
+        this.d.firewall.applyInNamespace(pid, dnsRedirectRuleset({ ifname: e.ifname, ip: e.ip, server: this.dnsAddress(dnsNet.n)! })),
+      ]);
     } else {
       configure = netExec.ip(inside, pid);
     }
