@@ -12,6 +12,7 @@ import path from 'node:path';
 import { promises as fsp } from 'node:fs';
 import { BUSYBOX_TAR, TestDaemon, runCmd } from '../test/harness.js';
 import { ConmonRuntime } from '../src/runtime/conmon/index.js';
+import { lookPath } from '../src/runtime/lookpath.js';
 import { numOpt, opt, usage } from './args.js';
 
 usage('node dist/bench/run.js [--runs N (20)] [--containers N (50)] [--docker-host URL (unix:///var/run/docker.sock)]');
@@ -108,7 +109,7 @@ async function runtimeFloor(d: TestDaemon, sampleId: string, runs: number): Prom
   const spec = JSON.parse(readFileSync(path.join(d.execRoot, 'c', sampleId.slice(0, 24), 'config.json'), 'utf8')) as {
     root: { path: string }; process: { args: string[]; terminal?: boolean }; linux: { cgroupsPath: string };
   };
-  const rt = new ConmonRuntime({ runcRoot: path.join(dir, 'runc'), exitDir: path.join(dir, 'exits') });
+  const rt = new ConmonRuntime({ runtimePath: lookPath('runc'), stateRoot: path.join(dir, 'runc'), exitDir: path.join(dir, 'exits') });
   await rt.init();
   const xs: number[] = [];
   for (let i = 0; i < runs; i++) {

@@ -36,7 +36,7 @@ const nowIso = () => new Date().toISOString();
 
 export class ContainerService {
   private readonly waiters = new Waiters();
-  private readonly attaches = new AttachHub();
+  private readonly attaches = new AttachHub((p) => this.d.runtime.attach(p));
   /** ids whose exit is being handled, so a watcher event and a poll don't handle it twice */
   private readonly exiting = new Set<string>();
   private readonly lock = new KeyedLock();

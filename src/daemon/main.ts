@@ -18,6 +18,8 @@ import { ContainerService } from '../containers/service.js';
 import { ExecService } from '../containers/exec.js';
 import { HealthMonitor, goDuration } from '../containers/health.js';
 import { ConmonRuntime, run } from '../runtime/conmon/index.js';
+import { lookPath } from '../runtime/lookpath.js';
+import type { Runtime } from '../runtime/runtime.js';
 import { parseSignal, parseSize, listLogFiles } from './deps.js';
 import { makeSpecBuilder } from '../containers/spec.js';
 import { openImages } from './images.js';
@@ -61,8 +63,14 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
     const events = new EventBus();
     const store = await ContainerStore.open(path.join(stateRoot, 'containers'));
     const images = await openImages(stateRoot, store, cfg.registry, (m) => log('warn', m), events, remap?.mapping);
-    const runtime = new ConmonRuntime({ runcRoot: path.join(cfg.execRoot, 'runc'), exitDir: path.join(cfg.execRoot, 'exits') });
-    await runtime.init();
+    const runtimeName = cfg.runtimes.defaultRuntime ?? 'runc';
+    const runtimeConf = cfg.runtimes.runtimes[runtimeName]!;
+    const runtimePath = lookPath(runtimeConf.path);
+    const conmon: ConmonRuntime = new ConmonRuntime({
+      runtimePath, runtimeArgs: runtimeConf.runtimeArgs, stateRoot: path.join(cfg.execRoot, 'runc'), exitDir: path.join(cfg.execRoot, 'exits'),
+    });
+    await conmon.init();
+    const runtime: Runtime = conmon;
     const cgParent = cgroupParent(cfg.dataRoot);
     const spec = makeSpecBuilder({ cgroupParent: cgParent, idMap: remap?.mapping });
     const hostname = os.hostname();
@@ -128,7 +136,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
 
     const router = new Router();
     const [runcV, conmonV] = await Promise.all([
-      run('/usr/sbin/runc', ['--version']).then((o) => /runc version (\S+)/.exec(o)?.[1] ?? '').catch(() => ''),
+      run(runtimePath, ['--version']).then((o) => /(?:runc|crun) version (\S+)/.exec(o)?.[1] ?? '').catch(() => ''),
       run('/usr/bin/conmon', ['--version']).then((o) => /conmon version (\S+)/.exec(o)?.[1] ?? '').catch(() => ''),
     ]);
     const started = Date.now();

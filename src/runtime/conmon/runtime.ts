@@ -18,46 +18,22 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { internal, BerthError } from '../../core/errors.js';
 import { specToJSON } from '../oci/generate.js';
+import type { AttachConnection, CreateOptions, ExecOptions, ExecSession, Runtime, RuntimeState } from '../runtime.js';
+import { connectAttach } from './attach.js';
 
 export interface RuntimeOptions {
-  /** private runc state dir, derived from --exec-root */
-  runcRoot: string;
+  /** the OCI runtime binary (runc, crun, or a wrapper), from the daemon's configuration */
+  runtimePath: string;
+  /** global arguments for every invocation of the runtime (daemon.json's runtimeArgs) */
+  runtimeArgs?: string[];
+  /** this runtime's private state dir (its --root), derived from --exec-root */
+  stateRoot: string;
   /** where conmon writes exit files of containers */
   exitDir: string;
-  runcPath?: string;
   conmonPath?: string;
 }
 
-export interface CreateOptions {
-  id: string;
-  bundle: string;
-  tty: boolean;
-  stdin: boolean;
-  logPath: string;
-  /** keep stdin open after an attached client detaches (Docker's StdinOnce=false) */
-  leaveStdinOpen: boolean;
-}
-
-export interface ExecOptions {
-  containerId: string;
-  execId: string;
-  /** a private dir for this exec: process.json, attach socket, exit file */
-  dir: string;
-  process: unknown;
-  tty: boolean;
-  stdin: boolean;
-}
-
-export interface ExecSession {
-  pid: number;
-  attachPath: string;
-  /** resolves with the exit code when the process ends */
-  exited: Promise<number>;
-  /** call once the attach socket is connected (or straight away when nobody attaches) */
-  release(): void;
-  /** resolves with the host pid of the process once it runs (after release) */
-  pidKnown: Promise<number>;
-}
+export type { CreateOptions, ExecOptions, ExecSession };
 
 /** Run a command, resolving with stdout; rejects with its stderr in the message. */
 export function run(cmd: string, args: string[], opts: { input?: string } = {}): Promise<string> {
@@ -105,27 +81,28 @@ export function runcMessage(raw: string): string {
   return text.replace(/^runc create failed: /, '');
 }
 
-export class ConmonRuntime {
+export class ConmonRuntime implements Runtime {
   private readonly runc: string;
   private readonly conmon: string;
   private watcher?: FSWatcher;
 
   constructor(private readonly opts: RuntimeOptions) {
-    this.runc = opts.runcPath ?? '/usr/sbin/runc';
+    this.runc = opts.runtimePath;
     this.conmon = opts.conmonPath ?? '/usr/bin/conmon';
   }
 
   async init(): Promise<void> {
-    await fsp.mkdir(this.opts.runcRoot, { recursive: true, mode: 0o700 });
+    await fsp.mkdir(this.opts.stateRoot, { recursive: true, mode: 0o700 });
     await fsp.mkdir(this.opts.exitDir, { recursive: true, mode: 0o700 });
   }
 
   private runcArgs(...args: string[]): string[] {
-    return ['--root', this.opts.runcRoot, ...args];
+    return [...(this.opts.runtimeArgs ?? []), '--root', this.opts.stateRoot, ...args];
   }
 
   private conmonCommon(cid: string, uuid: string, bundle: string, pidFile: string): string[] {
-    return ['--api-version', '1', '-c', cid, '-u', uuid, '-r', this.runc, '--runtime-arg', `--root=${this.opts.runcRoot}`,
+    const global = [...(this.opts.runtimeArgs ?? []), `--root=${this.opts.stateRoot}`].flatMap((a) => ['--runtime-arg', a]);
+    return ['--api-version', '1', '-c', cid, '-u', uuid, '-r', this.runc, ...global,
       '-b', bundle, '-p', pidFile, '--full-attach', '--log-level', 'error'];
   }
 
@@ -177,7 +154,7 @@ export class ConmonRuntime {
 
   /** `runc delete --force`; nothing to do (and no runc to spawn) when runc holds no state for the id. */
   async delete(id: string): Promise<void> {
-    if (!(await fsp.stat(path.join(this.opts.runcRoot, id)).then(() => true, () => false))) return;
+    if (!(await fsp.stat(path.join(this.opts.stateRoot, id)).then(() => true, () => false))) return;
     await run(this.runc, this.runcArgs('delete', '--force', id)).catch((e: Error) => {
       if (!/does not exist|not exist/.test(e.message)) throw e;
     });
@@ -190,7 +167,18 @@ export class ConmonRuntime {
     return new Map(items.map((i) => [i.id, { pid: i.pid, status: i.status }]));
   }
 
-  async ps(id: string): Promise<number[]> {
+  async state(id: string): Promise<RuntimeState | undefined> {
+    if (!(await fsp.stat(path.join(this.opts.stateRoot, id)).then(() => true, () => false))) return undefined;
+    const out = await run(this.runc, this.runcArgs('state', id)).catch((e: Error) => {
+      if (/does not exist|not exist/.test(e.message)) return undefined;
+      throw e;
+    });
+    if (out === undefined) return undefined;
+    const s = JSON.parse(out) as { pid: number; status: string };
+    return { pid: s.pid, status: s.status };
+  }
+
+  async processes(id: string): Promise<number[]> {
     const out = await run(this.runc, this.runcArgs('ps', '--format', 'json', id));
     return (JSON.parse(out || '[]') ?? []) as number[];
   }
@@ -216,6 +204,10 @@ export class ConmonRuntime {
 
   close(): void {
     this.watcher?.close();
+  }
+
+  attach(socketPath: string): Promise<AttachConnection> {
+    return connectAttach(socketPath);
   }
 
   /** Terminal resize through conmon's control FIFO (message type 1). */

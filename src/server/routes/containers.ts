@@ -13,13 +13,13 @@ import type { ExecCreateBody, PortBinding } from '../../api/types.js';
 import type { ContainerRecord } from '../../containers/record.js';
 import { frameStream, readLogs, listLogFiles } from '../../runtime/logs/index.js';
 import { run } from '../../runtime/conmon/index.js';
-import type { ConmonRuntime } from '../../runtime/conmon/index.js';
+import type { Runtime } from '../../runtime/runtime.js';
 
 export interface ContainerRouteDeps {
   containers: ContainerService;
   execs: ExecService;
   store: ContainerStore;
-  runtime: ConmonRuntime;
+  runtime: Runtime;
   parseSignal(s: string): number;
   imageName(imageId: string, asGiven: string): string;
   imageMatches(imageId: string, ref: string): boolean;
@@ -122,7 +122,7 @@ async function top(ctx: Ctx, d: ContainerRouteDeps): Promise<void> {
   // as Docker: a paused container's processes are listed too
   if (rec.state.Status === 'restarting') throw conflict(`Container ${rec.id} is restarting, wait until the container is running`);
   if (rec.state.Status !== 'running' && rec.state.Status !== 'paused') throw conflict(`container ${rec.id} is not running`);
-  const pids = new Set((await d.runtime.ps(rec.id)).map(String));
+  const pids = new Set((await d.runtime.processes(rec.id)).map(String));
   const args = (ctx.query.get('ps_args') || '-ef').split(/\s+/).filter(Boolean);
   const out = await run('ps', args);
   const lines = out.trimEnd().split('\n');
