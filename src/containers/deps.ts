@@ -90,6 +90,8 @@ export interface ContainerDeps {
   images: ImageResolver;
   rootfs: RootfsProvider;
   runtime: Runtime;
+  /** the runtime names a container may ask for (HostConfig.Runtime): the default, or Docker's error */
+  runtimes?: { pick(requested: string | undefined): string };
   events: EventBus;
   spec: SpecBuilder;
   host: HostFiles;

@@ -87,6 +87,8 @@ export class ContainerService {
     const kernelWarnings = this.d.spec.validateKernelSettings(b.HostConfig ?? {});
     const policyErr = checkRestartPolicy(b.HostConfig?.RestartPolicy, !!b.HostConfig?.AutoRemove) ?? checkHealthConfig(b.Healthcheck);
     if (policyErr) throw policyErr;
+    // as Docker: the default runtime when none is asked for, 'Unknown runtime specified' for a name not configured
+    const runtimeName = this.d.runtimes?.pick(b.HostConfig?.Runtime);
     const checked = this.d.cgroups?.check({ ...(b.HostConfig ?? {}) });
     const image = this.d.images.resolveImage(b.Image);
     const config = this.d.spec.mergeConfig(image.config.config, b);
@@ -100,7 +102,7 @@ export class ContainerService {
     const fullName = `/${name || generateName((n) => this.d.store.nameTaken(n))}`.replace(/^\/\//, '/');
     this.d.store.claimName(fullName, id);
     const dir = this.d.store.dir(id);
-    const hostConfig = { ...b.HostConfig, ...(checked?.resources ?? {}), ...adaptNamespaceModes(b.HostConfig ?? {}, (ref) => this.d.store.find(ref)?.id, this.d.namespaceDefaults), NetworkMode: b.HostConfig?.NetworkMode || 'default', ...(links.length ? { Links: links.map((l) => l.replace('/NAME/', `${fullName}/`)) } : {}) };
+    const hostConfig = { ...b.HostConfig, ...(checked?.resources ?? {}), ...adaptNamespaceModes(b.HostConfig ?? {}, (ref) => this.d.store.find(ref)?.id, this.d.namespaceDefaults), NetworkMode: b.HostConfig?.NetworkMode || 'default', ...(runtimeName ? { Runtime: runtimeName } : {}), ...(links.length ? { Links: links.map((l) => l.replace('/NAME/', `${fullName}/`)) } : {}) };
     if (!config.Hostname) config.Hostname = netMode.kind === 'host' ? this.d.host.hostname() : id.slice(0, 12);
     const rec: ContainerRecord = {
       id, name: fullName, created: nowIso(), path: args[0], args: args.slice(1), config, hostConfig, image: image.id,
@@ -250,7 +252,8 @@ export class ContainerService {
         const oom = (await this.d.cgroups?.oomKilled(id).catch(() => false)) ?? false;
         // the process is gone: runc's state, the mounts and the network go in parallel
         await Promise.all([
-          this.d.runtime.delete(id).catch((e) => this.d.log?.(`runc delete ${id}: ${(e as Error).message}`)),
+          // runc's state goes in the background: the exit is reported without waiting for `runc delete`
+          this.d.runtime.delete(id, { background: true }).catch((e) => this.d.log?.(`runc delete ${id}: ${(e as Error).message}`)),
           (async () => {
             await this.releaseMounts(rec);
             await this.d.rootfs.unmount(id).catch((e) => this.d.log?.(`unmount ${id}: ${(e as Error).message}`));
@@ -464,7 +467,7 @@ export class ContainerService {
 
   private async removeLocked(rec: ContainerRecord, opts: { force: boolean; volumes: boolean }): Promise<void> {
     rec.state.Status = 'removing';
-    await this.d.runtime.delete(rec.id).catch(() => undefined);
+    await this.d.runtime.delete(rec.id, { background: true }).catch(() => undefined);
     await this.d.rootfs.remove(rec.id);
     await fsp.rm(this.bundleDir(rec.id), { recursive: true, force: true });
     await this.shm.release(rec.id).catch((e) => this.d.log?.(`unmount /dev/shm of ${rec.id}: ${(e as Error).message}`));

@@ -17,8 +17,8 @@ import { ContainerStore } from '../containers/store.js';
 import { ContainerService } from '../containers/service.js';
 import { ExecService } from '../containers/exec.js';
 import { HealthMonitor, goDuration } from '../containers/health.js';
-import { ConmonRuntime, run } from '../runtime/conmon/index.js';
-import { lookPath } from '../runtime/lookpath.js';
+import { run } from '../runtime/conmon/index.js';
+import { openRuntimes } from '../runtime/select.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { parseSignal, parseSize, listLogFiles } from './deps.js';
 import { makeSpecBuilder } from '../containers/spec.js';
@@ -63,16 +63,15 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
     const events = new EventBus();
     const store = await ContainerStore.open(path.join(stateRoot, 'containers'));
     const images = await openImages(stateRoot, store, cfg.registry, (m) => log('warn', m), events, remap?.mapping);
-    const runtimeName = cfg.runtimes.defaultRuntime ?? 'runc';
-    const runtimeConf = cfg.runtimes.runtimes[runtimeName]!;
-    const runtimePath = lookPath(runtimeConf.path);
-    const conmon: ConmonRuntime = new ConmonRuntime({
-      runtimePath, runtimeArgs: runtimeConf.runtimeArgs, stateRoot: path.join(cfg.execRoot, 'runc'), exitDir: path.join(cfg.execRoot, 'exits'),
+    // runc, crun and the configured runtimes; each container runs on the one its record names
+    const runtimes = await openRuntimes({
+      runtimes: cfg.runtimes.runtimes, defaultRuntime: cfg.runtimes.defaultRuntime, execRoot: cfg.execRoot, exitDir: path.join(cfg.execRoot, 'exits'),
+      runtimeOf: (id) => { const r = store.get(id); return r ? (r.hostConfig.Runtime ?? '') : undefined; },
     });
-    await conmon.init();
-    const runtime: Runtime = conmon;
+    log('info', `default runtime ${runtimes.defaultName}: ${runtimes.reason}`);
+    const runtime: Runtime = runtimes.runtime;
     const cgParent = cgroupParent(cfg.dataRoot);
-    const spec = makeSpecBuilder({ cgroupParent: cgParent, idMap: remap?.mapping });
+    const spec = makeSpecBuilder({ cgroupParent: cgParent, idMap: remap?.mapping, adaptForRuntime: (name, s) => runtimes.runtime.adaptSpec(name, s) });
     const hostname = os.hostname();
     const hostResolvConf = () => fsp.readFile('/etc/resolv.conf', 'utf8').catch(() => '');
     const networkStore = await NetworkStore.open(path.join(cfg.dataRoot, 'network'));
@@ -101,7 +100,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
       log: (m) => log('warn', m),
     });
     const containers: ContainerService = new ContainerService({
-      store, images, rootfs: images.snapshotter, runtime, events, spec, execRoot: cfg.execRoot,
+      store, images, rootfs: images.snapshotter, runtime, runtimes: runtimes.runtime, events, spec, execRoot: cfg.execRoot,
       host: {
         hosts: () => fsp.readFile('/etc/hosts', 'utf8').catch(() => ''),
         resolvConf: hostResolvConf,
@@ -135,10 +134,8 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
     await containers.enableRestarts();
 
     const router = new Router();
-    const [runcV, conmonV] = await Promise.all([
-      run(runtimePath, ['--version']).then((o) => /(?:runc|crun) version (\S+)/.exec(o)?.[1] ?? '').catch(() => ''),
-      run('/usr/bin/conmon', ['--version']).then((o) => /conmon version (\S+)/.exec(o)?.[1] ?? '').catch(() => ''),
-    ]);
+    const runcV = runtimes.versions.runc ?? '';
+    const conmonV = await run('/usr/bin/conmon', ['--version']).then((o) => /conmon version (\S+)/.exec(o)?.[1] ?? '').catch(() => '');
     const started = Date.now();
     systemRoutes(router, {
       events,
@@ -153,6 +150,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
       }),
       info: {
         version: VERSION, dataRoot: stateRoot, execRoot: cfg.execRoot, runcVersion: runcV, conmonVersion: conmonV, userns: !!remap,
+        runtimes: runtimes.reports, defaultRuntime: runtimes.defaultName, runtimeVersions: runtimes.versions,
         cgroupVersion: readFileSync('/proc/self/mountinfo', 'utf8').includes(' /sys/fs/cgroup rw') && !readFileSync('/proc/self/mountinfo', 'utf8').includes('/sys/fs/cgroup/memory') ? '2' : '1',
         name: hostname, id: lock.id, started,
         counts: () => {

@@ -116,7 +116,8 @@ export class FakeRuntime implements Runtime {
     c.resources.push([...flags]);
   }
 
-  async delete(id: string): Promise<void> {
+  /** deletes at once, also with `background` (the test sees the state gone either way) */
+  async delete(id: string, _opts?: { background?: boolean }): Promise<void> {
     const c = this.containers.get(id);
     if (!c) return; // no state: nothing to do, as the conmon runtime
     this.check('delete', id);

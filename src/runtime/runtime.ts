@@ -20,7 +20,9 @@
  *     `watchExits` calls back whenever one is recorded, `pendingExits` lists those nobody consumed (a
  *     daemon restarted meanwhile). Exits survive the daemon; containers outlive it.
  *   - delete(id): frees the runtime's state of a stopped (or never started) container; a no-op when the
- *     runtime holds none, so it is safe on every failure path.
+ *     runtime holds none, so it is safe on every failure path. With `background` it returns at once and
+ *     the state goes later (off the critical path of an exit or a removal); a later create or delete of
+ *     the same id waits for it, and a daemon that crashed meanwhile finds the leftovers when it starts.
  *   - state(id) / list(): what the runtime itself knows, for reconciling after a restart.
  *
  * Glossary: bundle = the OCI bundle dir (config.json, and the monitor's attach socket and control FIFOs);
@@ -93,7 +95,7 @@ export interface Runtime {
   /** applies new resource limits (`runc update` flags, shared by crun) */
   update(id: string, flags: string[]): Promise<void>;
   /** frees the runtime's state; nothing to do when it holds none */
-  delete(id: string): Promise<void>;
+  delete(id: string, opts?: { background?: boolean }): Promise<void>;
   /** one more process in a running container; it runs once the session is released */
   exec(o: ExecOptions): Promise<ExecSession>;
   /** the runtime's view of one container, undefined when it holds no state for it */
