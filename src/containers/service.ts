@@ -272,7 +272,11 @@ export class ContainerService {
         if (rec.state.Health) rec.state.Health = { ...rec.state.Health, Status: 'unhealthy' };
         if (restart) rec.restartCount++;
         if (oom) this.d.events.publish('container', 'oom', id, this.attrs(rec));
-        await this.d.store.save(rec);
+        // one state write for a --rm container: its record is removed right below. Should the daemon die in
+        // between, the record still says running with no exit file and no process, which the next start
+        // reconciles (exit 255, as Docker reports a lost exit) and then removes, as --rm asks
+        const removing = !restart && !!rec.hostConfig.AutoRemove;
+        if (!removing) await this.d.store.save(rec);
         const ran = Math.max(0, Date.parse(rec.state.FinishedAt) - Date.parse(rec.state.StartedAt));
         this.d.events.publish('container', 'die', id, this.attrs(rec, { execDuration: String(Math.trunc(ran / 1000) || 0), exitCode: String(code) }));
         this.waiters.notify(id, restart ? 'restarting' : 'exit', code);
@@ -282,7 +286,10 @@ export class ContainerService {
           this.scheduleRestart(id, backoff.next(Date.parse(finished) - Date.parse(rec.state.StartedAt)));
         } else if (rec.hostConfig.AutoRemove) {
           // as Docker: --rm also removes the container's anonymous volumes
-          await this.removeLocked(rec, { force: true, volumes: true }).catch((e) => this.d.log?.(`auto-remove ${id}: ${(e as Error).message}`));
+          await this.removeLocked(rec, { force: true, volumes: true }).catch(async (e) => {
+            this.d.log?.(`auto-remove ${id}: ${(e as Error).message}`);
+            await this.d.store.save(rec).catch(() => undefined);
+          });
         }
       });
     } finally {

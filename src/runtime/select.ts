@@ -22,7 +22,7 @@ import { invalidArgument } from '../core/errors.js';
 import { ConmonRuntime } from './conmon/index.js';
 import { SeccompCompiler } from './bpf/compiler.js';
 import { lookPath } from './lookpath.js';
-import { nativeHelper } from './native.js';
+import { nativeHelper } from '../host/native.js';
 import type { OciSpec } from './oci/types.js';
 import { RuntimeSet, type RuntimeEntry } from './set.js';
 

@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { DEFAULT_CAPABILITIES } from '../oci/capabilities.js';
 import { defaultSeccompProfile } from '../oci/seccomp.js';
 import type { OciSeccomp } from '../oci/types.js';
-import { nativeHelper } from '../native.js';
+import { nativeHelper } from '../../host/native.js';
 import { SeccompCompiler } from './compiler.js';
 import { archName, profileDirectives } from './directives.js';
 import { AUDIT_ARCH, SECCOMP_RET, runBpf } from './interpret.js';
