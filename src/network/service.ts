@@ -12,7 +12,6 @@
  * driven by pure planners (links.ts, nft/plan.ts). New networks and the default bridge's address are
  * worked out in create.ts; what is asked of the host (routes, addresses, free ports) is in host.ts.
  */
-import { promises as fsp } from 'node:fs';
 import type {
   ContainerCreateBody, EndpointSettings, NetworkCreateRequest, NetworkResource,
 } from '../api/types.js';
@@ -25,9 +24,9 @@ import type { FirewallState } from './nft/types.js';
 import { type AddressPool, Pool } from './ipam.js';
 import { contains, ipToNum, isIPv4, macFromIp, parseCidr } from '../core/ipnet.js';
 import {
-  type AttachPlan, attachScript, bridgeScript, containerScript, detachScript, dnsRedirectRuleset, hostIfaceName, netExec, parseLink,
+  type AttachPlan, attachScript, bridgeScript, containerScript, detachScript, dnsRedirectRuleset, hostIfaceName, parseLink,
 } from './links.js';
-import { bridgeAddress, hostRoutes, isPortFree } from './host.js';
+import { systemNetHost, type NetHost } from './host.js';
 import { checkNetworkName, planDefaultBridge, planNetworkCreate } from './create.js';
 import { planBindings, PortAllocator, portsView, type Binding } from './ports.js';
 import { type EndpointRecord, type NetworkRecord, networkView, prefixLen } from './record.js';
@@ -65,6 +64,8 @@ export interface NetworkDeps {
   dns: { listen(address: string): Promise<void>; close(address: string): Promise<void>; closeAll(): Promise<void> };
   hostResolvConf(): Promise<string>;
   log(msg: string): void;
+  /** the host calls (default: the real host) */
+  host?: NetHost;
 }
 
 /** What the container lifecycle needs for the container's /etc files. */
@@ -99,7 +100,10 @@ export class NetworkService {
   private readonly lock = new KeyedLock();
   private readonly proxy: UserlandProxy;
 
+  private readonly h: NetHost;
+
   constructor(private readonly cfg: NetworkConfig, private readonly d: NetworkDeps) {
+    this.h = d.host ?? systemNetHost;
     this.proxy = new UserlandProxy(d.log);
     this.resolver = new NameResolver({
       networks: () => this.d.store.all(),
@@ -127,8 +131,8 @@ export class NetworkService {
     const resolv = await this.d.hostResolvConf();
     this.hostUpstreams = resolv.split('\n').map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1]).filter((s): s is string => !!s && isIPv4(s));
     if (this.cfg.ipForward) {
-      const cur = await fsp.readFile('/proc/sys/net/ipv4/ip_forward', 'utf8').catch(() => '1');
-      if (cur.trim() !== '1') await netExec.sysctl('net.ipv4.ip_forward', '1');
+      const cur = (await this.h.readSysctl('net.ipv4.ip_forward')) ?? '1';
+      if (cur !== '1') await this.h.sysctl('net.ipv4.ip_forward', '1');
     }
     for (const [name, driver] of [['host', 'host'], ['none', 'null']] as const) {
       if (!this.d.store.byName(name)) await this.d.store.save(this.newRecord(name, driver, true));
@@ -157,7 +161,7 @@ export class NetworkService {
       for (const [cid, e] of Object.entries(n.endpoints)) {
         const rec = this.d.containers.get(cid);
         if (rec && rec.state.Status === 'running') continue;
-        if (e.hostIface && (await netExec.exists(e.hostIface))) await netExec.ip(detachScript([e.hostIface])).catch(() => undefined);
+        if (e.hostIface && (await this.h.exists(e.hostIface))) await this.h.ip(detachScript([e.hostIface])).catch(() => undefined);
         if (e.ip) this.pools.get(n.id)?.release(e.ip);
         delete n.endpoints[cid];
         changed = true;
@@ -205,7 +209,7 @@ export class NetworkService {
     let rec = this.d.store.byName('bridge');
     const bridge = this.cfg.defaultBridge;
     const { subnet, gateway } = await planDefaultBridge({
-      bip: this.cfg.bip, previous: rec, bridge, existing: this.d.store.all(), pools: this.cfg.pools, bridgeAddress, hostRoutes,
+      bip: this.cfg.bip, previous: rec, bridge, existing: this.d.store.all(), pools: this.cfg.pools, bridgeAddress: (n) => this.h.bridgeAddress(n), hostRoutes: () => this.h.hostRoutes(),
     });
     if (!rec) rec = this.newRecord('bridge', 'bridge', true);
     const changed = rec.subnet !== subnet || rec.gateway !== gateway || rec.bridge !== bridge;
@@ -227,11 +231,11 @@ export class NetworkService {
 
   private async ensureBridge(n: NetworkRecord): Promise<void> {
     const name = n.bridge!;
-    const exists = await netExec.exists(name);
+    const exists = await this.h.exists(name);
     const address = n.gateway ? `${n.gateway}/${prefixLen(n.subnet)}` : undefined;
-    await netExec.ip(bridgeScript({ name, address, mtu: n.mtu }, exists));
+    await this.h.ip(bridgeScript({ name, address, mtu: n.mtu }, exists));
     // published ports reached from the host through 127.0.0.1 are DNATed onto this bridge
-    if (!this.cfg.userlandProxy) await netExec.sysctl(`net.ipv4.conf.${name}.route_localnet`, '1').catch(() => undefined);
+    if (!this.cfg.userlandProxy) await this.h.sysctl(`net.ipv4.conf.${name}.route_localnet`, '1').catch(() => undefined);
   }
 
   // ---------------------------------------------------------------- firewall
@@ -276,7 +280,7 @@ export class NetworkService {
       const rec = this.newRecord(req.Name, (req.Driver || 'bridge') as NetworkRecord['driver'], false);
       const pool = await planNetworkCreate(req, rec, {
         existing: this.d.store.all(), pools: this.cfg.pools, defaultBridge: this.cfg.defaultBridge,
-        hostRoutes: () => hostRoutes(), interfaceExists: (name) => netExec.exists(name),
+        hostRoutes: () => this.h.hostRoutes(), interfaceExists: (name) => this.h.exists(name),
       });
       this.pools.set(rec.id, pool);
       if (rec.bridge) await this.ensureBridge(rec);
@@ -285,7 +289,7 @@ export class NetworkService {
         await this.applyFirewall();
       } catch (e) {
         await this.d.store.remove(rec.id);
-        if (rec.bridge) await netExec.ip(`link del dev ${rec.bridge}\n`).catch(() => undefined);
+        if (rec.bridge) await this.h.ip(`link del dev ${rec.bridge}\n`).catch(() => undefined);
         throw e;
       }
       await this.listenDns(rec);
@@ -308,7 +312,7 @@ export class NetworkService {
     if (addr) await this.d.dns.close(addr).catch(() => undefined);
     await this.d.store.remove(n.id);
     this.pools.delete(n.id);
-    if (n.bridge && (await netExec.exists(n.bridge))) await netExec.ip(`link del dev ${n.bridge}\n`);
+    if (n.bridge && (await this.h.exists(n.bridge))) await this.h.ip(`link del dev ${n.bridge}\n`);
     await this.applyFirewall();
     this.d.events.publish('network', 'destroy', n.id, { name: n.name, type: n.driver });
   }
@@ -445,7 +449,7 @@ export class NetworkService {
     if (!reqs.length) return;
     const target = this.attachedNetworks(rec).find(({ n }) => n.driver === 'bridge' && n.endpoints[rec.id]);
     if (!target) return; // none/host/macvlan: Docker ignores -p there
-    const bindings = await this.ports.allocate(rec.id, reqs, isPortFree);
+    const bindings = await this.ports.allocate(rec.id, reqs, (proto, ip, port) => this.h.isPortFree(proto, ip, port));
     rec.published = { bindings, ip: target.n.endpoints[rec.id]!.ip, bridge: target.n.bridge! };
   }
 
@@ -474,7 +478,7 @@ export class NetworkService {
     const plans: AttachPlan[] = targets.map(({ n, e }) => (n.driver === 'bridge'
       ? { kind: 'veth', hostIface: e.hostIface, ifname: e.ifname, mac: e.mac, mtu: n.mtu, bridge: n.bridge! }
       : { kind: 'macvlan', parent: n.parent!, ifname: e.ifname, mac: e.mac, mtu: n.mtu, mode: n.options.macvlan_mode ?? 'bridge' }));
-    await netExec.ip(attachScript(pid, plans));
+    await this.h.ip(attachScript(pid, plans));
     const allNets = this.attachedNetworks(rec);
     const gwNet = only ? undefined : allNets.find(({ n }) => !n.internal && n.gateway);
     const gw = gwNet ? { via: gwNet.n.gateway!, dev: gwNet.n.endpoints[rec.id]!.ifname } : undefined;
@@ -485,12 +489,12 @@ export class NetworkService {
     if (dnsNet && targets.some((t) => t.n.id === dnsNet.n.id)) {
       const e = dnsNet.n.endpoints[rec.id]!;
       configure = Promise.all([
-        netExec.shell(`set -e\nip -batch - <<'BERTH_IP'\n${inside}BERTH_IP\n`
+        this.h.shell(`set -e\nip -batch - <<'BERTH_IP'\n${inside}BERTH_IP\n`
           + `echo 1 > /proc/sys/net/ipv4/conf/${e.ifname}/route_localnet\n`, pid),
         this.d.firewall.applyInNamespace(pid, dnsRedirectRuleset({ ifname: e.ifname, ip: e.ip, server: this.dnsAddress(dnsNet.n)! })),
       ]);
     } else {
-      configure = netExec.ip(inside, pid);
+      configure = this.h.ip(inside, pid);
     }
     // the host's rules (they name the host ends, which exist now) and the namespace's own setup are
     // independent: both are done before the container's process runs
@@ -515,8 +519,8 @@ export class NetworkService {
       if (!e) continue;
       await this.locked(n.id, async () => {
         try {
-          if (e.hostIface && (await netExec.exists(e.hostIface))) await netExec.ip(detachScript([e.hostIface]));
-          else if (!e.hostIface && only && rec.state.Pid) await netExec.ip(`link del dev ${e.ifname}\n`, rec.state.Pid).catch(() => undefined);
+          if (e.hostIface && (await this.h.exists(e.hostIface))) await this.h.ip(detachScript([e.hostIface]));
+          else if (!e.hostIface && only && rec.state.Pid) await this.h.ip(`link del dev ${e.ifname}\n`, rec.state.Pid).catch(() => undefined);
         } catch (err) {
           errors.push((err as Error).message);
         }
