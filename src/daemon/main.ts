@@ -24,7 +24,7 @@ import { openImages } from './images.js';
 import { reconcile } from './reconcile.js';
 import { NetworkStore } from '../network/store.js';
 import { NetworkService } from '../network/service.js';
-import { Firewall } from '../network/nft/index.js';
+import { Firewall, HostFirewall } from '../network/nft/index.js';
 import { DnsServer } from '../network/dns/index.js';
 import { networkRoutes } from '../server/routes/networks.js';
 import { volumeRoutes } from '../server/routes/volumes.js';
@@ -74,7 +74,8 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
       upstreams: (c) => networks?.resolver.upstreams(c) ?? [],
     }, { log: (m) => log('debug', m) });
     networks = new NetworkService({ table: firewallTable(cfg.dataRoot), defaultBridge: cfg.bridge, bip: cfg.bip, dns: cfg.dns, ...cfg.network }, {
-      store: networkStore, containers: store, events, firewall: new Firewall({ log: (m) => log('debug', m) }), dns, hostResolvConf,
+      store: networkStore, containers: store, events, dns, hostResolvConf,
+      firewall: new Firewall({ log: (m) => log('debug', m), host: new HostFirewall({ table: firewallTable(cfg.dataRoot), log: (m) => log('info', m) }) }),
       log: (m) => log('warn', m),
     });
     await networks.init();
@@ -146,7 +147,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
       info: {
         version: VERSION, dataRoot: stateRoot, execRoot: cfg.execRoot, runcVersion: runcV, conmonVersion: conmonV, userns: !!remap,
         cgroupVersion: readFileSync('/proc/self/mountinfo', 'utf8').includes(' /sys/fs/cgroup rw') && !readFileSync('/proc/self/mountinfo', 'utf8').includes('/sys/fs/cgroup/memory') ? '2' : '1',
-        name: hostname, id: lock.id, started,
+        name: hostname, id: lock.id, started, warnings: () => net.warnings(),
         counts: () => {
           const all = store.all();
           const running = all.filter((c) => c.state.Status === 'running').length;

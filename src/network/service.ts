@@ -36,6 +36,7 @@ import { hasEmbeddedDns, NameResolver } from './resolver.js';
 import type { NetworkStore } from './store.js';
 import type { HostEntry } from './files.js';
 import { UserlandProxy } from './proxy.js';
+import { redirectDns, switchResolvConf } from './dnsconf.js';
 import { matchesFilters, matchesPruneFilters } from './filters.js';
 
 /** daemon.json's networking keys (parsed in src/daemon/config.ts) */
@@ -62,7 +63,14 @@ export interface NetworkDeps {
   store: NetworkStore;
   containers: ContainerStore;
   events: EventBus;
-  firewall: { apply(s: FirewallState): Promise<void>; remove(table: string): Promise<void> };
+  firewall: {
+    apply(s: FirewallState): Promise<void>;
+    remove(table: string): Promise<void>;
+    /** look at the host's other firewalls again (one started after Berth sets a DROP policy) */
+    checkHost?(s: FirewallState): Promise<void>;
+    /** what was found in the host's other firewalls and done there */
+    warnings?(): string[];
+  };
   dns: { listen(address: string): Promise<void>; close(address: string): Promise<void>; closeAll(): Promise<void> };
   hostResolvConf(): Promise<string>;
   log(msg: string): void;
@@ -89,6 +97,9 @@ export function networkOfMode(mode: string | undefined): string | undefined {
   return m;
 }
 
+/** how often the host's other firewalls are looked at again while nothing changes */
+const HOST_FIREWALL_CHECK_MS = 30_000;
+
 const bool = (v: string | undefined, dflt: boolean) => (v === undefined ? dflt : v === 'true' || v === '1');
 
 export class NetworkService {
@@ -100,6 +111,7 @@ export class NetworkService {
   private hostUpstreams: string[] = [];
   private readonly lock = new KeyedLock();
   private readonly proxy: UserlandProxy;
+  private hostCheck?: NodeJS.Timeout;
 
   constructor(private readonly cfg: NetworkConfig, private readonly d: NetworkDeps) {
     this.proxy = new UserlandProxy(d.log);
@@ -171,11 +183,36 @@ export class NetworkService {
     for (const rec of this.d.containers.all()) {
       if (rec.published && rec.state.Status === 'running') await this.startProxy(rec).catch((e) => this.d.log(`userland proxy for ${rec.id}: ${(e as Error).message}`));
     }
+    // a firewall started after Berth (dockerd sets FORWARD to DROP) is noticed within this period
+    if (this.d.firewall.checkHost) {
+      this.hostCheck = setInterval(() => {
+        this.d.firewall.checkHost!(this.firewallState()).catch((e: Error) => this.d.log(`host firewall check: ${e.message}`));
+      }, HOST_FIREWALL_CHECK_MS);
+      this.hostCheck.unref();
+    }
   }
 
+  /**
+   * The daemon stops. Containers keep running, and so do their networks' rules; when nothing runs on
+   * this daemon's networks, its firewall tables (and its accepts in other firewalls) go, and its bridges
+   * stop routing to 127.0.0.0/8. init()/resync() bring them back at the next start.
+   */
   async close(): Promise<void> {
+    clearInterval(this.hostCheck);
     this.proxy.stopAll();
     await this.d.dns.closeAll();
+    const inUse = this.d.store.all().some((n) => Object.keys(n.endpoints).length > 0) || this.d.containers.all().some((r) => r.published);
+    if (inUse) return;
+    await this.d.firewall.remove(this.cfg.table).catch((e: Error) => this.d.log(`removing firewall tables ${this.cfg.table}: ${e.message}`));
+    for (const n of this.d.store.all()) {
+      if (n.driver !== 'bridge' || !n.bridge || !(await netExec.exists(n.bridge))) continue;
+      await netExec.sysctl(`net.ipv4.conf.${n.bridge}.route_localnet`, '0').catch(() => undefined);
+    }
+  }
+
+  /** What the network subsystem found on the host that users should know (`docker info` Warnings). */
+  warnings(): string[] {
+    return this.d.firewall.warnings?.() ?? [];
   }
 
   private async startProxy(rec: ContainerRecord): Promise<void> {
@@ -244,6 +281,7 @@ export class NetworkService {
       id: n.id, bridge: n.bridge!, subnet: n.subnet!, gateway: n.gateway ?? '', internal: n.internal,
       icc: bool(n.options['com.docker.network.bridge.enable_icc'], this.cfg.icc),
       masquerade: bool(n.options['com.docker.network.bridge.enable_ip_masquerade'], this.cfg.ipMasq),
+      ...(this.dnsAddress(n) ? { dns: this.dnsAddress(n) } : {}),
     }));
     const endpoints = nets.flatMap((n) => Object.values(n.endpoints).filter((e) => e.hostIface && e.ip)
       .map((e) => ({ bridge: n.bridge!, hostIface: e.hostIface, ip: e.ip, mac: e.mac })));
@@ -542,6 +580,27 @@ export class NetworkService {
     if (errors.length) this.d.log(`network teardown of ${rec.id}: ${errors.join('; ')}`);
   }
 
+  /** The user network a running container reaches the embedded DNS through (the first one it is wired to). */
+  private dnsNetwork(rec: ContainerRecord): NetworkRecord | undefined {
+    return this.attachedNetworks(rec).map(({ n }) => n).find((n) => this.dnsAddress(n) && n.endpoints[rec.id]);
+  }
+
+  /**
+   * After a disconnect: 127.0.0.11 goes through the next user network, or, when none is left, the redirect
+   * goes and resolv.conf gets the host's servers back (dnsconf.ts).
+   */
+  private async followDns(rec: ContainerRecord, before: NetworkRecord | undefined): Promise<void> {
+    const after = this.dnsNetwork(rec);
+    if (!before || before.id === after?.id) return;
+    try {
+      const e = after?.endpoints[rec.id];
+      await redirectDns(rec.state.Pid, after && e ? { ifname: e.ifname, ip: e.ip, server: this.dnsAddress(after)! } : undefined);
+      if (!after) await switchResolvConf(rec, await this.d.hostResolvConf(), false, this.d.log);
+    } catch (err) {
+      this.d.log(`embedded DNS of ${rec.id} after disconnect: ${(err as Error).message}`);
+    }
+  }
+
   /** NetworkSettings.Ports for inspect and `docker port`. */
   portsOf(rec: ContainerRecord): ReturnType<typeof portsView> {
     const exposed = { ...(rec.config.ExposedPorts ?? {}) } as Record<string, unknown>;
@@ -562,6 +621,7 @@ export class NetworkService {
     if (rec.networks[n.name]) throw forbidden(`endpoint with name ${rec.name.replace(/^\//, '')} already exists in network ${n.name}`);
     rec.networks[n.name] = this.checkEndpoint(n, body.EndpointConfig ?? {});
     if (rec.state.Status === 'running') {
+      const before = this.dnsNetwork(rec);
       try {
         await this.prepare(rec, [n.name]);
         await this.wire(rec, rec.state.Pid, [n.name]);
@@ -570,6 +630,8 @@ export class NetworkService {
         delete rec.networks[n.name];
         throw e;
       }
+      // from the default bridge to a user network: the embedded DNS from now on (wire set up the redirect)
+      if (!before && this.dnsNetwork(rec)) await switchResolvConf(rec, await this.d.hostResolvConf(), true, this.d.log);
     } else {
       this.d.events.publish('network', 'connect', n.id, { container: rec.id, name: n.name, type: n.driver });
     }
@@ -598,8 +660,14 @@ export class NetworkService {
     if (MODE_NETWORKS.has(n.name)) throw invalidArgument('container cannot be disconnected from host network or connected to host network');
     const key = Object.keys(rec.networks ?? {}).find((k) => k === n.name || rec.networks![k]!.NetworkID === n.id);
     if (!key) throw forbidden(`container ${rec.id} is not connected to network ${n.name}`);
-    if (rec.state.Status === 'running') await this.release(rec, [key]);
-    else this.d.events.publish('network', 'disconnect', n.id, { container: rec.id, name: n.name, type: n.driver });
+    if (rec.state.Status === 'running') {
+      const before = this.dnsNetwork(rec);
+      await this.release(rec, [key]);
+      delete rec.networks![key];
+      await this.followDns(rec, before);
+    } else {
+      this.d.events.publish('network', 'disconnect', n.id, { container: rec.id, name: n.name, type: n.driver });
+    }
     delete rec.networks![key];
     await persist(rec);
   }
