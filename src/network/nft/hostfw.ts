@@ -152,7 +152,8 @@ function forwardRules(chain: string, b: HostBridge): string[] {
 
 function inputRules(chain: string, b: HostBridge): string[] {
   if (!b.dns) return [];
-  return ['udp', 'tcp'].map((p) => `-A ${chain} -i ${b.bridge} -d ${b.dns}/32 -p ${p} -m ${p} --dport 53 -j ACCEPT`);
+  // written as iptables-save prints them (addresses before interfaces), so an unchanged chain compares equal
+  return ['udp', 'tcp'].map((p) => `-A ${chain} -d ${b.dns}/32 -i ${b.bridge} -p ${p} -m ${p} --dport 53 -j ACCEPT`);
 }
 
 // ---------------------------------------------------------------------------------------------------
