@@ -43,6 +43,8 @@ export class HostFirewall {
   readonly #log: (m: string) => void;
   #notes: string[] = [];
   #lastKey: string | undefined;
+  /** native chains Berth put rules in (looked at again even when their policy no longer drops) */
+  readonly #touched = new Set<string>();
   #chain: Promise<void> = Promise.resolve();
 
   constructor(opts: { table: string; nft?: string; log?: (m: string) => void }) {
@@ -102,11 +104,15 @@ export class HostFirewall {
     // native nftables chains at the forward and input hooks
     const scripts: string[] = [];
     for (const c of nativeCandidates(chains, this.#table)) {
+      const key = `${c.family} ${c.table} ${c.name}`;
+      if (c.policy !== 'drop' && !this.#touched.has(key)) continue;
       const listedRules = await run(this.#nft, ['-j', '-a', 'list', 'chain', c.family, c.table, c.name]);
       if (listedRules.code !== 0) { failed(`nft list chain ${c.family} ${c.table} ${c.name}`, listedRules); continue; }
       if (c.hook === 'forward' && c.policy === 'drop') dropping = true;
       const plan = planNative(this.#table, bridges, c, parseNftRules(listedRules.stdout));
       if (plan.script) scripts.push(plan.script);
+      if (bridges.length && c.policy === 'drop') this.#touched.add(key);
+      else this.#touched.delete(key);
       if (plan.note) notes.push(plan.note);
     }
     if (scripts.length) {
