@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { ContainerState } from '../api/types.js';
 import { BerthError, conflict, errnoCode, invalidArgument, unavailable } from '../core/errors.js';
 import { generateName, newId, shortId, validContainerName } from '../core/ids.js';
-import { KeyedLock } from '../core/keyedlock.js';
+import { KeyedLock } from '../host/lock.js';
 import { parseNetworkMode, parseExtraHost } from '../network/files.js';
 import { normalizeLink } from '../network/links.js';
 import { checkKill, checkRemove, checkStart, checkStop, isActive, checkAttach, checkPause, checkUnpause } from './state.js';

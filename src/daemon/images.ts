@@ -4,14 +4,14 @@ import type { ImageResolver } from '../containers/service.js';
 import type { ContainerStore } from '../containers/store.js';
 import * as path from 'node:path';
 import { ImageStore } from '../images/index.js';
-import { familiarName, familiarString, parseNormalizedNamed, repoTagReference } from '../images/reference.js';
+import { familiarName, familiarString, parseNormalizedNamed, repoTagReference } from '../core/reference.js';
 import type { EventBus } from '../core/events.js';
-import { goArch } from '../images/util.js';
+import { goArch } from '../core/platform.js';
 import { DistributionMetadata } from '../registry/distmeta.js';
 import type { PullStore } from '../registry/pull.js';
 import type { PushStore } from '../registry/push.js';
 import type { RegistryOptions } from './config.js';
-import { OverlaySnapshotter } from '../core/snapshots/index.js';
+import { OverlaySnapshotter } from '../snapshots/index.js';
 import type { IdentityMapping } from '../runtime/userns/index.js';
 
 /**

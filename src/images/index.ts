@@ -15,4 +15,4 @@ export {
   withDefaultTag,
   type AnyRef,
   type NamedRef,
-} from './reference.js';
+} from '../core/reference.js';

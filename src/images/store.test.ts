@@ -7,7 +7,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { isKind } from '../core/errors.js';
-import { makeTar } from '../core/snapshots/testutil.js';
+import { makeTar } from '../snapshots/testutil.js';
 import { ImageStore } from './index.js';
 
 const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;

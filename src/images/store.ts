@@ -2,9 +2,9 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import type { HistoryItem, ImageConfigBlob, ImageDeleteResponseItem, ImageInspect, ImageSummary } from '../api/types.js';
-import { LocalContentStore, isDigest } from '../core/content/index.js';
+import { LocalContentStore, isDigest } from '../content/index.js';
 import { conflict, errnoCode, invalidArgument, isKind, notFound } from '../core/errors.js';
-import { OverlaySnapshotter, type Snapshotter } from '../core/snapshots/index.js';
+import { OverlaySnapshotter, type Snapshotter } from '../snapshots/index.js';
 import { applyChanges } from './changes.js';
 import { filterImages, type ImageFilters } from './filters.js';
 import { chainIDs, historyOf, shortId, toInspect, toSummary, type ImageRecord } from './record.js';
@@ -17,8 +17,10 @@ import {
   repoTagReference,
   withDefaultTag,
   type NamedRef,
-} from './reference.js';
-import { goArch, maybeDecompress, Mutex, tee, writeFileAtomic } from './util.js';
+} from '../core/reference.js';
+import { maybeDecompress, tee } from './streams.js';
+import { goArch } from '../core/platform.js';
+import { Mutex, writeFileAtomic } from '../host/index.js';
 
 /** A container using an image, as `remove` needs to know it. A bare id counts as a stopped container. */
 export interface ImageUser {

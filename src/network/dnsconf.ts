@@ -34,13 +34,12 @@ export async function switchResolvConf(rec: ContainerRecord, hostResolvConf: str
   await fsp.writeFile(rec.resolvConfPath, next);
 }
 
-/** Points 127.0.0.11 inside the container's namespace at `to`, or removes the redirect. */
-export async function redirectDns(pid: number, to: DnsRedirect | undefined): Promise<void> {
+/**
+ * Points 127.0.0.11 inside the container's namespace at `to`, or removes the redirect; `load` puts an
+ * nft script into the namespace of `pid` (the firewall executor's applyInNamespace).
+ */
+export async function redirectDns(pid: number, to: DnsRedirect | undefined, load: (pid: number, script: string) => Promise<void>): Promise<void> {
   const reset = 'table ip berth_dns {}\ndelete table ip berth_dns\n';
-  if (!to) {
-    await netExec.nft(reset, pid);
-    return;
-  }
-  await netExec.shell(`echo 1 > /proc/sys/net/ipv4/conf/${to.ifname}/route_localnet\n`
-    + `nft -f - <<'BERTH_NFT'\n${reset}${dnsRedirectRuleset(to)}BERTH_NFT\n`, pid);
+  if (to) await netExec.sysctl(`net.ipv4.conf.${to.ifname}.route_localnet`, '1', pid);
+  await load(pid, to ? `${reset}${dnsRedirectRuleset(to)}` : reset);
 }

@@ -19,12 +19,12 @@ import type {
 import { BerthError, forbidden, invalidArgument, notFound } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import { newId, shortId } from '../core/ids.js';
-import { KeyedLock } from '../core/keyedlock.js';
+import { KeyedLock } from '../host/lock.js';
 import type { ContainerRecord } from '../containers/record.js';
 import type { ContainerStore } from '../containers/store.js';
 import type { FirewallState } from './nft/types.js';
 import { type AddressPool, Pool } from './ipam.js';
-import { contains, ipToNum, isIPv4, macFromIp, parseCidr } from './ipnet.js';
+import { contains, ipToNum, isIPv4, macFromIp, parseCidr } from '../core/ipnet.js';
 import {
   type AttachPlan, attachScript, bridgeScript, containerScript, detachScript, dnsRedirectRuleset, hostIfaceName, netExec, parseLink,
 } from './links.js';
@@ -66,6 +66,8 @@ export interface NetworkDeps {
   firewall: {
     apply(s: FirewallState): Promise<void>;
     remove(table: string): Promise<void>;
+    /** load a ruleset into the network namespace of process `pid` (the embedded DNS redirect) */
+    applyInNamespace(pid: number, script: string): Promise<void>;
     /** look at the host's other firewalls again (one started after Berth sets a DROP policy) */
     checkHost?(s: FirewallState): Promise<void>;
     /** what was found in the host's other firewalls and done there */
@@ -524,9 +526,11 @@ export class NetworkService {
     let configure: Promise<unknown>;
     if (dnsNet && targets.some((t) => t.n.id === dnsNet.n.id)) {
       const e = dnsNet.n.endpoints[rec.id]!;
-      configure = netExec.shell(`set -e\nip -batch - <<'BERTH_IP'\n${inside}BERTH_IP\n`
-        + `echo 1 > /proc/sys/net/ipv4/conf/${e.ifname}/route_localnet\n`
-        + `nft -f - <<'BERTH_NFT'\n${dnsRedirectRuleset({ ifname: e.ifname, ip: e.ip, server: this.dnsAddress(dnsNet.n)! })}BERTH_NFT\n`, pid);
+      configure = Promise.all([
+        netExec.shell(`set -e\nip -batch - <<'BERTH_IP'\n${inside}BERTH_IP\n`
+          + `echo 1 > /proc/sys/net/ipv4/conf/${e.ifname}/route_localnet\n`, pid),
+        this.d.firewall.applyInNamespace(pid, dnsRedirectRuleset({ ifname: e.ifname, ip: e.ip, server: this.dnsAddress(dnsNet.n)! })),
+      ]);
     } else {
       configure = netExec.ip(inside, pid);
     }
@@ -594,7 +598,8 @@ export class NetworkService {
     if (!before || before.id === after?.id) return;
     try {
       const e = after?.endpoints[rec.id];
-      await redirectDns(rec.state.Pid, after && e ? { ifname: e.ifname, ip: e.ip, server: this.dnsAddress(after)! } : undefined);
+      await redirectDns(rec.state.Pid, after && e ? { ifname: e.ifname, ip: e.ip, server: this.dnsAddress(after)! } : undefined,
+        (pid, script) => this.d.firewall.applyInNamespace(pid, script));
       if (!after) await switchResolvConf(rec, await this.d.hostResolvConf(), false, this.d.log);
     } catch (err) {
       this.d.log(`embedded DNS of ${rec.id} after disconnect: ${(err as Error).message}`);

@@ -17,7 +17,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { conflict, errnoCode, internal, invalidArgument, isKind, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import { KeyedLock } from '../core/keyedlock.js';
+import { KeyedLock } from '../host/lock.js';
 import type { Volume, VolumeCreateRequest, VolumeListResponse, VolumePruneResponse } from './api.js';
 import { copyUp, dirSize, resolveInRoot } from './copyup.js';
 import { filterVolumes, pruneFilters, pruneMatches, type Filters } from './filters.js';

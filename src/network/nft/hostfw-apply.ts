@@ -10,26 +10,23 @@
  * noticed), sync([]) when the daemon's tables go. Failures are logged and reported as warnings, never
  * thrown: another tool's ruleset must not stop a container from starting.
  */
-import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
+import { HostCommandError, run as runHost } from '../../host/index.js';
 import {
   type HostBridge, type IptablesBackend, nativeCandidates, parseIptablesSave, parseNftChains, parseNftRules, planIptables, planNative,
 } from './hostfw.js';
 
 interface RunResult { code: number; stdout: string; stderr: string }
 
-function run(cmd: string, args: string[], input = ''): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    child.stdin.on('error', () => undefined);
-    child.on('error', (e) => resolve({ code: -1, stdout, stderr: e.message }));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input);
-  });
+/** A host program's outcome, failures included (they become warnings here, not errors). */
+async function run(cmd: string, args: string[], input = ''): Promise<RunResult> {
+  try {
+    const r = await runHost(cmd, args, { input });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    if (!(e instanceof HostCommandError)) throw e;
+    return { code: e.exitCode ?? -1, stdout: '', stderr: e.stderr || e.message };
+  }
 }
 
 const BACKENDS: Record<IptablesBackend, { save: string; restore: string }> = {

@@ -1,4 +1,4 @@
-import { setAttribute } from '../xattr.js';
+import { setAttribute } from '../core/xattr.js';
 import { createHash } from 'node:crypto';
 import { constants as C, type Stats } from 'node:fs';
 import * as fs from 'node:fs/promises';
@@ -6,9 +6,9 @@ import * as path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
-import { errnoCode, invalidArgument } from '../errors.js';
-import { toHost, type IdentityMapping } from '../../runtime/userns/idmap.js';
-import { run } from './exec.js';
+import { errnoCode, invalidArgument } from '../core/errors.js';
+import { toHost, type IdentityMapping } from '../core/idmap.js';
+import { mknod } from '../host/index.js';
 
 /** Result of unpacking a layer: the sha256 of the tar stream as read, and the bytes of file content written. */
 export interface UnpackResult {
@@ -165,7 +165,7 @@ async function unpackEntry(dest: string, h: tar.Header, entry: AsyncIterable<Buf
       if (hidden === '' || hidden === '.' || hidden === '..' || hidden.includes('/')) throw invalidArgument(`layer entry ${JSON.stringify(h.name)}: bad whiteout`);
       const p = path.join(parent, hidden);
       await clear(p, false);
-      await run('mknod', ['-m', '000', p, 'c', '0', '0']);
+      await mknod(p, 'character-device', 0, 0, 0);
       if (idMap) await fs.lchown(p, owner(h, idMap).uid, owner(h, idMap).gid); // as the entry's owner, remapped
     }
     return 0;
@@ -221,11 +221,7 @@ async function unpackEntry(dest: string, h: tar.Header, entry: AsyncIterable<Buf
     case 'block-device':
     case 'fifo': {
       await clear(target, false);
-      const args =
-        h.type === 'fifo'
-          ? [target, 'p']
-          : [target, h.type === 'character-device' ? 'c' : 'b', String(h.devmajor ?? 0), String(h.devminor ?? 0)];
-      await run('mknod', args);
+      await mknod(target, h.type, h.devmajor ?? 0, h.devminor ?? 0);
       await applyMeta(target, h, false, idMap);
       await fs.lutimes(target, mtime, mtime);
       return 0;
