@@ -13,7 +13,7 @@
 import { promises as fsp } from 'node:fs';
 import { HostCommandError, run as runHost } from '../../host/index.js';
 import {
-  type HostBridge, type IptablesBackend, nativeCandidates, parseIptablesSave, parseNftChains, parseNftRules, planIptables, planNative,
+  type HostBridge, type IptablesBackend, isIptablesNft, nativeCandidates, parseIptablesSave, parseNftChains, parseNftRules, planIptables, planNative,
 } from './hostfw.js';
 
 interface RunResult { code: number; stdout: string; stderr: string }
@@ -80,7 +80,7 @@ export class HostFirewall {
 
     // iptables, on each backend that holds a filter table
     const backends: IptablesBackend[] = [];
-    if (chains.some((c) => c.family === 'ip' && c.table === 'filter')) backends.push('nft');
+    if (chains.some((c) => c.family === 'ip' && c.table === 'filter' && c.hook && isIptablesNft(c))) backends.push('nft');
     const legacy = await fsp.readFile('/proc/net/ip_tables_names', 'utf8').catch(() => '');
     if (legacy.split('\n').includes('filter')) backends.push('legacy');
     let dropping = false;

@@ -107,12 +107,14 @@ const LIST_CHAINS = JSON.stringify({ nftables: [
   { chain: { family: 'inet', table: 'hostfw', name: 'output', handle: 3, type: 'filter', hook: 'output', prio: 0, policy: 'drop' } },
   { chain: { family: 'ip6', table: 'v6only', name: 'forward', handle: 1, type: 'filter', hook: 'forward', prio: 0, policy: 'drop' } },
   { chain: { family: 'bridge', table: 'br', name: 'forward', handle: 1, type: 'filter', hook: 'forward', prio: 0, policy: 'drop' } },
+  { chain: { family: 'ip', table: 'nat', name: 'forward', handle: 1, type: 'filter', hook: 'forward', prio: 0, policy: 'drop' } },
 ] });
 
 test('nativeCandidates: IPv4 forward/input base chains of other tables, not iptables\' and not any Berth daemon\'s', () => {
   const chains = parseNftChains(LIST_CHAINS);
-  assert.equal(chains.length, 9);
-  assert.deepEqual(nativeCandidates(chains, 'berth').map((c) => `${c.family} ${c.table} ${c.name}`), ['inet hostfw forward', 'inet hostfw input']);
+  assert.equal(chains.length, 10);
+  assert.deepEqual(nativeCandidates(chains, 'berth').map((c) => `${c.family} ${c.table} ${c.name}`),
+    ['inet hostfw forward', 'inet hostfw input', 'ip nat forward'], 'a hand-written ip table with an iptables name is still native');
   assert.deepEqual(parseNftChains('not json'), []);
 });
 

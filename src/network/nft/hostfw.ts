@@ -174,9 +174,15 @@ export function parseNftRules(json: string): NftRule[] {
   }
 }
 
-/** Is this the iptables-nft `filter` table (changed only through iptables-nft-restore)? */
-export function isIptablesNft(c: Pick<NftChain, 'family' | 'table'>): boolean {
-  return (c.family === 'ip' || c.family === 'ip6') && ['filter', 'nat', 'mangle', 'raw', 'security'].includes(c.table);
+const IPTABLES_TABLES = ['filter', 'nat', 'mangle', 'raw', 'security'];
+const IPTABLES_BUILTINS = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'];
+
+/**
+ * Is this base chain one of iptables-nft's (changed only through iptables-nft-restore)? Its table has an
+ * iptables name and the chain a built-in's; a hand-written `table ip filter` with a chain `forward` is not.
+ */
+export function isIptablesNft(c: Pick<NftChain, 'family' | 'table' | 'name'>): boolean {
+  return (c.family === 'ip' || c.family === 'ip6') && IPTABLES_TABLES.includes(c.table) && IPTABLES_BUILTINS.includes(c.name);
 }
 
 /**
