@@ -33,7 +33,12 @@ const DOCKER_LIKE = [
   ['iptables-nft', '-P', 'FORWARD', 'DROP'],
   ['iptables-nft', '-N', 'DOCKER-USER'],
   ['iptables-nft', '-A', 'FORWARD', '-j', 'DOCKER-USER'],
-  // and the same policy on the legacy backend (x_tables), which some hosts still use
+  // what ufw adds: INPUT policy DROP with replies and loopback accepted (the embedded DNS on a user
+  // network's gateway is host input)
+  ['iptables-nft', '-A', 'INPUT', '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'],
+  ['iptables-nft', '-A', 'INPUT', '-i', 'lo', '-j', 'ACCEPT'],
+  ['iptables-nft', '-P', 'INPUT', 'DROP'],
+  // and the same FORWARD policy on the legacy backend (x_tables), which some hosts still use
   ['iptables-legacy', '-P', 'FORWARD', 'DROP'],
 ];
 /** a hand-written nftables ruleset with a dropping forward chain (nftables.conf style) */
@@ -88,6 +93,7 @@ const legacySave = () => inNs(['iptables-legacy-save', '-t', 'filter']);
 
 test('setup: the namespace really drops forwarded traffic and calls iptables for bridged frames', { skip }, async () => {
   assert.match(await iptablesSave(), /:FORWARD DROP/);
+  assert.match(await iptablesSave(), /:INPUT DROP/);
   assert.match(await legacySave(), /:FORWARD DROP/);
   assert.equal((await inNs(['cat', BRNF])).trim(), '1');
   assert.equal(readFileSync(BRNF, 'utf8'), hostBrnf, 'the host\'s own setting is unchanged');
@@ -119,6 +125,7 @@ test('beside a FORWARD DROP: container to container by IP, by name on a user net
   // docker info says what was found and done
   const info = JSON.parse(await ok(['info', '--format', '{{json .Warnings}}'])) as string[];
   assert.ok(info.some((w) => /iptables-nft FORWARD chain has policy DROP/.test(w)), info.join('\n'));
+  assert.ok(info.some((w) => /iptables-nft INPUT chain has policy DROP/.test(w)), info.join('\n'));
   assert.ok(info.some((w) => /forward chain "forward" of table inet hostfw has policy drop/.test(w)), info.join('\n'));
   assert.ok(info.some((w) => /bridge-nf-call-iptables is enabled/.test(w)), info.join('\n'));
 
@@ -131,6 +138,8 @@ test('beside a FORWARD DROP: container to container by IP, by name on a user net
   assert.match(saved, new RegExp(`-A BERTH-\\S+-FWD -i ${dd.bridge} -j ACCEPT`));
   assert.match(saved, new RegExp(`-A BERTH-\\S+-FWD -i br-${appBridge} -j ACCEPT`));
   assert.match(await legacySave(), new RegExp(`-A BERTH-\\S+-FWD -i br-${appBridge} -j ACCEPT`), 'the legacy backend too');
+  assert.match(saved, new RegExp(`-A BERTH-\\S+-IN -d [\\d.]+/32 -i br-${appBridge} -p udp -m udp --dport 53 -j ACCEPT`), 'DNS at INPUT');
+  assert.doesNotMatch(saved, new RegExp(`-A BERTH-\\S+-IN .*-i ${dd.bridge} `), 'the default bridge has no embedded DNS');
   let native = await nativeChain();
   assert.match(native, /policy drop/);
   assert.match(native, /iifname "lo" accept/);
