@@ -7,8 +7,8 @@
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import type { ContainerState } from '../api/types.js';
-import { BerthError, conflict, errnoCode, invalidArgument, unavailable } from '../core/errors.js';
+import type { ContainerState, EndpointSettings } from '../api/types.js';
+import { BerthError, conflict, errnoCode, invalidArgument, isKind, unavailable } from '../core/errors.js';
 import { generateName, newId, shortId, validContainerName } from '../core/ids.js';
 import { KeyedLock } from '../host/lock.js';
 import { parseNetworkMode, parseExtraHost } from '../network/files.js';
@@ -580,6 +580,32 @@ export class ContainerService {
     this.d.events.publish('container', 'attach', rec.id, this.attrs(rec));
     if (rec.state.Status === 'running') await this.attaches.join(this.bundleDir(rec.id), req, sink, !!rec.config.StdinOnce);
     else this.attaches.wait(rec.id, req, sink);
+  }
+
+  /** POST /networks/{id}/connect: under the container's lock, so a start, an exit or a stop never races it */
+  async connectNetwork(network: string, ref: string, endpoint: EndpointSettings): Promise<void> {
+    const rec0 = this.d.store.resolve(ref);
+    await this.locked(rec0.id, async () => {
+      const rec = this.d.store.resolve(rec0.id);
+      await this.d.network.connect(network, rec, endpoint);
+      await this.d.store.save(rec);
+    });
+  }
+
+  /** POST /networks/{id}/disconnect; with force, also drops the endpoint of a container that is gone */
+  async disconnectNetwork(network: string, ref: string, force: boolean): Promise<void> {
+    let rec0: ContainerRecord;
+    try {
+      rec0 = this.d.store.resolve(ref);
+    } catch (e) {
+      if (force && isKind(e, 'NotFound') && (await this.d.network.removeStaleEndpoint(network, ref))) return;
+      throw e;
+    }
+    await this.locked(rec0.id, async () => {
+      const rec = this.d.store.resolve(rec0.id);
+      await this.d.network.disconnect(network, rec);
+      await this.d.store.save(rec);
+    });
   }
 
   /** Drop a pending attach whose client went away before the container started. */

@@ -100,12 +100,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
         resolvConf: hostResolvConf,
         hostname: () => hostname,
       },
-      network: {
-        endpointsForCreate: (b) => net.endpointsForCreate(b),
-        prepare: (rec) => net.prepare(rec),
-        wire: (rec, pid) => net.wire(rec, pid),
-        release: (rec) => net.release(rec),
-      },
+      network: net,
       volumes: volumes.forContainers,
       cgroups: cgroups.forContainers,
       health,
@@ -136,7 +131,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
     systemRoutes(router, {
       events,
       df: () => diskUsage({
-        images: () => images.api.summaries({ all: true, filters: {} }),
+        images: () => images.summaries({ all: true, filters: {} }),
         layersOf: (id) => images.resolveImage(id).layers,
         layerSize: (l) => images.snapshotter.layerSize(l),
         containers: () => store.all(),
@@ -167,8 +162,8 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
       idleStats: (c) => ({ ...emptyStats(), name: c.name, id: c.id }),
       events,
     });
-    networkRoutes(router, { networks: net, saveContainer: (rec) => store.save(rec) });
-    imageRoutes(router, images.api);
+    networkRoutes(router, { networks: net, containers });
+    imageRoutes(router, images);
     volumeRoutes(router, { volumes: volumes.service });
     // cp, export, diff and commit: loaded on first use, with their tar streams
     let containerFs: Promise<ContainerFs> | undefined;

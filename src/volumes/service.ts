@@ -18,7 +18,7 @@ import path from 'node:path';
 import { conflict, errnoCode, internal, invalidArgument, isKind, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { KeyedLock } from '../host/lock.js';
-import type { Volume, VolumeCreateRequest, VolumeListResponse, VolumePruneResponse } from './api.js';
+import type { Volume, VolumeCreateRequest, VolumeListResponse, VolumePruneResponse } from '../api/volumes.js';
 import { copyUp, dirSize, resolveInRoot } from './copyup.js';
 import { filterVolumes, pruneFilters, pruneMatches, type Filters } from './filters.js';
 import type { Mounter } from './mounter.js';
