@@ -35,7 +35,8 @@ import { hasEmbeddedDns, NameResolver } from './resolver.js';
 import type { NetworkStore } from './store.js';
 import type { HostEntry } from './files.js';
 import { UserlandProxy } from './proxy.js';
-import { redirectDns, switchResolvConf } from './dnsconf.js';
+import { followDns, switchResolvConf } from './dnsconf.js';
+import { removeIdleFirewall, watchHostFirewall } from './upkeep.js';
 import { matchesFilters, matchesPruneFilters } from './filters.js';
 
 /** daemon.json's networking keys (parsed in src/daemon/config.ts) */
@@ -67,9 +68,8 @@ export interface NetworkDeps {
     remove(table: string): Promise<void>;
     /** load a ruleset into the network namespace of process `pid` (the embedded DNS redirect) */
     applyInNamespace(pid: number, script: string): Promise<void>;
-    /** look at the host's other firewalls again (one started after Berth sets a DROP policy) */
+    /** look at the host's other firewalls again; what was found and done there (nft/hostfw-apply.ts) */
     checkHost?(s: FirewallState): Promise<void>;
-    /** what was found in the host's other firewalls and done there */
     warnings?(): string[];
   };
   dns: { listen(address: string): Promise<void>; close(address: string): Promise<void>; closeAll(): Promise<void> };
@@ -97,9 +97,6 @@ export function networkOfMode(mode: string | undefined): string | undefined {
   if (m.startsWith('container:')) return undefined;
   return m;
 }
-
-/** how often the host's other firewalls are looked at again while nothing changes */
-const HOST_FIREWALL_CHECK_MS = 30_000;
 
 const bool = (v: string | undefined, dflt: boolean) => (v === undefined ? dflt : v === 'true' || v === '1');
 
@@ -184,31 +181,16 @@ export class NetworkService {
     for (const rec of this.d.containers.all()) {
       if (rec.published && rec.state.Status === 'running') await this.startProxy(rec).catch((e) => this.d.log(`userland proxy for ${rec.id}: ${(e as Error).message}`));
     }
-    // a firewall started after Berth (dockerd sets FORWARD to DROP) is noticed within this period
-    if (this.d.firewall.checkHost) {
-      this.hostCheck = setInterval(() => {
-        this.d.firewall.checkHost!(this.firewallState()).catch((e: Error) => this.d.log(`host firewall check: ${e.message}`));
-      }, HOST_FIREWALL_CHECK_MS);
-      this.hostCheck.unref();
-    }
+    const check = this.d.firewall.checkHost;
+    if (check) this.hostCheck = watchHostFirewall(() => check.call(this.d.firewall, this.firewallState()), this.d.log);
   }
 
-  /**
-   * The daemon stops. Containers keep running, and so do their networks' rules; when nothing runs on
-   * this daemon's networks, its firewall tables (and its accepts in other firewalls) go, and its bridges
-   * stop routing to 127.0.0.0/8. init()/resync() bring them back at the next start.
-   */
+  /** The daemon stops; the firewall goes only when nothing runs on its networks (upkeep.ts). */
   async close(): Promise<void> {
     clearInterval(this.hostCheck);
     this.proxy.stopAll();
     await this.d.dns.closeAll();
-    const inUse = this.d.store.all().some((n) => Object.keys(n.endpoints).length > 0) || this.d.containers.all().some((r) => r.published);
-    if (inUse) return;
-    await this.d.firewall.remove(this.cfg.table).catch((e: Error) => this.d.log(`removing firewall tables ${this.cfg.table}: ${e.message}`));
-    for (const n of this.d.store.all()) {
-      if (n.driver !== 'bridge' || !n.bridge || !(await netExec.exists(n.bridge))) continue;
-      await netExec.sysctl(`net.ipv4.conf.${n.bridge}.route_localnet`, '0').catch(() => undefined);
-    }
+    await removeIdleFirewall(this.d.store.all(), this.d.containers.all(), () => this.d.firewall.remove(this.cfg.table), this.d.log);
   }
 
   /** What the network subsystem found on the host that users should know (`docker info` Warnings). */
@@ -584,26 +566,10 @@ export class NetworkService {
   }
 
   /** The user network a running container reaches the embedded DNS through (the first one it is wired to). */
-  private dnsNetwork(rec: ContainerRecord): NetworkRecord | undefined {
+  private dnsNetwork(rec: NetContainer): NetworkRecord | undefined {
     return this.attachedNetworks(rec).map(({ n }) => n).find((n) => this.dnsAddress(n) && n.endpoints[rec.id]);
   }
 
-  /**
-   * After a disconnect: 127.0.0.11 goes through the next user network, or, when none is left, the redirect
-   * goes and resolv.conf gets the host's servers back (dnsconf.ts).
-   */
-  private async followDns(rec: ContainerRecord, before: NetworkRecord | undefined): Promise<void> {
-    const after = this.dnsNetwork(rec);
-    if (!before || before.id === after?.id) return;
-    try {
-      const e = after?.endpoints[rec.id];
-      await redirectDns(rec.state.Pid, after && e ? { ifname: e.ifname, ip: e.ip, server: this.dnsAddress(after)! } : undefined,
-        (pid, script) => this.d.firewall.applyInNamespace(pid, script));
-      if (!after) await switchResolvConf(rec, await this.d.hostResolvConf(), false, this.d.log);
-    } catch (err) {
-      this.d.log(`embedded DNS of ${rec.id} after disconnect: ${(err as Error).message}`);
-    }
-  }
 
   /** NetworkSettings.Ports for inspect and `docker port`. */
   portsOf(rec: NetContainer): ReturnType<typeof portsView> {
@@ -643,7 +609,7 @@ export class NetworkService {
     }
   }
 
-  /** POST /networks/{id}/disconnect of a container the caller holds (and persists afterwards). */
+  /** POST /networks/{id}/disconnect of a container the caller holds (and persists afterwards); its DNS follows (dnsconf.ts). */
   async disconnect(ref: string, rec: NetContainer): Promise<void> {
     const n = this.d.store.resolve(ref);
     if (MODE_NETWORKS.has(n.name)) throw invalidArgument('container cannot be disconnected from host network or connected to host network');
@@ -653,7 +619,13 @@ export class NetworkService {
       const before = this.dnsNetwork(rec);
       await this.release(rec, [key]);
       delete rec.networks![key];
-      await this.followDns(rec, before);
+      const after = this.dnsNetwork(rec);
+      const e = after?.endpoints[rec.id];
+      if (before && before.id !== after?.id) {
+        await followDns(rec, after && e ? { ifname: e.ifname, ip: e.ip, server: this.dnsAddress(after)! } : undefined, {
+          load: (pid, script) => this.d.firewall.applyInNamespace(pid, script), hostResolvConf: this.d.hostResolvConf, log: this.d.log,
+        });
+      }
     } else {
       this.d.events.publish('network', 'disconnect', n.id, { container: rec.id, name: n.name, type: n.driver });
     }
