@@ -34,6 +34,8 @@ import { hasEmbeddedDns, NameResolver } from './resolver.js';
 import type { NetworkStore } from './store.js';
 import type { HostEntry } from './files.js';
 import { UserlandProxy } from './proxy.js';
+import { followDns, switchResolvConf } from './dnsconf.js';
+import { removeIdleFirewall, watchHostFirewall } from './upkeep.js';
 import { matchesFilters, matchesPruneFilters } from './filters.js';
 
 /** daemon.json's networking keys (parsed in src/daemon/config.ts) */
@@ -60,7 +62,15 @@ export interface NetworkDeps {
   store: NetworkStore;
   containers: ContainerLookup;
   events: EventBus;
-  firewall: { apply(s: FirewallState): Promise<void>; remove(table: string): Promise<void>; applyInNamespace(pid: number, script: string): Promise<void> };
+  firewall: {
+    apply(s: FirewallState): Promise<void>;
+    remove(table: string): Promise<void>;
+    /** load a ruleset into the network namespace of process `pid` (the embedded DNS redirect) */
+    applyInNamespace(pid: number, script: string): Promise<void>;
+    /** look at the host's other firewalls again; what was found and done there (nft/hostfw-apply.ts) */
+    checkHost?(s: FirewallState): Promise<void>;
+    warnings?(): string[];
+  };
   dns: { listen(address: string): Promise<void>; close(address: string): Promise<void>; closeAll(): Promise<void> };
   hostResolvConf(): Promise<string>;
   log(msg: string): void;
@@ -99,6 +109,7 @@ export class NetworkService {
   private hostUpstreams: string[] = [];
   private readonly lock = new KeyedLock();
   private readonly proxy: UserlandProxy;
+  private hostCheck?: NodeJS.Timeout;
 
   private readonly h: NetHost;
 
@@ -173,11 +184,21 @@ export class NetworkService {
     for (const rec of this.d.containers.all()) {
       if (rec.published && rec.state.Status === 'running') await this.startProxy(rec).catch((e) => this.d.log(`userland proxy for ${rec.id}: ${(e as Error).message}`));
     }
+    const check = this.d.firewall.checkHost;
+    if (check) this.hostCheck = watchHostFirewall(() => check.call(this.d.firewall, this.firewallState()), this.d.log);
   }
 
+  /** The daemon stops; the firewall goes only when nothing runs on its networks (upkeep.ts). */
   async close(): Promise<void> {
+    clearInterval(this.hostCheck);
     this.proxy.stopAll();
     await this.d.dns.closeAll();
+    await removeIdleFirewall(this.d.store.all(), this.d.containers.all(), () => this.d.firewall.remove(this.cfg.table), this.d.log);
+  }
+
+  /** What the network subsystem found on the host that users should know (`docker info` Warnings). */
+  warnings(): string[] {
+    return this.d.firewall.warnings?.() ?? [];
   }
 
   private async startProxy(rec: NetContainer): Promise<void> {
@@ -246,6 +267,7 @@ export class NetworkService {
       id: n.id, bridge: n.bridge!, subnet: n.subnet!, gateway: n.gateway ?? '', internal: n.internal,
       icc: bool(n.options['com.docker.network.bridge.enable_icc'], this.cfg.icc),
       masquerade: bool(n.options['com.docker.network.bridge.enable_ip_masquerade'], this.cfg.ipMasq),
+      ...(this.dnsAddress(n) ? { dns: this.dnsAddress(n) } : {}),
     }));
     const endpoints = nets.flatMap((n) => Object.values(n.endpoints).filter((e) => e.hostIface && e.ip)
       .map((e) => ({ bridge: n.bridge!, hostIface: e.hostIface, ip: e.ip, mac: e.mac })));
@@ -546,6 +568,12 @@ export class NetworkService {
     if (errors.length) this.d.log(`network teardown of ${rec.id}: ${errors.join('; ')}`);
   }
 
+  /** The user network a running container reaches the embedded DNS through (the first one it is wired to). */
+  private dnsNetwork(rec: NetContainer): NetworkRecord | undefined {
+    return this.attachedNetworks(rec).map(({ n }) => n).find((n) => this.dnsAddress(n) && n.endpoints[rec.id]);
+  }
+
+
   /** NetworkSettings.Ports for inspect and `docker port`. */
   portsOf(rec: NetContainer): ReturnType<typeof portsView> {
     const exposed = { ...(rec.config.ExposedPorts ?? {}) } as Record<string, unknown>;
@@ -568,6 +596,7 @@ export class NetworkService {
     if (rec.networks[n.name]) throw forbidden(`endpoint with name ${rec.name.replace(/^\//, '')} already exists in network ${n.name}`);
     rec.networks[n.name] = this.checkEndpoint(n, endpoint);
     if (rec.state.Status === 'running') {
+      const before = this.dnsNetwork(rec);
       try {
         await this.prepare(rec, [n.name]);
         await this.wire(rec, rec.state.Pid, [n.name]);
@@ -576,19 +605,33 @@ export class NetworkService {
         delete rec.networks[n.name];
         throw e;
       }
+      // from the default bridge to a user network: the embedded DNS from now on (wire set up the redirect)
+      if (!before && this.dnsNetwork(rec)) await switchResolvConf(rec, await this.d.hostResolvConf(), true, this.d.log);
     } else {
       this.d.events.publish('network', 'connect', n.id, { container: rec.id, name: n.name, type: n.driver });
     }
   }
 
-  /** POST /networks/{id}/disconnect of a container the caller holds (and persists afterwards). */
+  /** POST /networks/{id}/disconnect of a container the caller holds (and persists afterwards); its DNS follows (dnsconf.ts). */
   async disconnect(ref: string, rec: NetContainer): Promise<void> {
     const n = this.d.store.resolve(ref);
     if (MODE_NETWORKS.has(n.name)) throw invalidArgument('container cannot be disconnected from host network or connected to host network');
     const key = Object.keys(rec.networks ?? {}).find((k) => k === n.name || rec.networks![k]!.NetworkID === n.id);
     if (!key) throw forbidden(`container ${rec.id} is not connected to network ${n.name}`);
-    if (rec.state.Status === 'running') await this.release(rec, [key]);
-    else this.d.events.publish('network', 'disconnect', n.id, { container: rec.id, name: n.name, type: n.driver });
+    if (rec.state.Status === 'running') {
+      const before = this.dnsNetwork(rec);
+      await this.release(rec, [key]);
+      delete rec.networks![key];
+      const after = this.dnsNetwork(rec);
+      const e = after?.endpoints[rec.id];
+      if (before && before.id !== after?.id) {
+        await followDns(rec, after && e ? { ifname: e.ifname, ip: e.ip, server: this.dnsAddress(after)! } : undefined, {
+          load: (pid, script) => this.d.firewall.applyInNamespace(pid, script), hostResolvConf: this.d.hostResolvConf, log: this.d.log,
+        });
+      }
+    } else {
+      this.d.events.publish('network', 'disconnect', n.id, { container: rec.id, name: n.name, type: n.driver });
+    }
     delete rec.networks![key];
   }
 
