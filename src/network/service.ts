@@ -20,9 +20,11 @@ import type { EventBus } from '../core/events.js';
 import { newId, shortId } from '../core/ids.js';
 import { KeyedLock } from '../host/lock.js';
 import type { ContainerLookup, NetContainer } from './endpoint.js';
+import { checkEndpoint, endpointsForCreate } from './endpoints.js';
+export { networkOfMode } from './endpoints.js';
 import type { FirewallState } from './nft/types.js';
 import { type AddressPool, Pool } from './ipam.js';
-import { contains, ipToNum, isIPv4, macFromIp, parseCidr } from '../core/ipnet.js';
+import { isIPv4, macFromIp } from '../core/ipnet.js';
 import {
   type AttachPlan, attachScript, bridgeScript, containerScript, detachScript, dnsRedirectRuleset, hostIfaceName, parseLink,
 } from './links.js';
@@ -90,13 +92,6 @@ export interface PreparedNetworking {
 
 const MODE_NETWORKS = new Set(['host', 'none']);
 
-/** Docker's name for the network a NetworkMode refers to ("default" is the bridge). */
-export function networkOfMode(mode: string | undefined): string | undefined {
-  const m = mode || 'default';
-  if (m === 'default') return 'bridge';
-  if (m.startsWith('container:')) return undefined;
-  return m;
-}
 
 const bool = (v: string | undefined, dflt: boolean) => (v === undefined ? dflt : v === 'true' || v === '1');
 
@@ -357,39 +352,10 @@ export class NetworkService {
 
   /**
    * The networks of a container being created, keyed by network name, from NetworkMode and
-   * NetworkingConfig.EndpointsConfig. Throws Docker's errors for unknown networks and for options
-   * that only user-defined networks take.
+   * NetworkingConfig.EndpointsConfig (checked in endpoints.ts).
    */
   endpointsForCreate(body: ContainerCreateBody): Record<string, EndpointSettings> {
-    const mode = body.HostConfig?.NetworkMode;
-    const primary = networkOfMode(mode);
-    const given = body.NetworkingConfig?.EndpointsConfig ?? {};
-    const out: Record<string, EndpointSettings> = {};
-    if (primary === undefined) return out; // container:<x>
-    const names = [primary, ...Object.keys(given).filter((k) => k !== primary && k !== mode && !(primary === 'bridge' && k === 'default'))];
-    for (const ref of names) {
-      const n = this.d.store.resolve(ref);
-      if (MODE_NETWORKS.has(n.name) && names.length > 1) throw invalidArgument(`container cannot be connected to host network or none network and other networks`);
-      const ep = given[ref] ?? given[n.name] ?? given[n.id] ?? (ref === primary && primary === 'bridge' ? given.default : undefined) ?? {};
-      out[n.name] = this.checkEndpoint(n, ep);
-    }
-    return out;
-  }
-
-  private checkEndpoint(n: NetworkRecord, ep: EndpointSettings): EndpointSettings {
-    if (n.predefined && ep.Aliases?.length) throw invalidArgument('network-scoped aliases are only supported for user-defined networks');
-    const ip = ep.IPAMConfig?.IPv4Address;
-    if (ip) {
-      if (n.predefined) throw invalidArgument('user specified IP address is supported on user defined networks only');
-      if (!isIPv4(ip)) throw invalidArgument(`invalid IPv4 address: ${ip}`);
-      if (n.subnet && !containsIp(n.subnet, ip)) throw invalidArgument(`no configured subnet or ip-range contain the IP address ${ip}`);
-    }
-    if (ep.MacAddress && !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(ep.MacAddress)) throw invalidArgument(`invalid MAC address: ${ep.MacAddress}`);
-    return {
-      IPAMConfig: ep.IPAMConfig ?? null, Links: ep.Links ?? null, Aliases: ep.Aliases ?? null, MacAddress: ep.MacAddress ?? '',
-      DriverOpts: ep.DriverOpts ?? null, NetworkID: n.id, EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '',
-      GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null,
-    };
+    return endpointsForCreate(body, (ref) => this.d.store.resolve(ref));
   }
 
   /** The networks that need an endpoint (not host/none), in the container's order. */
@@ -594,7 +560,7 @@ export class NetworkService {
     }
     rec.networks ??= {};
     if (rec.networks[n.name]) throw forbidden(`endpoint with name ${rec.name.replace(/^\//, '')} already exists in network ${n.name}`);
-    rec.networks[n.name] = this.checkEndpoint(n, endpoint);
+    rec.networks[n.name] = checkEndpoint(n, endpoint);
     if (rec.state.Status === 'running') {
       const before = this.dnsNetwork(rec);
       try {
@@ -649,4 +615,3 @@ export class NetworkService {
   }
 }
 
-const containsIp = (subnet: string, ip: string) => contains(parseCidr(subnet, true), ipToNum(ip));
