@@ -14,9 +14,9 @@
  */
 import { promises as fsp } from 'node:fs';
 import type {
-  ContainerCreateBody, EndpointSettings, NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest, NetworkResource,
+  ContainerCreateBody, EndpointSettings, NetworkCreateRequest, NetworkResource,
 } from '../api/types.js';
-import { BerthError, forbidden, invalidArgument, notFound } from '../core/errors.js';
+import { forbidden, invalidArgument, notFound } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import { newId, shortId } from '../core/ids.js';
 import { KeyedLock } from '../host/lock.js';
@@ -77,7 +77,6 @@ export interface PreparedNetworking {
   embeddedDns: boolean;
 }
 
-const PREDEFINED = new Set(['bridge', 'host', 'none']);
 const MODE_NETWORKS = new Set(['host', 'none']);
 
 /** Docker's name for the network a NetworkMode refers to ("default" is the bridge). */
