@@ -196,12 +196,11 @@ export class ContainerService {
    * failed; only the removal of the rootfs (`removeRootfs`) fails the whole, since a container whose
    * files are still there must not be forgotten.
    */
-  private async teardown(rec: ContainerRecord, opts: { dropExit?: boolean; removeRootfs?: boolean } = {}): Promise<void> {
+  private async teardown(rec: ContainerRecord, opts: { dropExit?: boolean; removeRootfs?: boolean; background?: boolean } = {}): Promise<void> {
     const logged = (what: string) => (e: unknown) => this.d.log?.(`${what} ${rec.id}: ${(e as Error).message}`);
     const [, files] = await Promise.allSettled([
-      // after an exit or for a removal the runtime's state goes in the background (off the critical path);
-      // a failed start waits for it
-      this.d.runtime.delete(rec.id, { background: !opts.dropExit }).catch(logged('runtime delete')),
+      // with `background`, the runtime's state goes later: the exit or removal is reported without waiting
+      this.d.runtime.delete(rec.id, { background: opts.background }).catch(logged('runtime delete')),
       (async () => {
         await this.releaseMounts(rec);
         if (opts.removeRootfs) await this.d.rootfs.remove(rec.id);
@@ -228,7 +227,7 @@ export class ContainerService {
         const code = await this.d.runtime.takeExit(id);
         if (code === undefined) return;
         const oom = (await this.d.cgroups?.oomKilled(id).catch(() => false)) ?? false;
-        await this.teardown(rec);
+        await this.teardown(rec, { background: true });
         const finished = nowIso();
         const restart = this.autoRestart && !this.exitOnNext.has(id)
           && wantsRestart(rec.hostConfig.RestartPolicy, { exitCode: code, manuallyStopped: rec.manuallyStopped, restartCount: rec.restartCount });
@@ -442,7 +441,7 @@ export class ContainerService {
 
   private async removeLocked(rec: ContainerRecord, opts: { force: boolean; volumes: boolean }): Promise<void> {
     rec.state.Status = 'removing';
-    await this.teardown(rec, { removeRootfs: true });
+    await this.teardown(rec, { removeRootfs: true, background: true });
     await this.d.store.remove(rec);
     this.d.health?.unwatch(rec.id);
     this.restartTimers.cancel(rec.id);

@@ -30,10 +30,10 @@ export interface DaemonIdentity {
 const versionOf = (bin: string, re: RegExp) => output(bin, ['--version']).then((o) => re.exec(o)?.[1] ?? '', () => '');
 
 export async function apiRouter(s: Subsystems, me: DaemonIdentity): Promise<Router> {
-  const { events, store, images, runtime, runtimes, networks: net, volumes, cgroups, containers, execs, rotation, hostname } = s;
+  const { events, store, images, runtime, networks: net, volumes, cgroups, containers, execs, rotation, hostname } = s;
   const stateRoot = me.dataRoot;
   const router = new Router();
-  const runcV = runtimes.versions.runc ?? '';
+  const runcV = s.runtimes.versions.runc ?? '';
   const conmonV = await versionOf('/usr/bin/conmon', /conmon version (\S+)/);
   const started = Date.now();
   systemRoutes(router, {
@@ -49,7 +49,7 @@ export async function apiRouter(s: Subsystems, me: DaemonIdentity): Promise<Rout
     }),
     info: {
       version: me.version, dataRoot: stateRoot, execRoot: me.execRoot, runcVersion: runcV, conmonVersion: conmonV, userns: me.userns,
-      runtimes: runtimes.reports, defaultRuntime: runtimes.defaultName, runtimeVersions: runtimes.versions,
+      runtimes: s.runtimes.reports, defaultRuntime: s.runtimes.defaultName, runtimeVersions: s.runtimes.versions,
       cgroupVersion: readFileSync('/proc/self/mountinfo', 'utf8').includes(' /sys/fs/cgroup rw') && !readFileSync('/proc/self/mountinfo', 'utf8').includes('/sys/fs/cgroup/memory') ? '2' : '1',
       name: hostname, id: me.id, started,
       counts: () => {

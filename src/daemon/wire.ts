@@ -44,7 +44,7 @@ export async function wireSubsystems(cfg: DaemonConfig, stateRoot: string, log: 
   log('info', `default runtime ${runtimes.defaultName}: ${runtimes.reason}`);
   const runtime: Runtime = runtimes.runtime;
   const cgParent = cgroupParent(cfg.dataRoot);
-  const spec = makeSpecBuilder({ cgroupParent: cgParent, idMap: idMap, adaptForRuntime: (name, s) => runtimes.runtime.adaptSpec(name, s) });
+  const spec = makeSpecBuilder({ cgroupParent: cgParent, idMap, adaptForRuntime: (name, sp) => runtimes.runtime.adaptSpec(name, sp) });
   const hostname = os.hostname();
   const hostResolvConf = () => fsp.readFile('/etc/resolv.conf', 'utf8').catch(() => '');
   const networkStore = await NetworkStore.open(path.join(cfg.dataRoot, 'network'));
