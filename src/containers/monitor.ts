@@ -23,6 +23,8 @@ export interface MonitorDeps {
     recordExit(id: string, code: number): Promise<void>;
   };
   handleExit(id: string): Promise<void>;
+  /** the exit of `id` being handled right now (conmon's exit file already taken), if any */
+  exitInProgress(id: string): Promise<void> | undefined;
   log?: (msg: string) => void;
 }
 
@@ -66,6 +68,12 @@ export class MonitorWatch {
     const rec = this.d.get(id);
     if (!rec || (rec.state.Status !== 'running' && rec.state.Status !== 'paused')) return false;
     if ((await this.d.runtime.monitorAlive(id, this.d.bundleDir(id))) !== false) return false;
+    // conmon ended normally and its exit is being recorded: no exit file left, and none needed
+    const inProgress = this.d.exitInProgress(id);
+    if (inProgress) {
+      await inProgress;
+      return true;
+    }
     // conmon writes the exit file before it exits: a dead conmon with one ended normally
     if (!(await this.d.runtime.pendingExits()).includes(id)) {
       const status = await this.d.runtime.state(id);

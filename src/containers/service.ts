@@ -58,7 +58,7 @@ export class ContainerService {
     this.monitors = new MonitorWatch({
       running: () => this.d.store.all().filter((r) => r.state.Status === 'running' || r.state.Status === 'paused'),
       get: (id) => this.d.store.get(id), bundleDir: (id) => this.bundleDir(id), runtime: d.runtime,
-      handleExit: (id) => this.handleExit(id), log: d.log,
+      handleExit: (id) => this.handleExit(id), exitInProgress: (id) => this.exiting.get(id), log: d.log,
     });
   }
 

@@ -40,11 +40,13 @@ export function readLimited(src: Readable, expected?: number): Promise<Buffer> {
       else if (over) reject(new BodyTooLarge(true));
       else resolve(Buffer.concat(chunks));
     };
+    let rest: Buffer | undefined;
     const onData = (c: Buffer) => {
       if (expected !== undefined) {
         const need = expected - size;
+        // what follows the body is the client's stream: given back once this reader is off the socket
         if (c.length > need) {
-          src.unshift(c.subarray(need));
+          rest = c.subarray(need);
           c = c.subarray(0, need);
         }
       }
@@ -60,6 +62,7 @@ export function readLimited(src: Readable, expected?: number): Promise<Buffer> {
       if (expected !== undefined && size >= expected) {
         src.pause();
         finish();
+        if (rest) src.unshift(rest);
       }
     };
     const onEnd = () => {

@@ -27,6 +27,13 @@ router.add('GET', '/boom', () => { (undefined as unknown as { x: () => void }).x
 router.add('POST', '/boom', async (ctx) => { await new Promise((r) => setTimeout(r, 10)); throw new TypeError(`broke while reading ${ctx.req.headers['content-length']} bytes`); });
 router.add('GET', '/logs', (ctx) => ctx.send(200, { since: qTimestamp(ctx.query, 'since') ?? null }));
 router.add('GET', '/items/{id}', (ctx) => ctx.send(200, { id: ctx.params[0] }));
+router.add('POST', '/up', async (ctx) => {
+  const body = await ctx.json();
+  const s = ctx.hijack('application/vnd.docker.raw-stream');
+  s.write(`body=${JSON.stringify(body)};`);
+  s.on('data', (d: Buffer) => { if (d.includes('END')) s.end(`stream=${d.toString()}`); else s.write(`stream=${d.toString()};`); });
+  s.resume();
+});
 const server = createApiServer(router, { log: (m) => logged.push(m), serverHeader: 'Berth/test' });
 await new Promise<void>((resolve) => server.listen(sock, resolve));
 after(() => {
@@ -140,4 +147,13 @@ test('an unknown method and a malformed request get a 400 with a message', async
   const junk = await raw('GET /_ping HTTP/1.1\r\nContent-Length: nope\r\n\r\n');
   assert.match(junk, /^HTTP\/1\.1 400 [^]*"message":"malformed HTTP request/);
   assert.equal((await call('GET', '/_ping')).body, 'OK');
+});
+
+test('an upgrade request: its body is read to Content-Length, what follows is the stream (in one write)', async () => {
+  const body = '{"Detach":false}';
+  const out = await raw(`POST /up HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: ${body.length}\r\n\r\n${body}after the body END`);
+  assert.match(out, /^HTTP\/1\.1 101 UPGRADED\r\n/);
+  assert.ok(out.endsWith('body={"Detach":false};stream=after the body END'), out);
+  const big = await raw(`POST /up HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: ${MAX_BODY + 10}\r\n\r\n{"a":1}`, );
+  assert.match(big, /^HTTP\/1\.1 400 |^$|^HTTP\/1\.1 413 /);
 });

@@ -98,7 +98,8 @@ export function createApiServer(router: Router, opts: { log: (msg: string) => vo
     const vm = /^\/v(\d+\.\d+)(\/.*)$/.exec(path);
     const closers: (() => void)[] = [];
     const sock = (upgradeSock ?? req.socket) as Duplex;
-    sock.once('close', () => closers.forEach((c) => c()));
+    // one listener per request that asks, removed when the request is done (keep-alive sockets serve many)
+    const fireClosers = () => closers.forEach((c) => c());
     let hijacked = false;
     const commonHeaders = { 'Api-Version': API_VERSION, 'Docker-Experimental': 'false', 'Ostype': 'linux', 'Server': opts.serverHeader };
     const ctx: Ctx = {
@@ -140,7 +141,10 @@ export function createApiServer(router: Router, opts: { log: (msg: string) => vo
         res.flushHeaders();
         return res;
       },
-      onClose(cb) { closers.push(cb); },
+      onClose(cb) {
+        if (closers.length === 0) sock.once('close', fireClosers);
+        closers.push(cb);
+      },
     };
     try {
       if (vm) {
@@ -155,11 +159,15 @@ export function createApiServer(router: Router, opts: { log: (msg: string) => vo
       if (m === 'method') throw new BerthError('InvalidArgument', `method ${req.method} not allowed on ${path}`);
       ctx.params = m.params;
       await m.handler(ctx);
+      if (!hijacked) sock.off('close', fireClosers);
     } catch (e) {
+      if (!hijacked) sock.off('close', fireClosers);
       const status = e instanceof BodyTooLarge ? 413 : httpStatus(e);
       const message = (e instanceof Error ? e.message : String(e)) || (e instanceof Error ? e.name : 'internal error');
-      // one line per failure: the message and where it was thrown
-      if (status >= 500) opts.log(`${req.method} ${clip(req.url ?? '', 200)}: ${message}${e instanceof BerthError ? '' : ` (${topFrame(e)})`}`);
+      // a client that went away mid-stream is no failure of ours
+      const gone = sock.destroyed || (e as NodeJS.ErrnoException)?.code === 'ERR_STREAM_PREMATURE_CLOSE';
+      // one line per unexpected failure (deliberate answers such as 503 are not): the message and where it was thrown
+      if (status === 500 && !gone) opts.log(`${req.method} ${clip(req.url ?? '', 200)}: ${message.split('\n')[0]}${e instanceof BerthError ? '' : ` (${topFrame(e)})`}`);
       if (hijacked || res?.headersSent || sock.destroyed) {
         sock.destroy();
         return;

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
-import { errnoCode, invalidArgument } from '../errors.js';
+import { BerthError, errnoCode, invalidArgument } from '../errors.js';
 import { toHost, type IdentityMapping } from '../../runtime/userns/idmap.js';
 import { run } from './exec.js';
 
@@ -178,7 +178,9 @@ export async function unpackLayer(input: Readable | AsyncIterable<Buffer>, dest:
   } catch (err) {
     extract.destroy();
     await feeding.catch(() => {});
-    throw err;
+    // what the tar reader refuses is a bad archive (a client's or a registry's), not a failure here
+    if (err instanceof BerthError || /^E[A-Z]+$/.test(errnoCode(err) ?? '')) throw err;
+    throw invalidArgument(`invalid tar archive: ${(err as Error).message}`, err);
   }
   // Directory mtimes last, deepest first, since creating children changed them.
   for (const d of dirTimes.reverse()) fs.lutimesSync(d.path, d.mtime, d.mtime);

@@ -124,7 +124,10 @@ async function top(ctx: Ctx, d: ContainerRouteDeps): Promise<void> {
   if (rec.state.Status !== 'running' && rec.state.Status !== 'paused') throw conflict(`container ${rec.id} is not running`);
   const pids = new Set((await d.runtime.ps(rec.id)).map(String));
   const args = (ctx.query.get('ps_args') || '-ef').split(/\s+/).filter(Boolean);
-  const out = await run('ps', args);
+  // as Docker: ps refusing its arguments is the client's error (moby: "Error running ps: ...")
+  const out = await run('ps', args).catch((e: Error) => {
+    throw invalidArgument(`invalid value for ps_args: ${JSON.stringify(ctx.query.get('ps_args') ?? '')}: ${e.message.split('\n')[0]}`);
+  });
   const lines = out.trimEnd().split('\n');
   const titles = lines[0].trim().split(/\s+/);
   const pidCol = titles.indexOf('PID');
