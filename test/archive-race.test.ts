@@ -10,7 +10,7 @@ import http from 'node:http';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { TestDaemon } from './harness.js';
-import { makeTar } from '../src/core/snapshots/testutil.js';
+import { makeTar } from '../src/snapshots/testutil.js';
 
 let d: TestDaemon;
 

@@ -21,7 +21,7 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { TestDaemon, runCmd } from './harness.js';
 import { readOperations, type SpecOperation, type SpecParam } from './apispec.js';
-import { makeTar } from '../src/core/snapshots/testutil.js';
+import { makeTar } from '../src/snapshots/testutil.js';
 
 const SEED = Number(process.env.BERTH_FUZZ_SEED ?? 17);
 const SECONDS = Number(process.env.BERTH_FUZZ_SECONDS ?? 60);

@@ -129,7 +129,7 @@ export class TestDaemon {
   /** Import busybox:latest (built once per machine from busybox-static). */
   async importBusybox(): Promise<void> {
     if (!existsSync(BUSYBOX_TAR)) {
-      const { buildBusyboxRootfs } = await import('../src/core/bootstrap/index.js');
+      const { buildBusyboxRootfs } = await import('../src/bootstrap/index.js');
       const tmp = `${BUSYBOX_TAR}.${process.pid}`;
       const out = createWriteStream(tmp);
       await buildBusyboxRootfs(out);

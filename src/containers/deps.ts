@@ -115,6 +115,12 @@ export interface ContainerNetworking {
   wire(rec: ContainerRecord, pid: number): Promise<void>;
   /** undoes prepare and wire (the container stopped, or its start failed) */
   release(rec: ContainerRecord): Promise<void>;
+  /** adds an endpoint to `rec.networks` (wired at once while it runs); the caller persists rec */
+  connect(network: string, rec: ContainerRecord, endpoint: EndpointSettings): Promise<void>;
+  /** removes the endpoint on `network` from `rec.networks` (unwired while it runs); the caller persists rec */
+  disconnect(network: string, rec: ContainerRecord): Promise<void>;
+  /** disconnect -f of a container that is gone: false when `network` has no endpoint of it */
+  removeStaleEndpoint(network: string, container: string): Promise<boolean>;
 }
 
 /** Where an attach session sends output; `close` ends the client's stream. */

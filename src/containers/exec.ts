@@ -148,10 +148,10 @@ export class ExecService {
     }
   }
 
-  async resize(id: string, h: number, w: number, resizeFn: (dir: string, h: number, w: number) => Promise<void>): Promise<void> {
+  async resize(id: string, h: number, w: number): Promise<void> {
     const e = this.get(id);
     if (!e.running) throw conflict(`exec ${id} is not running`);
-    await resizeFn(e.dir, h, w);
+    await this.d.runtime.resize(e.dir, h, w);
   }
 
   inspect(id: string): ExecInspect {

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { invalidArgument } from '../core/errors.js';
 import { DEFAULT_POOLS, parsePools } from '../network/ipam.js';
 import type { NetworkOptions } from '../network/service.js';
-import { isIPv4, parseIfaceCidr } from '../network/ipnet.js';
+import { isIPv4, parseIfaceCidr } from '../core/ipnet.js';
 import { parseRegistryConfig, type RegistryConfig } from '../registry/client/endpoints.js';
 import type { ProxyConfig } from '../registry/client/http.js';
 import { ramInBytes } from '../core/units.js';

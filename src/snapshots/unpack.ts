@@ -1,4 +1,4 @@
-import { setAttribute } from '../xattr.js';
+import { setAttribute } from '../core/xattr.js';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { constants as C, type Stats } from 'node:fs';
@@ -6,9 +6,9 @@ import * as path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
-import { BerthError, errnoCode, invalidArgument } from '../errors.js';
-import { toHost, type IdentityMapping } from '../../runtime/userns/idmap.js';
-import { run } from './exec.js';
+import { BerthError, errnoCode, invalidArgument } from '../core/errors.js';
+import { toHost, type IdentityMapping } from '../core/idmap.js';
+import { mknod } from '../host/index.js';
 
 /** Result of unpacking a layer: the sha256 of the tar stream as read, and the bytes of file content written. */
 export interface UnpackResult {
@@ -214,7 +214,7 @@ async function unpackEntry(dest: string, known: DirNode, h: tar.Header, entry: A
       if (hidden === '' || hidden === '.' || hidden === '..' || hidden.includes('/')) throw invalidArgument(`layer entry ${JSON.stringify(h.name)}: bad whiteout`);
       const p = `${parent}/${hidden}`;
       clear(parent, node, hidden, false);
-      await run('mknod', ['-m', '000', p, 'c', '0', '0']);
+      await mknod(p, 'character-device', 0, 0, 0);
       if (idMap) fs.lchownSync(p, owner(h, idMap).uid, owner(h, idMap).gid); // as the entry's owner, remapped
     }
     return 0;
@@ -276,11 +276,7 @@ async function unpackEntry(dest: string, known: DirNode, h: tar.Header, entry: A
     case 'block-device':
     case 'fifo': {
       clear(parent, node, base, false);
-      const args =
-        h.type === 'fifo'
-          ? [target, 'p']
-          : [target, h.type === 'character-device' ? 'c' : 'b', String(h.devmajor ?? 0), String(h.devminor ?? 0)];
-      await run('mknod', args);
+      await mknod(target, h.type, h.devmajor ?? 0, h.devminor ?? 0);
       applyMeta(target, h, false, idMap);
       fs.lutimesSync(target, mtime, mtime);
       return 0;

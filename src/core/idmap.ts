@@ -3,7 +3,7 @@
  * moby's idtools does: every range of the owner, lowest start first, laid end to end from container id 0.
  * Pure: callers read the files.
  */
-import { invalidArgument } from '../../core/errors.js';
+import { invalidArgument } from './errors.js';
 
 /** One line of a user namespace's uid_map/gid_map, in the OCI spec's field names. */
 export interface IdMap {

@@ -3,11 +3,11 @@ import { readFileSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { conflict, errnoCode, internal, invalidArgument, notFound } from '../errors.js';
-import { KeyedMutex, run } from './exec.js';
-import { parseMountInfo } from './mountinfo.js';
+import { conflict, errnoCode, internal, invalidArgument, notFound } from '../core/errors.js';
+import { KeyedLock, mount, run, unmount } from '../host/index.js';
+import { parseMountInfo } from '../host/mountinfo.js';
 import type { Snapshotter } from './snapshotter.js';
-import { rootPair, type IdentityMapping } from '../../runtime/userns/idmap.js';
+import { rootPair, type IdentityMapping } from '../core/idmap.js';
 
 export interface OverlayOptions {
   /** userns-remap: layers are unpacked with owners shifted into these maps, upper dirs belong to the remapped root */
@@ -45,7 +45,7 @@ function checkKey(key: string): void {
  * Mounts run with cwd=layers/ and relative paths so the option string stays short.
  */
 export class OverlaySnapshotter implements Snapshotter {
-  private readonly locks = new KeyedMutex();
+  private readonly locks = new KeyedLock();
   /** background deletions of removed snapshots and layers (see removeDir) */
   private readonly deleting = new Set<Promise<void>>();
 
@@ -230,7 +230,7 @@ export class OverlaySnapshotter implements Snapshotter {
       const lower = layers.length === 0 ? '../empty' : [...layers].reverse().map((d) => `${checkDiffID(d)}/diff`).join(':');
       const data = `lowerdir=${lower},upperdir=../containers/${key}/upper,workdir=../containers/${key}/work`;
       if (data.length > MAX_MOUNT_DATA) throw invalidArgument(`snapshot ${key}: too many layers (${layers.length})`);
-      await run('mount', ['-t', 'overlay', 'overlay', '-o', data, merged], { cwd: path.join(this.root, 'layers') });
+      await mount('overlay', merged, 'overlay', data, { cwd: path.join(this.root, 'layers') });
       return { rootfs: merged };
     });
   }
@@ -241,9 +241,9 @@ export class OverlaySnapshotter implements Snapshotter {
       // Loop: a path may have been mounted more than once.
       for (let i = 0; i < 8 && (await this.isMounted(merged)); i++) {
         try {
-          await run('umount', [merged]);
+          await unmount(merged);
         } catch {
-          await run('umount', ['-l', merged]); // busy: detach, as Docker's overlay2 driver does
+          await unmount(merged, { lazy: true }); // busy: detach, as Docker's overlay2 driver does
         }
       }
       if (await this.isMounted(merged)) throw internal(`snapshot ${key}: cannot unmount ${merged}`);

@@ -1,37 +1,8 @@
-import { randomBytes } from 'node:crypto';
+/** Stream helpers of image import/export: decompression by magic bytes, and a tee with backpressure. */
 import * as fs from 'node:fs/promises';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { invalidArgument, unavailable } from '../core/errors.js';
-
-/** Serializes async work. */
-export class Mutex {
-  private tail: Promise<unknown> = Promise.resolve();
-
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(fn, fn);
-    this.tail = next.catch(() => {});
-    return next;
-  }
-}
-
-/** Writes a file atomically: temp file, fsync, rename. */
-export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  const fh = await fs.open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await fs.rename(tmp, file);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
-}
 
 /**
  * Returns the stream decompressed if it starts with the gzip magic, as is otherwise. Other compressions
@@ -74,32 +45,6 @@ export async function maybeDecompress(input: Readable | AsyncIterable<Buffer>): 
           : undefined;
   if (kind) throw invalidArgument(`${kind} compressed archives are not supported`);
   return raw;
-}
-
-/** Node's process.arch as an OCI/Go architecture name. */
-export function goArch(arch: string = process.arch): string {
-  const map: Record<string, string> = { x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', mips: 'mips', mipsel: 'mipsle', loong64: 'loong64' };
-  return map[arch] ?? arch;
-}
-
-/** `path.Match`-style glob (`*`, `?`, `[...]`, `/` not matched by wildcards) as a RegExp. */
-export function globRegExp(pattern: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '[') {
-      const end = pattern.indexOf(']', i + 1);
-      if (end < 0) throw invalidArgument(`invalid pattern: ${pattern}`);
-      let cls = pattern.slice(i + 1, end).replace(/\\/g, '\\\\');
-      if (cls.startsWith('^')) cls = '^' + cls.slice(1);
-      re += `[${cls}]`;
-      i = end;
-    } else if (c === '\\' && i + 1 < pattern.length) re += '\\' + pattern[++i];
-    else re += c.replace(/[.+^${}()|\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
 }
 
 /**

@@ -3,7 +3,9 @@ import { PassThrough, Readable } from 'node:stream';
 import test, { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { isKind } from '../core/errors.js';
-import { globRegExp, goArch, maybeDecompress, tee } from './util.js';
+import { maybeDecompress, tee } from './streams.js';
+import { globRegExp } from '../core/glob.js';
+import { goArch } from '../core/platform.js';
 
 async function readAll(r: Readable): Promise<string> {
   const parts: Buffer[] = [];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isKind } from '../core/errors.js';
+import { isKind } from './errors.js';
 import {
   familiarName,
   familiarString,

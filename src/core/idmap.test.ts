@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isKind } from '../../core/errors.js';
+import { isKind } from './errors.js';
 import { createIdMap, parseSubIds, rangesOf, rootPair, toContainer, toHost } from './idmap.js';
 
 const invalid = (re: RegExp) => (e: unknown) => isKind(e, 'InvalidArgument') && re.test((e as Error).message);

@@ -1,5 +1,5 @@
 /** IPv4 arithmetic for IPAM and the planners: addresses as unsigned 32-bit numbers, CIDRs as base+length. */
-import { invalidArgument } from '../core/errors.js';
+import { invalidArgument } from './errors.js';
 
 export interface Cidr {
   /** network address (host bits cleared) */

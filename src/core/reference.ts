@@ -2,7 +2,7 @@
  * Image reference parsing and normalization, as distribution/reference (ParseNormalizedNamed,
  * ParseAnyReference, FamiliarString). Pure functions; errors carry Docker's texts.
  */
-import { invalidArgument } from '../core/errors.js';
+import { invalidArgument } from './errors.js';
 
 export const DEFAULT_DOMAIN = 'docker.io';
 export const DEFAULT_TAG = 'latest';

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { isKind } from '../errors.js';
+import { isKind } from '../core/errors.js';
 import { LocalContentStore, parseDigest, sha256Of } from './index.js';
 
 describe('LocalContentStore', () => {

@@ -5,15 +5,14 @@
  * Debian's static busybox is linked against glibc, whose name lookups (getpwnam, getaddrinfo) dlopen the
  * NSS modules; those and their dependencies are copied from the host at the paths glibc searches.
  */
-import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { promisify } from 'node:util';
 import * as tar from 'tar-stream';
-import { notFound } from '../errors.js';
+import { notFound } from '../core/errors.js';
+import { output } from '../host/index.js';
 
 /** `docker import --change` instructions giving the image Docker's busybox defaults. */
 export const BUSYBOX_IMAGE_CHANGES: string[] = ['CMD ["sh"]'];
@@ -120,7 +119,7 @@ export async function findNssLibraries(arch: string = process.arch): Promise<Map
   const wanted = [...NSS_LIBS, ...(loader ? [loader.name] : [])];
   const found = new Map<string, string>();
   try {
-    const { stdout } = await promisify(execFile)('ldconfig', ['-p'], { encoding: 'utf8' });
+    const stdout = await output('ldconfig', ['-p']);
     const tag = LDCONFIG_ARCH[arch];
     for (const line of stdout.split('\n')) {
       const m = /^\s*(\S+) \(([^)]*)\) => (\S+)$/.exec(line);
@@ -149,7 +148,7 @@ export async function findNssLibraries(arch: string = process.arch): Promise<Map
 
 /** Lists busybox's applets as install paths (`bin/sh`, `usr/bin/wget`, ...). */
 async function applets(busybox: string): Promise<string[]> {
-  const { stdout } = await promisify(execFile)(busybox, ['--list-full'], { encoding: 'utf8' });
+  const stdout = await output(busybox, ['--list-full']);
   return [...new Set(stdout.split('\n').map((l) => l.trim().replace(/^\/+/, '')))]
     .filter((l) => l !== '' && !l.split('/').includes('..') && l !== 'bin/busybox')
     .sort();

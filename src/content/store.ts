@@ -4,7 +4,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { errnoCode, internal, invalidArgument, notFound } from '../errors.js';
+import { errnoCode, internal, invalidArgument, notFound } from '../core/errors.js';
 import { digestHex, parseDigest, type Digest } from './digest.js';
 
 /**

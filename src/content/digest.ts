@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { invalidArgument } from '../errors.js';
+import { invalidArgument } from '../core/errors.js';
 
 /** A content digest, always `sha256:<64 lowercase hex>`. */
 export type Digest = `sha256:${string}`;

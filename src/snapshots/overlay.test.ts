@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { isKind } from '../errors.js';
+import { isKind } from '../core/errors.js';
 import { OverlaySnapshotter } from './index.js';
 import { digestOf, makeTar } from './testutil.js';
 
