@@ -44,8 +44,10 @@ test('a container whose conmon died is shown exited (137), its process killed, i
   assert.ok(gone(pid), 'the container process was killed');
   assert.deepEqual(mountsOf(id), []);
   assert.equal(await d.dockerOk(['ps', '-q', '--filter', `id=${id}`]), '');
-  const events = await d.dockerOk(['events', '--since', '1m', '--until', '0s', '--filter', 'event=die', '--format', '{{.Actor.ID}} {{.Actor.Attributes.exitCode}}']);
-  assert.deepEqual(events.split('\n').filter((l) => l.startsWith(id)), [`${id} 137`], events);
+  const dies = () => d.dockerOk(['events', '--since', '1m', '--until', '0s', '--filter', 'event=die', '--format', '{{.Actor.ID}} {{.Actor.Attributes.exitCode}}'])
+    .then((out) => out.split('\n').filter((l) => l.startsWith(id)));
+  const events = await waitFor(async () => { const l = await dies(); return l.length ? l : undefined; }, 5000, 'the die event');
+  assert.deepEqual(events, [`${id} 137`]);
   // and it starts again, under a new conmon
   await d.dockerOk(['start', id]);
   assert.equal(await d.dockerOk(['inspect', '-f', '{{.State.Status}}', id]), 'running');
