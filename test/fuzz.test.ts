@@ -54,7 +54,7 @@ after(async () => {
 interface Answer { status: number; body: string; headers: http.IncomingHttpHeaders }
 
 /** One request; a response still streaming after `ms` is cut (a stream endpoint, not a failure): status kept. */
-function send(method: string, url: string, opts: { body?: Buffer | string; headers?: Record<string, string>; ms?: number } = {}): Promise<Answer | 'timeout' | 'reset'> {
+function send(method: string, url: string, opts: { body?: Buffer | string; headers?: Record<string, string>; ms?: number } = {}): Promise<Answer | 'timeout' | 'reset' | 'refused'> {
   return new Promise((resolve) => {
     const body = opts.body === undefined ? undefined : Buffer.isBuffer(opts.body) ? opts.body : Buffer.from(opts.body);
     const req = http.request({
@@ -69,7 +69,10 @@ function send(method: string, url: string, opts: { body?: Buffer | string; heade
       res.on('close', done);
     });
     const timer = setTimeout(() => { req.destroy(); resolve('timeout'); }, opts.ms ?? 3000);
-    req.on('error', (e: NodeJS.ErrnoException) => { clearTimeout(timer); resolve(e.code === 'ECONNRESET' || e.code === 'EPIPE' ? 'reset' : 'timeout'); });
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      resolve(e.code === 'ECONNRESET' || e.code === 'EPIPE' ? 'reset' : e.code === 'ECONNREFUSED' || e.code === 'ENOENT' ? 'refused' : 'timeout');
+    });
     req.end(body);
   });
 }
@@ -251,7 +254,7 @@ const FIXED_ELSEWHERE: Record<string, string> = { 'POST /images/load': 'docker l
 const TAR_BODIES = new Set(['PUT /containers/{id}/archive', 'POST /images/load', 'POST /images/create', 'POST /build']);
 const HIJACK = new Set(['POST /containers/{id}/attach', 'POST /exec/{id}/start', 'POST /session']);
 
-async function fuzzOne(g: Gen, op: SpecOperation): Promise<{ url: string; result: Answer | 'timeout' | 'reset' | string }> {
+async function fuzzOne(g: Gen, op: SpecOperation): Promise<{ url: string; result: Answer | 'timeout' | 'reset' | 'refused' | string }> {
   let url = op.path.replace(/\{(\w+)\}/g, (_m, n: string) => pathValue(g, n, op.path));
   const q = new URLSearchParams();
   for (const p of op.params) if (p.in === 'query' && g.chance(0.5)) q.append(p.name, g.queryValue(p));
@@ -340,7 +343,8 @@ test(`fuzz every operation of the Engine API description (seed ${SEED}, ${SECOND
         else failures.push(line);
       }
       if (result === 'reset' && !HIJACK.has(`${op.method} ${op.path}`)) failures.push(`#${i} ${op.method} ${url.slice(0, 300)} -> connection reset`);
-      if (d.proc!.exitCode !== null || d.proc!.signalCode !== null) {
+      if (result === 'refused') failures.push(`#${i} ${op.method} ${url.slice(0, 300)} -> connection refused`);
+      if (d.proc!.exitCode !== null || d.proc!.signalCode !== null || result === 'refused') {
         failures.push(`#${i} ${op.method} ${url.slice(0, 300)}: the daemon died: ${d.log.slice(-4000)}`);
         break;
       }
