@@ -117,6 +117,26 @@ test('the cases of the fault run: big and deep bodies, bad query values, unknown
   assert.equal(d.log.match(/ERROR|TypeError|RangeError/g), null, d.log);
 });
 
+test('clients that go away in the middle of a tar stream (export, archive, save) leave the daemon serving', { timeout: 120_000 }, async () => {
+  const urls = [`/containers/${fx.running}/export`, `/containers/${fx.running}/archive?path=/bin`, '/images/busybox/get', '/images/get?names=busybox'];
+  for (let i = 0; i < 24; i++) {
+    await new Promise<void>((resolve) => {
+      const req = http.request({ socketPath: d.socket, path: urls[i % urls.length] }, (res) => {
+        // go away after the first chunk (or at once, every other time)
+        if (i % 2) req.destroy();
+        else res.once('data', () => req.destroy());
+        res.on('close', () => resolve());
+      });
+      req.on('error', () => resolve());
+      req.end();
+    });
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(d.proc!.exitCode, null, d.log.slice(-3000));
+  const ping = await send('GET', '/_ping');
+  assert.ok(typeof ping === 'object' && ping.status === 200);
+});
+
 // ---- the fuzzer ----------------------------------------------------------------------------------
 
 function mulberry32(seed: number): () => number {
