@@ -29,6 +29,8 @@ export interface ExecResult { code: number; stdout: string; stderr: string }
 export class TestDaemon {
   proc?: ChildProcess;
   log = '';
+  /** run berthd in this network namespace (a name under /run/netns the test made), not the host's */
+  netns?: string;
   constructor(readonly dir: string) {}
 
   get socket(): string { return path.join(this.dir, 's.sock'); }
@@ -45,9 +47,10 @@ export class TestDaemon {
    * this machine even though the daemon's masquerade rules would let it out (GUARD_RANGE holds TEST_POOL
    * and the addresses of the test-made hosts).
    */
-  static async create(daemonJson: Record<string, unknown> = {}): Promise<TestDaemon> {
+  static async create(daemonJson: Record<string, unknown> = {}, opts: { netns?: string } = {}): Promise<TestDaemon> {
     const dir = await fsp.mkdtemp('/tmp/bt-');
     const d = new TestDaemon(dir);
+    d.netns = opts.netns;
     await fsp.writeFile(path.join(dir, 'daemon.json'), JSON.stringify({
       'log-opts': { 'max-size': '64k', 'max-file': '3' }, 'default-address-pools': [{ base: TEST_POOL, size: 24 }],
       // names the embedded DNS does not know are forwarded here (nothing listens): never off the machine
@@ -55,6 +58,8 @@ export class TestDaemon {
       // registries off this machine (Docker Hub for an image a test forgot to make) go to a closed
       // loopback port: a test can never reach, or even resolve, anything outside
       proxies: { 'http-proxy': 'http://127.0.0.1:9', 'https-proxy': 'http://127.0.0.1:9' },
+      // BERTH_TEST_RUNTIME=runc|crun runs a suite on that runtime (unset: the daemon's own choice)
+      ...(process.env.BERTH_TEST_RUNTIME ? { 'default-runtime': process.env.BERTH_TEST_RUNTIME } : {}),
       ...daemonJson,
     }));
     await fsp.mkdir(path.join(dir, 'docker-config'));
@@ -72,8 +77,12 @@ export class TestDaemon {
 
   async start(): Promise<void> {
     if (!existsSync(BERTHD)) throw new Error(`${BERTHD} is missing: build with \`npm run build\` (or \`node scripts/bundle.mjs ${OUT}\` after tsc)`);
-    this.proc = spawn(process.execPath, [...DAEMON_NODE_FLAGS, BERTHD, '-H', this.host, '--data-root', this.dataRoot,
-      '--exec-root', this.execRoot, '--bridge', this.bridge, '--config-file', path.join(this.dir, 'daemon.json'), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const argv = [...DAEMON_NODE_FLAGS, BERTHD, '-H', this.host, '--data-root', this.dataRoot,
+      '--exec-root', this.execRoot, '--bridge', this.bridge, '--config-file', path.join(this.dir, 'daemon.json'), '--log-level', 'warn'];
+    // nsenter execs berthd (no fork), so proc is the daemon itself
+    this.proc = this.netns
+      ? spawn('nsenter', [`--net=/run/netns/${this.netns}`, process.execPath, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.proc.stderr!.on('data', (d: Buffer) => { this.log += d.toString(); });
     const deadline = Date.now() + 15000;
     while (Date.now() < deadline) {
@@ -154,14 +163,17 @@ export class TestDaemon {
   }
 }
 
-/** Kill what runc still runs under this exec root, unmount what is mounted under dir, remove dir. */
+/** Kill what runc and crun still run under this exec root, unmount what is mounted under dir, remove dir. */
 export async function cleanupDir(dir: string, execRoot: string): Promise<void> {
-  const runcRoot = path.join(execRoot, 'runc');
-  const list = await runCmd('/usr/sbin/runc', ['--root', runcRoot, 'list', '-q']).catch(() => ({ stdout: '' }));
-  for (const id of list.stdout.split('\n').filter(Boolean)) {
-    await runCmd('/usr/sbin/runc', ['--root', runcRoot, 'kill', '--all', id, 'KILL']).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 100));
-    await runCmd('/usr/sbin/runc', ['--root', runcRoot, 'delete', '--force', id]).catch(() => undefined);
+  for (const [name, cmd] of runtimeCommands()) {
+    const root = path.join(execRoot, name);
+    if (!existsSync(root)) continue;
+    const list = await runCmd(cmd[0]!, [...cmd.slice(1), '--root', root, 'list', '-q']).catch(() => ({ stdout: '' }));
+    for (const id of list.stdout.split('\n').filter(Boolean)) {
+      await runCmd(cmd[0]!, [...cmd.slice(1), '--root', root, 'kill', '--all', id, 'KILL']).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 100));
+      await runCmd(cmd[0]!, [...cmd.slice(1), '--root', root, 'delete', '--force', id]).catch(() => undefined);
+    }
   }
   await cleanupNetworks(path.join(dir, 'data'), `btb${path.basename(dir).slice(3).replace(/[^a-zA-Z0-9]/g, 'x')}`);
   const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1]).filter((m) => m && m.startsWith(`${dir}/`));
@@ -174,6 +186,15 @@ export async function cleanupDir(dir: string, execRoot: string): Promise<void> {
     const p = path.join('/sys/fs/cgroup', ctl, parent);
     if (existsSync(p)) await fsp.rmdir(p).catch(() => undefined);
   }
+}
+
+/** runc, and crun as berthd runs it on this host (through the mount-hiding helper on a hybrid cgroup layout) */
+function runtimeCommands(): [string, string[]][] {
+  const out: [string, string[]][] = [['runc', ['runc']]];
+  const hybrid = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => / - cgroup2 /.test(l) && !/ \/sys\/fs\/cgroup /.test(l));
+  const helper = path.join(OUT, 'native/berth-hide-mount-exec');
+  out.push(['crun', hybrid && existsSync(helper) ? [helper, '/sys/fs/cgroup/unified', '/usr/bin/crun'] : ['crun']]);
+  return out;
 }
 
 /** The bridges and nft tables a daemon with this data root made (names derive from its config). */

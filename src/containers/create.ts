@@ -34,6 +34,8 @@ export async function newRecord(d: ContainerDeps, name: string | undefined, body
   const kernelWarnings = d.spec.validateKernelSettings(b.HostConfig ?? {});
   const policyErr = checkRestartPolicy(b.HostConfig?.RestartPolicy, !!b.HostConfig?.AutoRemove) ?? checkHealthConfig(b.Healthcheck);
   if (policyErr) throw policyErr;
+  // as Docker: the default runtime when none is asked for, 'Unknown runtime specified' for a name not configured
+  const runtimeName = d.runtimes?.pick(b.HostConfig?.Runtime);
   const checked = d.cgroups?.check({ ...(b.HostConfig ?? {}) });
   const image = d.images.resolveImage(b.Image);
   const config = d.spec.mergeConfig(image.config.config, b);
@@ -47,7 +49,7 @@ export async function newRecord(d: ContainerDeps, name: string | undefined, body
   const fullName = `/${name || generateName((n) => d.store.nameTaken(n))}`.replace(/^\/\//, '/');
   d.store.claimName(fullName, id);
   const dir = d.store.dir(id);
-  const hostConfig = { ...b.HostConfig, ...(checked?.resources ?? {}), ...adaptNamespaceModes(b.HostConfig ?? {}, (ref) => d.store.find(ref)?.id, d.namespaceDefaults), NetworkMode: b.HostConfig?.NetworkMode || 'default', ...(links.length ? { Links: links.map((l) => l.replace('/NAME/', `${fullName}/`)) } : {}) };
+  const hostConfig = { ...b.HostConfig, ...(checked?.resources ?? {}), ...adaptNamespaceModes(b.HostConfig ?? {}, (ref) => d.store.find(ref)?.id, d.namespaceDefaults), NetworkMode: b.HostConfig?.NetworkMode || 'default', ...(runtimeName ? { Runtime: runtimeName } : {}), ...(links.length ? { Links: links.map((l) => l.replace('/NAME/', `${fullName}/`)) } : {}) };
   if (!config.Hostname) config.Hostname = netMode.kind === 'host' ? d.host.hostname() : id.slice(0, 12);
   const rec: ContainerRecord = {
     id, name: fullName, created: nowIso(), path: args[0], args: args.slice(1), config, hostConfig, image: image.id,

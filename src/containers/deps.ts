@@ -5,7 +5,7 @@
 import type { Readable } from 'node:stream';
 import type { ContainerConfig, ContainerCreateBody, EndpointSettings, ImageConfigBlob } from '../api/types.js';
 import type { EventBus } from '../core/events.js';
-import type { ConmonRuntime } from '../runtime/conmon/index.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { BindSpec } from '../runtime/oci/generate.js';
 import type { MountPlan } from '../volumes/mounts.js';
 import type { ContainerRecord } from './record.js';
@@ -89,7 +89,9 @@ export interface ContainerDeps {
   store: ContainerStore;
   images: ImageResolver;
   rootfs: RootfsProvider;
-  runtime: ConmonRuntime;
+  runtime: Runtime;
+  /** the runtime names a container may ask for (HostConfig.Runtime): the default, or Docker's error */
+  runtimes?: { pick(requested: string | undefined): string };
   events: EventBus;
   spec: SpecBuilder;
   host: HostFiles;

@@ -36,7 +36,7 @@ const nowIso = () => new Date().toISOString();
 
 export class ContainerService {
   private readonly waiters = new Waiters();
-  private readonly attaches = new AttachHub();
+  private readonly attaches = new AttachHub((p) => this.d.runtime.attach(p));
   /** ids whose exit is being handled, so a watcher event and a poll don't handle it twice */
   private readonly exiting = new Map<string, Promise<void>>();
   private readonly lock = new KeyedLock();
@@ -218,10 +218,11 @@ export class ContainerService {
    * failed; only the removal of the rootfs (`removeRootfs`) fails the whole, since a container whose
    * files are still there must not be forgotten.
    */
-  private async teardown(rec: ContainerRecord, opts: { dropExit?: boolean; removeRootfs?: boolean } = {}): Promise<void> {
+  private async teardown(rec: ContainerRecord, opts: { dropExit?: boolean; removeRootfs?: boolean; background?: boolean } = {}): Promise<void> {
     const logged = (what: string) => (e: unknown) => this.d.log?.(`${what} ${rec.id}: ${(e as Error).message}`);
     const [, files] = await Promise.allSettled([
-      this.d.runtime.delete(rec.id).catch(logged('runtime delete')),
+      // with `background`, the runtime's state goes later: the exit or removal is reported without waiting
+      this.d.runtime.delete(rec.id, { background: opts.background }).catch(logged('runtime delete')),
       (async () => {
         await this.releaseMounts(rec);
         if (opts.removeRootfs) await this.d.rootfs.remove(rec.id);
@@ -254,7 +255,7 @@ export class ContainerService {
         const code = await this.d.runtime.takeExit(id);
         if (code === undefined) return;
         const oom = (await this.d.cgroups?.oomKilled(id).catch(() => false)) ?? false;
-        await this.teardown(rec);
+        await this.teardown(rec, { background: true });
         const finished = nowIso();
         const restart = this.autoRestart && !this.exitOnNext.has(id)
           && wantsRestart(rec.hostConfig.RestartPolicy, { exitCode: code, manuallyStopped: rec.manuallyStopped, restartCount: rec.restartCount });
@@ -266,7 +267,11 @@ export class ContainerService {
         if (rec.state.Health) rec.state.Health = { ...rec.state.Health, Status: 'unhealthy' };
         if (restart) rec.restartCount++;
         if (oom) this.d.events.publish('container', 'oom', id, this.attrs(rec));
-        await this.d.store.save(rec);
+        // one state write for a --rm container: its record is removed right below. Should the daemon die in
+        // between, the record still says running with no exit file and no process, which the next start
+        // reconciles (exit 255, as Docker reports a lost exit) and then removes, as --rm asks
+        const removing = !restart && !!rec.hostConfig.AutoRemove;
+        if (!removing) await this.d.store.save(rec);
         const ran = Math.max(0, Date.parse(rec.state.FinishedAt) - Date.parse(rec.state.StartedAt));
         this.d.events.publish('container', 'die', id, this.attrs(rec, { execDuration: String(Math.trunc(ran / 1000) || 0), exitCode: String(code) }));
         this.waiters.notify(id, restart ? 'restarting' : 'exit', code);
@@ -276,7 +281,10 @@ export class ContainerService {
           this.scheduleRestart(id, backoff.next(Date.parse(finished) - Date.parse(rec.state.StartedAt)));
         } else if (rec.hostConfig.AutoRemove) {
           // as Docker: --rm also removes the container's anonymous volumes
-          await this.removeLocked(rec, { force: true, volumes: true }).catch((e) => this.d.log?.(`auto-remove ${id}: ${(e as Error).message}`));
+          await this.removeLocked(rec, { force: true, volumes: true }).catch(async (e) => {
+            this.d.log?.(`auto-remove ${id}: ${(e as Error).message}`);
+            await this.d.store.save(rec).catch(() => undefined);
+          });
         }
       });
     } finally {
@@ -468,7 +476,7 @@ export class ContainerService {
 
   private async removeLocked(rec: ContainerRecord, opts: { force: boolean; volumes: boolean }): Promise<void> {
     rec.state.Status = 'removing';
-    await this.teardown(rec, { removeRootfs: true });
+    await this.teardown(rec, { removeRootfs: true, background: true });
     await this.d.store.remove(rec);
     this.d.health?.unwatch(rec.id);
     this.restartTimers.cancel(rec.id);

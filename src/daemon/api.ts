@@ -33,10 +33,8 @@ export async function apiRouter(s: Subsystems, me: DaemonIdentity): Promise<Rout
   const { events, store, images, runtime, networks: net, volumes, cgroups, containers, execs, rotation, hostname } = s;
   const stateRoot = me.dataRoot;
   const router = new Router();
-  const [runcV, conmonV] = await Promise.all([
-    versionOf('/usr/sbin/runc', /runc version (\S+)/),
-    versionOf('/usr/bin/conmon', /conmon version (\S+)/),
-  ]);
+  const runcV = s.runtimes.versions.runc ?? '';
+  const conmonV = await versionOf('/usr/bin/conmon', /conmon version (\S+)/);
   const started = Date.now();
   systemRoutes(router, {
     events,
@@ -51,8 +49,9 @@ export async function apiRouter(s: Subsystems, me: DaemonIdentity): Promise<Rout
     }),
     info: {
       version: me.version, dataRoot: stateRoot, execRoot: me.execRoot, runcVersion: runcV, conmonVersion: conmonV, userns: me.userns,
+      runtimes: s.runtimes.reports, defaultRuntime: s.runtimes.defaultName, runtimeVersions: s.runtimes.versions,
       cgroupVersion: readFileSync('/proc/self/mountinfo', 'utf8').includes(' /sys/fs/cgroup rw') && !readFileSync('/proc/self/mountinfo', 'utf8').includes('/sys/fs/cgroup/memory') ? '2' : '1',
-      name: hostname, id: me.id, started,
+      name: hostname, id: me.id, started, warnings: () => net.warnings(),
       counts: () => {
         const all = store.all();
         const running = all.filter((c) => c.state.Status === 'running').length;
@@ -62,7 +61,7 @@ export async function apiRouter(s: Subsystems, me: DaemonIdentity): Promise<Rout
     },
   });
   const reports = new ContainerReports({
-    store, pids: (id) => runtime.ps(id), events,
+    store, pids: (id) => runtime.processes(id), events,
     stats: (c, prev) => cgroups.stats(c, prev as Parameters<typeof cgroups.stats>[1]),
     idleStats: (c) => ({ ...emptyStats(), name: c.name, id: c.id }),
     upperDir: (id) => images.snapshotter.graphDriverData(id).Data?.UpperDir,

@@ -12,11 +12,12 @@ import { ContainerService } from '../containers/service.js';
 import { ExecService } from '../containers/exec.js';
 import { HealthMonitor, goDuration } from '../containers/health.js';
 import { makeSpecBuilder } from '../containers/spec.js';
-import { ConmonRuntime } from '../runtime/conmon/index.js';
+import { openRuntimes } from '../runtime/select.js';
+import type { Runtime } from '../runtime/runtime.js';
 import { parseSize } from '../runtime/logs/index.js';
 import { NetworkStore } from '../network/store.js';
 import { NetworkService } from '../network/service.js';
-import { Firewall } from '../network/nft/index.js';
+import { Firewall, HostFirewall } from '../network/nft/index.js';
 import { DnsServer } from '../network/dns/index.js';
 import { cgroupParent, firewallTable, type DaemonConfig } from './config.js';
 import { openImages } from './images.js';
@@ -35,10 +36,15 @@ export async function wireSubsystems(cfg: DaemonConfig, stateRoot: string, log: 
   const events = new EventBus();
   const store = await ContainerStore.open(path.join(stateRoot, 'containers'));
   const images = await openImages(stateRoot, store, cfg.registry, (m) => log('warn', m), events, idMap);
-  const runtime = new ConmonRuntime({ runcRoot: path.join(cfg.execRoot, 'runc'), exitDir: path.join(cfg.execRoot, 'exits') });
-  await runtime.init();
+  // runc, crun and the configured runtimes; each container runs on the one its record names
+  const runtimes = await openRuntimes({
+    runtimes: cfg.runtimes.runtimes, defaultRuntime: cfg.runtimes.defaultRuntime, execRoot: cfg.execRoot, exitDir: path.join(cfg.execRoot, 'exits'),
+    runtimeOf: (id) => { const r = store.get(id); return r ? (r.hostConfig.Runtime ?? '') : undefined; },
+  });
+  log('info', `default runtime ${runtimes.defaultName}: ${runtimes.reason}`);
+  const runtime: Runtime = runtimes.runtime;
   const cgParent = cgroupParent(cfg.dataRoot);
-  const spec = makeSpecBuilder({ cgroupParent: cgParent, idMap: idMap });
+  const spec = makeSpecBuilder({ cgroupParent: cgParent, idMap, adaptForRuntime: (name, sp) => runtimes.runtime.adaptSpec(name, sp) });
   const hostname = os.hostname();
   const hostResolvConf = () => fsp.readFile('/etc/resolv.conf', 'utf8').catch(() => '');
   const networkStore = await NetworkStore.open(path.join(cfg.dataRoot, 'network'));
@@ -48,7 +54,8 @@ export async function wireSubsystems(cfg: DaemonConfig, stateRoot: string, log: 
     upstreams: (c) => networks?.resolver.upstreams(c) ?? [],
   }, { log: (m) => log('debug', m) });
   networks = new NetworkService({ table: firewallTable(cfg.dataRoot), defaultBridge: cfg.bridge, bip: cfg.bip, dns: cfg.dns, ...cfg.network }, {
-    store: networkStore, containers: store, events, firewall: new Firewall({ log: (m) => log('debug', m) }), dns, hostResolvConf,
+    store: networkStore, containers: store, events, dns, hostResolvConf,
+    firewall: new Firewall({ log: (m) => log('debug', m), host: new HostFirewall({ table: firewallTable(cfg.dataRoot), log: (m) => log('info', m) }) }),
     log: (m) => log('warn', m),
   });
   await networks.init();
@@ -67,7 +74,7 @@ export async function wireSubsystems(cfg: DaemonConfig, stateRoot: string, log: 
     log: (m) => log('warn', m),
   });
   const containers: ContainerService = new ContainerService({
-    store, images, rootfs: images.snapshotter, runtime, events, spec, execRoot: cfg.execRoot,
+    store, images, rootfs: images.snapshotter, runtime, runtimes: runtimes.runtime, events, spec, execRoot: cfg.execRoot,
     host: {
       hosts: () => fsp.readFile('/etc/hosts', 'utf8').catch(() => ''),
       resolvConf: hostResolvConf,
@@ -88,5 +95,5 @@ export async function wireSubsystems(cfg: DaemonConfig, stateRoot: string, log: 
     maxSize: cfg.logOpts['max-size'] ? parseSize(cfg.logOpts['max-size']) : 0,
     maxFile: Number(cfg.logOpts['max-file'] ?? '1'),
   });
-  return { events, store, images, runtime, networks: net, volumes, cgroups, health, containers, execs, rotation, spec, hostname, idMap };
+  return { events, store, images, runtime, runtimes, networks: net, volumes, cgroups, health, containers, execs, rotation, spec, hostname, idMap };
 }
