@@ -17,7 +17,7 @@ export interface MonitorDeps {
   runtime: {
     monitorAlive(id: string, bundle: string): Promise<boolean | undefined>;
     pendingExits(): Promise<string[]>;
-    state(id: string): Promise<string | undefined>;
+    state(id: string): Promise<{ status: string } | undefined>;
     kill(id: string, signal: number, all?: boolean): Promise<void>;
     resume(id: string): Promise<void>;
     recordExit(id: string, code: number): Promise<void>;
@@ -76,7 +76,7 @@ export class MonitorWatch {
     }
     // conmon writes the exit file before it exits: a dead conmon with one ended normally
     if (!(await this.d.runtime.pendingExits()).includes(id)) {
-      const status = await this.d.runtime.state(id);
+      const status = (await this.d.runtime.state(id).catch(() => undefined))?.status;
       let code = UNKNOWN_CODE;
       if (status === 'running' || status === 'paused' || status === 'created') {
         this.d.log?.(`the monitor (conmon) of container ${id} died: killing the container`);

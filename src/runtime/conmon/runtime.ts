@@ -211,13 +211,6 @@ export class ConmonRuntime implements Runtime {
     return (JSON.parse(out || '[]') ?? []) as number[];
   }
 
-  /** runc's status of a container (created, running, paused, stopped), undefined when runc has no state. */
-  async state(id: string): Promise<string | undefined> {
-    const out = await run(this.runc, this.runcArgs('state', id)).catch(() => undefined);
-    if (out === undefined) return undefined;
-    return (JSON.parse(out) as { status?: string }).status;
-  }
-
   /**
    * Whether the conmon of a container still runs: its pid (conmon's -P file in the bundle) names a live
    * process whose command line is conmon's for this container (a zombie has none; a reused pid has
