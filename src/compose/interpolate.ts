@@ -72,6 +72,7 @@ function braced(s: string, i: number, lookup: Lookup, lenient: boolean): [string
   i += name.length;
   const value = lookup(name);
   if (s[i] === '}') return [value ?? '', i + 1];
+  if (i >= s.length) throw new InterpolationError(`invalid interpolation format for "${s}": missing closing brace`);
   let op: string;
   if (s.startsWith(':-', i) || s.startsWith(':?', i) || s.startsWith(':+', i)) op = s.slice(i, i + 2);
   else if (s[i] === '-' || s[i] === '?' || s[i] === '+') op = s[i]!;
