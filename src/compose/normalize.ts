@@ -72,7 +72,9 @@ function normalizePorts(v: unknown, path: ModelPath): PortConfig[] {
   const out: PortConfig[] = [];
   (v as unknown[]).forEach((p, i) => {
     if (isObj(p)) {
-      const pc: PortConfig = { mode: str(p.mode ?? 'ingress'), target: Number(p.target), protocol: str(p.protocol ?? 'tcp') };
+      const target = Number(p.target);
+      if (!Number.isInteger(target) || target < 0 || target > 65535) throw new NormalizeError(`invalid target port "${str(p.target)}": must be an integer from 0 to 65535`, [...path, i, 'target']);
+      const pc: PortConfig = { mode: str(p.mode ?? 'ingress'), target, protocol: str(p.protocol ?? 'tcp') };
       if (p.published !== undefined && p.published !== null) pc.published = str(p.published);
       if (p.host_ip) pc.host_ip = str(p.host_ip);
       if (p.name) pc.name = str(p.name);
