@@ -3,7 +3,7 @@
  * is loaded only when a compose command runs, so `berth` start-up stays small.
  */
 import { Option, type Command } from 'commander';
-import { boolOption, listOption } from '../opts/flags.js';
+import { boolOption, collect, listOption } from '../opts/flags.js';
 import { checkArgs } from '../program.js';
 import type { BerthCommand } from '../program.js';
 import type { Registry } from './lazy.js';
@@ -41,7 +41,11 @@ const defs: Record<string, [string, string, Def?, number?, number?]> = {
     boolOption(c, '--abort-on-container-exit', 'Stops all containers if any container was stopped');
     c.option('--exit-code-from <service>', 'Return the exit code of the selected service container');
     listOption(c, '--attach <service>', 'Restrict attaching to the specified services');
-    listOption(c, '--no-attach <service>', "Do not attach (stream logs) to the specified services");
+    // a repeatable flag that merely starts with "no-": not commander's negation of --attach
+    const noAttach = new Option('--no-attach <service>', 'Do not attach (stream logs) to the specified services').argParser(collect);
+    noAttach.negate = false;
+    noAttach.attributeName = () => 'noAttach';
+    c.addOption(noAttach);
     boolOption(c, '--attach-dependencies', 'Automatically attach to log output of dependent services');
     c.option('-t, --timeout <seconds>', 'Use this timeout in seconds for container shutdown');
     c.option('--no-color', 'Produce monochrome output');
