@@ -52,6 +52,15 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function main(): Promise<void> {
   const d = await TestDaemon.create();
   const dir = mkdtempSync('/tmp/bt-bench-compose-');
+  // stopped early: still remove the daemon and what it made
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      d.stop().finally(() => {
+        rmSync(dir, { recursive: true, force: true });
+        process.exit(130);
+      });
+    });
+  }
   try {
     await d.importBusybox();
     writeFileSync(`${dir}/compose.yaml`, projectYaml(SERVICES));
