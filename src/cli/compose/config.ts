@@ -1,11 +1,11 @@
 /** `compose config`: the normalized model (YAML or JSON), or one facet of it (--services, --hash, ...). */
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
-import type { Ctx } from '../../cli/context.js';
-import { ComposeError } from '../errors.js';
-import { imageOf } from '../engine.js';
-import { serviceHash } from '../hash.js';
-import type { Project } from '../model.js';
+import type { Ctx } from '../context.js';
+import { ComposeError } from '../../compose/errors.js';
+import { imageOf } from '../../compose/engine.js';
+import { serviceHash } from '../../compose/hash.js';
+import type { Project } from '../../compose/model.js';
 import { loadFor, type GlobalOpts } from './session.js';
 
 /** The project as `config` prints it: name, services (by name), networks, volumes, secrets, configs. */

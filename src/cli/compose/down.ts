@@ -3,11 +3,11 @@
  * -v its named and anonymous volumes; with --rmi its images. Only what carries the project's labels (or
  * is declared, non-external, in the model) is touched.
  */
-import type { Ctx } from '../../cli/context.js';
+import type { Ctx } from '../context.js';
 import { DaemonError } from '../../client/errors.js';
-import { ComposeError } from '../errors.js';
-import { imageOf } from '../engine.js';
-import { L, projectFilter } from '../labels.js';
+import { ComposeError } from '../../compose/errors.js';
+import { imageOf } from '../../compose/engine.js';
+import { L, projectFilter } from '../../compose/labels.js';
 import { openSession, type GlobalOpts, type Session } from './session.js';
 
 const gone = (e: unknown) => (e instanceof DaemonError && e.statusCode === 404 ? undefined : Promise.reject(e));
@@ -21,7 +21,7 @@ export async function down(ctx: Ctx, args: string[], o: Record<string, unknown>,
     // without compose files, `down -p name` still removes what carries the project's label
     if (!(err instanceof ComposeError) || !g.projectName || !/no configuration file/.test(err.message)) throw err;
     const { clientFor, progressWriter, parallelOf } = await import('./session.js');
-    const { Engine } = await import('../engine.js');
+    const { Engine } = await import('../../compose/engine.js');
     const client = await clientFor(ctx);
     const project = { name: g.projectName, workingDir: process.cwd(), configFiles: [], envFiles: [], services: {}, disabled: {}, networks: {}, volumes: {}, secrets: {}, configs: {}, environment: {} };
     const progress = progressWriter(ctx, g);

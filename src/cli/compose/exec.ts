@@ -1,7 +1,7 @@
 /** `compose exec`: a command in a service's running container (--index), its exit code passed through. */
-import type { Ctx } from '../../cli/context.js';
-import { ComposeError } from '../errors.js';
-import { L } from '../labels.js';
+import type { Ctx } from '../context.js';
+import { ComposeError } from '../../compose/errors.js';
+import { L } from '../../compose/labels.js';
 import { openSession, type GlobalOpts } from './session.js';
 
 export async function exec(ctx: Ctx, args: string[], o: Record<string, unknown>, g: GlobalOpts): Promise<number> {
@@ -11,7 +11,7 @@ export async function exec(ctx: Ctx, args: string[], o: Record<string, unknown>,
   const list = (await s.engine.containers(false)).filter((c) => c.Labels[L.service] === service && c.Labels[L.oneoff] !== 'True');
   const c = list.find((x) => x.Labels[L.number] === index);
   if (!c) throw new ComposeError(list.length === 0 ? `service "${service}" is not running` : `service "${service}" is not running container #${index}`);
-  const { exec: dockerExec } = await import('../../cli/commands/streams.js');
+  const { exec: dockerExec } = await import('../commands/streams.js');
   const tty = o.TTY !== false && ctx.stdin.isTTY === true && ctx.stdout.isTTY === true;
   return (await dockerExec(ctx, [c.Id, ...cmd], {
     tty, interactive: o.interactive !== false && o.detach !== true, detach: o.detach === true, env: o.env, workdir: o.workdir, user: o.user, privileged: o.privileged === true,

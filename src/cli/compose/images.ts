@@ -1,10 +1,10 @@
 /** `compose build|pull|push|images`: the images of a project's services. */
-import type { Ctx } from '../../cli/context.js';
-import { ComposeError } from '../errors.js';
-import { buildImage } from '../build.js';
-import { imageOf } from '../engine.js';
-import { L } from '../labels.js';
-import { settleAll } from '../limiter.js';
+import type { Ctx } from '../context.js';
+import { ComposeError } from '../../compose/errors.js';
+import { buildImage } from '../../compose/build.js';
+import { imageOf } from '../../compose/engine.js';
+import { L } from '../../compose/labels.js';
+import { settleAll } from '../../compose/limiter.js';
 import { openSession, type GlobalOpts } from './session.js';
 
 export async function build(ctx: Ctx, args: string[], o: Record<string, unknown>, g: GlobalOpts): Promise<number> {

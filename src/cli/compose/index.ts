@@ -1,6 +1,6 @@
 /** `berth compose <command>`: dispatch to the command's module, and one place that turns errors into messages. */
-import type { Ctx } from '../../cli/context.js';
-import { ComposeError } from '../errors.js';
+import type { Ctx } from '../context.js';
+import { ComposeError } from '../../compose/errors.js';
 import type { GlobalOpts } from './session.js';
 
 export type ComposeHandler = (ctx: Ctx, args: string[], opts: Record<string, unknown>, global: GlobalOpts) => Promise<number>;

@@ -1,7 +1,7 @@
 /** `compose top|port|events|cp|ls|version`. */
-import type { Ctx } from '../../cli/context.js';
-import { ComposeError } from '../errors.js';
-import { COMPOSE_VERSION, L } from '../labels.js';
+import type { Ctx } from '../context.js';
+import { ComposeError } from '../../compose/errors.js';
+import { COMPOSE_VERSION, L } from '../../compose/labels.js';
 import { clientFor, openSession, type GlobalOpts } from './session.js';
 
 export async function top(ctx: Ctx, args: string[], _o: Record<string, unknown>, g: GlobalOpts): Promise<number> {
@@ -59,7 +59,7 @@ export async function cp(ctx: Ctx, args: string[], o: Record<string, unknown>, g
   const c = (await s.engine.containers(true)).find((x) => x.Labels[L.service] === service && x.Labels[L.number] === String(o.index ?? '1') && x.Labels[L.oneoff] !== 'True');
   if (!c) throw new ComposeError(`no container found for service "${service}"`);
   const target = `${c.Id}:${ref.slice(i + 1)}`;
-  const { cp: dockerCp } = await import('../../cli/commands/filesystem.js');
+  const { cp: dockerCp } = await import('../commands/filesystem.js');
   return (await dockerCp(ctx, fromService ? [target, b] : [a, target], {})) ?? 0;
 }
 

@@ -1,10 +1,10 @@
 /** `compose start|stop|restart|rm|kill|pause|unpause|wait`: the verbs on a project's existing containers. */
 import type { ContainerSummary } from '../../api/types.js';
-import type { Ctx } from '../../cli/context.js';
-import { ComposeError } from '../errors.js';
-import { L } from '../labels.js';
-import { settleAll } from '../limiter.js';
-import { dependencyLevels } from '../planner.js';
+import type { Ctx } from '../context.js';
+import { ComposeError } from '../../compose/errors.js';
+import { L } from '../../compose/labels.js';
+import { settleAll } from '../../compose/limiter.js';
+import { dependencyLevels } from '../../compose/planner.js';
 import { openSession, type GlobalOpts, type Session } from './session.js';
 import { waitReady } from './up.js';
 

@@ -3,7 +3,7 @@
  * width, each in its own colour on a terminal; lines of all containers interleaved in time.
  */
 import type { BerthClient } from '../../client/client.js';
-import { L } from '../labels.js';
+import { L } from '../../compose/labels.js';
 
 const COLORS = [36, 33, 32, 35, 34, 96, 93, 92, 95, 94];
 

@@ -1,6 +1,6 @@
 /** `compose logs`: the logs of the project's containers, interleaved in time, with prefixes. */
-import type { Ctx } from '../../cli/context.js';
-import { L } from '../labels.js';
+import type { Ctx } from '../context.js';
+import { L } from '../../compose/labels.js';
 import { LogPrinter, printLogs, sourceLabel } from './logprinter.js';
 import { openSession, type GlobalOpts } from './session.js';
 

@@ -6,8 +6,8 @@
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Ctx } from '../../cli/context.js';
-import { COMPOSE_VERSION } from '../labels.js';
+import type { Ctx } from '../context.js';
+import { COMPOSE_VERSION } from '../../compose/labels.js';
 import type { GlobalOpts } from './session.js';
 
 export function pluginMetadata(): string {

@@ -1,9 +1,9 @@
 /** `compose ps`: the project's containers (table or JSON), or only IDs or services; filters on status. */
 import type { ContainerSummary } from '../../api/types.js';
-import type { Ctx } from '../../cli/context.js';
+import type { Ctx } from '../context.js';
 import { humanDuration } from '../../core/humanize.js';
-import { ComposeError } from '../errors.js';
-import { L } from '../labels.js';
+import { ComposeError } from '../../compose/errors.js';
+import { L } from '../../compose/labels.js';
 import { openSession, type GlobalOpts } from './session.js';
 
 const STATUSES = ['paused', 'restarting', 'removing', 'running', 'dead', 'created', 'exited'];

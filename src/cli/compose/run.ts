@@ -2,18 +2,18 @@
  * `compose run`: a one-off container of a service (labels oneoff=True, name `<project>-<service>-run-<id>`),
  * its dependencies brought up first unless --no-deps; attached (exit code passed through) or -d.
  */
-import type { Ctx } from '../../cli/context.js';
-import { write } from '../../cli/context.js';
-import { monitorTtySize, pumpStreams, rawMode } from '../../cli/commands/attachio.js';
+import type { Ctx } from '../context.js';
+import { write } from '../context.js';
+import { monitorTtySize, pumpStreams, rawMode } from '../commands/attachio.js';
 import type { ContainerCreateBody } from '../../api/types.js';
-import { ComposeError } from '../errors.js';
-import { randomSuffix } from '../engine.js';
-import { serviceHash } from '../hash.js';
-import { oneoffName } from '../labels.js';
-import { parsePortSpec, parseVolumeSpec } from '../normalize.js';
-import { planUp, withDependencies } from '../planner.js';
-import { shellSplit } from '../shellwords.js';
-import { resolveHostPath } from '../paths.js';
+import { ComposeError } from '../../compose/errors.js';
+import { randomSuffix } from '../../compose/engine.js';
+import { serviceHash } from '../../compose/hash.js';
+import { oneoffName } from '../../compose/labels.js';
+import { parsePortSpec, parseVolumeSpec } from '../../compose/normalize.js';
+import { planUp, withDependencies } from '../../compose/planner.js';
+import { shellSplit } from '../../compose/shellwords.js';
+import { resolveHostPath } from '../../compose/paths.js';
 import { openSession, type GlobalOpts } from './session.js';
 
 export async function run(ctx: Ctx, args: string[], o: Record<string, unknown>, g: GlobalOpts): Promise<number> {

@@ -4,11 +4,11 @@
  * parallel limit, and progress lines on stderr.
  */
 import type { BerthClient } from '../../client/client.js';
-import type { Ctx } from '../../cli/context.js';
-import { ComposeError } from '../errors.js';
-import { Engine, type Progress } from '../engine.js';
-import { loadProject } from '../loader.js';
-import type { Project } from '../model.js';
+import type { Ctx } from '../context.js';
+import { ComposeError } from '../../compose/errors.js';
+import { Engine, type Progress } from '../../compose/engine.js';
+import { loadProject } from '../../compose/loader.js';
+import type { Project } from '../../compose/model.js';
 
 export interface GlobalOpts {
   file?: string[];

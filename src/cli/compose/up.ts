@@ -4,10 +4,10 @@
  * and volumes, converge the containers in dependency order; then wait (--wait), or attach to the logs
  * until the containers exit (Ctrl-C stops them), or return (-d).
  */
-import type { Ctx } from '../../cli/context.js';
-import { ComposeError } from '../errors.js';
-import { L } from '../labels.js';
-import { planUp, withDependencies } from '../planner.js';
+import type { Ctx } from '../context.js';
+import { ComposeError } from '../../compose/errors.js';
+import { L } from '../../compose/labels.js';
+import { planUp, withDependencies } from '../../compose/planner.js';
 import { LogPrinter, printLogs, sourceLabel } from './logprinter.js';
 import { openSession, type GlobalOpts, type Session } from './session.js';
 

@@ -8,7 +8,7 @@ import { checkArgs } from '../program.js';
 import type { BerthCommand } from '../program.js';
 import type { Registry } from './lazy.js';
 
-const load = () => import('../../compose/cli/index.js');
+const load = () => import('../compose/index.js');
 
 /** Runs a compose subcommand with its own flags and the `compose` command's (under `global`). */
 function handler(reg: Registry, name: string, min = 0, max = Infinity) {
@@ -218,7 +218,7 @@ export function registerCompose(program: BerthCommand, reg: Registry): void {
   }
   // the docker CLI plugin protocol: `docker-compose docker-cli-plugin-metadata`
   program.command('docker-cli-plugin-metadata', { hidden: true }).action(async function (this: Command) {
-    const { pluginMetadata } = await import('../../compose/cli/plugin.js');
+    const { pluginMetadata } = await import('../compose/plugin.js');
     reg.ctx().stdout.write(`${pluginMetadata()}\n`);
   });
 }
