@@ -3,7 +3,7 @@
  * `docker compose` plugin, and Debian's docker-compose 1.29.2 on a real project (a user network, a named
  * volume, depends_on, logs, exec, `down -v`). Both see the project by compose's labels.
  */
-import { test, after } from 'node:test';
+import { test, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -14,6 +14,12 @@ import { ComposeProject, inspect, inventory } from './compose-project.js';
 const t = busyboxDaemon();
 const cleanup: (() => void)[] = [];
 after(() => cleanup.forEach((f) => f()));
+// whatever a test left behind (it failed half-way) is gone before the next one
+afterEach(async () => {
+  for (const c of (await t.d.request('GET', '/containers/json?all=1')).json() as { Id: string }[]) await t.d.request('DELETE', `/containers/${c.Id}?force=1&v=1`);
+  for (const n of (await t.d.request('GET', '/networks')).json() as { Name: string }[]) if (!['bridge', 'host', 'none'].includes(n.Name)) await t.d.request('DELETE', `/networks/${n.Name}`);
+  for (const v of ((await t.d.request('GET', '/volumes')).json() as { Volumes: { Name: string }[] | null }).Volumes ?? []) await t.d.request('DELETE', `/volumes/${v.Name}`);
+});
 
 const project = `
 services:
@@ -55,7 +61,7 @@ test('berth compose install-plugin: the docker CLI runs `docker compose` through
   const up = await p.docker(['compose', '-p', 'plug', 'up', '-d'], cfg);
   assert.equal(up.code, 0, up.stderr);
   assert.deepEqual((await inventory(t.d)).containers, ['plug-api-1', 'plug-client-1']);
-  await waitFor(async () => (await p.docker(['compose', '-p', 'plug', 'logs', 'client'], cfg)).stdout.includes('client read stored'), 15000, 'client output');
+  await waitFor(async () => (await p.docker(['compose', '-p', 'plug', 'logs', 'client'], cfg)).stdout.includes('client read stored'), 60000, 'client output');
   const ps = await p.docker(['compose', '-p', 'plug', 'ps', '--services'], cfg);
   assert.deepEqual(ps.stdout.trim().split('\n').sort(), ['api', 'client']);
   // the same project seen by berth compose
@@ -77,7 +83,7 @@ test('docker-compose 1.29.2 drives a project on berthd: network, volume, depends
   const api = await inspect(t.d, 'legacy_api_1');
   assert.equal(api.Config.Labels['com.docker.compose.project'], 'legacy');
   assert.equal(api.Config.Labels['com.docker.compose.service'], 'api');
-  await waitFor(async () => (await p.v1(['logs', '--no-color', 'client'])).stdout.includes('client read stored'), 20000, 'client output through v1 logs');
+  await waitFor(async () => (await p.v1(['logs', '--no-color', 'client'])).stdout.includes('client read stored'), 90000, 'client output through v1 logs');
   const ex = await p.v1(['exec', '-T', 'api', 'cat', '/state/value']);
   assert.equal(ex.code, 0, ex.stderr);
   assert.equal(ex.stdout.trim(), 'stored');

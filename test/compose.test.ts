@@ -4,7 +4,7 @@
  * name. Labels are compose v2's, a second `up` changes nothing, a changed service alone is recreated,
  * exec and run pass exit codes through, and `down -v` removes what the project made and nothing else.
  */
-import { test, after } from 'node:test';
+import { test, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { busyboxDaemon, freePort, waitFor } from './harness.js';
@@ -13,6 +13,10 @@ import { ComposeProject, inspect, inventory } from './compose-project.js';
 const t = busyboxDaemon();
 const projects: ComposeProject[] = [];
 after(() => projects.forEach((p) => p.remove()));
+afterEach(async () => {
+  for (const p of projects) await p.compose(['down', '-v', '-t', '0']);
+  await t.d.docker(['rm', '-f', 'bystander']);
+});
 
 function get(port: number, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -94,7 +98,7 @@ test('a web app with a database, a cache and a worker: up, labels, ps, logs, exe
 
   // the published port, .env interpolation, and the worker reaching the database by its service name
   assert.deepEqual(await get(port, '/'), { status: 200, body: 'hi from web\n' });
-  await waitFor(async () => (await p.compose(['logs', 'worker'])).stdout.includes('worker-1  | worker got ready'), 15000, 'worker output');
+  await waitFor(async () => (await p.compose(['logs', 'worker'])).stdout.includes('worker-1  | worker got ready'), 60000, 'worker output');
 
   const ps = await p.composeOk(['ps', '--format', 'json']);
   const rows = ps.trim().split('\n').map((l) => JSON.parse(l) as { Service: string; State: string });

@@ -284,14 +284,19 @@ export class Engine {
         await settleAll(dependents(svc).filter((d) => !next.has(d)).map((d) => run(d, next)));
         await settleAll((byService.get(svc) ?? []).sort((a, b) => numberOf(a) - numberOf(b)).map((c) => this.limit.run(async () => {
           const name = c.Names[0]?.replace(/^\//, '') ?? c.Id;
+          let stopError: unknown;
           if (c.State === 'running' || c.State === 'paused' || c.State === 'restarting') {
             this.opts.progress('Container', name, 'Stopping');
-            await this.client.containers.stop(c.Id, { t: this.stopTimeout(p.services[svc]) }).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
-            this.opts.progress('Container', name, 'Stopped');
+            // a stop that fails (the daemon gave up waiting) is no reason to keep the container: remove forces it
+            await this.client.containers.stop(c.Id, { t: this.stopTimeout(p.services[svc]) }).catch((e: unknown) => (isNotFound(e) ? undefined : (stopError = e)));
+            if (stopError === undefined) this.opts.progress('Container', name, 'Stopped');
           }
-          if (o.stop === false) return;
+          if (o.stop === false) {
+            if (stopError !== undefined) throw stopError;
+            return;
+          }
           this.opts.progress('Container', name, 'Removing');
-          await this.client.containers.remove(c.Id, { force: true, v: o.volumes }).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+          await this.client.containers.remove(c.Id, { force: true, v: o.volumes }).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(stopError ?? e)));
           this.opts.progress('Container', name, 'Removed');
         })));
       })();
