@@ -13,11 +13,12 @@ import { validContainerName } from '../core/ids.js';
 import { KeyedLock } from '../host/lock.js';
 import { parseNetworkMode } from '../network/files.js';
 import { checkKill, checkRemove, checkStart, checkStop, isActive, checkAttach, checkPause, checkUnpause } from './state.js';
-import { Backoff, checkRestartPolicy, policyName, RestartTimers, wantsRestart } from './restart.js';
+import { Backoff, policyName, RestartTimers, wantsRestart } from './restart.js';
 import { parseWaitCondition, Waiters, type WaitResult } from './waiters.js';
 import { initialHealth, probeOf } from './health.js';
 import { eventAttributes, type ContainerRecord } from './record.js';
 import { newRecord } from './create.js';
+import { planUpdate } from './update.js';
 import { startFailure } from './starterr.js';
 import { planNamespaces, ShmMounts, type KernelNamespaces } from './namespaces.js';
 import { AttachHub } from './attach.js';
@@ -433,7 +434,7 @@ export class ContainerService {
     await this.stopRunning(rec, opts, parseSignal);
   }
 
-  private async stopRunning(rec: ContainerRecord, opts: { timeout?: number; signal?: number }, parseSignal: (s: string) => number): Promise<void> {
+  private async stopRunning(rec: ContainerRecord, opts: { timeout?: number; signal?: number }, parseSignal: (s: string) => number, retried = false): Promise<void> {
     if (rec.state.Status === 'restarting') {
       await this.locked(rec.id, () => this.settleRestarting(rec));
       this.d.events.publish('container', 'stop', rec.id, this.attrs(rec));
@@ -454,6 +455,13 @@ export class ContainerService {
       stopped = await this.waitExit(rec.id, 15000);
     }
     if (!stopped) throw unavailable(`cannot stop container ${rec.id}: it did not exit after SIGKILL`);
+    // it may have exited on its own just before the signal, with a restart already planned: the stop cancels it
+    const again = await this.locked(rec.id, async () => {
+      const cur = this.d.store.get(rec.id);
+      if (cur?.state.Status === 'restarting') await this.settleRestarting(cur);
+      return cur?.state.Status === 'running' ? cur : undefined;
+    });
+    if (again && !retried) return this.stopRunning(again, opts, parseSignal, true);
     this.d.events.publish('container', 'stop', rec.id, this.attrs(rec));
   }
 
@@ -508,33 +516,16 @@ export class ContainerService {
     const rec0 = this.d.store.resolve(ref);
     return this.locked(rec0.id, async () => {
       const rec = this.d.store.resolve(rec0.id);
-      const upd = body as Record<string, unknown>;
-      const policy = upd.RestartPolicy as ContainerRecord['hostConfig']['RestartPolicy'] | undefined;
-      if (policy !== undefined && policy !== null) {
-        if (typeof policy !== 'object') throw invalidArgument('invalid restart policy: expected an object');
-        const perr = checkRestartPolicy(policy);
-        if (perr) throw new BerthError(perr.kind, `Cannot update container ${rec.id}: ${perr.message}`);
-        if (rec.hostConfig.AutoRemove && policyName(policy) !== 'no') {
-          throw invalidArgument(`Cannot update container ${rec.id}: Restart policy cannot be updated because AutoRemove is enabled for the container`);
-        }
-      }
-      const { RestartPolicy: _rp, ...res } = upd;
-      const checked = cg.check(res, true);
-      let merged: Record<string, unknown>;
-      try {
-        merged = cg.merge(rec.hostConfig as Record<string, unknown>, checked.resources);
-      } catch (e) {
-        throw new BerthError(e instanceof BerthError ? e.kind : 'InvalidArgument', `Cannot update container ${rec.id}: ${(e as Error).message}`);
-      }
+      const { resources, hostConfig, warnings } = planUpdate(rec, body as Record<string, unknown>, cg);
       if (rec.state.Status === 'running' || rec.state.Status === 'paused') {
-        await cg.apply(rec.id, checked.resources).catch((e: unknown) => {
+        await cg.apply(rec.id, resources).catch((e: unknown) => {
           throw invalidArgument(`Cannot update container ${rec.id}: ${(e as Error).message}`);
         });
       }
-      rec.hostConfig = { ...rec.hostConfig, ...merged, ...(policy ? { RestartPolicy: { Name: policy.Name ?? '', MaximumRetryCount: policy.MaximumRetryCount ?? 0 } } : {}) };
+      rec.hostConfig = hostConfig;
       await this.d.store.save(rec);
       this.d.events.publish('container', 'update', rec.id, this.attrs(rec));
-      return { Warnings: checked.warnings };
+      return { Warnings: warnings };
     });
   }
 
