@@ -37,6 +37,8 @@ import { openCgroups } from './cgroups.js';
 import { emptyStats } from '../runtime/cgroups/index.js';
 import { summaryView } from '../containers/views.js';
 import { LogRotation } from './logrotate.js';
+import { openBuilder } from './build.js';
+import { buildRoutes } from '../server/routes/build.js';
 
 const VERSION = '0.1.0';
 
@@ -132,9 +134,10 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
       run('/usr/bin/conmon', ['--version']).then((o) => /conmon version (\S+)/.exec(o)?.[1] ?? '').catch(() => ''),
     ]);
     const started = Date.now();
+    const builder = openBuilder({ dataRoot: stateRoot, store, containers, fs: () => fs(), images, events, config: cfg.extra.builder });
     systemRoutes(router, {
       events,
-      df: () => diskUsage({
+      df: async () => ({ ...(await diskUsage({
         images: () => images.api.summaries({ all: true, filters: {} }),
         layersOf: (id) => images.resolveImage(id).layers,
         layerSize: (l) => images.snapshotter.layerSize(l),
@@ -142,7 +145,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
         summary: (rec) => summaryView(rec, images.displayName(rec.image, rec.config.Image ?? ''), net.portsOf(rec)),
         upperDir: (id) => images.snapshotter.upperDir(id),
         volumes: () => volumes.service.df(),
-      }),
+      })), BuildCache: await builder.buildCache() }),
       info: {
         version: VERSION, dataRoot: stateRoot, execRoot: cfg.execRoot, runcVersion: runcV, conmonVersion: conmonV, userns: !!remap,
         cgroupVersion: readFileSync('/proc/self/mountinfo', 'utf8').includes(' /sys/fs/cgroup rw') && !readFileSync('/proc/self/mountinfo', 'utf8').includes('/sys/fs/cgroup/memory') ? '2' : '1',
@@ -171,13 +174,13 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
     volumeRoutes(router, { volumes: volumes.service });
     // cp, export, diff and commit: loaded on first use, with their tar streams
     let containerFs: Promise<ContainerFs> | undefined;
-    archiveRoutes(router, {
-      fs: () => (containerFs ??= import('../containers/fs/index.js').then(({ ContainerFs, commitTarget }) => new ContainerFs({
-        containers: { resolve: (r) => store.resolve(r), withRootfs: (r, fn) => containers.withRootfs(r, fn), pause: (r) => containers.pause(r), unpause: (r) => containers.unpause(r) },
-        upperDir: (id) => images.snapshotter.upperDir(id), layerPath: (l) => images.snapshotter.layerPath(l),
-        images: commitTarget(images.store), events, tmpDir: () => images.store.tmpDir(), idMap: remap?.mapping,
-      }))),
-    });
+    const fs = () => (containerFs ??= import('../containers/fs/index.js').then(({ ContainerFs, commitTarget }) => new ContainerFs({
+      containers: { resolve: (r) => store.resolve(r), withRootfs: (r, fn) => containers.withRootfs(r, fn), pause: (r) => containers.pause(r), unpause: (r) => containers.unpause(r) },
+      upperDir: (id) => images.snapshotter.upperDir(id), layerPath: (l) => images.snapshotter.layerPath(l),
+      images: commitTarget(images.store), events, tmpDir: () => images.store.tmpDir(), idMap: remap?.mapping,
+    })));
+    archiveRoutes(router, { fs });
+    buildRoutes(router, builder.api);
 
     const server = createApiServer(router, { log: (m) => log('error', m), serverHeader: `Berth/${VERSION} (linux)` });
     const sockets = cfg.hosts.map((h) => h.slice('unix://'.length));

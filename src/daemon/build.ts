@@ -1,0 +1,156 @@
+/**
+ * Wiring of the image builder (src/build): its BuildBackend over the container service, ContainerFs and
+ * the image store, and the BuildApi the routes use. The builder module is loaded on the first build,
+ * prune or df that needs it.
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import type { BuildBackend } from '../build/backend.js';
+import type { Builder } from '../build/builder.js';
+import type { ContainerService } from '../containers/service.js';
+import type { ContainerFs } from '../containers/fs/index.js';
+import { commitTarget } from '../containers/fs/images.js';
+import { EMPTY_LAYER_DIFF_ID } from '../containers/fs/commit.js';
+import { isKind } from '../core/errors.js';
+import type { EventBus } from '../core/events.js';
+import { newId } from '../core/ids.js';
+import { familiarName, parseNormalizedNamed } from '../images/reference.js';
+import { ramInBytes } from '../core/units.js';
+import type { ContainerStore } from '../containers/store.js';
+import type { BuildApi } from '../server/routes/build.js';
+import type { openImages } from './images.js';
+
+type Images = Awaited<ReturnType<typeof openImages>>;
+
+export interface BuilderWiring {
+  dataRoot: string;
+  store: ContainerStore;
+  containers: ContainerService;
+  fs: () => Promise<ContainerFs>;
+  images: Images;
+  events: EventBus;
+  /** daemon.json `builder` */
+  config: unknown;
+}
+
+/** builder.gc from daemon.json: `{"gc": {"enabled": true, "defaultKeepStorage": "20GB"}}`. */
+export function builderGc(raw: unknown): { gcEnabled: boolean; keepStorage: number } {
+  const gc = (raw as { gc?: { enabled?: boolean; defaultKeepStorage?: string | number } } | undefined)?.gc;
+  if (!gc) return { gcEnabled: false, keepStorage: 0 };
+  const ks = gc.defaultKeepStorage;
+  const keepStorage = typeof ks === 'number' ? ks : typeof ks === 'string' && ks !== '' ? ramInBytes(ks) : 0;
+  return { gcEnabled: gc.enabled !== false && keepStorage > 0, keepStorage };
+}
+
+function backend(w: BuilderWiring): BuildBackend {
+  const { images, containers } = w;
+  const target = commitTarget(images.store);
+  const stateDir = path.join(w.dataRoot, 'builder');
+  return {
+    stateDir,
+    image(ref) {
+      const r = images.store.resolve(ref);
+      return { id: r.id, config: r.config };
+    },
+    hasImage(id) {
+      try {
+        images.store.resolve(id);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    pull: (ref, o, progress) => images.api.pull(ref, { platform: o.platform, auth: o.auth, signal: o.signal ?? new AbortController().signal }, (m) => progress(m as Record<string, unknown>)),
+    createImage: (config, layer) => target.create(layer ?? { diffID: EMPTY_LAYER_DIFF_ID, file: '' }, config),
+    async tag(id, ref) {
+      const named = parseNormalizedNamed(ref);
+      await images.api.tag(id, familiarName(named), named.tag ?? 'latest');
+    },
+    async removeImage(id) {
+      let rec;
+      try {
+        rec = images.store.resolve(id);
+      } catch {
+        return true;
+      }
+      if (rec.repoTags.length || rec.repoDigests.length) return false;
+      if (w.store.all().some((c) => c.image === rec.id)) return false;
+      await images.store.remove(rec.id, { force: false, prune: false });
+      await images.store.prune().catch(() => undefined);
+      return true;
+    },
+    layerSize: (d) => images.snapshotter.layerSize(d),
+    async createContainer(body) {
+      const { Id } = await containers.create(undefined, { ...body, Labels: { ...(body.Labels ?? {}) } });
+      return Id;
+    },
+    async runContainer(id, output, signal) {
+      const exited = containers.wait(id, 'next-exit');
+      let closed!: () => void;
+      const streamDone = new Promise<void>((resolve) => { closed = resolve; });
+      await containers.attach(id, { stdin: false, stdout: true, stderr: true }, {
+        output: (_s, data) => output(data),
+        close: () => closed(),
+      });
+      const stop = () => void containers.kill(id, 9).catch(() => undefined);
+      signal.addEventListener('abort', stop, { once: true });
+      try {
+        await containers.start(id);
+        const r = await exited;
+        // the output may trail the exit a little; never wait long for it
+        await Promise.race([streamDone, new Promise((resolve) => setTimeout(resolve, 2000))]);
+        return r.StatusCode;
+      } finally {
+        signal.removeEventListener('abort', stop);
+      }
+    },
+    async copyInto(id, tar) {
+      const fs = await w.fs();
+      await fs.extract(id, '/', tar, { noOverwriteDirNonDir: false, copyUIDGID: false });
+    },
+    async statPath(id, p) {
+      const fs = await w.fs();
+      const dir = p === '/' ? '/' : `${p.replace(/\/+$/, '')}/`;
+      try {
+        await fs.stat(id, dir);
+        return { isDir: true };
+      } catch (e) {
+        if (isKind(e, 'NotFound')) return undefined;
+        if (isKind(e, 'InvalidArgument')) return { isDir: false };
+        throw e;
+      }
+    },
+    async diffLayer(id) {
+      const fs = await w.fs();
+      await fsp.mkdir(path.join(stateDir, 'tmp'), { recursive: true });
+      const file = path.join(stateDir, 'tmp', `layer-${newId().slice(0, 16)}.tar`);
+      const diffID = await fs.diffLayer(id, file);
+      return { diffID, file, nonEmpty: diffID !== EMPTY_LAYER_DIFF_ID };
+    },
+    async removeContainer(id) {
+      await containers.remove(id, { force: true, volumes: true }).catch((e: unknown) => {
+        if (!isKind(e, 'NotFound')) throw e;
+      });
+    },
+    withRootfs: (id, fn) => containers.withRootfs(id, (_rec, root) => fn(root)),
+  };
+}
+
+export function openBuilder(w: BuilderWiring): { api: BuildApi; buildCache(): Promise<unknown[]> } {
+  let builder: Promise<Builder> | undefined;
+  const get = () => (builder ??= import('../build/builder.js').then(({ Builder }) => Builder.open(backend(w), builderGc(w.config))));
+  const api: BuildApi = {
+    async build(body, req, emit, signal) {
+      return (await get()).build(body, req, emit, signal);
+    },
+    async prune(opts) {
+      const out = await (await get()).prune(opts);
+      w.events.publish('builder', 'prune', '', { reclaimed: String(out.SpaceReclaimed) });
+      return out;
+    },
+    checkTag(tag) {
+      parseNormalizedNamed(tag); // Docker's "invalid reference format" errors
+    },
+  };
+  return { api, buildCache: async () => (await get()).df() };
+}
