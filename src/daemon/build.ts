@@ -22,6 +22,9 @@ import type { openImages } from './images.js';
 
 type Images = Awaited<ReturnType<typeof openImages>>;
 
+/** The label of the builder's step containers: those a killed daemon left are removed at the next start. */
+export const BUILD_LABEL = 'com.github.berth.build-step';
+
 export interface BuilderWiring {
   dataRoot: string;
   store: ContainerStore;
@@ -81,7 +84,7 @@ function backend(w: BuilderWiring): BuildBackend {
     },
     layerSize: (d) => images.snapshotter.layerSize(d),
     async createContainer(body) {
-      const { Id } = await containers.create(undefined, { ...body, Labels: { ...(body.Labels ?? {}) } });
+      const { Id } = await containers.create(undefined, { ...body, Labels: { ...(body.Labels ?? {}), [BUILD_LABEL]: '1' } });
       return Id;
     },
     async runContainer(id, output, signal) {
@@ -93,9 +96,11 @@ function backend(w: BuilderWiring): BuildBackend {
         close: () => closed(),
       });
       const stop = () => void containers.kill(id, 9).catch(() => undefined);
+      signal.throwIfAborted(); // cancelled while the container was made: it never starts
       signal.addEventListener('abort', stop, { once: true });
       try {
         await containers.start(id);
+        if (signal.aborted) stop();
         const r = await exited;
         // the output may trail the exit a little; never wait long for it
         await Promise.race([streamDone, new Promise((resolve) => setTimeout(resolve, 2000))]);
@@ -138,6 +143,12 @@ function backend(w: BuilderWiring): BuildBackend {
 
 export function openBuilder(w: BuilderWiring): { api: BuildApi; buildCache(): Promise<unknown[]> } {
   let builder: Promise<Builder> | undefined;
+  // step containers of builds a killed daemon was running: nothing will ever finish them
+  void (async () => {
+    for (const c of w.store.all().filter((r) => r.config.Labels?.[BUILD_LABEL] === '1')) {
+      await w.containers.remove(c.id, { force: true, volumes: true }).catch(() => undefined);
+    }
+  })();
   const get = () => (builder ??= import('../build/builder.js').then(({ Builder }) => Builder.open(backend(w), builderGc(w.config))));
   const api: BuildApi = {
     async build(body, req, emit, signal) {
