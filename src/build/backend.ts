@@ -67,4 +67,6 @@ export interface BuildBackend {
   removeContainer(id: string): Promise<void>;
   /** a directory the builder may use for its own files (context, cache, scratch) */
   stateDir: string;
+  /** files may be written straight into a mounted rootfs (false under userns-remap: copyInto shifts owners) */
+  directWrites: boolean;
 }

@@ -93,7 +93,7 @@ export class BuildCache {
     }
     e.lastUsedAt = new Date().toISOString();
     e.usageCount++;
-    await this.persist();
+    this.persistSoon();
     return e;
   }
 
@@ -133,6 +133,17 @@ export class BuildCache {
       if (!shared) await remove(e.image).catch(() => false);
     }
     return out;
+  }
+
+  private soon: NodeJS.Timeout | undefined;
+
+  /** Use counts are kept within a second: a rebuild of many hits writes the index once. */
+  private persistSoon(): void {
+    this.soon ??= setTimeout(() => {
+      this.soon = undefined;
+      void this.persist();
+    }, 1000);
+    this.soon.unref();
   }
 
   private persist(): Promise<void> {

@@ -122,6 +122,8 @@ export interface PlanOptions {
   parents: boolean;
   /** heredoc sources: name -> content */
   inline: { name: string; content: string }[];
+  /** hash the contents (for the cache key); off when only the items are wanted */
+  hash?: boolean;
 }
 
 async function isArchive(file: string): Promise<boolean> {
@@ -166,7 +168,7 @@ export async function planCopy(root: CopyRoot, o: PlanOptions): Promise<CopyPlan
     if (o.unpack && (await isArchive(host))) items.push({ kind: 'archive', host, name: strip(o.destIsDir ? dest : path.posix.dirname(dest)) || '' });
     else items.push({ kind: 'file', host, name, mode: st.mode & 0o7777, size: st.size, mtime: st.mtime });
   }
-  const hash = await hashItems(items);
+  const hash = o.hash === false ? '' : await hashItems(items);
   const kind = total > 1 ? 'multi' : dirs > 0 ? 'dir' : 'file';
   return { items, sourceDesc: `${kind}:${hash}` };
 }

@@ -27,8 +27,10 @@ export interface Commit {
   /** the command recorded as container_config.Cmd and, joined, as history's created_by */
   cmd: string[];
   contentHash?: string;
+  /** what the cache key takes instead of `cmd` (COPY --from: the source image, not its files' hash) */
+  keyCmd?: string;
   /** makes the step's layer (in a container); none: a config-only step */
-  work?: () => Promise<{ layer: LayerFile; containerId: string }>;
+  work?: () => Promise<{ layer: LayerFile; containerId: string; cmd?: string[] }>;
   /** a config-only step made by a container in Docker (prints Running in / Removed lines) */
 }
 
@@ -129,7 +131,7 @@ export class StageRun {
     const run = this.run;
     const config: ContainerConfig = { ...this.cfg, Image: this.imageId ?? '' };
     const containerConfig: ContainerConfig = { ...config, Cmd: c.cmd };
-    const key = cacheKey({ parent: this.imageId ?? '', createdBy: c.cmd.join(' '), config, contentHash: c.contentHash });
+    const key = cacheKey({ parent: this.imageId ?? '', createdBy: c.keyCmd ?? c.cmd.join(' '), config, contentHash: c.contentHash });
     if (!run.opts.noCache) {
       const hit = await run.cacheLookup(key, this.imageId ?? '', c.cmd.join(' '), config);
       if (hit) {
@@ -142,14 +144,16 @@ export class StageRun {
     }
     let layer: LayerFile = { diffID: EMPTY_LAYER_DIFF_ID, file: '', nonEmpty: false };
     let containerId = '';
-    if (c.work) ({ layer, containerId } = await c.work());
+    let cmd = c.cmd;
+    if (c.work) ({ layer, containerId, cmd = c.cmd } = await c.work());
+    containerConfig.Cmd = cmd;
     try {
       const child = childImageConfig(this.img, {
         config, containerConfig, containerId, author: this.author, diffID: layer.nonEmpty ? layer.diffID : EMPTY_LAYER_DIFF_ID, created: new Date().toISOString(),
       });
       const id = await run.backend.createImage(child, layer.nonEmpty ? layer : undefined);
       const size = layer.nonEmpty ? await run.backend.layerSize(layer.diffID).catch(() => 0) : 0;
-      await run.cache.add(key, { image: id, parent: this.imageId ?? '', description: c.cmd.join(' '), size });
+      await run.cache.add(key, { image: id, parent: this.imageId ?? '', description: cmd.join(' '), size });
       this.setImageKeepState(id, child);
     } finally {
       if (layer.file) await fsp.rm(layer.file, { force: true });

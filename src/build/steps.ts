@@ -16,6 +16,7 @@ import type { LayerFile } from './backend.js';
 import type { Instruction } from './dockerfile/instructions.js';
 import { packItems, planCopy, type CopyItem, type CopyRoot, type Owner } from './copy.js';
 import { short } from './output.js';
+import { writeItems } from './write.js';
 import type { StageRun } from './stage.js';
 
 type CopyIns = Extract<Instruction, { kind: 'copy' | 'add' }>;
@@ -115,34 +116,61 @@ export async function runCopy(s: StageRun, ins: CopyIns): Promise<void> {
     return run.withImageRoot(img.id, (root) => fn({ dir: root }, sources));
   };
 
+  /** Writes the sources into a container made from the stage's image; its diff is the layer. */
+  const write = async (root: CopyRoot, base: Omit<Parameters<typeof planCopy>[1], 'destIsDir'>) => {
+    if (!s.imageId) {
+      const plan = await planCopy(root, { ...base, destIsDir: endsSlash, hash: false });
+      return { layer: await scratchLayer(s, plan.items, own, chmod), containerId: '' };
+    }
+    const id = await run.backend.createContainer({ ...s.cfg, Image: s.imageId, Cmd: [...s.shell(), `#(nop) ${word}`], Entrypoint: [''], HostConfig: run.hostConfig('none', [], {}) });
+    run.track(id);
+    try {
+      if (run.backend.directWrites) {
+        const wrote = await run.backend.withRootfs(id, async (rootfs) => {
+          const st = endsSlash ? undefined : await fsp.stat(await resolveInRoot(rootfs, dest)).catch(() => undefined);
+          const plan = await planCopy(root, { ...base, destIsDir: endsSlash || !!st?.isDirectory(), hash: false });
+          if (plan.items.some((it) => it.kind === 'archive')) return plan;
+          await writeItems(rootfs, plan.items, { owner: own, chmod });
+          return undefined;
+        });
+        if (wrote) await run.backend.copyInto(id, packItems(wrote.items, { owner: own, chmod }));
+      } else {
+        const st = endsSlash ? undefined : await run.backend.statPath(id, dest);
+        const plan = await planCopy(root, { ...base, destIsDir: endsSlash || !!st?.isDir, hash: false });
+        await run.backend.copyInto(id, packItems(plan.items, { owner: own, chmod }));
+      }
+      return { layer: await run.backend.diffLayer(id), containerId: '' };
+    } finally {
+      await run.dropContainer(id);
+    }
+  };
+  const baseOf = (srcs: string[]) => ({ sources: srcs, dest, isContext: !ins.from && !remote.length, exclude: ins.exclude, unpack: ins.kind === 'add' && !remote.length, parents: ins.parents, inline });
+  const contentHash = (desc: string) => `${desc}|${own.uid}:${own.gid}|${chmod ?? ''}|${endsSlash}|${remote.length ? 'remote' : ''}`;
+
+  if (ins.from) {
+    // --from: the source image decides the content, so the key needs none of its files (a hit mounts nothing)
+    const img = await s.fromSource(ins.from);
+    const keyCmd = `${word} ${flags}from:${img?.id ?? 'scratch'} ${JSON.stringify(sources)} ${JSON.stringify(ins.exclude)} ${ins.parents} in ${dest}`;
+    await s.commit({
+      cmd: [...s.shell(), `#(nop) ${word} ${flags}`],
+      keyCmd,
+      contentHash: contentHash(''),
+      work: async () => withRoot(async (root, srcs) => {
+        const desc = (await planCopy(root, { ...baseOf(srcs), destIsDir: true })).sourceDesc;
+        const r = await write(root, baseOf(srcs));
+        return { ...r, cmd: [...s.shell(), `#(nop) ${word} ${flags}${desc} in ${dest} `] };
+      }),
+    });
+    return;
+  }
   await withRoot(async (root, srcs) => {
     sources = srcs;
-    const base = { sources: srcs, dest, isContext: !ins.from && !remote.length, exclude: ins.exclude, unpack: ins.kind === 'add' && !remote.length, parents: ins.parents, inline };
+    const base = baseOf(srcs);
     // the key takes the sources as a directory destination would name them: whether the destination
     // is a directory depends only on the parent image, which the key holds already
     const keyPlan = await planCopy(root, { ...base, destIsDir: true });
     const text = `${word} ${flags}${keyPlan.sourceDesc} in ${dest} `;
-    const contentHash = `${keyPlan.sourceDesc}|${own.uid}:${own.gid}|${chmod ?? ''}|${endsSlash}|${remote.length ? 'remote' : ''}`;
-    await s.commit({
-      cmd: [...s.shell(), `#(nop) ${text}`],
-      contentHash,
-      work: async () => {
-        if (!s.imageId) {
-          const plan = await planCopy(root, { ...base, destIsDir: endsSlash });
-          return { layer: await scratchLayer(s, plan.items, own, chmod), containerId: '' };
-        }
-        const id = await run.backend.createContainer({ ...s.cfg, Image: s.imageId, Cmd: [...s.shell(), `#(nop) ${text}`], Entrypoint: [''], HostConfig: run.hostConfig('none', [], {}) });
-        run.track(id);
-        try {
-          const st = endsSlash ? undefined : await run.backend.statPath(id, dest);
-          const plan = await planCopy(root, { ...base, destIsDir: endsSlash || !!st?.isDir });
-          await run.backend.copyInto(id, packItems(plan.items, { owner: own, chmod }));
-          return { layer: await run.backend.diffLayer(id), containerId: '' };
-        } finally {
-          await run.dropContainer(id);
-        }
-      },
-    });
+    await s.commit({ cmd: [...s.shell(), `#(nop) ${text}`], contentHash: contentHash(keyPlan.sourceDesc), work: () => write(root, base) });
   });
 }
 

@@ -34,6 +34,8 @@ export interface BuilderWiring {
   events: EventBus;
   /** daemon.json `builder` */
   config: unknown;
+  /** userns-remap is on */
+  idMapped: boolean;
 }
 
 /** builder.gc from daemon.json: `{"gc": {"enabled": true, "defaultKeepStorage": "20GB"}}`. */
@@ -51,6 +53,7 @@ function backend(w: BuilderWiring): BuildBackend {
   const stateDir = path.join(w.dataRoot, 'builder');
   return {
     stateDir,
+    directWrites: !w.idMapped,
     image(ref) {
       const r = images.store.resolve(ref);
       return { id: r.id, config: r.config };
@@ -98,12 +101,17 @@ function backend(w: BuilderWiring): BuildBackend {
       const stop = () => void containers.kill(id, 9).catch(() => undefined);
       signal.throwIfAborted(); // cancelled while the container was made: it never starts
       signal.addEventListener('abort', stop, { once: true });
+      const t0 = Date.now();
+      const trace = (what: string) => { if (process.env.BERTH_BUILD_TRACE) process.stderr.write(`build-trace   ${what} +${Date.now() - t0}ms\n`); };
       try {
         await containers.start(id);
+        trace('started');
         if (signal.aborted) stop();
         const r = await exited;
+        trace('exited');
         // the output may trail the exit a little; never wait long for it
         await Promise.race([streamDone, new Promise((resolve) => setTimeout(resolve, 2000))]);
+        trace('stream closed');
         return r.StatusCode;
       } finally {
         signal.removeEventListener('abort', stop);
@@ -141,6 +149,24 @@ function backend(w: BuilderWiring): BuildBackend {
   };
 }
 
+/** BERTH_BUILD_TRACE=1: each backend call's duration on stderr (where a build spends its time). */
+function traced(b: BuildBackend): BuildBackend {
+  if (!process.env.BERTH_BUILD_TRACE) return b;
+  const out = { ...b } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(b)) {
+    if (typeof v !== 'function') continue;
+    out[k] = async (...args: unknown[]) => {
+      const t = Date.now();
+      try {
+        return await (v as (...a: unknown[]) => unknown).apply(b, args);
+      } finally {
+        process.stderr.write(`build-trace ${k} ${Date.now() - t}ms\n`);
+      }
+    };
+  }
+  return out as unknown as BuildBackend;
+}
+
 export function openBuilder(w: BuilderWiring): { api: BuildApi; buildCache(): Promise<unknown[]> } {
   let builder: Promise<Builder> | undefined;
   // step containers of builds a killed daemon was running: nothing will ever finish them
@@ -149,7 +175,7 @@ export function openBuilder(w: BuilderWiring): { api: BuildApi; buildCache(): Pr
       await w.containers.remove(c.id, { force: true, volumes: true }).catch(() => undefined);
     }
   })();
-  const get = () => (builder ??= import('../build/builder.js').then(({ Builder }) => Builder.open(backend(w), builderGc(w.config))));
+  const get = () => (builder ??= import('../build/builder.js').then(({ Builder }) => Builder.open(traced(backend(w)), builderGc(w.config))));
   const api: BuildApi = {
     async build(body, req, emit, signal) {
       return (await get()).build(body, req, emit, signal);

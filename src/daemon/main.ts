@@ -134,7 +134,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
       run('/usr/bin/conmon', ['--version']).then((o) => /conmon version (\S+)/.exec(o)?.[1] ?? '').catch(() => ''),
     ]);
     const started = Date.now();
-    const builder = openBuilder({ dataRoot: stateRoot, store, containers, fs: () => fs(), images, events, config: cfg.extra.builder });
+    const builder = openBuilder({ dataRoot: stateRoot, store, containers, fs: () => fs(), images, events, config: cfg.extra.builder, idMapped: !!remap });
     systemRoutes(router, {
       events,
       df: async () => ({ ...(await diskUsage({
