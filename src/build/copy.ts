@@ -195,18 +195,27 @@ async function walk(root: CopyRoot, host: string, rel: string, name: string, exc
   }
 }
 
-async function fileHash(file: string): Promise<string> {
+async function fileHash(file: string, size = Infinity): Promise<string> {
   const h = createHash('sha256');
-  for await (const c of createReadStream(file)) h.update(c as Buffer);
+  if (size < 1 << 20) h.update(await fsp.readFile(file, { flag: 'r' }));
+  else for await (const c of createReadStream(file)) h.update(c as Buffer);
   return h.digest('hex');
 }
 
 /** The hash of what the items write: names, kinds, modes, sizes, link targets and contents; no times. */
 async function hashItems(items: CopyItem[]): Promise<string> {
   const h = createHash('sha256');
+  // file contents are read in parallel batches, hashed in order
+  const sums = new Map<CopyItem, string>();
+  const files = items.filter((it): it is Extract<CopyItem, { kind: 'file' }> => it.kind === 'file');
+  for (let i = 0; i < files.length; i += 32) {
+    const batch = files.slice(i, i + 32);
+    const got = await Promise.all(batch.map((f) => fileHash(f.host, f.size)));
+    batch.forEach((f, k) => sums.set(f, got[k]!));
+  }
   for (const it of items) {
     switch (it.kind) {
-      case 'file': h.update(`f\0${it.name}\0${it.mode}\0${it.size}\0${await fileHash(it.host)}\n`); break;
+      case 'file': h.update(`f\0${it.name}\0${it.mode}\0${it.size}\0${sums.get(it)}\n`); break;
       case 'dir': h.update(`d\0${it.name}\0${it.mode}\n`); break;
       case 'symlink': h.update(`l\0${it.name}\0${it.target}\n`); break;
       case 'data': h.update(`i\0${it.name}\0${it.mode}\0${createHash('sha256').update(it.data).digest('hex')}\n`); break;

@@ -35,57 +35,48 @@ export async function writeItems(root: string, items: CopyItem[], o: PackOptions
     return h;
   };
   const { uid, gid } = o.owner;
+  // files and links go in batches, in parallel (each is a few system calls); directories in order, first
+  const pending: Promise<void>[] = [];
+  const flush = async () => {
+    await Promise.all(pending);
+    pending.length = 0;
+  };
   for (const it of items) {
     if (it.kind === 'archive') throw new Error('archives go through the tar path');
+    if (it.kind === 'dir') await flush();
+    else {
+      pending.push(one(it));
+      if (pending.length >= 32) await flush();
+      continue;
+    }
     const ctr = `/${it.name}`;
     const parent = await hostDir(path.posix.dirname(ctr));
     const target = path.join(parent, path.posix.basename(ctr));
-    const mode = it.kind === 'symlink' ? 0o777 : it.kind === 'dir' && it.rootOwned ? it.mode : (o.chmod ?? it.mode);
-    switch (it.kind) {
-      case 'dir': {
-        const exists = await removeLeaf(target, true);
-        if (!exists) await fsp.mkdir(target, { mode: 0o700 });
-        await fsp.chown(target, it.rootOwned ? 0 : uid, it.rootOwned ? 0 : gid);
-        await fsp.chmod(target, mode);
-        dirs.set(ctr, target);
-        dirTimes.push([target, it.mtime]);
-        break;
-      }
-      case 'file':
-      case 'data': {
-        await removeLeaf(target, false);
-        const fh = await fsp.open(target, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o600);
-        try {
-          if (it.kind === 'data') await fh.writeFile(it.data);
-          else {
-            const src = await fsp.open(it.host, C.O_RDONLY | C.O_NOFOLLOW);
-            try {
-              const buf = Buffer.allocUnsafe(1 << 16);
-              for (let pos = 0; ;) {
-                const { bytesRead } = await src.read(buf, 0, buf.length, pos);
-                if (bytesRead === 0) break;
-                await fh.write(buf, 0, bytesRead);
-                pos += bytesRead;
-              }
-            } finally {
-              await src.close();
-            }
-          }
-          await fh.chown(uid, gid);
-          await fh.chmod(mode);
-          await fh.utimes(it.mtime, it.mtime);
-        } finally {
-          await fh.close();
-        }
-        break;
-      }
-      case 'symlink':
-        await removeLeaf(target, false);
-        await fsp.symlink(it.target, target);
-        await fsp.lchown(target, uid, gid);
-        await fsp.lutimes(target, it.mtime, it.mtime).catch(() => undefined);
-        break;
+    const mode = it.rootOwned ? it.mode : (o.chmod ?? it.mode);
+    const exists = await removeLeaf(target, true);
+    if (!exists) await fsp.mkdir(target, { mode: 0o700 });
+    await fsp.chown(target, it.rootOwned ? 0 : uid, it.rootOwned ? 0 : gid);
+    await fsp.chmod(target, mode);
+    dirs.set(ctr, target);
+    dirTimes.push([target, it.mtime]);
+  }
+  await flush();
+  async function one(it: Exclude<CopyItem, { kind: 'dir' | 'archive' }>): Promise<void> {
+    const ctr = `/${it.name}`;
+    const target = path.join(await hostDir(path.posix.dirname(ctr)), path.posix.basename(ctr));
+    await removeLeaf(target, false);
+    if (it.kind === 'symlink') {
+      await fsp.symlink(it.target, target);
+      await fsp.lchown(target, uid, gid);
+      await fsp.lutimes(target, it.mtime, it.mtime).catch(() => undefined);
+      return;
     }
+    // a new regular file (the leaf was removed, nothing else writes here): path calls are safe
+    if (it.kind === 'data') await fsp.writeFile(target, it.data, { flag: C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, mode: 0o600 });
+    else await fsp.copyFile(it.host, target, C.COPYFILE_EXCL);
+    await fsp.chown(target, uid, gid);
+    await fsp.chmod(target, o.chmod ?? it.mode);
+    await fsp.utimes(target, it.mtime, it.mtime);
   }
   for (const [d, t] of dirTimes.reverse()) {
     await fsp.utimes(d, t, t).catch((e: unknown) => { if (errnoCode(e) !== 'ENOENT') throw e; });
