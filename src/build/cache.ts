@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { ContainerConfig } from '../api/types.js';
-import { writeFileAtomic } from '../images/util.js';
+import { writeFileAtomic } from '../host/atomic.js';
 import { newId } from '../core/ids.js';
 
 export interface CacheKeyInput {

@@ -17,7 +17,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import { invalidArgument } from '../core/errors.js';
-import { maybeDecompress } from '../images/util.js';
+import { maybeDecompress } from '../images/streams.js';
 import { resolveInRoot } from '../volumes/copyup.js';
 import { entryName } from './context/receive.js';
 import { IgnoreMatcher } from './context/ignore.js';

@@ -7,8 +7,8 @@
 import { promises as fsp } from 'node:fs';
 import type { HostConfig } from '../api/types.js';
 import { BerthError, invalidArgument, isKind } from '../core/errors.js';
-import { familiarString, parseNormalizedNamed, withDefaultTag } from '../images/reference.js';
-import { goArch } from '../images/util.js';
+import { familiarString, parseNormalizedNamed, withDefaultTag } from '../core/reference.js';
+import { goArch } from '../core/platform.js';
 import { resolveInRoot } from '../volumes/copyup.js';
 import type { BuildBackend, BuildImage } from './backend.js';
 import type { BuildCache } from './cache.js';

@@ -14,7 +14,7 @@ import { EMPTY_LAYER_DIFF_ID } from '../containers/fs/commit.js';
 import { isKind } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import { newId } from '../core/ids.js';
-import { familiarName, parseNormalizedNamed } from '../images/reference.js';
+import { familiarName, parseNormalizedNamed } from '../core/reference.js';
 import { ramInBytes } from '../core/units.js';
 import type { ContainerStore } from '../containers/store.js';
 import type { BuildApi } from '../server/routes/build.js';
@@ -66,11 +66,11 @@ function backend(w: BuilderWiring): BuildBackend {
         return false;
       }
     },
-    pull: (ref, o, progress) => images.api.pull(ref, { platform: o.platform, auth: o.auth, signal: o.signal ?? new AbortController().signal }, (m) => progress(m as Record<string, unknown>)),
+    pull: (ref, o, progress) => images.pull(ref, { platform: o.platform, auth: o.auth, signal: o.signal ?? new AbortController().signal }, (m) => progress(m as Record<string, unknown>)),
     createImage: (config, layer) => target.create(layer ?? { diffID: EMPTY_LAYER_DIFF_ID, file: '' }, config),
     async tag(id, ref) {
       const named = parseNormalizedNamed(ref);
-      await images.api.tag(id, familiarName(named), named.tag ?? 'latest');
+      await images.tag(id, familiarName(named), named.tag ?? 'latest');
     },
     async removeImage(id) {
       let rec;

@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
 import { pipeline } from 'node:stream/promises';
 import { invalidArgument } from '../../core/errors.js';
-import { maybeDecompress } from '../../images/util.js';
+import { maybeDecompress } from '../../images/streams.js';
 
 /** The cleaned relative name of an entry; InvalidArgument when it climbs out. */
 export function entryName(name: string): string {
