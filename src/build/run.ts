@@ -20,39 +20,11 @@ import { expandWord } from './dockerfile/shell.js';
 import { planBuild, runGraph } from './graph.js';
 import { short, type BuildOutput } from './output.js';
 import { StageRun } from './stage.js';
+import { BUILTIN_ARGS, StepError, type BuildOptions, type BuildScope } from './scope.js';
 import { cleanSource } from './copy.js';
 import type { ContainerConfig } from '../api/types.js';
 
-/** Build args every Dockerfile may use without declaring them; kept out of history and the cache. */
-export const BUILTIN_ARGS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy'];
-
-/** A step that failed with an exit code (Docker reports it as errorDetail.code). */
-export class StepError extends Error {
-  constructor(message: string, readonly code: number) {
-    super(message);
-  }
-}
-
-export interface BuildOptions {
-  tags: string[];
-  dockerfile: string;
-  quiet: boolean;
-  noCache: boolean;
-  rm: boolean;
-  forceRm: boolean;
-  pull: boolean;
-  buildArgs: Record<string, string | null>;
-  labels: Record<string, string>;
-  target?: string;
-  networkMode?: string;
-  extraHosts: string[];
-  shmSize?: number;
-  resources: Pick<HostConfig, 'Memory' | 'MemorySwap' | 'CpuShares' | 'CpusetCpus' | 'CpuPeriod' | 'CpuQuota'>;
-  cacheFrom: string[];
-  platform?: string;
-  /** X-Registry-Config: registry -> auth config, for pulls */
-  registryAuth: Record<string, Record<string, string>>;
-}
+export { BUILTIN_ARGS, StepError, type BuildOptions } from './scope.js';
 
 export interface BuildDeps {
   backend: BuildBackend;
@@ -63,7 +35,7 @@ export interface BuildDeps {
   signal: AbortSignal;
 }
 
-export class BuildRun {
+export class BuildRun implements BuildScope {
   readonly backend: BuildBackend;
   readonly cache: BuildCache;
   readonly out: BuildOutput;

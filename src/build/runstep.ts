@@ -14,8 +14,8 @@ import type { Instruction } from './dockerfile/instructions.js';
 import type { Node } from './dockerfile/parser.js';
 import { planCopy } from './copy.js';
 import { short } from './output.js';
-import { StepError } from './run.js';
-import type { StageRun } from './stage.js';
+import { StepError } from './scope.js';
+import type { StepStage } from './scope.js';
 
 type RunIns = Extract<Instruction, { kind: 'run' }>;
 
@@ -32,7 +32,7 @@ export function runCommand(ins: RunIns, shell: string[]): string[] {
   return [...shell, text];
 }
 
-export async function runRun(s: StageRun, ins: RunIns, _node: Node): Promise<void> {
+export async function runRun(s: StepStage, ins: RunIns, _node: Node): Promise<void> {
   const run = s.run;
   if (!s.imageId) throw invalidArgument('RUN needs a base image with a shell: this stage starts FROM scratch');
   const cmd = runCommand(ins, s.shell());

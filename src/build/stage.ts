@@ -17,24 +17,14 @@ import type { StagePlan } from './graph.js';
 import { stageRef } from './graph.js';
 import { goQuoteList, short } from './output.js';
 import { cacheKey } from './cache.js';
-import { BUILTIN_ARGS, type BuildRun } from './run.js';
+import { BUILTIN_ARGS, type BuildScope, type Commit, type StepStage } from './scope.js';
 import { runCopy, runWorkdir } from './steps.js';
 import { runRun } from './runstep.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-export interface Commit {
-  /** the command recorded as container_config.Cmd and, joined, as history's created_by */
-  cmd: string[];
-  contentHash?: string;
-  /** what the cache key takes instead of `cmd` (COPY --from: the source image, not its files' hash) */
-  keyCmd?: string;
-  /** makes the step's layer (in a container); none: a config-only step */
-  work?: () => Promise<{ layer: LayerFile; containerId: string; cmd?: string[] }>;
-  /** a config-only step made by a container in Docker (prints Running in / Removed lines) */
-}
 
-export class StageRun {
+export class StageRun implements StepStage {
   imageId: string | undefined;
   img!: ImageConfigBlob;
   cfg!: ContainerConfig;
@@ -42,7 +32,7 @@ export class StageRun {
   private cmdSet = false;
   author: string | undefined;
 
-  constructor(readonly run: BuildRun, readonly plan: StagePlan) {}
+  constructor(readonly run: BuildScope, readonly plan: StagePlan) {}
 
   get name(): string {
     return this.plan.stage.name ?? String(this.plan.stage.index);

@@ -17,12 +17,12 @@ import type { Instruction } from './dockerfile/instructions.js';
 import { packItems, planCopy, type CopyItem, type CopyRoot, type Owner } from './copy.js';
 import { short } from './output.js';
 import { writeItems } from './write.js';
-import type { StageRun } from './stage.js';
+import type { StepStage } from './scope.js';
 
 type CopyIns = Extract<Instruction, { kind: 'copy' | 'add' }>;
 
 /** A layer tar written straight from items (FROM scratch), with their parent directories. */
-async function scratchLayer(s: StageRun, items: CopyItem[], owner: Owner, chmod?: number): Promise<LayerFile> {
+async function scratchLayer(s: StepStage, items: CopyItem[], owner: Owner, chmod?: number): Promise<LayerFile> {
   const parents = new Map<string, CopyItem>();
   for (const it of items) {
     const parts = it.name.split('/').slice(0, -1);
@@ -40,7 +40,7 @@ async function scratchLayer(s: StageRun, items: CopyItem[], owner: Owner, chmod?
 }
 
 /** `--chown` to ids: numeric, or names looked up in the stage's /etc/passwd and /etc/group. */
-async function owner(s: StageRun, spec: string | undefined): Promise<Owner> {
+async function owner(s: StepStage, spec: string | undefined): Promise<Owner> {
   if (!spec) return { uid: 0, gid: 0 };
   const v = s.expand(spec);
   const [u = '', g] = v.split(':', 2);
@@ -62,7 +62,7 @@ function parseChmod(v: string | undefined): number | undefined {
 }
 
 /** ADD from a URL: the body in a file of the build's temporary directory. */
-async function download(s: StageRun, url: string): Promise<{ dir: string; name: string }> {
+async function download(s: StepStage, url: string): Promise<{ dir: string; name: string }> {
   const dir = path.join(s.run.tmpDir, `remote-${newId().slice(0, 12)}`);
   await fsp.mkdir(dir, { recursive: true });
   const name = decodeURIComponent(new URL(url).pathname.split('/').filter(Boolean).pop() ?? '') || '__unnamed__';
@@ -77,7 +77,7 @@ async function download(s: StageRun, url: string): Promise<{ dir: string; name: 
   return { dir, name };
 }
 
-export async function runCopy(s: StageRun, ins: CopyIns): Promise<void> {
+export async function runCopy(s: StepStage, ins: CopyIns): Promise<void> {
   const run = s.run;
   const word = ins.kind.toUpperCase();
   const destRaw = s.expand(ins.dest);
@@ -174,7 +174,7 @@ export async function runCopy(s: StageRun, ins: CopyIns): Promise<void> {
   });
 }
 
-export async function runWorkdir(s: StageRun, value: string): Promise<void> {
+export async function runWorkdir(s: StepStage, value: string): Promise<void> {
   const run = s.run;
   const wd = path.posix.resolve(s.cfg.WorkingDir || '/', value);
   s.cfg.WorkingDir = wd;
