@@ -220,11 +220,13 @@ test('ADD unpacks local archives by content; a remote ADD that cannot be reached
   const ctx = await contextDir({ 'payload/x/hello.txt': 'hi from the archive\n' });
   try {
     await runCmd('tar', ['-czf', path.join(ctx, 'bundle.bin'), '-C', path.join(ctx, 'payload'), 'x']);
-    await fsp.writeFile(path.join(ctx, 'Dockerfile'), 'FROM busybox\nADD bundle.bin /opt/\nCOPY bundle.bin /raw/\n');
+    await fsp.writeFile(path.join(ctx, 'Dockerfile'), 'FROM busybox\nADD bundle.bin /opt/\nCOPY bundle.bin /raw/\nRUN --mount=type=bind,source=payload,target=/p cat /p/x/hello.txt > /bound && ! touch /p/x/new 2>/dev/null\n');
     const r = await build(['-t', 'add:1', ctx]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(await t.d.dockerOk(['run', '--rm', 'add:1', 'cat', '/opt/x/hello.txt']), 'hi from the archive');
     assert.equal(await t.d.dockerOk(['run', '--rm', 'add:1', 'ls', '/raw']), 'bundle.bin');
+    // RUN --mount=type=bind: the context, read-only, not in the layer
+    assert.equal(await t.d.dockerOk(['run', '--rm', 'add:1', 'sh', '-c', 'cat /bound; ls /p 2>/dev/null | wc -l']), 'hi from the archive\n0');
     await fsp.writeFile(path.join(ctx, 'Dockerfile'), 'FROM busybox\nADD http://127.0.0.1:9/file.txt /f\n');
     const remote = await build([ctx]);
     assert.notEqual(remote.code, 0);

@@ -12,7 +12,8 @@ import type { HostConfig } from '../api/types.js';
 import { invalidArgument } from '../core/errors.js';
 import type { Instruction } from './dockerfile/instructions.js';
 import type { Node } from './dockerfile/parser.js';
-import { planCopy } from './copy.js';
+import { cleanSource, planCopy } from './copy.js';
+import { resolveInRoot } from '../volumes/copyup.js';
 import { short } from './output.js';
 import { StepError } from './scope.js';
 import type { StepStage } from './scope.js';
@@ -62,8 +63,10 @@ export async function runRun(s: StepStage, ins: RunIns, _node: Node): Promise<vo
           sources: [src], dest: '/m', destIsDir: true, isContext: true, exclude: [], unpack: false, parents: false, inline: [],
         });
         hash.update(plan.sourceDesc);
-        const host = path.join(run.contextDir, src.replace(/^\/+/, ''));
-        hostMounts.push({ Type: 'bind', Source: path.resolve(host), Target: target, ReadOnly: m.readonly });
+        // resolved inside the context: a symlink there cannot bind anything outside it; always read-only,
+        // so a step cannot change the context later steps copy from
+        const host = await resolveInRoot(run.contextDir, cleanSource(src, true));
+        hostMounts.push({ Type: 'bind', Source: host, Target: target, ReadOnly: true });
       }
     }
     const network = ins.network ?? run.opts.networkMode;
