@@ -8,15 +8,15 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { ContainerState, EndpointSettings } from '../api/types.js';
-import { BerthError, conflict, errnoCode, invalidArgument, isKind, unavailable } from '../core/errors.js';
-import { shortId, validContainerName } from '../core/ids.js';
+import { BerthError, conflict, invalidArgument, isKind, unavailable } from '../core/errors.js';
+import { validContainerName } from '../core/ids.js';
 import { KeyedLock } from '../host/lock.js';
 import { parseNetworkMode } from '../network/files.js';
 import { checkKill, checkRemove, checkStart, checkStop, isActive, checkAttach, checkPause, checkUnpause } from './state.js';
 import { Backoff, checkRestartPolicy, policyName, RestartTimers, wantsRestart } from './restart.js';
 import { parseWaitCondition, Waiters, type WaitResult } from './waiters.js';
 import { initialHealth, probeOf } from './health.js';
-import type { ContainerRecord } from './record.js';
+import { eventAttributes, type ContainerRecord } from './record.js';
 import { newRecord } from './create.js';
 import { startFailure } from './starterr.js';
 import { planNamespaces, ShmMounts, type KernelNamespaces } from './namespaces.js';
@@ -29,6 +29,7 @@ export type {
   ResolvedImage, RootfsProvider, SpecBuilder, SpecMounts,
 } from './deps.js';
 export { pipeAttach } from './attach.js';
+export { eventAttributes } from './record.js';
 
 
 const nowIso = () => new Date().toISOString();
@@ -39,6 +40,8 @@ export class ContainerService {
   /** ids whose exit is being handled, so a watcher event and a poll don't handle it twice */
   private readonly exiting = new Set<string>();
   private readonly lock = new KeyedLock();
+  /** containers whose teardown is done since their last start */
+  private readonly tornDown = new Set<string>();
   /** the /dev/shm tmpfs of shareable-IPC containers */
   private readonly shm = new ShmMounts((id) => this.d.store.dir(id));
   /** pending automatic restarts (state "restarting"), by container id */
@@ -112,6 +115,7 @@ export class ContainerService {
 
   private async startLocked(rec: ContainerRecord): Promise<void> {
     const bundle = this.bundleDir(rec.id);
+    this.tornDown.delete(rec.id);
     try {
       // the rootfs with its volumes, and the namespaces with the network files, are independent
       const [fs, ns] = await Promise.allSettled([
@@ -198,6 +202,11 @@ export class ContainerService {
    */
   private async teardown(rec: ContainerRecord, opts: { dropExit?: boolean; removeRootfs?: boolean; background?: boolean } = {}): Promise<void> {
     const logged = (what: string) => (e: unknown) => this.d.log?.(`${what} ${rec.id}: ${(e as Error).message}`);
+    if (this.tornDown.has(rec.id)) {
+      // an exit already gave everything back (a --rm container removed right after its exit)
+      if (opts.removeRootfs) await this.d.rootfs.remove(rec.id);
+      return;
+    }
     const [, files] = await Promise.allSettled([
       // with `background`, the runtime's state goes later: the exit or removal is reported without waiting
       this.d.runtime.delete(rec.id, { background: opts.background }).catch(logged('runtime delete')),
@@ -212,6 +221,7 @@ export class ContainerService {
     if (opts.dropExit) await this.d.runtime.takeExit(rec.id).catch(() => undefined);
     this.attaches.closePending(rec.id);
     if (files.status === 'rejected') throw files.reason;
+    this.tornDown.add(rec.id);
   }
 
   /** Called when conmon wrote an exit file for `id`. */
@@ -442,6 +452,7 @@ export class ContainerService {
   private async removeLocked(rec: ContainerRecord, opts: { force: boolean; volumes: boolean }): Promise<void> {
     rec.state.Status = 'removing';
     await this.teardown(rec, { removeRootfs: true, background: true });
+    this.tornDown.delete(rec.id);
     await this.d.store.remove(rec);
     this.d.health?.unwatch(rec.id);
     this.restartTimers.cancel(rec.id);
@@ -587,14 +598,3 @@ export class ContainerService {
     this.attaches.cancel(id, sink);
   }
 }
-
-/** A container event's attributes, as dockerd's LogContainerEventWithAttributes: its labels, image and name. */
-export function eventAttributes(rec: ContainerRecord, extra: Record<string, string> = {}): Record<string, string> {
-  return { ...extra, ...(rec.config.Labels ?? {}), ...(rec.config.Image ? { image: rec.config.Image } : {}), name: rec.name.slice(1) };
-}
-
-export function isMissing(e: unknown): boolean {
-  return errnoCode(e) === 'ENOENT';
-}
-
-export { shortId };

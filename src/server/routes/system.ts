@@ -27,6 +27,8 @@ export interface SystemInfo {
   started: number;
   /** userns-remap is active: SecurityOptions lists name=userns, as dockerd's */
   userns?: boolean;
+  /** what the daemon wants users to know (e.g. what it found and did in the host's other firewalls) */
+  warnings?(): string[];
 }
 
 export function systemRoutes(r: Router, d: { info: SystemInfo; events: EventBus; df(): Promise<unknown> }): void {
@@ -61,7 +63,7 @@ export function systemRoutes(r: Router, d: { info: SystemInfo; events: EventBus;
       DockerRootDir: d.info.dataRoot, HttpProxy: '', HttpsProxy: '', NoProxy: '', Name: d.info.name, Labels: [], ExperimentalBuild: false,
       ServerVersion: d.info.version, Runtimes: d.info.runtimes, DefaultRuntime: d.info.defaultRuntime, LiveRestoreEnabled: true,
       Isolation: '', InitBinary: 'tini', ContainerdCommit: { ID: '' }, RuncCommit: { ID: d.info.runcVersion }, InitCommit: { ID: '' },
-      SecurityOptions: [...(d.info.userns ? ['name=userns'] : []), 'name=cgroupns'], Warnings: [],
+      SecurityOptions: [...(d.info.userns ? ['name=userns'] : []), 'name=cgroupns'], Warnings: d.info.warnings?.() ?? [],
     });
   });
   r.add('GET', '/events', async (ctx) => {
