@@ -11,6 +11,7 @@ import { registerVolumes } from './register/volumes.js';
 import { registerRegistry } from './register/registry.js';
 import { registerSystem } from './register/system.js';
 import { registerBuild } from './register/build.js';
+import { registerCompose } from './register/compose.js';
 import type { Registry } from './register/lazy.js';
 import type { Ctx } from './context.js';
 
@@ -35,6 +36,7 @@ export function buildProgram(reg: Registry): BerthCommand {
   registerRegistry(program, reg);
   registerSystem(program, reg);
   registerBuild(program, reg);
+  registerCompose(program, reg);
   return program;
 }
 

@@ -22,6 +22,7 @@ import { startFailure } from './starterr.js';
 import { planNamespaces, ShmMounts, type KernelNamespaces } from './namespaces.js';
 import { AttachHub } from './attach.js';
 import { networkFiles } from './netfiles.js';
+import { MonitorWatch } from './monitor.js';
 import type { AttachRequest, AttachSink, ContainerDeps, NamespacePlan } from './deps.js';
 
 export type {
@@ -38,7 +39,7 @@ export class ContainerService {
   private readonly waiters = new Waiters();
   private readonly attaches = new AttachHub((p) => this.d.runtime.attach(p));
   /** ids whose exit is being handled, so a watcher event and a poll don't handle it twice */
-  private readonly exiting = new Set<string>();
+  private readonly exiting = new Map<string, Promise<void>>();
   private readonly lock = new KeyedLock();
   /** containers whose teardown is done since their last start */
   private readonly tornDown = new Set<string>();
@@ -52,7 +53,28 @@ export class ContainerService {
   /** off while the daemon reconciles at boot; `enableRestarts` turns it on */
   private autoRestart = false;
 
-  constructor(private readonly d: ContainerDeps) {}
+  /** notices a conmon that died under its container (monitor.ts) */
+  private readonly monitors: MonitorWatch;
+
+  constructor(private readonly d: ContainerDeps) {
+    this.monitors = new MonitorWatch({
+      running: () => this.d.store.all().filter((r) => r.state.Status === 'running' || r.state.Status === 'paused'),
+      get: (id) => this.d.store.get(id), bundleDir: (id) => this.bundleDir(id), runtime: d.runtime,
+      handleExit: (id) => this.handleExit(id), exitInProgress: (id) => this.exiting.get(id), log: d.log,
+    });
+  }
+
+  /**
+   * Checks the monitor of one container (or of every running one): a container whose conmon died is
+   * taken over and marked exited before it is shown (inspect, ps) or acted on.
+   */
+  async checkMonitors(ref?: string): Promise<void> {
+    if (ref === undefined) await this.monitors.checkAll();
+    else {
+      const rec = this.d.store.find(ref);
+      if (rec) await this.monitors.check(rec.id);
+    }
+  }
 
   runningRecords(): ContainerRecord[] {
     return this.d.store.all().filter((r) => r.state.Status === 'running');
@@ -225,11 +247,17 @@ export class ContainerService {
   }
 
   /** Called when conmon wrote an exit file for `id`. */
-  async handleExit(id: string): Promise<void> {
-    if (this.exiting.has(id)) return;
-    const rec0 = this.d.store.get(id);
-    if (!rec0) return;
-    this.exiting.add(id);
+  handleExit(id: string): Promise<void> {
+    // a second caller waits for the exit being handled (so it sees the container stopped)
+    const busy = this.exiting.get(id);
+    if (busy) return busy;
+    if (!this.d.store.get(id)) return Promise.resolve();
+    const p = this.handleExitOnce(id);
+    this.exiting.set(id, p);
+    return p;
+  }
+
+  private async handleExitOnce(id: string): Promise<void> {
     try {
       await this.locked(id, async () => {
         const rec = this.d.store.get(id);
@@ -304,6 +332,7 @@ export class ContainerService {
    */
   async enableRestarts(): Promise<void> {
     this.autoRestart = true;
+    this.monitors.start();
     for (const rec of this.d.store.all()) {
       const probe = this.d.health && (rec.state.Status === 'running' || rec.state.Status === 'paused') ? probeOf(rec.config) : undefined;
       if (probe) this.d.health!.watch(rec.id, probe);
@@ -348,6 +377,7 @@ export class ContainerService {
 
   /** Stops the restart timers (the daemon is going away; the containers' state stays as it is). */
   close(): void {
+    this.monitors.stop();
     this.restartTimers.clear();
     this.autoRestart = false;
   }
@@ -370,10 +400,13 @@ export class ContainerService {
       void this.wait(id, 'next-exit', ac.signal).then(() => { clearTimeout(timer); resolve(true); });
       // the exit may be sitting in the exit dir already (watch events can be coalesced)
       void this.d.runtime.pendingExits().then((ids) => { if (ids.includes(id)) void this.handleExit(id); });
+      // or its monitor died: nothing will ever write one
+      void this.monitors.check(id);
     });
   }
 
   async kill(ref: string, signal: number, parseSignal?: (s: string) => number): Promise<void> {
+    await this.checkMonitors(ref);
     const rec = this.d.store.resolve(ref);
     const err = checkKill(rec.state.Status, rec.id);
     if (err) throw err;
@@ -393,6 +426,7 @@ export class ContainerService {
   }
 
   async stop(ref: string, opts: { timeout?: number; signal?: number }, parseSignal: (s: string) => number): Promise<void> {
+    await this.checkMonitors(ref);
     const rec = this.d.store.resolve(ref);
     const err = checkStop(rec.state.Status);
     if (err) throw err;
@@ -432,6 +466,7 @@ export class ContainerService {
   }
 
   async remove(ref: string, opts: { force: boolean; volumes: boolean }): Promise<void> {
+    await this.checkMonitors(ref);
     const rec = this.d.store.resolve(ref);
     const err = checkRemove(rec.state.Status, rec.id, opts.force);
     if (err) throw err;
