@@ -16,6 +16,8 @@ import { listLogFiles } from '../runtime/logs/index.js';
 import { emptyStats } from '../runtime/cgroups/index.js';
 import { diskUsage } from './df.js';
 import type { Subsystems } from './wire.js';
+import { openBuilder } from './build.js';
+import { buildRoutes } from '../server/routes/build.js';
 
 export interface DaemonIdentity {
   version: string;
@@ -24,6 +26,8 @@ export interface DaemonIdentity {
   userns: boolean;
   /** the daemon's ID (kept in its lock file) */
   id: string;
+  /** daemon.json `builder` (builder.gc) */
+  builder?: unknown;
 }
 
 /** the version a program prints with --version, or '' */
@@ -36,9 +40,17 @@ export async function apiRouter(s: Subsystems, me: DaemonIdentity): Promise<Rout
   const runcV = s.runtimes.versions.runc ?? '';
   const conmonV = await versionOf('/usr/bin/conmon', /conmon version (\S+)/);
   const started = Date.now();
+  // cp, export, diff and commit (and the builder's steps): loaded on first use, with their tar streams
+  let containerFs: Promise<ContainerFs> | undefined;
+  const fs = () => (containerFs ??= import('../containers/fs/index.js').then(({ ContainerFs, commitTarget }) => new ContainerFs({
+    containers: { resolve: (r) => store.resolve(r), withRootfs: (r, fn) => containers.withRootfs(r, fn), pause: (r) => containers.pause(r), unpause: (r) => containers.unpause(r) },
+    upperDir: (id) => images.snapshotter.upperDir(id), layerPath: (l) => images.snapshotter.layerPath(l),
+    images: commitTarget(images.store), events, tmpDir: () => images.store.tmpDir(), idMap: s.idMap,
+  })));
+  const builder = openBuilder({ dataRoot: stateRoot, store, containers, fs, images, events, config: me.builder, idMapped: !!s.idMap });
   systemRoutes(router, {
     events,
-    df: () => diskUsage({
+    df: async () => ({ ...(await diskUsage({
       images: () => images.summaries({ all: true, filters: {} }),
       layersOf: (id) => images.resolveImage(id).layers,
       layerSize: (l) => images.snapshotter.layerSize(l),
@@ -46,7 +58,7 @@ export async function apiRouter(s: Subsystems, me: DaemonIdentity): Promise<Rout
       summary: (rec) => summaryView(rec, images.displayName(rec.image, rec.config.Image ?? ''), net.portsOf(rec)),
       upperDir: (id) => images.snapshotter.upperDir(id),
       volumes: () => volumes.service.df(),
-    }),
+    })), BuildCache: await builder.buildCache() }),
     info: {
       version: me.version, dataRoot: stateRoot, execRoot: me.execRoot, runcVersion: runcV, conmonVersion: conmonV, userns: me.userns,
       runtimes: s.runtimes.reports, defaultRuntime: s.runtimes.defaultName, runtimeVersions: s.runtimes.versions,
@@ -81,14 +93,7 @@ export async function apiRouter(s: Subsystems, me: DaemonIdentity): Promise<Rout
   networkRoutes(router, { networks: net, containers });
   imageRoutes(router, images);
   volumeRoutes(router, { volumes: volumes.service });
-  // cp, export, diff and commit: loaded on first use, with their tar streams
-  let containerFs: Promise<ContainerFs> | undefined;
-  archiveRoutes(router, {
-    fs: () => (containerFs ??= import('../containers/fs/index.js').then(({ ContainerFs, commitTarget }) => new ContainerFs({
-      containers: { resolve: (r) => store.resolve(r), withRootfs: (r, fn) => containers.withRootfs(r, fn), pause: (r) => containers.pause(r), unpause: (r) => containers.unpause(r) },
-      upperDir: (id) => images.snapshotter.upperDir(id), layerPath: (l) => images.snapshotter.layerPath(l),
-      images: commitTarget(images.store), events, tmpDir: () => images.store.tmpDir(), idMap: s.idMap,
-    }))),
-  });
+  archiveRoutes(router, { fs });
+  buildRoutes(router, builder.api);
   return router;
 }

@@ -42,7 +42,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
     await volumes.restore();
     await containers.enableRestarts();
 
-    const router = await apiRouter(sub, { version: VERSION, dataRoot: stateRoot, execRoot: cfg.execRoot, userns: !!remap, id: lock.id });
+    const router = await apiRouter(sub, { version: VERSION, dataRoot: stateRoot, execRoot: cfg.execRoot, userns: !!remap, id: lock.id, builder: cfg.extra.builder });
     const server = createApiServer(router, { log: (m) => log('error', m), serverHeader: `Berth/${VERSION} (linux)` });
     const sockets = cfg.hosts.map((h) => h.slice('unix://'.length));
     for (const sock of sockets) {

@@ -307,6 +307,11 @@ export class ContainerFs {
     }
   }
 
+  /** A container's changes as an OCI layer tar in `file` (image builds); returns its digest. */
+  async diffLayer(ref: string, file: string): Promise<string> {
+    return this.d.containers.withRootfs(ref, async (r) => this.layerTar(r.id, file));
+  }
+
   /** Writes the upper directory as an OCI layer tar to `file`; returns its digest. */
   private async layerTar(id: string, file: string): Promise<string> {
     const upper = this.d.upperDir(id);

@@ -1,4 +1,4 @@
-/** /_ping, /version, /info, /events, /system/df, /build/prune. */
+/** /_ping, /version, /info, /events, /system/df. */
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import type { EventBus } from '../../core/events.js';
@@ -104,12 +104,6 @@ export function systemRoutes(r: Router, d: { info: SystemInfo; events: EventBus;
       unsub();
       res.end();
     }
-  });
-  // no builder yet: nothing is cached, so a prune reclaims nothing (the docker CLI calls this in `system prune`)
-  r.add('POST', '/build/prune', (ctx) => {
-    parseFilters(ctx.query.get('filters'));
-    d.events.publish('builder', 'prune', '', { reclaimed: '0' });
-    ctx.send(200, { CachesDeleted: null, SpaceReclaimed: 0 });
   });
 }
 

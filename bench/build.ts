@@ -1,0 +1,138 @@
+/**
+ * Image build benchmark, run by hand as root after `npm run build`:
+ *   node dist/bench/build.js [--reps N (3)] [--files N (2000)] [--upload-mb N (500)] [--docker-host URL]
+ * Builds one Dockerfile (3 stages, 20 steps: a COPY of an N-file context, RUN steps that write files, and
+ * one stage the target does not need) with Berth and with Docker's classic builder (`DOCKER_BUILDKIT=0
+ * docker build`, the engine of bench/private-docker.sh or any --docker-host), interleaved: per repetition
+ * and engine a cold build (--no-cache), a rebuild with nothing changed, and a rebuild after one source file
+ * changed. Then the daemon's peak RSS while a context of --upload-mb MB is uploaded (sampled every 20 ms).
+ * Prints medians and the Berth/Docker ratios.
+ */
+import { promises as fsp, readFileSync } from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import { TestDaemon, runCmd } from '../test/harness.js';
+import { numOpt, opt, usage } from './args.js';
+
+usage('node dist/bench/build.js [--reps N (3)] [--files N (2000)] [--upload-mb N (500)] [--docker-host URL]');
+const REPS = numOpt('--reps', 3);
+const FILES = numOpt('--files', 2000);
+const UPLOAD_MB = numOpt('--upload-mb', 500);
+const DOCKER_HOST = opt('--docker-host') ?? 'unix:///tmp/bt-dockerd/docker.sock';
+
+const DOCKERFILE = `FROM busybox AS tools
+RUN mkdir -p /tools && for i in $(seq 1 200); do echo tool$i > /tools/t$i; done
+RUN echo tools-ready > /tools/ready
+ENV TOOLS=/tools
+FROM busybox AS unused
+RUN for i in $(seq 1 50); do echo $i > /u$i; done
+RUN sleep 2
+FROM busybox
+ARG VERSION=1
+LABEL version=$VERSION
+ENV APP=/app
+WORKDIR /app
+COPY --from=tools /tools /tools
+COPY src/ ./src/
+RUN find /app/src -type f | wc -l > /app/count
+RUN for i in $(seq 1 100); do echo $i > /app/gen$i; done
+RUN cat /app/count
+EXPOSE 8080
+USER nobody
+CMD ["sh"]
+`;
+
+interface Engine {
+  name: string;
+  host: string;
+  pid(): number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function dockerBuild(e: Engine, args: string[]): Promise<number> {
+  const t = process.hrtime.bigint();
+  const r = await runCmd('docker', ['-H', e.host, 'build', '-q', ...args], { env: { ...process.env, DOCKER_BUILDKIT: '0' }, timeout: 900000 });
+  if (r.code !== 0) throw new Error(`${e.name}: docker build ${args.join(' ')}: ${r.stderr}`);
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+function rssMb(pid: number): number {
+  try {
+    return Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+async function peakRss(e: Engine, ctx: string): Promise<{ before: number; peak: number }> {
+  const pid = e.pid();
+  const before = rssMb(pid);
+  let peak = before;
+  const timer = setInterval(() => { peak = Math.max(peak, rssMb(pid)); }, 20);
+  try {
+    await dockerBuild(e, ['--no-cache', ctx]);
+  } finally {
+    clearInterval(timer);
+  }
+  return { before, peak };
+}
+
+async function main(): Promise<void> {
+  const work = await fsp.mkdtemp(path.join(os.tmpdir(), 'bt-bench-build-'));
+  const berth = await TestDaemon.create();
+  try {
+    await berth.importBusybox();
+    const ctx = path.join(work, 'ctx');
+    for (let i = 0; i < FILES; i++) {
+      const dir = path.join(ctx, 'src', `d${i % 40}`);
+      await fsp.mkdir(dir, { recursive: true });
+      await fsp.writeFile(path.join(dir, `f${i}.txt`), `file ${i}\n`.repeat(20));
+    }
+    await fsp.writeFile(path.join(ctx, 'Dockerfile'), DOCKERFILE);
+    const engines: Engine[] = [{ name: 'berth', host: berth.host, pid: () => berth.proc!.pid! }];
+    const v = await runCmd('docker', ['-H', DOCKER_HOST, 'version', '-f', '{{.Server.Version}}']);
+    if (v.code === 0) {
+      const pidFile = DOCKER_HOST.includes('/tmp/bt-dockerd/') ? '/tmp/bt-dockerd/docker.pid' : '/var/run/docker.pid';
+      engines.push({ name: `docker ${v.stdout.trim()}`, host: DOCKER_HOST, pid: () => Number(readFileSync(pidFile, 'utf8')) });
+    } else {
+      console.log(`no Docker engine at ${DOCKER_HOST}: run \`bash bench/private-docker.sh start\` for one (Berth's figures only)`);
+    }
+    const changed = path.join(ctx, 'src', 'd7', 'f7.txt');
+    const times = engines.map(() => ({ cold: [] as number[], warm: [] as number[], changed: [] as number[] }));
+    for (const e of engines) await dockerBuild(e, ['-t', 'bench-build:warmup', ctx]); // base image layers, caches
+    for (let rep = 0; rep < REPS; rep++) {
+      for (const [i, e] of engines.entries()) {
+        times[i]!.cold.push(await dockerBuild(e, ['--no-cache', '-t', 'bench-build:1', ctx]));
+        times[i]!.warm.push(await dockerBuild(e, ['-t', 'bench-build:1', ctx]));
+        await fsp.writeFile(changed, `changed ${rep} ${Date.now()}\n`);
+        times[i]!.changed.push(await dockerBuild(e, ['-t', 'bench-build:1', ctx]));
+      }
+    }
+    console.log(`build of ${FILES} files, 3 stages, 20 steps; median of ${REPS} (ms)`);
+    const row = (label: string, k: 'cold' | 'warm' | 'changed') => {
+      const m = times.map((t) => median(t[k]));
+      const ratio = m.length > 1 ? `   berth/docker ${(m[0]! / m[1]!).toFixed(2)}x` : '';
+      console.log(`  ${label.padEnd(34)} ${engines.map((e, i) => `${e.name} ${m[i]!.toFixed(0)}`).join('   ')}${ratio}`);
+    };
+    row('cold build (--no-cache)', 'cold');
+    row('rebuild, nothing changed', 'warm');
+    row('rebuild, one source file changed', 'changed');
+
+    const big = path.join(work, 'big');
+    await fsp.mkdir(big);
+    await fsp.writeFile(path.join(big, 'Dockerfile'), 'FROM busybox\nRUN true\n');
+    await runCmd('dd', ['if=/dev/urandom', `of=${path.join(big, 'blob')}`, 'bs=1M', `count=${UPLOAD_MB}`], { timeout: 600000 });
+    console.log(`daemon RSS while a ${UPLOAD_MB} MB context is uploaded and built (MB)`);
+    for (const e of engines) {
+      const r = await peakRss(e, big);
+      console.log(`  ${e.name.padEnd(20)} before ${r.before.toFixed(0)}   peak ${r.peak.toFixed(0)}`);
+    }
+    for (const e of engines.slice(1)) await runCmd('docker', ['-H', e.host, 'rmi', '-f', 'bench-build:1', 'bench-build:warmup']);
+  } finally {
+    await berth.stop();
+    await fsp.rm(work, { recursive: true, force: true });
+  }
+}
+
+await main();

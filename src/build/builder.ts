@@ -1,0 +1,108 @@
+/**
+ * Builder: the build subsystem's front door (POST /build, POST /build/prune, the BuildCache of
+ * /system/df). A build unpacks its context into a private directory as it arrives, runs (run.ts), and
+ * removes the directory whatever happens; the cache is then trimmed to builder.gc.defaultKeepStorage.
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { newId } from '../core/ids.js';
+import type { BuildBackend } from './backend.js';
+import { BuildCache, type CacheEntry, type PruneOptions } from './cache.js';
+import { receiveContext } from './context/receive.js';
+import { BuildOutput, type Emit } from './output.js';
+import { BuildRun, failure, type BuildOptions } from './run.js';
+
+export interface BuilderOptions {
+  /** builder.gc.defaultKeepStorage in bytes (0: unbounded) */
+  keepStorage: number;
+  gcEnabled: boolean;
+}
+
+/** /system/df's BuildCache item. */
+export interface BuildCacheRecord {
+  ID: string;
+  Parent: string;
+  Parents: string[];
+  Type: string;
+  Description: string;
+  InUse: boolean;
+  Shared: boolean;
+  Size: number;
+  CreatedAt: string;
+  LastUsedAt: string;
+  UsageCount: number;
+}
+
+export class Builder {
+  private constructor(private readonly backend: BuildBackend, readonly cache: BuildCache, private readonly o: BuilderOptions) {}
+
+  static async open(backend: BuildBackend, o: BuilderOptions): Promise<Builder> {
+    await fsp.rm(path.join(backend.stateDir, 'tmp'), { recursive: true, force: true });
+    await fsp.mkdir(path.join(backend.stateDir, 'tmp'), { recursive: true, mode: 0o700 });
+    return new Builder(backend, await BuildCache.open(backend.stateDir), o);
+  }
+
+  /**
+   * Runs a build from a context stream. An error before any output is thrown (the route answers with
+   * its status, as dockerd does); after that it goes into the stream as errorDetail.
+   */
+  async build(body: Readable, opts: BuildOptions, emit: Emit, signal: AbortSignal): Promise<string | undefined> {
+    const dir = path.join(this.backend.stateDir, 'tmp', newId().slice(0, 16));
+    const contextDir = path.join(dir, 'context');
+    const tmpDir = path.join(dir, 'tmp');
+    await fsp.mkdir(contextDir, { recursive: true, mode: 0o700 });
+    await fsp.mkdir(tmpDir, { recursive: true, mode: 0o700 });
+    const out = new BuildOutput(emit, opts.quiet);
+    try {
+      await receiveContext(body, contextDir, signal);
+      const run = new BuildRun(opts, { backend: this.backend, cache: this.cache, out, contextDir, tmpDir, signal });
+      return await run.execute();
+    } catch (e) {
+      // before any output, the error is the response's status (a Dockerfile parse error is a 400)
+      if (!out.started) throw e;
+      if (!signal.aborted) {
+        const f = failure(e);
+        out.error(f.message, f.code);
+      }
+      return undefined;
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      if (this.o.gcEnabled && this.o.keepStorage > 0 && this.cache.totalSize() > this.o.keepStorage) {
+        await this.prune({ all: false, keepStorage: this.o.keepStorage }).catch(() => undefined);
+      }
+    }
+  }
+
+  async prune(opts: PruneOptions): Promise<{ CachesDeleted: string[]; SpaceReclaimed: number }> {
+    const removed = await this.cache.prune(opts, (id) => this.backend.removeImage(id));
+    // cache mounts (RUN --mount=type=cache) go with a prune that is not bounded by keep-storage
+    let reclaimed = removed.reduce((n, e) => n + e.size, 0);
+    if (opts.keepStorage === 0 && !opts.ids && opts.until === undefined) {
+      const dir = path.join(this.backend.stateDir, 'cache-mounts');
+      reclaimed += await dirBytes(dir);
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+    return { CachesDeleted: removed.map((e) => e.id), SpaceReclaimed: reclaimed };
+  }
+
+  df(): BuildCacheRecord[] {
+    return this.cache.list().map((e: CacheEntry) => ({
+      ID: e.id, Parent: '', Parents: [], Type: 'regular', Description: e.description, InUse: false, Shared: false,
+      Size: e.size, CreatedAt: e.createdAt, LastUsedAt: e.lastUsedAt, UsageCount: e.usageCount,
+    }));
+  }
+}
+
+async function dirBytes(dir: string): Promise<number> {
+  let n = 0;
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await fsp.readdir(d, { withFileTypes: true }).catch(() => [])) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else n += (await fsp.lstat(p).catch(() => ({ size: 0 }))).size;
+    }
+  };
+  await walk(dir);
+  return n;
+}

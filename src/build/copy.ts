@@ -1,0 +1,295 @@
+/**
+ * COPY and ADD sources: what a step copies, where each file lands, the hash of it all (content and
+ * metadata, mtime excluded, for the cache key) and the tar that carries it into the step's container.
+ *
+ *   - sources are paths in the context (or in another stage's or image's root with --from); `..` that
+ *     climbs out and symlinks are resolved inside that root, so nothing outside it is ever read;
+ *   - wildcards match one path element each, as Go's filepath.Match; paths .dockerignore excludes do not
+ *     exist for COPY; --exclude patterns drop paths below a source;
+ *   - a directory copies its contents; a file lands at the destination, or inside it when the destination
+ *     ends with `/` or is a directory; several sources need a destination ending in `/`;
+ *   - ADD unpacks local tar archives (plain, gzip, bzip2, xz; recognised by content) into the destination.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fsp, type Stats } from 'node:fs';
+import path from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import * as tar from 'tar-stream';
+import { invalidArgument } from '../core/errors.js';
+import { maybeDecompress } from '../images/streams.js';
+import { resolveInRoot } from '../volumes/copyup.js';
+import { entryName } from './context/receive.js';
+import { IgnoreMatcher } from './context/ignore.js';
+
+export interface CopyRoot {
+  /** host directory the sources are read from */
+  dir: string;
+  /** the context's .dockerignore (none for --from) */
+  ignore?: IgnoreMatcher;
+}
+
+export type CopyItem =
+  | { kind: 'file'; host: string; name: string; mode: number; size: number; mtime: Date }
+  | { kind: 'dir'; host?: string; name: string; mode: number; mtime: Date; rootOwned?: boolean }
+  | { kind: 'symlink'; name: string; target: string; mode: number; mtime: Date }
+  | { kind: 'data'; name: string; data: Buffer; mode: number; mtime: Date }
+  | { kind: 'archive'; host: string; name: string };
+
+export interface CopyPlan {
+  items: CopyItem[];
+  /** `file:<hex>`, `dir:<hex>` or `multi:<hex>`, as Docker's history shows the sources */
+  sourceDesc: string;
+}
+
+export interface Owner {
+  uid: number;
+  gid: number;
+}
+
+const hasMeta = (s: string) => /[*?[]/.test(s);
+
+/** Go's filepath.Match for one pattern against a `/`-separated path (elements matched one by one). */
+export function goMatch(pattern: string, name: string): boolean {
+  let re = '^';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const end = pattern.indexOf(']', i + 1);
+      if (end < 0) throw invalidArgument('syntax error in pattern');
+      re += `[${pattern.slice(i + 1, end).replace(/^\^/, '^').replace(/\\/g, '\\\\')}]`;
+      i = end;
+    } else if (c === '\\' && i + 1 < pattern.length) re += pattern[++i]!.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    else re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  }
+  return new RegExp(`${re}$`).test(name);
+}
+
+/** A source path cleaned relative to its root; InvalidArgument when it leaves it (Docker's text). */
+export function cleanSource(src: string, isContext: boolean): string {
+  const norm = path.posix.normalize(src.startsWith('/') ? src.slice(1) || '.' : src);
+  if (isContext && (norm === '..' || norm.startsWith('../'))) throw invalidArgument(`forbidden path outside the build context: ${src} ()`);
+  return norm === '.' || norm === './' ? '' : norm.replace(/^\.\/|\/$/g, '');
+}
+
+const notFound = (src: string) => invalidArgument(`file not found in build context or excluded by .dockerignore: stat ${src}: file does not exist`);
+
+/** Expands one source (wildcards included) to the context-relative paths it names. */
+async function matchSource(root: CopyRoot, src: string, isContext: boolean): Promise<string[]> {
+  const rel = cleanSource(src, isContext);
+  if (!hasMeta(rel)) {
+    if (rel !== '' && root.ignore?.ignores(rel)) throw notFound(src);
+    const host = await resolveInRoot(root.dir, rel);
+    if (!(await fsp.lstat(host).then(() => true, () => false))) throw notFound(src);
+    return [rel];
+  }
+  const parts = rel.split('/');
+  let found = [''];
+  for (const part of parts) {
+    const next: string[] = [];
+    for (const base of found) {
+      if (!hasMeta(part)) {
+        next.push(base ? `${base}/${part}` : part);
+        continue;
+      }
+      const dir = await resolveInRoot(root.dir, base);
+      const names = await fsp.readdir(dir).catch(() => [] as string[]);
+      for (const n of names.sort()) if (goMatch(part, n)) next.push(base ? `${base}/${n}` : n);
+    }
+    found = next;
+  }
+  const out: string[] = [];
+  for (const f of found) {
+    if (root.ignore?.ignores(f)) continue;
+    if (await fsp.lstat(await resolveInRoot(root.dir, f)).then(() => true, () => false)) out.push(f);
+  }
+  if (out.length === 0) throw invalidArgument(`COPY failed: no source files were specified`);
+  return out;
+}
+
+export interface PlanOptions {
+  sources: string[];
+  /** absolute destination in the container */
+  dest: string;
+  /** the destination ends with `/` or is an existing directory */
+  destIsDir: boolean;
+  isContext: boolean;
+  exclude: string[];
+  /** ADD: unpack local archives */
+  unpack: boolean;
+  parents: boolean;
+  /** heredoc sources: name -> content */
+  inline: { name: string; content: string }[];
+  /** hash the contents (for the cache key); off when only the items are wanted */
+  hash?: boolean;
+}
+
+async function isArchive(file: string): Promise<boolean> {
+  const fh = await fsp.open(file, 'r');
+  try {
+    const b = Buffer.alloc(512);
+    const { bytesRead } = await fh.read(b, 0, 512, 0);
+    if (bytesRead >= 3 && b[0] === 0x1f && b[1] === 0x8b) return true;
+    if (bytesRead >= 3 && b.subarray(0, 3).toString('latin1') === 'BZh') return true;
+    if (bytesRead >= 6 && b.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return true;
+    return bytesRead >= 262 && b.subarray(257, 262).toString('latin1') === 'ustar';
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Plans a COPY/ADD: the items to write, named by their absolute destination (without the leading `/`). */
+export async function planCopy(root: CopyRoot, o: PlanOptions): Promise<CopyPlan> {
+  const dest = path.posix.normalize(o.dest);
+  const items: CopyItem[] = [];
+  const matched: string[] = [];
+  for (const s of o.sources) matched.push(...(await matchSource(root, s, o.isContext)));
+  const total = matched.length + o.inline.length;
+  if (total > 1 && !o.destIsDir) throw invalidArgument('When using COPY with more than one source file, the destination must be a directory and end with a /');
+  const excludes = o.exclude.map((p) => new IgnoreMatcher([p]));
+  const strip = (p: string) => p.replace(/^\/+/, '');
+  const now = new Date();
+  for (const h of o.inline) {
+    items.push({ kind: 'data', name: strip(o.destIsDir ? path.posix.join(dest, h.name) : dest), data: Buffer.from(h.content), mode: 0o644, mtime: now });
+  }
+  let dirs = 0;
+  for (const rel of matched) {
+    const host = await resolveInRoot(root.dir, rel);
+    const st = await fsp.stat(host);
+    if (st.isDirectory()) {
+      dirs++;
+      const target = o.parents ? path.posix.join(dest, rel) : dest;
+      await walk(root, host, rel, strip(target), excludes, items);
+      continue;
+    }
+    const name = strip(o.destIsDir ? path.posix.join(dest, o.parents ? rel : path.posix.basename(rel)) : dest);
+    if (o.unpack && (await isArchive(host))) items.push({ kind: 'archive', host, name: strip(o.destIsDir ? dest : path.posix.dirname(dest)) || '' });
+    else items.push({ kind: 'file', host, name, mode: st.mode & 0o7777, size: st.size, mtime: st.mtime });
+  }
+  const hash = o.hash === false ? '' : await hashItems(items);
+  const kind = total > 1 ? 'multi' : dirs > 0 ? 'dir' : 'file';
+  return { items, sourceDesc: `${kind}:${hash}` };
+}
+
+async function walk(root: CopyRoot, host: string, rel: string, name: string, excludes: IgnoreMatcher[], items: CopyItem[], sub = ''): Promise<void> {
+  const names = (await fsp.readdir(host)).sort();
+  for (const n of names) {
+    const childRel = rel ? `${rel}/${n}` : n;
+    const childSub = sub ? `${sub}/${n}` : n;
+    if (excludes.some((e) => e.ignores(childSub))) continue;
+    const ignored = root.ignore?.ignores(childRel) ?? false;
+    const h = path.join(host, n);
+    const st: Stats = await fsp.lstat(h);
+    const childName = name ? `${name}/${n}` : n;
+    if (st.isDirectory()) {
+      if (ignored && !root.ignore!.mayReinclude(childRel)) continue;
+      if (!ignored) items.push({ kind: 'dir', host: h, name: childName, mode: st.mode & 0o7777, mtime: st.mtime });
+      await walk(root, h, childRel, childName, excludes, items, childSub);
+      continue;
+    }
+    if (ignored) continue;
+    if (st.isSymbolicLink()) items.push({ kind: 'symlink', name: childName, target: await fsp.readlink(h), mode: 0o777, mtime: st.mtime });
+    else if (st.isFile()) items.push({ kind: 'file', host: h, name: childName, mode: st.mode & 0o7777, size: st.size, mtime: st.mtime });
+  }
+}
+
+async function fileHash(file: string, size = Infinity): Promise<string> {
+  const h = createHash('sha256');
+  if (size < 1 << 20) h.update(await fsp.readFile(file, { flag: 'r' }));
+  else for await (const c of createReadStream(file)) h.update(c as Buffer);
+  return h.digest('hex');
+}
+
+/** The hash of what the items write: names, kinds, modes, sizes, link targets and contents; no times. */
+async function hashItems(items: CopyItem[]): Promise<string> {
+  const h = createHash('sha256');
+  // file contents are read in parallel batches, hashed in order
+  const sums = new Map<CopyItem, string>();
+  const files = items.filter((it): it is Extract<CopyItem, { kind: 'file' }> => it.kind === 'file');
+  for (let i = 0; i < files.length; i += 32) {
+    const batch = files.slice(i, i + 32);
+    const got = await Promise.all(batch.map((f) => fileHash(f.host, f.size)));
+    batch.forEach((f, k) => sums.set(f, got[k]!));
+  }
+  for (const it of items) {
+    switch (it.kind) {
+      case 'file': h.update(`f\0${it.name}\0${it.mode}\0${it.size}\0${sums.get(it)}\n`); break;
+      case 'dir': h.update(`d\0${it.name}\0${it.mode}\n`); break;
+      case 'symlink': h.update(`l\0${it.name}\0${it.target}\n`); break;
+      case 'data': h.update(`i\0${it.name}\0${it.mode}\0${createHash('sha256').update(it.data).digest('hex')}\n`); break;
+      case 'archive': h.update(`a\0${it.name}\0${await fileHash(it.host)}\n`); break;
+    }
+  }
+  return h.digest('hex');
+}
+
+export interface PackOptions {
+  owner: Owner;
+  /** --chmod: the mode of files and directories */
+  chmod?: number;
+}
+
+/** The tar that writes the items (names relative to `/`); parents are made by the extraction. */
+export function packItems(items: CopyItem[], o: PackOptions): Readable {
+  const pack = tar.pack();
+  const out = new PassThrough();
+  const run = async () => {
+    const base = { uid: o.owner.uid, gid: o.owner.gid };
+    const entry = (header: Partial<tar.Header>, body?: Buffer) => new Promise<void>((resolve, reject) => {
+      pack.entry(header as tar.Header, body ?? Buffer.alloc(0), (err) => (err ? reject(err) : resolve()));
+    });
+    for (const it of items) {
+      const mode = (m: number) => o.chmod ?? m;
+      switch (it.kind) {
+        case 'dir':
+          if (it.rootOwned) await entry({ uid: 0, gid: 0, name: it.name, type: 'directory', mode: it.mode, mtime: it.mtime });
+          else if (it.name) await entry({ ...base, name: it.name, type: 'directory', mode: mode(it.mode), mtime: it.mtime });
+          break;
+        case 'symlink':
+          await entry({ ...base, name: it.name, type: 'symlink', linkname: it.target, mode: 0o777, mtime: it.mtime });
+          break;
+        case 'data':
+          await entry({ ...base, name: it.name, type: 'file', mode: mode(it.mode), mtime: it.mtime, size: it.data.length }, it.data);
+          break;
+        case 'file': {
+          const w = pack.entry({ ...base, name: it.name, type: 'file', mode: mode(it.mode), mtime: it.mtime, size: it.size } as tar.Header);
+          await pipeline(createReadStream(it.host), w);
+          break;
+        }
+        case 'archive': {
+          const ex = tar.extract();
+          const feed = pipeline(await maybeDecompress(createReadStream(it.host)), ex);
+          feed.catch(() => undefined);
+          for await (const e of ex) {
+            const h = e.header;
+            const rel = entryName(h.name);
+            const name = it.name ? (rel ? `${it.name}/${rel}` : it.name) : rel;
+            if (!name) { e.resume(); continue; }
+            if (h.type === 'file' || h.type === 'contiguous-file') {
+              await pipeline(e, pack.entry({ ...h, name, type: 'file' }));
+            } else {
+              if (h.type === 'directory' || h.type === 'symlink') await entry({ ...h, name, ...(h.type === 'symlink' ? {} : { size: 0 }) });
+              else if (h.type === 'link') await entry({ ...h, name, linkname: path.posix.join(it.name, entryName(h.linkname ?? '')) });
+              e.resume();
+            }
+          }
+          await feed;
+          break;
+        }
+      }
+    }
+    pack.finalize();
+  };
+  pack.pipe(out);
+  run().catch((e: unknown) => out.destroy(e as Error));
+  return out;
+}
+
+/** Reads a whole stream (small: a remote ADD's body goes to a file instead). */
+export async function toBuffer(r: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of r) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}

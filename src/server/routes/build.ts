@@ -1,0 +1,151 @@
+/** POST /build (the classic builder's API) and POST /build/prune. The builder is reached through BuildApi. */
+import { Readable } from 'node:stream';
+import { invalidArgument } from '../../core/errors.js';
+import { parseFilters } from '../../containers/views.js';
+import { parseDuration } from '../../core/duration.js';
+import { qBool, qInt, type Ctx, type Router } from '../http.js';
+
+export interface BuildRequest {
+  tags: string[];
+  dockerfile: string;
+  quiet: boolean;
+  noCache: boolean;
+  rm: boolean;
+  forceRm: boolean;
+  pull: boolean;
+  buildArgs: Record<string, string | null>;
+  labels: Record<string, string>;
+  target?: string;
+  networkMode?: string;
+  extraHosts: string[];
+  shmSize?: number;
+  resources: { Memory?: number; MemorySwap?: number; CpuShares?: number; CpusetCpus?: string; CpuPeriod?: number; CpuQuota?: number };
+  cacheFrom: string[];
+  platform?: string;
+  registryAuth: Record<string, Record<string, string>>;
+}
+
+export interface BuildApi {
+  build(body: Readable, req: BuildRequest, emit: (o: Record<string, unknown>) => void, signal: AbortSignal): Promise<string | undefined>;
+  prune(opts: { all: boolean; keepStorage: number; until?: number; ids?: string[] }): Promise<{ CachesDeleted: string[]; SpaceReclaimed: number }>;
+  /** InvalidArgument for a tag `docker build -t` could not use */
+  checkTag(tag: string): void;
+}
+
+function jsonParam<T>(q: URLSearchParams, name: string, dflt: T): T {
+  const v = q.get(name);
+  if (v === null || v === '') return dflt;
+  try {
+    return JSON.parse(v) as T;
+  } catch {
+    throw invalidArgument(`invalid ${name} value: ${v}`);
+  }
+}
+
+/** The query string of POST /build as options (dockerd's newImageBuildOptions). */
+export function parseBuildQuery(q: URLSearchParams, registryConfig: string | undefined): BuildRequest {
+  if (qBool(q, 'squash')) throw invalidArgument('squash is only supported with experimental mode');
+  const version = q.get('version');
+  if (version && version !== '1') {
+    throw invalidArgument(`builder version ${version} (BuildKit) is not supported by Berth: build with DOCKER_BUILDKIT=0 docker build ..., or berth build`);
+  }
+  const buildArgs = jsonParam<Record<string, string | null>>(q, 'buildargs', {});
+  const labels = jsonParam<Record<string, string>>(q, 'labels', {});
+  const cacheFrom = jsonParam<string[]>(q, 'cachefrom', []);
+  let registryAuth: Record<string, Record<string, string>> = {};
+  if (registryConfig) {
+    try {
+      registryAuth = JSON.parse(Buffer.from(registryConfig, 'base64').toString('utf8')) as typeof registryAuth;
+    } catch {
+      registryAuth = {}; // dockerd ignores a config it cannot read
+    }
+  }
+  const num = (n: string) => qInt(q, n);
+  const cpusetcpus = q.get('cpusetcpus') ?? undefined;
+  return {
+    tags: q.getAll('t').filter(Boolean),
+    dockerfile: q.get('dockerfile') ?? 'Dockerfile',
+    quiet: qBool(q, 'q'),
+    noCache: qBool(q, 'nocache'),
+    rm: qBool(q, 'rm', true),
+    forceRm: qBool(q, 'forcerm'),
+    pull: qBool(q, 'pull'),
+    buildArgs,
+    labels,
+    target: q.get('target') || undefined,
+    networkMode: q.get('networkmode') || undefined,
+    extraHosts: q.getAll('extrahosts').flatMap((h) => h.split(',')).filter(Boolean),
+    shmSize: num('shmsize'),
+    resources: { Memory: num('memory'), MemorySwap: num('memswap'), CpuShares: num('cpushares'), CpusetCpus: cpusetcpus || undefined, CpuPeriod: num('cpuperiod'), CpuQuota: num('cpuquota') },
+    cacheFrom,
+    platform: q.get('platform') || undefined,
+    registryAuth,
+  };
+}
+
+/** `remote`: a context fetched over HTTP(S) (a tar, or a Dockerfile alone). */
+async function remoteContext(url: string, signal: AbortSignal): Promise<{ body: Readable; dockerfile?: string }> {
+  if (/^(git@|git:\/\/|github\.com\/)|\.git(#.*)?$/.test(url)) throw invalidArgument(`unable to prepare context: git contexts (${url}) are not supported by Berth's builder`);
+  if (!/^https?:\/\//.test(url)) throw invalidArgument(`unable to prepare context: remote URL ${url} is not an http(s) URL`);
+  let res: Response;
+  try {
+    res = await fetch(url, { signal });
+  } catch (e) {
+    throw invalidArgument(`unable to prepare context: unable to download remote context ${url}: ${((e as Error).cause as Error | undefined)?.message ?? (e as Error).message}`);
+  }
+  if (!res.ok || !res.body) throw invalidArgument(`unable to prepare context: unable to download remote context ${url}: ${res.status} ${res.statusText}`);
+  const buf = Buffer.from(await res.arrayBuffer());
+  const isTar = buf.length > 262 && buf.subarray(257, 262).toString('latin1') === 'ustar';
+  const compressed = buf[0] === 0x1f || buf.subarray(0, 3).toString('latin1') === 'BZh' || buf[0] === 0xfd;
+  if (isTar || compressed) return { body: Readable.from([buf]) };
+  // a plain Dockerfile: a context of that one file
+  const { pack } = await import('tar-stream');
+  const p = pack();
+  p.entry({ name: 'Dockerfile', mode: 0o644 }, buf);
+  p.finalize();
+  return { body: p as unknown as Readable, dockerfile: 'Dockerfile' };
+}
+
+export function buildRoutes(r: Router, api: BuildApi, opts: { pruned?(reclaimed: number): void } = {}): void {
+  r.add('POST', '/build', async (ctx: Ctx) => {
+    const reg = ctx.req.headers['x-registry-config'];
+    const req = parseBuildQuery(ctx.query, Array.isArray(reg) ? reg[0] : reg);
+    for (const t of req.tags) api.checkTag(t);
+    const ac = new AbortController();
+    let finished = false;
+    ctx.onClose(() => { if (!finished) ac.abort(); });
+    ctx.req.on('aborted', () => { if (!finished) ac.abort(); });
+    let body: Readable = ctx.req;
+    const remote = ctx.query.get('remote');
+    if (remote) {
+      const rc = await remoteContext(remote, ac.signal);
+      body = rc.body;
+      if (rc.dockerfile) req.dockerfile = rc.dockerfile;
+    }
+    let res: ReturnType<Ctx['stream']> | undefined;
+    const emit = (o: Record<string, unknown>) => {
+      res ??= ctx.stream(200, 'application/json');
+      if (!res.destroyed) res.write(`${JSON.stringify(o)}\n`);
+    };
+    try {
+      await api.build(body, req, emit, ac.signal);
+    } finally {
+      finished = true;
+    }
+    res ??= ctx.stream(200, 'application/json');
+    res.end();
+  });
+  r.add('POST', '/build/prune', async (ctx) => {
+    const f = parseFilters(ctx.query.get('filters'));
+    const keep = ctx.query.get('keep-storage') ?? ctx.query.get('reserved-space');
+    const untilRaw = f.until?.[0];
+    let until: number | undefined;
+    if (untilRaw) {
+      until = /^\d+$/.test(untilRaw) ? Number(untilRaw) * 1000 : Date.parse(untilRaw);
+      if (Number.isNaN(until)) until = Date.now() - parseDuration(untilRaw) / 1e6;
+    }
+    const out = await api.prune({ all: qBool(ctx.query, 'all'), keepStorage: keep ? Number(keep) : 0, until, ids: f.id });
+    opts.pruned?.(out.SpaceReclaimed);
+    ctx.send(200, { CachesDeleted: out.CachesDeleted.length ? out.CachesDeleted : null, SpaceReclaimed: out.SpaceReclaimed });
+  });
+}
