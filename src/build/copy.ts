@@ -10,6 +10,7 @@
  *     ends with `/` or is a directory; several sources need a destination ending in `/`;
  *   - ADD unpacks local tar archives (plain, gzip, bzip2, xz; recognised by content) into the destination.
  */
+import { globRegExp } from '../core/glob.js';
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
@@ -51,20 +52,7 @@ const hasMeta = (s: string) => /[*?[]/.test(s);
 
 /** Go's filepath.Match for one pattern against a `/`-separated path (elements matched one by one). */
 export function goMatch(pattern: string, name: string): boolean {
-  let re = '^';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '[') {
-      const end = pattern.indexOf(']', i + 1);
-      if (end < 0) throw invalidArgument('syntax error in pattern');
-      re += `[${pattern.slice(i + 1, end).replace(/^\^/, '^').replace(/\\/g, '\\\\')}]`;
-      i = end;
-    } else if (c === '\\' && i + 1 < pattern.length) re += pattern[++i]!.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-    else re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  }
-  return new RegExp(`${re}$`).test(name);
+  return globRegExp(pattern).test(name);
 }
 
 /** A source path cleaned relative to its root; InvalidArgument when it leaves it (Docker's text). */

@@ -1,6 +1,6 @@
 import { invalidArgument } from './errors.js';
 
-/** `path.Match`-style glob (`*`, `?`, `[...]`, `/` not matched by wildcards) as a RegExp. */
+/** Go's `path.Match` glob (`*`, `?`, `[...]`, `\\` escapes, `/` not matched by wildcards) as a RegExp; Go's error for a bad one. */
 export function globRegExp(pattern: string): RegExp {
   let re = '';
   for (let i = 0; i < pattern.length; i++) {
@@ -9,7 +9,7 @@ export function globRegExp(pattern: string): RegExp {
     else if (c === '?') re += '[^/]';
     else if (c === '[') {
       const end = pattern.indexOf(']', i + 1);
-      if (end < 0) throw invalidArgument(`invalid pattern: ${pattern}`);
+      if (end < 0) throw invalidArgument(`syntax error in pattern: ${pattern}`);
       let cls = pattern.slice(i + 1, end).replace(/\\/g, '\\\\');
       if (cls.startsWith('^')) cls = '^' + cls.slice(1);
       re += `[${cls}]`;

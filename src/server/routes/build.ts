@@ -1,29 +1,13 @@
 /** POST /build (the classic builder's API) and POST /build/prune. The builder is reached through BuildApi. */
+import type { BuildOptions } from '../../build/scope.js';
 import { Readable } from 'node:stream';
 import { invalidArgument } from '../../core/errors.js';
 import { parseFilters } from '../../containers/views.js';
 import { parseDuration } from '../../core/duration.js';
 import { qBool, qInt, type Ctx, type Router } from '../http.js';
 
-export interface BuildRequest {
-  tags: string[];
-  dockerfile: string;
-  quiet: boolean;
-  noCache: boolean;
-  rm: boolean;
-  forceRm: boolean;
-  pull: boolean;
-  buildArgs: Record<string, string | null>;
-  labels: Record<string, string>;
-  target?: string;
-  networkMode?: string;
-  extraHosts: string[];
-  shmSize?: number;
-  resources: { Memory?: number; MemorySwap?: number; CpuShares?: number; CpusetCpus?: string; CpuPeriod?: number; CpuQuota?: number };
-  cacheFrom: string[];
-  platform?: string;
-  registryAuth: Record<string, Record<string, string>>;
-}
+/** A build's options, as the query of POST /build gives them (src/build/scope.ts). */
+export type BuildRequest = BuildOptions;
 
 export interface BuildApi {
   build(body: Readable, req: BuildRequest, emit: (o: Record<string, unknown>) => void, signal: AbortSignal): Promise<string | undefined>;
