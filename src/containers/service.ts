@@ -23,6 +23,7 @@ import { validateCreateBody } from './validate.js';
 import { adaptNamespaceModes, planNamespaces, validateNamespaceModes, ShmMounts, type KernelNamespaces } from './namespaces.js';
 import { AttachHub } from './attach.js';
 import { networkFiles } from './netfiles.js';
+import { mergeLogConfig, DEFAULT_LOG_DRIVER } from '../runtime/logs/index.js';
 import type { AttachRequest, AttachSink, ContainerDeps, NamespacePlan } from './deps.js';
 
 export type {
@@ -88,6 +89,7 @@ export class ContainerService {
     const policyErr = checkRestartPolicy(b.HostConfig?.RestartPolicy, !!b.HostConfig?.AutoRemove) ?? checkHealthConfig(b.Healthcheck);
     if (policyErr) throw policyErr;
     const checked = this.d.cgroups?.check({ ...(b.HostConfig ?? {}) });
+    const logConfig = mergeLogConfig(b.HostConfig?.LogConfig, this.d.logDefaults ?? { Type: DEFAULT_LOG_DRIVER, Config: {} });
     const image = this.d.images.resolveImage(b.Image);
     const config = this.d.spec.mergeConfig(image.config.config, b);
     config.Image = b.Image;
@@ -100,7 +102,7 @@ export class ContainerService {
     const fullName = `/${name || generateName((n) => this.d.store.nameTaken(n))}`.replace(/^\/\//, '/');
     this.d.store.claimName(fullName, id);
     const dir = this.d.store.dir(id);
-    const hostConfig = { ...b.HostConfig, ...(checked?.resources ?? {}), ...adaptNamespaceModes(b.HostConfig ?? {}, (ref) => this.d.store.find(ref)?.id, this.d.namespaceDefaults), NetworkMode: b.HostConfig?.NetworkMode || 'default', ...(links.length ? { Links: links.map((l) => l.replace('/NAME/', `${fullName}/`)) } : {}) };
+    const hostConfig = { ...b.HostConfig, ...(checked?.resources ?? {}), ...adaptNamespaceModes(b.HostConfig ?? {}, (ref) => this.d.store.find(ref)?.id, this.d.namespaceDefaults), NetworkMode: b.HostConfig?.NetworkMode || 'default', LogConfig: logConfig, ...(links.length ? { Links: links.map((l) => l.replace('/NAME/', `${fullName}/`)) } : {}) };
     if (!config.Hostname) config.Hostname = netMode.kind === 'host' ? this.d.host.hostname() : id.slice(0, 12);
     const rec: ContainerRecord = {
       id, name: fullName, created: nowIso(), path: args[0], args: args.slice(1), config, hostConfig, image: image.id,
@@ -171,7 +173,7 @@ export class ContainerService {
       await this.d.runtime.delete(rec.id).catch(() => undefined); // leftovers of a crash (no spawn when there are none)
       const pid = await this.d.runtime.create({
         id: rec.id, bundle, tty: !!rec.config.Tty, stdin: !!rec.config.OpenStdin, logPath: rec.logPath,
-        leaveStdinOpen: !rec.config.StdinOnce,
+        ...(rec.hostConfig.LogConfig?.Type === 'none' ? { logDriver: 'none' as const } : {}), leaveStdinOpen: !rec.config.StdinOnce,
       });
       created = true;
       // runc brings `lo` up in a new network namespace; bridge networks also get their veths
@@ -403,6 +405,8 @@ export class ContainerService {
     await this.d.runtime.kill(rec.id, signal).catch((e) => { throw conflict(`cannot kill container: ${rec.id}: ${(e as Error).message}`); });
     if (stopping && rec.state.Status === 'paused') await this.d.runtime.resume(rec.id).catch(() => undefined);
     this.d.events.publish('container', 'kill', rec.id, this.attrs(rec, { signal: String(signal) }));
+    // as dockerd's Kill: a SIGKILL returns once the container has stopped (an inspect right after sees it exited)
+    if (signal === 9 && !(await this.waitExit(rec.id, 15000))) throw unavailable(`cannot kill container ${rec.id}: it did not exit after SIGKILL`);
   }
 
   async stop(ref: string, opts: { timeout?: number; signal?: number }, parseSignal: (s: string) => number): Promise<void> {

@@ -29,6 +29,7 @@ import { DnsServer } from '../network/dns/index.js';
 import { networkRoutes } from '../server/routes/networks.js';
 import { volumeRoutes } from '../server/routes/volumes.js';
 import { archiveRoutes } from '../server/routes/archive.js';
+import { swarmRoutes, pluginRoutes } from '../server/routes/swarm.js';
 import type { ContainerFs } from '../containers/fs/index.js';
 import { openVolumes } from './volumes.js';
 import { loadRemappedRoot, setupRemappedRoot } from '../runtime/userns/index.js';
@@ -37,6 +38,7 @@ import { openCgroups } from './cgroups.js';
 import { emptyStats } from '../runtime/cgroups/index.js';
 import { summaryView } from '../containers/views.js';
 import { LogRotation } from './logrotate.js';
+import { daemonLogConfig } from '../runtime/logs/index.js';
 
 const VERSION = '0.1.0';
 
@@ -58,6 +60,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
     if (cfg.usernsRemap && !remap) log('warn', 'User namespaces: root cannot be remapped with itself; user namespaces are OFF');
     const stateRoot = remap ? await setupRemappedRoot(cfg.dataRoot, remap.root) : cfg.dataRoot;
     if (remap) log('info', `User namespaces: ID ranges will be mapped to subuid/subgid ranges of: ${remap.setting}`);
+    const logDefaults = daemonLogConfig(cfg.extra['log-driver'], cfg.logOpts);
     const events = new EventBus();
     const store = await ContainerStore.open(path.join(stateRoot, 'containers'));
     const images = await openImages(stateRoot, store, cfg.registry, (m) => log('warn', m), events, remap?.mapping);
@@ -109,6 +112,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
       cgroups: cgroups.forContainers,
       health,
       namespaceDefaults: cfg.containerDefaults,
+      logDefaults,
       log: (m) => log('warn', m),
     });
     const execs = new ExecService({
@@ -146,7 +150,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
       info: {
         version: VERSION, dataRoot: stateRoot, execRoot: cfg.execRoot, runcVersion: runcV, conmonVersion: conmonV, userns: !!remap,
         cgroupVersion: readFileSync('/proc/self/mountinfo', 'utf8').includes(' /sys/fs/cgroup rw') && !readFileSync('/proc/self/mountinfo', 'utf8').includes('/sys/fs/cgroup/memory') ? '2' : '1',
-        name: hostname, id: lock.id, started,
+        name: hostname, id: lock.id, started, logDriver: logDefaults.Type,
         counts: () => {
           const all = store.all();
           const running = all.filter((c) => c.state.Status === 'running').length;
@@ -160,7 +164,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
       imageName: (id, given) => images.displayName(id, given),
       imageMatches: (id, ref) => images.matches(id, ref),
       graphDriver: (id) => images.snapshotter.graphDriverData(id).Data ?? {},
-      logFiles: (p) => listLogFiles(p, rotation.maxFile),
+      logFiles: (p, rec) => listLogFiles(p, rec ? rotation.maxFileOf(rec) : rotation.maxFile),
       portsOf: (rec) => net.portsOf(rec),
       stats: (c, prev) => cgroups.stats(c, prev as Parameters<typeof cgroups.stats>[1]),
       idleStats: (c) => ({ ...emptyStats(), name: c.name, id: c.id }),
@@ -169,6 +173,8 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
     networkRoutes(router, { networks: net, saveContainer: (rec) => store.save(rec) });
     imageRoutes(router, images.api);
     volumeRoutes(router, { volumes: volumes.service });
+    swarmRoutes(router);
+    pluginRoutes(router);
     // cp, export, diff and commit: loaded on first use, with their tar streams
     let containerFs: Promise<ContainerFs> | undefined;
     archiveRoutes(router, {

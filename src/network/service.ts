@@ -346,7 +346,9 @@ export class NetworkService {
     for (const ref of names) {
       const n = this.d.store.resolve(ref);
       if (MODE_NETWORKS.has(n.name) && names.length > 1) throw invalidArgument(`container cannot be connected to host network or none network and other networks`);
-      const ep = given[ref] ?? given[n.name] ?? given[n.id] ?? (ref === primary && primary === 'bridge' ? given.default : undefined) ?? {};
+      const ep0 = given[ref] ?? given[n.name] ?? given[n.id] ?? (ref === primary && primary === 'bridge' ? given.default : undefined) ?? {};
+      // Config.MacAddress (API < 1.44, what docker-py's mac_address sends) is the primary endpoint's
+      const ep = ref === primary && body.MacAddress && !ep0.MacAddress ? { ...ep0, MacAddress: body.MacAddress } : ep0;
       out[n.name] = this.checkEndpoint(n, ep);
     }
     return out;

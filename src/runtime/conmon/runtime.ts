@@ -34,6 +34,8 @@ export interface CreateOptions {
   tty: boolean;
   stdin: boolean;
   logPath: string;
+  /** `none`: conmon keeps no log (HostConfig.LogConfig.Type none); otherwise its k8s-file at logPath */
+  logDriver?: 'none';
   /** keep stdin open after an attached client detaches (Docker's StdinOnce=false) */
   leaveStdinOpen: boolean;
 }
@@ -133,7 +135,7 @@ export class ConmonRuntime {
   async create(o: CreateOptions): Promise<number> {
     await fsp.rm(path.join(this.opts.exitDir, o.id), { force: true });
     const args = [...this.conmonCommon(o.id, o.id, o.bundle, path.join(o.bundle, 'pidfile')),
-      '-P', path.join(o.bundle, 'conmon.pid'), '-l', `k8s-file:${o.logPath}`, '--exit-dir', this.opts.exitDir, '--no-sync-log'];
+      '-P', path.join(o.bundle, 'conmon.pid'), '-l', `${o.logDriver ?? 'k8s-file'}:${o.logPath}`, '--exit-dir', this.opts.exitDir, '--no-sync-log'];
     if (o.tty) args.push('-t');
     if (o.stdin) args.push('-i');
     if (o.stdin && o.leaveStdinOpen) args.push('--leave-stdin-open');

@@ -7,11 +7,12 @@ import { inspectView, summaryView, parseFilters, filterContainers } from '../../
 import { pruneCandidates } from '../../containers/prune.js';
 import type { EventBus } from '../../core/events.js';
 import { dirSize } from '../../volumes/index.js';
-import { invalidArgument, conflict } from '../../core/errors.js';
+import { invalidArgument, conflict, notFound, notImplemented } from '../../core/errors.js';
+import { removeLink } from '../../containers/unlink.js';
 import { qBool, qInt, type Router, type Ctx } from '../http.js';
 import type { ExecCreateBody, PortBinding } from '../../api/types.js';
 import type { ContainerRecord } from '../../containers/record.js';
-import { frameStream, readLogs, listLogFiles } from '../../runtime/logs/index.js';
+import { frameStream, readLogs, listLogFiles, logsReadable, LOGS_NOT_READABLE } from '../../runtime/logs/index.js';
 import { run } from '../../runtime/conmon/index.js';
 import type { ConmonRuntime } from '../../runtime/conmon/index.js';
 
@@ -27,7 +28,7 @@ export interface ContainerRouteDeps {
   /** NetworkSettings.Ports of a container */
   portsOf(rec: ContainerRecord): Record<string, PortBinding[] | null>;
   /** the log file set to read, oldest first */
-  logFiles(logPath: string): Promise<string[]>;
+  logFiles(logPath: string, rec?: ContainerRecord): Promise<string[]>;
   /** one stats sample of a running container (prev: the sample before, for precpu_stats) */
   stats(c: { id: string; name: string; pid: number }, prev?: unknown): Promise<unknown>;
   /** the stats of a container that is not running: zeros, as Docker sends them */
@@ -94,6 +95,7 @@ async function sendLogs(ctx: Ctx, d: ContainerRouteDeps): Promise<void> {
   const stdout = qBool(q, 'stdout');
   const stderr = qBool(q, 'stderr');
   if (!stdout && !stderr) throw invalidArgument('Bad parameters: you must choose at least one stream');
+  if (!logsReadable(rec.hostConfig.LogConfig)) throw notImplemented(LOGS_NOT_READABLE);
   const tailRaw = q.get('tail');
   const tail = !tailRaw || tailRaw === 'all' ? 'all' as const : Number.parseInt(tailRaw, 10);
   if (tail !== 'all' && !Number.isFinite(tail)) throw invalidArgument(`invalid tail value: ${tailRaw}`);
@@ -104,7 +106,7 @@ async function sendLogs(ctx: Ctx, d: ContainerRouteDeps): Promise<void> {
   const ac = new AbortController();
   ctx.onClose(() => ac.abort());
   try {
-    for await (const chunk of readLogs(await d.logFiles(rec.logPath), {
+    for await (const chunk of readLogs(await d.logFiles(rec.logPath, rec), {
       tail: tail === 'all' || tail < 0 ? 'all' : tail, since, until, follow: qBool(q, 'follow'), stdout, stderr,
       timestamps: qBool(q, 'timestamps'), signal: ac.signal,
       // a paused container keeps its log open: follow goes on
@@ -248,7 +250,22 @@ export function containerRoutes(r: Router, d: ContainerRouteDeps): void {
     const req = { stdin: qBool(q, 'stdin') && !!rec.config.OpenStdin, stdout: qBool(q, 'stdout'), stderr: qBool(q, 'stderr') };
     const keys = parseDetachKeys(q.get('detachKeys'));
     const tty = !!rec.config.Tty;
+    // as dockerd: logs=1 first replays what the container wrote; stream=0 then ends the response (stream
+    // defaults to Docker's false when logs are asked for, and to a live attach otherwise)
+    const logs = qBool(q, 'logs');
+    const live = qBool(q, 'stream', !logs);
     const sock = ctx.hijack(tty ? RAW : MUX);
+    if (logs && logsReadable(rec.hostConfig.LogConfig) && (req.stdout || req.stderr)) {
+      const ac = new AbortController();
+      sock.once('close', () => ac.abort());
+      for await (const chunk of readLogs(await d.logFiles(rec.logPath, rec), { tail: 'all', follow: false, stdout: req.stdout, stderr: req.stderr, timestamps: false, signal: ac.signal })) {
+        sock.write(tty ? chunk.data : frameStream(chunk.stream === 'stdout' ? 1 : 2, chunk.data));
+      }
+    }
+    if (!live) {
+      sock.end();
+      return;
+    }
     const sink = hijackSink(sock, tty, req.stdin, keys);
     sock.once('close', () => d.containers.cancelAttach(rec.id, sink));
     await d.containers.attach(rec.id, req, sink);
@@ -257,6 +274,21 @@ export function containerRoutes(r: Router, d: ContainerRouteDeps): void {
     const rec = d.store.resolve(ctx.params[0]);
     await d.containers.remove(rec.id, { force: qBool(ctx.query, 'force'), volumes: qBool(ctx.query, 'v') });
     d.execs.forget(rec.id);
+    ctx.send(204);
+  });
+  // a legacy link's name, /<parent>/<alias>: link=1 removes the link, otherwise the linked container goes
+  r.add('DELETE', '/containers/{parent}/{alias}', async (ctx) => {
+    const name = `${ctx.params[0]}/${ctx.params[1]}`;
+    if (qBool(ctx.query, 'link')) {
+      await removeLink(d.store, name);
+      ctx.send(204);
+      return;
+    }
+    const link = d.store.find(ctx.params[0])?.hostConfig.Links?.find((l) => l.slice(l.indexOf(':') + 1) === `/${name}`);
+    if (!link) throw notFound(`No such container: ${name}`);
+    const target = d.store.resolve(link.slice(1, link.indexOf(':')));
+    await d.containers.remove(target.id, { force: qBool(ctx.query, 'force'), volumes: qBool(ctx.query, 'v') });
+    d.execs.forget(target.id);
     ctx.send(204);
   });
   let pruning = false;
@@ -290,6 +322,10 @@ export function containerRoutes(r: Router, d: ContainerRouteDeps): void {
     if (body.Cmd !== undefined && (!Array.isArray(body.Cmd) || body.Cmd.some((c) => typeof c !== 'string'))) {
       throw invalidArgument('json: cannot unmarshal into Go struct field ExecConfig.Cmd of type []string');
     }
+    // Go's JSON decoding ignores case: docker-py sends `detachKeys`
+    const lower = (body as { detachKeys?: unknown }).detachKeys;
+    if (body.DetachKeys === undefined && typeof lower === 'string') body.DetachKeys = lower;
+    if (body.DetachKeys) parseDetachKeys(body.DetachKeys);
     ctx.send(201, d.execs.create(ctx.params[0], body));
   });
   r.add('POST', '/exec/{id}/start', async (ctx) => {
@@ -301,8 +337,10 @@ export function containerRoutes(r: Router, d: ContainerRouteDeps): void {
       return;
     }
     const tty = !!(body.Tty ?? e.body.Tty);
+    // the detach keys of the exec's create, ctrl-p,ctrl-q by default
+    const keys = tty && e.body.AttachStdin ? parseDetachKeys(e.body.DetachKeys ?? null) : undefined;
     const sock = ctx.hijack(tty ? RAW : MUX);
-    const sink = hijackSink(sock, tty, !!e.body.AttachStdin, undefined);
+    const sink = hijackSink(sock, tty, !!e.body.AttachStdin, keys);
     await d.execs.start(e.id, { detach: false, tty }, sink);
   });
   r.add('POST', '/exec/{id}/resize', async (ctx) => {
