@@ -3,7 +3,7 @@
  *   node dist/bench/docker-py.js --suite DIR [-- pytest args]
  * DIR is a checkout of docker/docker-py (e.g. its 7.2.0 tag, which needs python3-paramiko for its
  * helpers); its code is never copied into Berth. The daemon gets busybox, tagged as the suite's
- * TEST_IMG (alpine:3.10). Swarm, service, node, secret, config and plugin tests are left out; tests that
+ * TEST_IMG (alpine:3.10) and as alpine:latest. Swarm, service, node, secret, config and plugin tests are left out; tests that
  * pull from Docker Hub fail here by design (the test daemon cannot reach it). Prints pytest's summary
  * and writes its JUnit XML to DIR/berth-junit.xml.
  */
@@ -28,7 +28,8 @@ const d = await TestDaemon.create();
 let code = 1;
 try {
   await d.importBusybox();
-  await d.dockerOk(['tag', 'busybox:latest', 'alpine:3.10']);
+  // the suite's TEST_IMG, and the image its model tests run (they would pull it from Docker Hub otherwise)
+  for (const t of ['alpine:3.10', 'alpine:latest']) await d.dockerOk(['tag', 'busybox:latest', t]);
   const args = ['-m', 'pytest', '-p', 'no:cacheprovider', '-q', `--junitxml=${path.join(suite, 'berth-junit.xml')}`,
     ...LEFT_OUT.map((f) => `--ignore=tests/integration/${f}`), ...(extra.length ? extra : ['tests/integration'])];
   const child = spawn('/usr/bin/python3', args, {

@@ -51,12 +51,12 @@ export function parseDetachKeys(spec: string | null): Buffer {
   }));
 }
 
-/** A sink writing to a hijacked connection, framed unless the container has a tty. */
-function hijackSink(sock: Duplex, tty: boolean, stdin: boolean, detachKeys: Buffer | undefined): AttachSink {
+/** A sink writing to a hijacked connection, framed unless raw; detachKeys (given for a pty) are watched in the input. */
+function hijackSink(sock: Duplex, raw: boolean, stdin: boolean, detachKeys: Buffer | undefined): AttachSink {
   let closed = false;
   const sink: AttachSink = {
     output(stream, data) {
-      if (!closed) sock.write(tty ? data : frameStream(stream === 'stdout' ? 1 : 2, data));
+      if (!closed) sock.write(raw ? data : frameStream(stream === 'stdout' ? 1 : 2, data));
     },
     close() {
       if (!closed) { closed = true; sock.end(); }
@@ -64,7 +64,7 @@ function hijackSink(sock: Duplex, tty: boolean, stdin: boolean, detachKeys: Buff
     onGone(cb) { sock.once('close', cb); },
   };
   if (stdin) {
-    if (detachKeys && tty) {
+    if (detachKeys) {
       // watch the input for the detach sequence; forward everything else
       const input = new PassThrough();
       let matched = 0;
@@ -81,6 +81,8 @@ function hijackSink(sock: Duplex, tty: boolean, stdin: boolean, detachKeys: Buff
         }
       });
       sock.on('end', () => input.end());
+      // an upgrade request with a body (exec start) leaves the socket paused after reading it
+      sock.resume();
       sink.input = input;
     } else {
       sink.input = sock;
@@ -266,7 +268,7 @@ export function containerRoutes(r: Router, d: ContainerRouteDeps): void {
       sock.end();
       return;
     }
-    const sink = hijackSink(sock, tty, req.stdin, keys);
+    const sink = hijackSink(sock, tty, req.stdin, tty ? keys : undefined);
     sock.once('close', () => d.containers.cancelAttach(rec.id, sink));
     await d.containers.attach(rec.id, req, sink);
   });
@@ -332,15 +334,18 @@ export function containerRoutes(r: Router, d: ContainerRouteDeps): void {
     const body = ((await ctx.json()) ?? {}) as { Detach?: boolean; Tty?: boolean };
     const e = d.execs.get(ctx.params[0]);
     if (body.Detach) {
-      await d.execs.start(e.id, { detach: true, tty: body.Tty });
+      await d.execs.start(e.id, { detach: true });
       ctx.send(200);
       return;
     }
-    const tty = !!(body.Tty ?? e.body.Tty);
-    // the detach keys of the exec's create, ctrl-p,ctrl-q by default
+    // as dockerd: the process gets a pty when the exec was created with Tty; the start's Tty only says
+    // whether the stream is raw or framed (a pty's output then arrives as stdout frames)
+    const tty = !!e.body.Tty;
+    const raw = !!(body.Tty ?? e.body.Tty);
+    // with a pty, the input is watched for the exec's detach keys (ctrl-p,ctrl-q by default)
     const keys = tty && e.body.AttachStdin ? parseDetachKeys(e.body.DetachKeys ?? null) : undefined;
-    const sock = ctx.hijack(tty ? RAW : MUX);
-    const sink = hijackSink(sock, tty, !!e.body.AttachStdin, keys);
+    const sock = ctx.hijack(raw ? RAW : MUX);
+    const sink = hijackSink(sock, raw, !!e.body.AttachStdin, keys);
     await d.execs.start(e.id, { detach: false, tty }, sink);
   });
   r.add('POST', '/exec/{id}/resize', async (ctx) => {

@@ -1,0 +1,80 @@
+/**
+ * Berth driven from Python through Debian's python3-docker (docker-py 5.0.3), as real users drive it:
+ * the pytest files in test/python run against a real berthd (BERTH_TEST_HOST), one node test per file.
+ * Also the daemon.json log driver settings, which need daemons of their own.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { readdirSync, existsSync } from 'node:fs';
+import { TestDaemon, runCmd } from './harness.js';
+
+/** test/python of the source tree (dist/test/.. is the compiled tree, whose parent is the repository) */
+const PY_DIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'test', 'python');
+const PYTHON = '/usr/bin/python3';
+
+let d: TestDaemon;
+
+before(async () => {
+  d = await TestDaemon.create();
+  await d.importBusybox();
+});
+
+after(async () => {
+  await d?.stop();
+});
+
+test('python3-docker is docker-py 5.0.3', async () => {
+  const r = await runCmd(PYTHON, ['-c', 'import docker; print(docker.__version__)']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim(), '5.0.3');
+});
+
+for (const file of existsSync(PY_DIR) ? readdirSync(PY_DIR).filter((f) => /^test_.*\.py$/.test(f)).sort() : []) {
+  test(`docker-py: ${file}`, async () => {
+    const r = await runCmd(PYTHON, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', '--tb=short', '-W', 'ignore::DeprecationWarning', '--rootdir', PY_DIR, path.join(PY_DIR, file)], {
+      env: { ...process.env, BERTH_TEST_HOST: d.host, PYTHONDONTWRITEBYTECODE: '1', PYTHONPATH: PY_DIR },
+      timeout: 300_000,
+    });
+    assert.equal(r.code, 0, `pytest ${file} failed:\n${r.stdout}\n${r.stderr}`);
+  });
+}
+
+test('daemon.json log-driver and log-opts are the default of new containers', async () => {
+  const ld = await TestDaemon.create({ 'log-driver': 'local', 'log-opts': { 'max-size': '2m' } });
+  try {
+    await ld.importBusybox();
+    assert.equal(await ld.dockerOk(['info', '--format', '{{.LoggingDriver}}']), 'local');
+    const id = await ld.dockerOk(['create', '--network', 'none', 'busybox', 'echo', 'local-log']);
+    assert.equal(await ld.dockerOk(['inspect', '-f', '{{json .HostConfig.LogConfig}}', id]), '{"Type":"local","Config":{"max-size":"2m"}}');
+    await ld.dockerOk(['start', '-a', id]);
+    assert.equal(await ld.dockerOk(['logs', id]), 'local-log');
+    // another driver of the container's own does not inherit the daemon's options
+    const other = await ld.dockerOk(['create', '--network', 'none', '--log-driver', 'json-file', 'busybox', 'true']);
+    assert.equal(await ld.dockerOk(['inspect', '-f', '{{json .HostConfig.LogConfig}}', other]), '{"Type":"json-file","Config":{}}');
+  } finally {
+    await ld.stop();
+  }
+});
+
+test('log-driver none: docker logs errors as on Docker, the output is not kept', async () => {
+  const nd = await TestDaemon.create({ 'log-driver': 'none' });
+  try {
+    await nd.importBusybox();
+    const id = await nd.dockerOk(['run', '-d', '--network', 'none', 'busybox', 'echo', 'nothing-kept']);
+    await nd.dockerOk(['wait', id]);
+    const r = await nd.docker(['logs', id]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /Error response from daemon: configured logging driver does not support reading/);
+    const logPath = await nd.dockerOk(['inspect', '-f', '{{.LogPath}}', id]);
+    assert.equal(existsSync(logPath), false, 'no log file for the none driver');
+    // docker run still shows the output: it attaches to the container, it does not read logs
+    assert.equal(await nd.dockerOk(['run', '--rm', '--network', 'none', 'busybox', 'echo', 'attached']), 'attached');
+  } finally {
+    await nd.stop();
+  }
+});
+
+test('an unknown daemon.json log-driver stops berthd at start, with dockerd\'s text', async () => {
+  await assert.rejects(TestDaemon.create({ 'log-driver': 'nosuchdriver' }), /failed to set log opts: logger: no log driver named 'nosuchdriver' is registered/);
+});
