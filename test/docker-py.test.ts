@@ -7,20 +7,31 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { readdirSync, existsSync } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { TestDaemon, runCmd } from './harness.js';
+import { RegistryServer } from '../src/registry/server/index.js';
 
 /** test/python of the source tree (dist/test/.. is the compiled tree, whose parent is the repository) */
 const PY_DIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'test', 'python');
 const PYTHON = '/usr/bin/python3';
 
 let d: TestDaemon;
+/** Berth's registry server on 127.0.0.1, for the registry lookups (GET /distribution/{name}/json) */
+let registry: RegistryServer | undefined;
+let registryAddr = '';
+let registryRoot = '';
 
 before(async () => {
   d = await TestDaemon.create();
   await d.importBusybox();
+  registryRoot = await fsp.mkdtemp('/tmp/bt-pyreg-');
+  registry = await RegistryServer.open({ root: registryRoot });
+  registryAddr = `127.0.0.1:${(await registry.listen('127.0.0.1:0')).port}`;
 });
 
 after(async () => {
+  await registry?.close();
+  if (registryRoot) await fsp.rm(registryRoot, { recursive: true, force: true });
   await d?.stop();
 });
 
@@ -33,7 +44,7 @@ test('python3-docker is docker-py 5.0.3', async () => {
 for (const file of existsSync(PY_DIR) ? readdirSync(PY_DIR).filter((f) => /^test_.*\.py$/.test(f)).sort() : []) {
   test(`docker-py: ${file}`, async () => {
     const r = await runCmd(PYTHON, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', '--tb=short', '-W', 'ignore::DeprecationWarning', '--rootdir', PY_DIR, path.join(PY_DIR, file)], {
-      env: { ...process.env, BERTH_TEST_HOST: d.host, PYTHONDONTWRITEBYTECODE: '1', PYTHONPATH: PY_DIR },
+      env: { ...process.env, BERTH_TEST_HOST: d.host, BERTH_TEST_REGISTRY: registryAddr, PYTHONDONTWRITEBYTECODE: '1', PYTHONPATH: PY_DIR },
       timeout: 300_000,
     });
     assert.equal(r.code, 0, `pytest ${file} failed:\n${r.stdout}\n${r.stderr}`);

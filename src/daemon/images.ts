@@ -1,5 +1,6 @@
 /** Wiring of the image store for the daemon: the narrow views the container service and routes use. */
 import type { ImageApi } from '../server/routes/images.js';
+import type { RegistryLookups } from '../server/routes/distribution.js';
 import type { ImageResolver } from '../containers/service.js';
 import type { ContainerStore } from '../containers/store.js';
 import * as path from 'node:path';
@@ -66,7 +67,7 @@ export async function openImages(dataRoot: string, containers: ContainerStore, r
       return { id: r.id, config: r.config, layers: r.diffIDs };
     },
   };
-  const api: ImageApi = {
+  const api: ImageApi & RegistryLookups = {
     summaries(opts) {
       return images.summaries(opts).map((s) => ({ ...s, Containers: usedBy(s.Id).length }));
     },
@@ -127,6 +128,17 @@ export async function openImages(dataRoot: string, containers: ContainerStore, r
       imageEvent('push', familiarString(parsed), familiarName(parsed));
     },
     login: async (auth) => (await registryClient()).login(registry, auth),
+    async distribution(ref, auth) {
+      const { inspectDistribution, decodeAuthHeader } = await registryClient();
+      return inspectDistribution(registry, parseNormalizedNamed(ref), decodeAuthHeader(auth));
+    },
+    async search(term, limit, filters, auth) {
+      const { searchRegistry, decodeAuthHeader } = await registryClient();
+      // as dockerd: a search ignores credentials it cannot decode
+      let creds;
+      try { creds = decodeAuthHeader(auth); } catch { creds = undefined; }
+      return searchRegistry(registry, term, limit, filters, creds);
+    },
     pruned: (reclaimed) => { events?.publish('image', 'prune', '', { reclaimed: String(reclaimed) }); },
   };
   return {

@@ -30,6 +30,7 @@ import { networkRoutes } from '../server/routes/networks.js';
 import { volumeRoutes } from '../server/routes/volumes.js';
 import { archiveRoutes } from '../server/routes/archive.js';
 import { swarmRoutes, pluginRoutes } from '../server/routes/swarm.js';
+import { distributionRoutes } from '../server/routes/distribution.js';
 import type { ContainerFs } from '../containers/fs/index.js';
 import { openVolumes } from './volumes.js';
 import { loadRemappedRoot, setupRemappedRoot } from '../runtime/userns/index.js';
@@ -171,6 +172,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
       events,
     });
     networkRoutes(router, { networks: net, saveContainer: (rec) => store.save(rec) });
+    distributionRoutes(router, images.api);
     imageRoutes(router, images.api);
     volumeRoutes(router, { volumes: volumes.service });
     swarmRoutes(router);

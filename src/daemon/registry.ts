@@ -4,3 +4,5 @@ export { login } from '../registry/login.js';
 export { Progress } from '../registry/progress.js';
 export { pull, pullAllTags } from '../registry/pull.js';
 export { push } from '../registry/push.js';
+export { inspectDistribution } from '../registry/inspect.js';
+export { searchRegistry } from '../registry/search.js';

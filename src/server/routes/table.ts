@@ -11,6 +11,7 @@ import { networkRoutes } from './networks.js';
 import { systemRoutes } from './system.js';
 import { volumeRoutes } from './volumes.js';
 import { swarmRoutes, pluginRoutes } from './swarm.js';
+import { distributionRoutes } from './distribution.js';
 
 export interface RouteEntry { method: string; pattern: string }
 
@@ -33,6 +34,7 @@ export function routeTable(): RouteEntry[] {
   systemRoutes(r, deps());
   containerRoutes(r, deps());
   networkRoutes(r, deps());
+  distributionRoutes(r, deps());
   imageRoutes(r, deps());
   volumeRoutes(r, deps());
   archiveRoutes(r, deps());
