@@ -31,6 +31,7 @@ import { volumeRoutes } from '../server/routes/volumes.js';
 import { archiveRoutes } from '../server/routes/archive.js';
 import { swarmRoutes, pluginRoutes } from '../server/routes/swarm.js';
 import { distributionRoutes } from '../server/routes/distribution.js';
+import { wsAttachRoutes } from '../server/routes/wsattach.js';
 import type { ContainerFs } from '../containers/fs/index.js';
 import { openVolumes } from './volumes.js';
 import { loadRemappedRoot, setupRemappedRoot } from '../runtime/userns/index.js';
@@ -171,6 +172,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
       idleStats: (c) => ({ ...emptyStats(), name: c.name, id: c.id }),
       events,
     });
+    wsAttachRoutes(router, { store, containers, logFiles: (p, rec) => listLogFiles(p, rec ? rotation.maxFileOf(rec) : rotation.maxFile) });
     networkRoutes(router, { networks: net, saveContainer: (rec) => store.save(rec) });
     distributionRoutes(router, images.api);
     imageRoutes(router, images.api);

@@ -12,6 +12,7 @@ import { systemRoutes } from './system.js';
 import { volumeRoutes } from './volumes.js';
 import { swarmRoutes, pluginRoutes } from './swarm.js';
 import { distributionRoutes } from './distribution.js';
+import { wsAttachRoutes } from './wsattach.js';
 
 export interface RouteEntry { method: string; pattern: string }
 
@@ -33,6 +34,7 @@ export function routeTable(): RouteEntry[] {
   const deps = <T>() => none as T;
   systemRoutes(r, deps());
   containerRoutes(r, deps());
+  wsAttachRoutes(r, deps());
   networkRoutes(r, deps());
   distributionRoutes(r, deps());
   imageRoutes(r, deps());
