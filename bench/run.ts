@@ -12,6 +12,9 @@ import path from 'node:path';
 import { promises as fsp } from 'node:fs';
 import { BUSYBOX_TAR, TestDaemon, runCmd } from '../test/harness.js';
 import { ConmonRuntime } from '../src/runtime/conmon/index.js';
+import { lookPath } from '../src/runtime/lookpath.js';
+import { cgroupLayout, invocation } from '../src/runtime/select.js';
+import { nativeHelper } from '../src/host/native.js';
 import { numOpt, opt, usage } from './args.js';
 
 usage('node dist/bench/run.js [--runs N (20)] [--containers N (50)] [--docker-host URL (unix:///var/run/docker.sock)]');
@@ -40,11 +43,11 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - t) / 1e6;
 }
 
-interface Engine { name: string; docker(a: string[]): Promise<{ code: number; stdout: string; stderr: string }> }
+interface Engine { name: string; docker(a: string[]): Promise<{ code: number; stdout: string; stderr: string }>; runArgs?: string[] }
 
 async function runOnce(e: Engine, net: string[]): Promise<number> {
   return time(async () => {
-    const r = await e.docker(['run', '--rm', ...net, 'busybox', 'true']);
+    const r = await e.docker(['run', '--rm', ...(e.runArgs ?? []), ...net, 'busybox', 'true']);
     if (r.code !== 0) throw new Error(`${e.name}: ${r.stderr}`);
   });
 }
@@ -69,7 +72,7 @@ async function startMany(engines: Engine[]): Promise<{ ms: number; ids: string[]
     for (const [i, e] of engines.entries()) {
       out[i].ms += await time(async () => {
         for (let k = done; k < Math.min(CONTAINERS, done + 10); k++) {
-          const r = await e.docker(['run', '-d', '--network', 'none', 'busybox', 'sleep', '600']);
+          const r = await e.docker(['run', '-d', ...(e.runArgs ?? []), '--network', 'none', 'busybox', 'sleep', '600']);
           if (r.code !== 0) throw new Error(r.stderr);
           out[i].ids.push(r.stdout.trim());
         }
@@ -100,15 +103,18 @@ async function treeRss(pid: number): Promise<number> {
  * exit, and `runc delete`, driven directly (no daemon, no API) with the OCI spec berthd generated for
  * one of its containers, changed only to run `true` in a rootfs of its own and a cgroup of its own.
  */
-async function runtimeFloor(d: TestDaemon, sampleId: string, runs: number): Promise<number[]> {
-  const dir = path.join(d.dir, 'floor');
+async function runtimeFloor(d: TestDaemon, sampleId: string, runs: number, runtime: 'runc' | 'crun'): Promise<number[]> {
+  const dir = path.join(d.dir, `floor-${runtime}`);
   await fsp.mkdir(path.join(dir, 'rootfs'), { recursive: true });
   const tar = await runCmd('tar', ['-xf', BUSYBOX_TAR, '-C', path.join(dir, 'rootfs')]);
   if (tar.code !== 0) throw new Error(`floor: ${tar.stderr}`);
   const spec = JSON.parse(readFileSync(path.join(d.execRoot, 'c', sampleId.slice(0, 24), 'config.json'), 'utf8')) as {
     root: { path: string }; process: { args: string[]; terminal?: boolean }; linux: { cgroupsPath: string };
   };
-  const rt = new ConmonRuntime({ runcRoot: path.join(dir, 'runc'), exitDir: path.join(dir, 'exits') });
+  // the runtime as berthd runs it (crun through the mount-hiding helper on a hybrid cgroup layout; runc
+  // started through its exec.fifo), with the spec berthd wrote for it (crun's with the precompiled filter)
+  const inv = invocation(lookPath(runtime), [], cgroupLayout(readFileSync('/proc/self/mountinfo', 'utf8')), nativeHelper('berth-hide-mount-exec'));
+  const rt = new ConmonRuntime({ runtimePath: inv.path, runtimeArgs: inv.args, stateRoot: path.join(dir, 'state'), exitDir: path.join(dir, 'exits'), startByFifo: runtime === 'runc' });
   await rt.init();
   const xs: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -159,31 +165,80 @@ async function main(): Promise<void> {
     console.log(`berthd idle RSS: ${idle.rss.toFixed(1)} MB fresh on a data root with the image, ${afterImport.rss.toFixed(1)} MB right after importing it` +
       (dockerIdle ? ` (dockerd + containerd: ${dockerIdle.toFixed(1)} MB)` : ''));
 
-    const engines = dockerEngine ? [berthEngine, dockerEngine] : [berthEngine];
-    const [lat, dl] = await latencies(engines, ['--network', 'none']);
-    console.log(`run --rm --network none busybox true (docker CLI -> berthd, ${RUNS} runs): p50 ${pct(lat, 50).toFixed(0)} ms, p95 ${pct(lat, 95).toFixed(0)} ms`);
-    if (dl) console.log(`  docker engine: p50 ${pct(dl, 50).toFixed(0)} ms, p95 ${pct(dl, 95).toFixed(0)} ms (berth/docker ratio ${(pct(lat, 50) / pct(dl, 50)).toFixed(2)})`);
+    const crunEngine: Engine = { name: 'berth (crun)', docker: (a) => d.docker(a), runArgs: ['--runtime', 'crun'] };
+    const runcEngine: Engine = { name: 'berth (runc)', docker: (a) => d.docker(a), runArgs: ['--runtime', 'runc'] };
+    const engines = dockerEngine ? [crunEngine, runcEngine, dockerEngine] : [crunEngine, runcEngine];
+    const show = (label: string, xs: number[][]) => {
+      const dockerP50 = dockerEngine ? pct(xs[engines.length - 1]!, 50) : 0;
+      for (const [i, e] of engines.entries()) {
+        const p50 = pct(xs[i]!, 50);
+        console.log(`${label} ${e.name}: p50 ${p50.toFixed(0)} ms, p95 ${pct(xs[i]!, 95).toFixed(0)} ms` + (dockerP50 && e !== dockerEngine ? ` (ratio ${(p50 / dockerP50).toFixed(2)})` : ''));
+      }
+    };
+    const none = await latencies(engines, ['--network', 'none']);
+    show(`run --rm --network none busybox true (docker CLI, ${RUNS} runs)`, none);
+    const bridge = await latencies(engines, []);
+    show('run --rm busybox true on the default bridge', bridge);
+    for (const [i, e] of engines.entries()) {
+      const added = pct(bridge[i]!, 50) - pct(none[i]!, 50);
+      const dockerAdded = dockerEngine ? pct(bridge[engines.length - 1]!, 50) - pct(none[engines.length - 1]!, 50) : 0;
+      console.log(`  the bridge adds ${added.toFixed(0)} ms on ${e.name}` + (dockerAdded > 0 && e !== dockerEngine ? ` (ratio ${(added / dockerAdded).toFixed(2)})` : ''));
+    }
+    // the berth CLI against the docker CLI, both against berthd (default runtime), interleaved
     const own: number[] = [];
-    for (let i = 0; i < RUNS; i++) own.push(await time(() => d.berth(['run', '--rm', '--network', 'none', 'busybox', 'true'])));
-    console.log(`run --rm --network none busybox true (berth CLI -> berthd): p50 ${pct(own, 50).toFixed(0)} ms, p95 ${pct(own, 95).toFixed(0)} ms`);
+    const viaDocker: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      own.push(await time(() => d.berth(['run', '--rm', '--network', 'none', 'busybox', 'true'])));
+      viaDocker.push(await time(() => d.docker(['run', '--rm', '--network', 'none', 'busybox', 'true'])));
+    }
+    console.log(`run --rm --network none busybox true against berthd: berth CLI p50 ${pct(own, 50).toFixed(0)} ms, docker CLI p50 ${pct(viaDocker, 50).toFixed(0)} ms (difference ${(pct(own, 50) - pct(viaDocker, 50)).toFixed(0)} ms)`);
 
-    const [many, dm] = await startMany(engines);
-    console.log(`${CONTAINERS} sequential run -d: ${(many.ms / 1000).toFixed(2)} s`);
-    if (dm) console.log(`  docker engine: ${CONTAINERS} run -d in ${(dm.ms / 1000).toFixed(2)} s (ratio ${(many.ms / dm.ms).toFixed(2)})`);
+    const many = await startMany(engines);
+    for (const [i, e] of engines.entries()) {
+      console.log(`${CONTAINERS} sequential run -d, ${e.name}: ${(many[i]!.ms / 1000).toFixed(2)} s` + (dockerEngine && e !== dockerEngine ? ` (ratio ${(many[i]!.ms / many[engines.length - 1]!.ms).toFixed(2)})` : ''));
+    }
+    const ps: number[] = [];
+    for (let i = 0; i < RUNS; i++) ps.push(await time(() => d.berth(['ps'])));
+    console.log(`berth ps with ${2 * CONTAINERS} running: p50 ${pct(ps, 50).toFixed(0)} ms`);
     const loaded = memOf(d.proc!.pid!);
     const conmons = (await runCmd('pgrep', ['-f', `conmon.*${d.execRoot}`])).stdout.split('\n').filter(Boolean).map(Number);
     const mon = conmons.map(memOf);
-    const avg = (k: 'rss' | 'pss') => mon.reduce((s, m) => s + m[k], 0) / Math.max(1, mon.length);
-    console.log(`berthd RSS with ${CONTAINERS} running: ${loaded.rss.toFixed(1)} MB`);
-    console.log(`per running container: conmon RSS ${avg('rss').toFixed(2)} MB, PSS ${avg('pss').toFixed(2)} MB (${mon.length} monitors); daemon share ${((loaded.rss - idle.rss) / CONTAINERS).toFixed(2)} MB`);
-    if (dockerEngine && dm) await dockerEngine.docker(['rm', '-f', ...dm.ids]);
-    const floor = await runtimeFloor(d, many.ids[0], RUNS);
+    const avg = (k: 'rss' | 'pss') => mon.reduce((sum, m) => sum + m[k], 0) / Math.max(1, mon.length);
+    console.log(`berthd RSS with ${2 * CONTAINERS} running: ${loaded.rss.toFixed(1)} MB`);
+    console.log(`per running container: conmon RSS ${avg('rss').toFixed(2)} MB, PSS ${avg('pss').toFixed(2)} MB (${mon.length} monitors)`);
+    const berthIds = [...many[0]!.ids, ...many[1]!.ids];
+    if (dockerEngine) await dockerEngine.docker(['rm', '-f', ...many[engines.length - 1]!.ids]);
+    // 20 left running
+    await d.docker(['rm', '-f', ...berthIds.slice(20)]);
+    await settle(2000);
+    console.log(`berthd RSS with 20 running (after the import and all the runs above): ${memOf(d.proc!.pid!).rss.toFixed(1)} MB`);
+    await d.docker(['rm', '-f', ...berthIds.slice(0, 20)]);
+
+    // 8 clients at once, sharing CONTAINERS run -d between them; engines in turn
+    for (const e of engines) {
+      const ids: string[] = [];
+      const ms = await time(() => Promise.all(Array.from({ length: 8 }, async (_x, c) => {
+        for (let k = c; k < CONTAINERS; k += 8) {
+          const r = await e.docker(['run', '-d', ...(e.runArgs ?? []), '--network', 'none', 'busybox', 'sleep', '600']);
+          if (r.code !== 0) throw new Error(r.stderr);
+          ids.push(r.stdout.trim());
+        }
+      })));
+      console.log(`8 clients, ${CONTAINERS} run -d in all, ${e.name}: ${(ms / 1000).toFixed(2)} s`);
+      await e.docker(['rm', '-f', ...ids]);
+    }
+
     const cli: number[] = [];
     for (let i = 0; i < RUNS; i++) cli.push(await time(() => d.docker(['version'])));
-    console.log(`floor: conmon + runc alone (create, start, exit, delete) with berthd's spec: p50 ${pct(floor, 50).toFixed(0)} ms; the docker CLI's own start (docker version): p50 ${pct(cli, 50).toFixed(0)} ms` +
-      (dl ? ` (together ${(pct(floor, 50) + pct(cli, 50)).toFixed(0)} ms, ${((pct(floor, 50) + pct(cli, 50)) / pct(dl, 50)).toFixed(2)} of Docker's run --rm)` : ''));
-    const rm = await time(() => d.docker(['rm', '-f', ...many.ids]));
-    console.log(`rm -f of ${CONTAINERS} running containers: ${(rm / 1000).toFixed(2)} s`);
+    const dockerP50 = dockerEngine ? pct(none[engines.length - 1]!, 50) : 0;
+    for (const rtName of ['crun', 'runc'] as const) {
+      const sample = await d.docker(['create', '--runtime', rtName, '--network', 'none', 'busybox', 'sleep', '600']);
+      await d.docker(['start', sample.stdout.trim()]);
+      const floor = await runtimeFloor(d, sample.stdout.trim(), RUNS, rtName);
+      await d.docker(['rm', '-f', sample.stdout.trim()]);
+      console.log(`floor, ${rtName}: conmon + ${rtName} alone (create, start, exit, delete) with berthd's spec: p50 ${pct(floor, 50).toFixed(0)} ms; with the docker CLI's own start (docker version, p50 ${pct(cli, 50).toFixed(0)} ms) ` +
+        `${(pct(floor, 50) + pct(cli, 50)).toFixed(0)} ms` + (dockerP50 ? `, ${((pct(floor, 50) + pct(cli, 50)) / dockerP50).toFixed(2)} of Docker's run --rm` : ''));
+    }
   } finally {
     await d.stop();
   }

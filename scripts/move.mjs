@@ -15,7 +15,7 @@ const moved = new Map();
 for (const arg of process.argv.slice(2)) {
   const [from, to] = arg.split(':').map((p) => path.resolve(root, p));
   for (const f of all) {
-    if (f === from || f.startsWith(from + path.sep)) moved.set(f, path.join(to, path.relative(from, f)) || to);
+    if ((f === from || f.startsWith(from + path.sep)) && !moved.has(f)) moved.set(f, path.join(to, path.relative(from, f)) || to);
     if (f === from) moved.set(f, to);
   }
 }

@@ -55,6 +55,8 @@ export class TestDaemon {
       // registries off this machine (Docker Hub for an image a test forgot to make) go to a closed
       // loopback port: a test can never reach, or even resolve, anything outside
       proxies: { 'http-proxy': 'http://127.0.0.1:9', 'https-proxy': 'http://127.0.0.1:9' },
+      // BERTH_TEST_RUNTIME=runc|crun runs a suite on that runtime (unset: the daemon's own choice)
+      ...(process.env.BERTH_TEST_RUNTIME ? { 'default-runtime': process.env.BERTH_TEST_RUNTIME } : {}),
       ...daemonJson,
     }));
     await fsp.mkdir(path.join(dir, 'docker-config'));
@@ -129,7 +131,7 @@ export class TestDaemon {
   /** Import busybox:latest (built once per machine from busybox-static). */
   async importBusybox(): Promise<void> {
     if (!existsSync(BUSYBOX_TAR)) {
-      const { buildBusyboxRootfs } = await import('../src/core/bootstrap/index.js');
+      const { buildBusyboxRootfs } = await import('../src/bootstrap/index.js');
       const tmp = `${BUSYBOX_TAR}.${process.pid}`;
       const out = createWriteStream(tmp);
       await buildBusyboxRootfs(out);
@@ -154,14 +156,17 @@ export class TestDaemon {
   }
 }
 
-/** Kill what runc still runs under this exec root, unmount what is mounted under dir, remove dir. */
+/** Kill what runc and crun still run under this exec root, unmount what is mounted under dir, remove dir. */
 export async function cleanupDir(dir: string, execRoot: string): Promise<void> {
-  const runcRoot = path.join(execRoot, 'runc');
-  const list = await runCmd('/usr/sbin/runc', ['--root', runcRoot, 'list', '-q']).catch(() => ({ stdout: '' }));
-  for (const id of list.stdout.split('\n').filter(Boolean)) {
-    await runCmd('/usr/sbin/runc', ['--root', runcRoot, 'kill', '--all', id, 'KILL']).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 100));
-    await runCmd('/usr/sbin/runc', ['--root', runcRoot, 'delete', '--force', id]).catch(() => undefined);
+  for (const [name, cmd] of runtimeCommands()) {
+    const root = path.join(execRoot, name);
+    if (!existsSync(root)) continue;
+    const list = await runCmd(cmd[0]!, [...cmd.slice(1), '--root', root, 'list', '-q']).catch(() => ({ stdout: '' }));
+    for (const id of list.stdout.split('\n').filter(Boolean)) {
+      await runCmd(cmd[0]!, [...cmd.slice(1), '--root', root, 'kill', '--all', id, 'KILL']).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 100));
+      await runCmd(cmd[0]!, [...cmd.slice(1), '--root', root, 'delete', '--force', id]).catch(() => undefined);
+    }
   }
   await cleanupNetworks(path.join(dir, 'data'), `btb${path.basename(dir).slice(3).replace(/[^a-zA-Z0-9]/g, 'x')}`);
   const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1]).filter((m) => m && m.startsWith(`${dir}/`));
@@ -174,6 +179,15 @@ export async function cleanupDir(dir: string, execRoot: string): Promise<void> {
     const p = path.join('/sys/fs/cgroup', ctl, parent);
     if (existsSync(p)) await fsp.rmdir(p).catch(() => undefined);
   }
+}
+
+/** runc, and crun as berthd runs it on this host (through the mount-hiding helper on a hybrid cgroup layout) */
+function runtimeCommands(): [string, string[]][] {
+  const out: [string, string[]][] = [['runc', ['runc']]];
+  const hybrid = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => / - cgroup2 /.test(l) && !/ \/sys\/fs\/cgroup /.test(l));
+  const helper = path.join(OUT, 'native/berth-hide-mount-exec');
+  out.push(['crun', hybrid && existsSync(helper) ? [helper, '/sys/fs/cgroup/unified', '/usr/bin/crun'] : ['crun']]);
+  return out;
 }
 
 /** The bridges and nft tables a daemon with this data root made (names derive from its config). */

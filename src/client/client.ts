@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { ContainerSummary, EventMessage, ImageSummary, SystemInfo, SystemVersion } from '../api/types.js';
-import type { Volume } from '../volumes/api.js';
+import type { Volume } from '../api/volumes.js';
 import { ContainersApi } from './containers.js';
 import { ExecApi } from './exec.js';
 import { encodeFilters, type Filters } from './filters.js';

@@ -10,7 +10,7 @@ import type {
   ContainerWaitResponse,
 } from '../api/types.js';
 import { encodeFilters, type Filters } from './filters.js';
-import type { ContainerStats } from '../runtime/cgroups/types.js';
+import type { ContainerStats } from '../api/stats.js';
 import { MULTIPLEXED_CONTENT_TYPE, RAW_CONTENT_TYPE, demuxFrames, jsonStream, type Frame } from './stream.js';
 import { readAll, type HijackedStream, type Transport } from './transport.js';
 

@@ -1,6 +1,6 @@
 /** /volumes endpoints. */
 import { invalidArgument } from '../core/errors.js';
-import type { Volume, VolumeCreateRequest, VolumeListResponse, VolumePruneResponse } from '../volumes/api.js';
+import type { Volume, VolumeCreateRequest, VolumeListResponse, VolumePruneResponse } from '../api/volumes.js';
 import { encodeFilters, type Filters } from './filters.js';
 import type { Transport } from './transport.js';
 

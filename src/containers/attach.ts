@@ -3,16 +3,18 @@
  * container to start (joined before its process runs, so no output is lost).
  */
 import path from 'node:path';
-import type { AttachConnection } from '../runtime/conmon/index.js';
-import { connectAttach } from '../runtime/conmon/index.js';
+import type { AttachConnection } from '../runtime/runtime.js';
 import type { AttachRequest, AttachSink } from './deps.js';
 
 export class AttachHub {
   private readonly pending = new Map<string, { req: AttachRequest; sink: AttachSink }[]>();
 
+  /** `connect` opens the attach socket at a path (the runtime's attach) */
+  constructor(private readonly connect: (socketPath: string) => Promise<AttachConnection>) {}
+
   /** Joins a running container (its bundle holds conmon's attach socket). */
   async join(bundle: string, req: AttachRequest, sink: AttachSink, stdinOnce: boolean): Promise<void> {
-    const conn: AttachConnection = await connectAttach(path.join(bundle, 'attach'));
+    const conn: AttachConnection = await this.connect(path.join(bundle, 'attach'));
     pipeAttach(conn, req, sink, stdinOnce);
   }
 

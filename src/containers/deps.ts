@@ -6,7 +6,7 @@ import type { ResolvedLogConfig } from '../runtime/logs/index.js';
 import type { Readable } from 'node:stream';
 import type { ContainerConfig, ContainerCreateBody, EndpointSettings, ImageConfigBlob } from '../api/types.js';
 import type { EventBus } from '../core/events.js';
-import type { ConmonRuntime } from '../runtime/conmon/index.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { BindSpec } from '../runtime/oci/generate.js';
 import type { MountPlan } from '../volumes/mounts.js';
 import type { ContainerRecord } from './record.js';
@@ -92,7 +92,9 @@ export interface ContainerDeps {
   store: ContainerStore;
   images: ImageResolver;
   rootfs: RootfsProvider;
-  runtime: ConmonRuntime;
+  runtime: Runtime;
+  /** the runtime names a container may ask for (HostConfig.Runtime): the default, or Docker's error */
+  runtimes?: { pick(requested: string | undefined): string };
   events: EventBus;
   spec: SpecBuilder;
   host: HostFiles;
@@ -120,6 +122,12 @@ export interface ContainerNetworking {
   wire(rec: ContainerRecord, pid: number): Promise<void>;
   /** undoes prepare and wire (the container stopped, or its start failed) */
   release(rec: ContainerRecord): Promise<void>;
+  /** adds an endpoint to `rec.networks` (wired at once while it runs); the caller persists rec */
+  connect(network: string, rec: ContainerRecord, endpoint: EndpointSettings): Promise<void>;
+  /** removes the endpoint on `network` from `rec.networks` (unwired while it runs); the caller persists rec */
+  disconnect(network: string, rec: ContainerRecord): Promise<void>;
+  /** disconnect -f of a container that is gone: false when `network` has no endpoint of it */
+  removeStaleEndpoint(network: string, container: string): Promise<boolean>;
 }
 
 /** Where an attach session sends output; `close` ends the client's stream. */

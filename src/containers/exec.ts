@@ -7,8 +7,7 @@ import { promises as fsp } from 'node:fs';
 import type { ExecCreateBody, ExecInspect } from '../api/types.js';
 import { conflict, invalidArgument, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import type { ConmonRuntime } from '../runtime/conmon/index.js';
-import { connectAttach } from '../runtime/conmon/index.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { EventBus } from '../core/events.js';
 import type { ContainerStore } from './store.js';
 import type { ContainerRecord } from './record.js';
@@ -56,7 +55,7 @@ async function killTree(pid: number): Promise<void> {
 export class ExecService {
   private readonly execs = new Map<string, ExecRecord>();
 
-  constructor(private readonly d: { store: ContainerStore; runtime: ConmonRuntime; events: EventBus; execRoot: string; buildProcess: ExecProcessBuilder }) {}
+  constructor(private readonly d: { store: ContainerStore; runtime: Runtime; events: EventBus; execRoot: string; buildProcess: ExecProcessBuilder }) {}
 
   create(ref: string, body: ExecCreateBody): { Id: string } {
     const rec = this.d.store.resolve(ref);
@@ -93,7 +92,7 @@ export class ExecService {
       return code;
     });
     if (sink && !opts.detach) {
-      const conn = await connectAttach(session.attachPath);
+      const conn = await this.d.runtime.attach(session.attachPath);
       // the client reads the exit code (GET /exec/{id}/json) as soon as its stream ends: end it only once
       // the code is known (conmon closes the attach socket before it reports the exit)
       const closeAfterExit: AttachSink = { ...sink, close: () => { void done.finally(() => sink.close()); } };
@@ -148,10 +147,10 @@ export class ExecService {
     }
   }
 
-  async resize(id: string, h: number, w: number, resizeFn: (dir: string, h: number, w: number) => Promise<void>): Promise<void> {
+  async resize(id: string, h: number, w: number): Promise<void> {
     const e = this.get(id);
     if (!e.running) throw conflict(`exec ${id} is not running`);
-    await resizeFn(e.dir, h, w);
+    await this.d.runtime.resize(e.dir, h, w);
   }
 
   inspect(id: string): ExecInspect {

@@ -20,8 +20,8 @@ import path from 'node:path';
 import type { HostConfig } from '../api/types.js';
 import { DEFAULT_SHM_SIZE, type NamespaceSpec } from '../runtime/oci/generate.js';
 import { BerthError, conflict, invalidArgument } from '../core/errors.js';
-import { parseMountInfo } from '../core/snapshots/mountinfo.js';
-import { run } from '../core/snapshots/exec.js';
+import { parseMountInfo } from '../host/mountinfo.js';
+import { mount, unmount } from '../host/index.js';
 import type { ContainerRecord } from './record.js';
 
 /** The donor of a `container:<ref>` mode, or undefined (Docker's Container()). */
@@ -159,7 +159,7 @@ export class ShmMounts {
   async setUp(p: { path: string; size: number }): Promise<void> {
     await this.unmountAll(p.path);
     await fsp.mkdir(p.path, { recursive: true, mode: 0o700 });
-    await run('mount', ['-t', 'tmpfs', '-o', `nosuid,nodev,noexec,mode=1777,size=${p.size}`, 'shm', p.path]);
+    await mount('shm', p.path, 'tmpfs', `nosuid,nodev,noexec,mode=1777,size=${p.size}`);
   }
 
   /** Unmounts the container's tmpfs if there is one (detached: containers that joined it keep theirs). */
@@ -178,7 +178,7 @@ export class ShmMounts {
   }
 
   private async unmountAll(p: string): Promise<void> {
-    for (let i = 0; i < 8 && (await mountPoints()).includes(p); i++) await run('umount', ['-l', p]);
+    for (let i = 0; i < 8 && (await mountPoints()).includes(p); i++) await unmount(p, { lazy: true });
   }
 }
 

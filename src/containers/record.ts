@@ -1,6 +1,9 @@
 /** The persisted form of a container: what config.v2.json holds in its data dir. */
 import type { MountPlan } from '../volumes/mounts.js';
 import type { ContainerConfig, ContainerState, EndpointSettings, HostConfig } from '../api/types.js';
+import type { PublishedPorts } from '../network/endpoint.js';
+
+export type { PublishedPorts };
 
 export interface ContainerRecord {
   id: string;
@@ -39,10 +42,3 @@ export function initialState(): ContainerState {
   };
 }
 
-/** Ports published for a running container (what `docker port` shows), kept to rebuild rules after a restart. */
-export interface PublishedPorts {
-  bindings: { proto: 'tcp' | 'udp' | 'sctp'; containerPort: number; hostIp: string; hostPort: number }[];
-  /** the container address and bridge the bindings lead to */
-  ip: string;
-  bridge: string;
-}

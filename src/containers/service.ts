@@ -7,23 +7,21 @@
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import type { ContainerState } from '../api/types.js';
-import { BerthError, conflict, errnoCode, invalidArgument, unavailable } from '../core/errors.js';
-import { generateName, newId, shortId, validContainerName } from '../core/ids.js';
-import { KeyedLock } from '../core/keyedlock.js';
-import { parseNetworkMode, parseExtraHost } from '../network/files.js';
-import { normalizeLink } from '../network/links.js';
+import type { ContainerState, EndpointSettings } from '../api/types.js';
+import { BerthError, conflict, errnoCode, invalidArgument, isKind, unavailable } from '../core/errors.js';
+import { shortId, validContainerName } from '../core/ids.js';
+import { KeyedLock } from '../host/lock.js';
+import { parseNetworkMode } from '../network/files.js';
 import { checkKill, checkRemove, checkStart, checkStop, isActive, checkAttach, checkPause, checkUnpause } from './state.js';
 import { Backoff, checkRestartPolicy, policyName, RestartTimers, wantsRestart } from './restart.js';
 import { parseWaitCondition, Waiters, type WaitResult } from './waiters.js';
-import { checkHealthConfig, initialHealth, probeOf } from './health.js';
+import { initialHealth, probeOf } from './health.js';
 import type { ContainerRecord } from './record.js';
-import { initialState } from './record.js';
-import { validateCreateBody } from './validate.js';
-import { adaptNamespaceModes, planNamespaces, validateNamespaceModes, ShmMounts, type KernelNamespaces } from './namespaces.js';
+import { newRecord } from './create.js';
+import { startFailure } from './starterr.js';
+import { planNamespaces, ShmMounts, type KernelNamespaces } from './namespaces.js';
 import { AttachHub } from './attach.js';
 import { networkFiles } from './netfiles.js';
-import { mergeLogConfig, DEFAULT_LOG_DRIVER } from '../runtime/logs/index.js';
 import type { AttachRequest, AttachSink, ContainerDeps, NamespacePlan } from './deps.js';
 
 export type {
@@ -37,7 +35,7 @@ const nowIso = () => new Date().toISOString();
 
 export class ContainerService {
   private readonly waiters = new Waiters();
-  private readonly attaches = new AttachHub();
+  private readonly attaches = new AttachHub((p) => this.d.runtime.attach(p));
   /** ids whose exit is being handled, so a watcher event and a poll don't handle it twice */
   private readonly exiting = new Set<string>();
   private readonly lock = new KeyedLock();
@@ -72,54 +70,16 @@ export class ContainerService {
   }
 
   async create(name: string | undefined, body: unknown): Promise<{ Id: string; Warnings: string[] }> {
-    const b = validateCreateBody(body);
-    if (!b.Image) throw invalidArgument('config cannot be empty in order to create a container');
-    const netMode = parseNetworkMode(b.HostConfig?.NetworkMode);
-    if (netMode.kind === 'container') this.d.store.resolve(netMode.ref);
-    const networks = this.d.network.endpointsForCreate(b);
-    const links = (b.HostConfig?.Links ?? []).map((l) => normalizeLink(l));
-    for (const l of links) this.d.store.resolve(l.split(':')[0].slice(1));
-    for (const h of b.HostConfig?.ExtraHosts ?? []) parseExtraHost(h);
-    if (name !== undefined && name !== '' && !validContainerName.test(name)) {
-      throw invalidArgument(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
-    }
-    this.d.spec.validateSecurity(b.HostConfig ?? {});
-    validateNamespaceModes(b, b.HostConfig ?? {});
-    const kernelWarnings = this.d.spec.validateKernelSettings(b.HostConfig ?? {});
-    const policyErr = checkRestartPolicy(b.HostConfig?.RestartPolicy, !!b.HostConfig?.AutoRemove) ?? checkHealthConfig(b.Healthcheck);
-    if (policyErr) throw policyErr;
-    const checked = this.d.cgroups?.check({ ...(b.HostConfig ?? {}) });
-    const logConfig = mergeLogConfig(b.HostConfig?.LogConfig, this.d.logDefaults ?? { Type: DEFAULT_LOG_DRIVER, Config: {} });
-    const image = this.d.images.resolveImage(b.Image);
-    const config = this.d.spec.mergeConfig(image.config.config, b);
-    config.Image = b.Image;
-    const args = this.d.spec.composeArgs(config.Entrypoint, config.Cmd);
-    if (args.length === 0) throw invalidArgument('no command specified');
-    const mounts = this.d.volumes
-      ? await this.d.volumes.attach(b, Object.keys(config.Volumes ?? {}), (ref) => this.d.store.resolve(ref).mounts ?? [])
-      : undefined;
-    const id = newId();
-    const fullName = `/${name || generateName((n) => this.d.store.nameTaken(n))}`.replace(/^\/\//, '/');
-    this.d.store.claimName(fullName, id);
-    const dir = this.d.store.dir(id);
-    const hostConfig = { ...b.HostConfig, ...(checked?.resources ?? {}), ...adaptNamespaceModes(b.HostConfig ?? {}, (ref) => this.d.store.find(ref)?.id, this.d.namespaceDefaults), NetworkMode: b.HostConfig?.NetworkMode || 'default', LogConfig: logConfig, ...(links.length ? { Links: links.map((l) => l.replace('/NAME/', `${fullName}/`)) } : {}) };
-    if (!config.Hostname) config.Hostname = netMode.kind === 'host' ? this.d.host.hostname() : id.slice(0, 12);
-    const rec: ContainerRecord = {
-      id, name: fullName, created: nowIso(), path: args[0], args: args.slice(1), config, hostConfig, image: image.id,
-      state: initialState(), restartCount: 0, hasBeenStarted: false, manuallyStopped: false,
-      logPath: path.join(dir, `${id}-json.log`), hostnamePath: path.join(dir, 'hostname'), hostsPath: path.join(dir, 'hosts'),
-      resolvConfPath: path.join(dir, 'resolv.conf'), layers: image.layers, networks,
-      ...(mounts && mounts.length ? { mounts } : {}),
-    };
+    const { rec, warnings } = await newRecord(this.d, name, body);
     try {
       await this.d.store.save(rec);
     } catch (e) {
-      this.d.store.releaseName(fullName, id);
-      await fsp.rm(dir, { recursive: true, force: true });
+      this.d.store.releaseName(rec.name, rec.id);
+      await fsp.rm(this.d.store.dir(rec.id), { recursive: true, force: true });
       throw e;
     }
-    this.d.events.publish('container', 'create', id, this.attrs(rec));
-    return { Id: id, Warnings: [...(checked?.warnings ?? []), ...kernelWarnings] };
+    this.d.events.publish('container', 'create', rec.id, this.attrs(rec));
+    return { Id: rec.id, Warnings: warnings };
   }
 
   /** PID and IPC namespaces and /dev/shm (namespaces.ts); mounts a shareable container's tmpfs. */
@@ -152,7 +112,6 @@ export class ContainerService {
 
   private async startLocked(rec: ContainerRecord): Promise<void> {
     const bundle = this.bundleDir(rec.id);
-    let created = false;
     try {
       // the rootfs with its volumes, and the namespaces with the network files, are independent
       const [fs, ns] = await Promise.allSettled([
@@ -175,7 +134,6 @@ export class ContainerService {
         id: rec.id, bundle, tty: !!rec.config.Tty, stdin: !!rec.config.OpenStdin, logPath: rec.logPath,
         ...(rec.hostConfig.LogConfig?.Type === 'none' ? { logDriver: 'none' as const } : {}), leaveStdinOpen: !rec.config.StdinOnce,
       });
-      created = true;
       // runc brings `lo` up in a new network namespace; bridge networks also get their veths
       if (namespaces.net.mode === 'new' && parseNetworkMode(rec.hostConfig.NetworkMode).kind === 'bridge') await this.d.network.wire(rec, pid);
       await this.attaches.connectPending(rec.id, this.bundleDir(rec.id), !!rec.config.StdinOnce);
@@ -193,21 +151,15 @@ export class ContainerService {
       this.d.events.publish('container', 'start', rec.id, this.attrs(rec));
       if (probe) this.d.health!.watch(rec.id, probe);
     } catch (e) {
-      if (created) await this.d.runtime.delete(rec.id).catch(() => undefined);
-      await this.d.runtime.takeExit(rec.id).catch(() => undefined);
-      await this.releaseMounts(rec);
-      await this.d.rootfs.unmount(rec.id).catch(() => undefined);
-      await this.d.network.release(rec).catch((err) => this.d.log?.(`network teardown ${rec.id}: ${(err as Error).message}`));
-      this.attaches.closePending(rec.id);
-      const msg = e instanceof Error ? e.message : String(e);
+      await this.teardown(rec, { dropExit: true });
+      const failure = startFailure(e, rec.path);
       // as Docker: the error is kept on the container, with 127/126 for a missing/unrunnable command
-      rec.state.Error = msg;
-      rec.state.ExitCode = /executable file not found|no such file or directory/.test(msg) ? 127 : /permission denied/.test(msg) ? 126 : 128;
+      rec.state.Error = failure.message;
+      rec.state.ExitCode = failure.exitCode;
       await this.d.store.save(rec).catch(() => undefined);
       // as Docker: a --rm container whose start failed is removed (its `wait?condition=removed` returns)
       if (rec.hostConfig.AutoRemove) await this.removeLocked(rec, { force: true, volumes: true }).catch(() => undefined);
-      throw new BerthError(e instanceof BerthError && e.kind !== 'Internal' ? e.kind : 'InvalidArgument',
-        e instanceof BerthError && e.kind !== 'Internal' ? msg : `failed to create task for container: OCI runtime create failed: ${msg}: unknown`);
+      throw failure.error;
     }
   }
 
@@ -237,6 +189,31 @@ export class ContainerService {
     await this.d.volumes.tearDown(rec.mounts, rec.id).catch((e) => this.d.log?.(`unmount volumes of ${rec.id}: ${(e as Error).message}`));
   }
 
+  /**
+   * The one way back from a started (or half-started) container: the runtime's state, the mounts
+   * (/dev/shm, volumes, the rootfs), the bundle, the network and pending attaches. Used when a start
+   * fails, when the process exits, and when the container is removed. Each step runs even when another
+   * failed; only the removal of the rootfs (`removeRootfs`) fails the whole, since a container whose
+   * files are still there must not be forgotten.
+   */
+  private async teardown(rec: ContainerRecord, opts: { dropExit?: boolean; removeRootfs?: boolean; background?: boolean } = {}): Promise<void> {
+    const logged = (what: string) => (e: unknown) => this.d.log?.(`${what} ${rec.id}: ${(e as Error).message}`);
+    const [, files] = await Promise.allSettled([
+      // with `background`, the runtime's state goes later: the exit or removal is reported without waiting
+      this.d.runtime.delete(rec.id, { background: opts.background }).catch(logged('runtime delete')),
+      (async () => {
+        await this.releaseMounts(rec);
+        if (opts.removeRootfs) await this.d.rootfs.remove(rec.id);
+        else await this.d.rootfs.unmount(rec.id).catch(logged('unmount'));
+        await fsp.rm(this.bundleDir(rec.id), { recursive: true, force: true });
+      })(),
+      this.d.network.release(rec).catch(logged('network teardown')),
+    ]);
+    if (opts.dropExit) await this.d.runtime.takeExit(rec.id).catch(() => undefined);
+    this.attaches.closePending(rec.id);
+    if (files.status === 'rejected') throw files.reason;
+  }
+
   /** Called when conmon wrote an exit file for `id`. */
   async handleExit(id: string): Promise<void> {
     if (this.exiting.has(id)) return;
@@ -250,16 +227,7 @@ export class ContainerService {
         const code = await this.d.runtime.takeExit(id);
         if (code === undefined) return;
         const oom = (await this.d.cgroups?.oomKilled(id).catch(() => false)) ?? false;
-        // the process is gone: runc's state, the mounts and the network go in parallel
-        await Promise.all([
-          this.d.runtime.delete(id).catch((e) => this.d.log?.(`runc delete ${id}: ${(e as Error).message}`)),
-          (async () => {
-            await this.releaseMounts(rec);
-            await this.d.rootfs.unmount(id).catch((e) => this.d.log?.(`unmount ${id}: ${(e as Error).message}`));
-            await fsp.rm(this.bundleDir(id), { recursive: true, force: true });
-          })(),
-          this.d.network.release(rec).catch((e) => this.d.log?.(`network teardown ${id}: ${(e as Error).message}`)),
-        ]);
+        await this.teardown(rec, { background: true });
         const finished = nowIso();
         const restart = this.autoRestart && !this.exitOnNext.has(id)
           && wantsRestart(rec.hostConfig.RestartPolicy, { exitCode: code, manuallyStopped: rec.manuallyStopped, restartCount: rec.restartCount });
@@ -271,7 +239,11 @@ export class ContainerService {
         if (rec.state.Health) rec.state.Health = { ...rec.state.Health, Status: 'unhealthy' };
         if (restart) rec.restartCount++;
         if (oom) this.d.events.publish('container', 'oom', id, this.attrs(rec));
-        await this.d.store.save(rec);
+        // one state write for a --rm container: its record is removed right below. Should the daemon die in
+        // between, the record still says running with no exit file and no process, which the next start
+        // reconciles (exit 255, as Docker reports a lost exit) and then removes, as --rm asks
+        const removing = !restart && !!rec.hostConfig.AutoRemove;
+        if (!removing) await this.d.store.save(rec);
         const ran = Math.max(0, Date.parse(rec.state.FinishedAt) - Date.parse(rec.state.StartedAt));
         this.d.events.publish('container', 'die', id, this.attrs(rec, { execDuration: String(Math.trunc(ran / 1000) || 0), exitCode: String(code) }));
         this.waiters.notify(id, restart ? 'restarting' : 'exit', code);
@@ -281,7 +253,10 @@ export class ContainerService {
           this.scheduleRestart(id, backoff.next(Date.parse(finished) - Date.parse(rec.state.StartedAt)));
         } else if (rec.hostConfig.AutoRemove) {
           // as Docker: --rm also removes the container's anonymous volumes
-          await this.removeLocked(rec, { force: true, volumes: true }).catch((e) => this.d.log?.(`auto-remove ${id}: ${(e as Error).message}`));
+          await this.removeLocked(rec, { force: true, volumes: true }).catch(async (e) => {
+            this.d.log?.(`auto-remove ${id}: ${(e as Error).message}`);
+            await this.d.store.save(rec).catch(() => undefined);
+          });
         }
       });
     } finally {
@@ -468,10 +443,7 @@ export class ContainerService {
 
   private async removeLocked(rec: ContainerRecord, opts: { force: boolean; volumes: boolean }): Promise<void> {
     rec.state.Status = 'removing';
-    await this.d.runtime.delete(rec.id).catch(() => undefined);
-    await this.d.rootfs.remove(rec.id);
-    await fsp.rm(this.bundleDir(rec.id), { recursive: true, force: true });
-    await this.shm.release(rec.id).catch((e) => this.d.log?.(`unmount /dev/shm of ${rec.id}: ${(e as Error).message}`));
+    await this.teardown(rec, { removeRootfs: true, background: true });
     await this.d.store.remove(rec);
     this.d.health?.unwatch(rec.id);
     this.restartTimers.cancel(rec.id);
@@ -584,6 +556,32 @@ export class ContainerService {
     this.d.events.publish('container', 'attach', rec.id, this.attrs(rec));
     if (rec.state.Status === 'running') await this.attaches.join(this.bundleDir(rec.id), req, sink, !!rec.config.StdinOnce);
     else this.attaches.wait(rec.id, req, sink);
+  }
+
+  /** POST /networks/{id}/connect: under the container's lock, so a start, an exit or a stop never races it */
+  async connectNetwork(network: string, ref: string, endpoint: EndpointSettings): Promise<void> {
+    const rec0 = this.d.store.resolve(ref);
+    await this.locked(rec0.id, async () => {
+      const rec = this.d.store.resolve(rec0.id);
+      await this.d.network.connect(network, rec, endpoint);
+      await this.d.store.save(rec);
+    });
+  }
+
+  /** POST /networks/{id}/disconnect; with force, also drops the endpoint of a container that is gone */
+  async disconnectNetwork(network: string, ref: string, force: boolean): Promise<void> {
+    let rec0: ContainerRecord;
+    try {
+      rec0 = this.d.store.resolve(ref);
+    } catch (e) {
+      if (force && isKind(e, 'NotFound') && (await this.d.network.removeStaleEndpoint(network, ref))) return;
+      throw e;
+    }
+    await this.locked(rec0.id, async () => {
+      const rec = this.d.store.resolve(rec0.id);
+      await this.d.network.disconnect(network, rec);
+      await this.d.store.save(rec);
+    });
   }
 
   /** Drop a pending attach whose client went away before the container started. */

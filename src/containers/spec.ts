@@ -12,7 +12,7 @@ import type { NamespacePlan, SpecBuilder, SpecMounts } from './service.js';
 import {
   generateSpec, buildRlimits, mergeConfig, composeArgs, containerEnv, replaceOrAppendEnv, resolveUser, capabilitiesFromMask,
   specToJSON, checkSysctls, rlimitWarnings, resolveDevices, hostDevices, devicesFromPath, normalizeDeviceMapping,
-  type HostRlimit, type DeviceMappingSpec, type OciDevice, type OciDeviceCgroup,
+  type HostRlimit, type DeviceMappingSpec, type OciDevice, type OciDeviceCgroup, type OciSpec,
 } from '../runtime/oci/index.js';
 import type { HostConfig } from '../api/types.js';
 import { checkUsernsConflicts, keepLockedFlags, rootPair, shareContainerFiles, usernsSpec, type IdentityMapping } from '../runtime/userns/index.js';
@@ -65,7 +65,11 @@ function ownNamespaces(hc: HostConfig): { net: boolean; ipc: boolean; uts: boole
   return { net: !netHost, ipc: hc.IpcMode !== 'host', uts: !(hc.UTSMode === 'host' || (netHost && !hc.UTSMode)) };
 }
 
-export function makeSpecBuilder(o: { cgroupParent: string; idMap?: IdentityMapping }): SpecBuilder & { execProcess(rec: ContainerRecord, body: ExecCreateBody, rootfs: string): Promise<unknown> } {
+export function makeSpecBuilder(o: {
+  cgroupParent: string; idMap?: IdentityMapping;
+  /** the container's runtime adapts the spec (crun: its precompiled seccomp filter) or refuses it */
+  adaptForRuntime?: (runtime: string | undefined, spec: OciSpec) => Promise<void>;
+}): SpecBuilder & { execProcess(rec: ContainerRecord, body: ExecCreateBody, rootfs: string): Promise<unknown> } {
   const caps = boundingCaps();
   // without CAP_SYS_RESOURCE no limit can go above the daemon's own hard limits (see /work/shared/notes)
   const limits = caps.includes('CAP_SYS_RESOURCE') ? {} : hostRlimits();
@@ -146,6 +150,7 @@ export function makeSpecBuilder(o: { cgroupParent: string; idMap?: IdentityMappi
       });
       // runc mounts from inside the namespace: binds must keep their source's locked flags
       if (userns) keepLockedFlags(spec.mounts);
+      await o.adaptForRuntime?.(hc.Runtime, spec);
       return specToJSON(spec);
     },
     /** the process object for `runc exec`: the container's environment plus the exec's settings */

@@ -57,6 +57,11 @@ export function checkAttach(status: ContainerStatus): BerthError | undefined {
   return status === 'removing' || status === 'dead' ? conflict('you cannot attach to a stopped container, start it first') : undefined;
 }
 
+/** the container's processes exist (a paused one's too): logs follow, top and stats read them */
+export function hasProcesses(status: ContainerStatus): boolean {
+  return status === 'running' || status === 'paused';
+}
+
 export function isActive(status: ContainerStatus): boolean {
   return status === 'running' || status === 'paused' || status === 'restarting';
 }

@@ -8,18 +8,8 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { conflict, invalidArgument, notFound } from '../core/errors.js';
 import type { ContainerRecord } from './record.js';
+import { writeFileAtomic } from '../host/index.js';
 
-export async function writeFileAtomic(file: string, data: string | Buffer, mode = 0o600): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fh = await fsp.open(tmp, 'w', mode);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await fsp.rename(tmp, file);
-}
 
 export class ContainerStore {
   private readonly byId = new Map<string, ContainerRecord>();

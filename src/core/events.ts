@@ -14,7 +14,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { EventMessage } from '../api/types.js';
-import { familiarName, parseNormalizedNamed } from '../images/reference.js';
+import { familiarName, parseNormalizedNamed } from './reference.js';
 
 export type EventFilters = Record<string, string[]>;
 

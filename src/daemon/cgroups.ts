@@ -9,7 +9,7 @@ import {
   adaptResources, checkResources, mergeUpdate, oomKilled, readHostInfo, readStats, resolveCgroup, updateArgs, withPrevious,
   type ContainerStats, type HostInfo, type NetworkStats, type Resources,
 } from '../runtime/cgroups/index.js';
-import type { ConmonRuntime } from '../runtime/conmon/index.js';
+import type { Runtime } from '../runtime/runtime.js';
 
 /** rx/tx counters of a process's network namespace, as Docker's `networks` field (loopback left out). */
 export async function netStats(pid: number): Promise<Record<string, NetworkStats>> {
@@ -27,7 +27,7 @@ export async function netStats(pid: number): Promise<Record<string, NetworkStats
   return out;
 }
 
-export async function openCgroups(runtime: ConmonRuntime, cgroupParent: string) {
+export async function openCgroups(runtime: Runtime, cgroupParent: string) {
   const host: HostInfo = await readHostInfo();
   const cgPath = (id: string) => `/${cgroupParent}/${id}`;
   const forContainers: ContainerCgroups = {

@@ -6,11 +6,12 @@ import { createHash } from 'node:crypto';
 import { invalidArgument } from '../core/errors.js';
 import { DEFAULT_POOLS, parsePools } from '../network/ipam.js';
 import type { NetworkOptions } from '../network/service.js';
-import { isIPv4, parseIfaceCidr } from '../network/ipnet.js';
+import { isIPv4, parseIfaceCidr } from '../core/ipnet.js';
 import { parseRegistryConfig, type RegistryConfig } from '../registry/client/endpoints.js';
 import type { ProxyConfig } from '../registry/client/http.js';
 import { ramInBytes } from '../core/units.js';
 import { DEFAULT_SHM_SIZE } from '../runtime/oci/generate.js';
+import { resolveRuntimes, type RuntimesConfig } from './runtimes.js';
 
 export interface DaemonConfig {
   hosts: string[];
@@ -28,6 +29,8 @@ export interface DaemonConfig {
   usernsRemap?: string;
   /** daemon.json `default-ipc-mode` and `default-shm-size`: what a container gets when its create leaves them out */
   containerDefaults: { ipcMode: 'private' | 'shareable'; shmSize: number };
+  /** daemon.json `runtimes` and `default-runtime`, `--add-runtime` and `--default-runtime` (runtimes.ts) */
+  runtimes: RuntimesConfig;
   /** raw daemon.json keys not modelled yet (kept for the issues that use them) */
   extra: Record<string, unknown>;
 }
@@ -58,6 +61,8 @@ export interface FlagValues {
   bridge?: string;
   bip?: string;
   usernsRemap?: string;
+  addRuntime?: string[];
+  defaultRuntime?: string;
 }
 
 const flagNameOf: Record<string, string> = { hosts: 'host', dataRoot: 'data-root', execRoot: 'exec-root', pidfile: 'pidfile', logLevel: 'log-level', bridge: 'bridge', bip: 'bip', usernsRemap: 'userns-remap' };
@@ -119,6 +124,9 @@ export function resolveConfig(flags: FlagValues, file: Record<string, unknown> |
     maxConcurrentDownloads: count('max-concurrent-downloads', 3),
     maxConcurrentUploads: count('max-concurrent-uploads', 5),
   };
+  const runtimes = resolveRuntimes({ fileRuntimes: extra.runtimes, flagRuntimes: flags.addRuntime, fileDefault: extra['default-runtime'], flagDefault: flags.defaultRuntime });
+  delete extra.runtimes;
+  delete extra['default-runtime'];
   const containerDefaults = { ipcMode: defaultIpcMode(extra['default-ipc-mode']), shmSize: defaultShmSize(extra['default-shm-size']) };
   const remap: unknown = pick('usernsRemap');
   if (remap !== undefined && typeof remap !== 'string') throw invalidArgument(`invalid value for userns-remap: ${JSON.stringify(remap)} (want a string)`);
@@ -131,6 +139,7 @@ export function resolveConfig(flags: FlagValues, file: Record<string, unknown> |
     dns,
     ...(remap ? { usernsRemap: remap } : {}),
     containerDefaults,
+    runtimes,
     extra,
   };
 }

@@ -5,7 +5,7 @@
  */
 import type { ContainerSummary, ImageSummary } from '../api/types.js';
 import type { ContainerRecord } from '../containers/record.js';
-import type { Volume } from '../volumes/api.js';
+import type { Volume } from '../api/volumes.js';
 import { dirSize } from '../volumes/index.js';
 
 export interface DiskUsage {

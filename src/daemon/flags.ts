@@ -17,6 +17,8 @@ const options = {
   bridge: { type: 'string', short: 'b' },
   bip: { type: 'string' },
   'userns-remap': { type: 'string' },
+  'add-runtime': { type: 'string', multiple: true },
+  'default-runtime': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -35,6 +37,8 @@ Options:
   -b, --bridge <name>           attach containers to a network bridge
       --bip <cidr>              network address of the default bridge
       --userns-remap <user>     user/group setting for user namespaces
+      --add-runtime <name=path> register an additional OCI compatible runtime (repeatable)
+      --default-runtime <name>  default OCI runtime for containers (default: crun where it works, else runc)
   -h, --help                    print this help
   -v, --version                 print the version
 `;
@@ -61,6 +65,8 @@ export function parseDaemonArgs(args: string[]): DaemonArgs {
     flags: {
       host: v.host, dataRoot: v['data-root'], execRoot: v['exec-root'], pidfile: v.pidfile, logLevel: v['log-level'],
       bridge: v.bridge, bip: v.bip, usernsRemap: v['userns-remap'],
+      ...(v['add-runtime'] ? { addRuntime: v['add-runtime'] } : {}),
+      ...(v['default-runtime'] !== undefined ? { defaultRuntime: v['default-runtime'] } : {}),
     },
     configFile: v['config-file'] ?? DEFAULT_CONFIG_FILE,
     configFileGiven: v['config-file'] !== undefined,

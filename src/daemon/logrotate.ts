@@ -6,7 +6,7 @@
  * rotated at the next check.
  */
 import { promises as fsp } from 'node:fs';
-import type { ConmonRuntime } from '../runtime/conmon/index.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { ContainerService } from '../containers/service.js';
 import { LogRotator, rotationOf } from '../runtime/logs/index.js';
 import type { ContainerRecord } from '../containers/record.js';
@@ -15,7 +15,7 @@ export class LogRotation {
   private timer?: NodeJS.Timeout;
   readonly maxFile: number;
 
-  constructor(private readonly runtime: ConmonRuntime, private readonly containers: ContainerService, private readonly o: { maxSize: number; maxFile: number }) {
+  constructor(private readonly runtime: Runtime, private readonly containers: ContainerService, private readonly o: { maxSize: number; maxFile: number }) {
     this.maxFile = Math.max(1, o.maxFile || 1);
   }
 

@@ -10,14 +10,14 @@ import path from 'node:path';
 import type { ContainerStore } from '../containers/store.js';
 import type { ContainerService } from '../containers/service.js';
 import { ShmMounts } from '../containers/namespaces.js';
-import type { ConmonRuntime } from '../runtime/conmon/index.js';
+import type { Runtime, RuntimeState } from '../runtime/runtime.js';
 
 export async function reconcile(d: {
-  store: ContainerStore; runtime: ConmonRuntime; containers: ContainerService; execRoot: string;
+  store: ContainerStore; runtime: Runtime; containers: ContainerService; execRoot: string;
   snapshotter: { listMounted(): Promise<string[]>; unmount(key: string): Promise<void> };
   log: (m: string) => void;
 }): Promise<void> {
-  const known = await d.runtime.list().catch(() => new Map<string, { pid: number; status: string }>());
+  const known = await d.runtime.list().catch(() => new Map<string, RuntimeState>());
   const pending = new Set(await d.runtime.pendingExits());
   for (const rec of d.store.all()) {
     const rt = known.get(rec.id);

@@ -23,12 +23,13 @@ import { Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import type { ImageConfigBlob } from '../api/types.js';
-import { isDigest } from '../core/content/index.js';
+import { isDigest } from '../content/index.js';
 import { errnoCode, invalidArgument } from '../core/errors.js';
-import { familiarName, familiarString, parseAnyReference, parseNormalizedNamed, refString, withDefaultTag, type NamedRef } from './reference.js';
+import { familiarName, familiarString, parseAnyReference, parseNormalizedNamed, refString, withDefaultTag, type NamedRef } from '../core/reference.js';
 import type { ImageRecord } from './record.js';
 import type { ImageStore } from './store.js';
-import { goArch, maybeDecompress } from './util.js';
+import { maybeDecompress } from './streams.js';
+import { goArch } from '../core/platform.js';
 
 const MT_OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 const MT_OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';

@@ -1,7 +1,7 @@
 /** GET /images/json filters, as moby's daemon/images/images.go. Pure. */
 import { invalidArgument } from '../core/errors.js';
 import type { ImageRecord } from './record.js';
-import { globRegExp } from './util.js';
+import { globRegExp } from '../core/glob.js';
 
 const ACCEPTED = new Set(['dangling', 'label', 'before', 'since', 'reference', 'until']);
 

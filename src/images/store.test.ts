@@ -7,7 +7,8 @@ import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { isKind } from '../core/errors.js';
-import { makeTar } from '../core/snapshots/testutil.js';
+import { makeTar } from '../snapshots/testutil.js';
+import { loadArchive, saveArchive } from './archive.js';
 import { ImageStore } from './index.js';
 
 const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -133,7 +134,7 @@ describe('ImageStore (integration)', () => {
   });
 
   it('saves in Docker and OCI layout and loads into a fresh store with the same id', async () => {
-    const archive = await collect((out) => store.save(['busybox'], out));
+    const archive = await collect((out) => saveArchive(store, ['busybox'], out));
     const entries = await tarEntries(archive);
     assert.ok(entries.has('oci-layout') && entries.has('index.json') && entries.has('manifest.json') && entries.has('repositories'));
     const manifest = JSON.parse(entries.get('manifest.json')!.toString()) as { Config: string; RepoTags: string[]; Layers: string[] }[];
@@ -144,7 +145,7 @@ describe('ImageStore (integration)', () => {
 
     const fresh = await ImageStore.open(path.join(tmp, 'b'));
     const lines: string[] = [];
-    assert.deepEqual(await fresh.load(Readable.from([archive]), (l) => lines.push(l)), [id]);
+    assert.deepEqual(await loadArchive(fresh, Readable.from([archive]), (l: string) => lines.push(l)), [id]);
     assert.deepEqual(lines, ['Loaded image: busybox:latest']);
     const got = fresh.resolve('busybox');
     assert.equal(got.id, id);
@@ -152,17 +153,17 @@ describe('ImageStore (integration)', () => {
     assert.equal(await fs.readFile(path.join(fresh.snapshotter.layerPath(got.diffIDs[0]!), 'bin/sh'), 'utf8'), 'shell');
 
     // by id: untagged; loading again over a moved tag reports the rename
-    const byId = await collect((out) => store.save([id.slice(7, 19)], out));
+    const byId = await collect((out) => saveArchive(store, [id.slice(7, 19)], out));
     const lines2: string[] = [];
     const fresh2 = await ImageStore.open(path.join(tmp, 'c'));
-    await fresh2.load(Readable.from([byId]), (l) => lines2.push(l));
+    await loadArchive(fresh2, Readable.from([byId]), (l: string) => lines2.push(l));
     assert.deepEqual(lines2, [`Loaded image ID: ${id}`]);
 
     // the same archive read as a plain OCI layout (no manifest.json), gzipped layer
     const other = await fresh2.importRootfs(Readable.from([await makeTar([{ name: 'o', content: 'o' }])]), { repo: 'busybox' });
     const oci = await makeOciLayout(entries);
     const lines3: string[] = [];
-    await fresh2.load(Readable.from([oci]), (l) => lines3.push(l));
+    await loadArchive(fresh2, Readable.from([oci]), (l: string) => lines3.push(l));
     assert.deepEqual(lines3, [
       `The image busybox:latest already exists, renaming the old one with ID ${other.id} to empty string`,
       'Loaded image: busybox:latest',
@@ -215,7 +216,7 @@ describe('ImageStore (integration)', () => {
       await makeTar([{ name: 'random', content: 'x' }]),
     ];
     for (const [i, c] of cases.entries()) {
-      await assert.rejects(s.load(Readable.from([c])), (e) => isKind(e, 'InvalidArgument'), `case ${i}`);
+      await assert.rejects(loadArchive(s, Readable.from([c]), () => {}), (e) => isKind(e, 'InvalidArgument'), `case ${i}`);
     }
     assert.deepEqual(s.list(), []);
     assert.deepEqual(await s.content.list(), []);

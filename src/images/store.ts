@@ -1,10 +1,10 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { Readable, type Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { HistoryItem, ImageConfigBlob, ImageDeleteResponseItem, ImageInspect, ImageSummary } from '../api/types.js';
-import { LocalContentStore, isDigest } from '../core/content/index.js';
+import { LocalContentStore, isDigest } from '../content/index.js';
 import { conflict, errnoCode, invalidArgument, isKind, notFound } from '../core/errors.js';
-import { OverlaySnapshotter, type Snapshotter } from '../core/snapshots/index.js';
+import { OverlaySnapshotter, type Snapshotter } from '../snapshots/index.js';
 import { applyChanges } from './changes.js';
 import { filterImages, type ImageFilters } from './filters.js';
 import { chainIDs, historyOf, shortId, toInspect, toSummary, type ImageRecord } from './record.js';
@@ -17,8 +17,10 @@ import {
   repoTagReference,
   withDefaultTag,
   type NamedRef,
-} from './reference.js';
-import { goArch, maybeDecompress, Mutex, tee, writeFileAtomic } from './util.js';
+} from '../core/reference.js';
+import { maybeDecompress, tee } from './streams.js';
+import { goArch } from '../core/platform.js';
+import { Mutex, writeFileAtomic } from '../host/index.js';
 
 /** A container using an image, as `remove` needs to know it. A bare id counts as a stopped container. */
 export interface ImageUser {
@@ -413,18 +415,6 @@ export class ImageStore {
       await this.mutex.run(() => this.setRefs(rec.id, [ref], true));
       return this.record(rec.id);
     });
-  }
-
-  /** `docker load`; returns the ids of the images loaded. See archive.ts. */
-  async load(input: Readable | AsyncIterable<Buffer>, onMessage: (line: string) => void = () => {}): Promise<string[]> {
-    const { loadArchive } = await import('./archive.js'); // tar streams, loaded on first use
-    return loadArchive(this, input, onMessage);
-  }
-
-  /** `docker save` of the given references, ids or repository names (all tags). See archive.ts. */
-  async save(refs: string[], out: Writable): Promise<void> {
-    const { saveArchive } = await import('./archive.js');
-    return saveArchive(this, refs, out);
   }
 
   /** Directory for temporary work of this store (archive extraction). */

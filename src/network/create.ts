@@ -7,7 +7,7 @@
 import type { NetworkCreateRequest } from '../api/types.js';
 import { conflict, forbidden, invalidArgument, notFound } from '../core/errors.js';
 import { type AddressPool, chooseSubnet, Pool } from './ipam.js';
-import { formatCidr, overlaps, parseCidr, parseIfaceCidr } from './ipnet.js';
+import { formatCidr, overlaps, parseCidr, parseIfaceCidr } from '../core/ipnet.js';
 import type { NetworkRecord } from './record.js';
 
 export interface CreateContext {

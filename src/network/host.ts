@@ -2,15 +2,15 @@
  * What the network service asks of the host: its routes, a bridge's address, whether a port is free.
  * Read-only: nothing here changes the host (links.ts and nft/ do that).
  */
-import { execFile } from 'node:child_process';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { netExec } from './links.js';
+import { output } from '../host/index.js';
 import type { Proto } from './ports.js';
 
 /** `ip -j ...` output (JSON), or "[]" when the command fails (no such device). */
 function ipJson(args: string[]): Promise<string> {
-  return new Promise((resolve) => execFile('ip', ['-j', ...args], (err, stdout) => resolve(err || !stdout ? '[]' : stdout)));
+  return output('ip', ['-j', ...args]).then((out) => out || '[]', () => '[]');
 }
 
 /** Destinations of the host's IPv4 routes in every table, as CIDRs (loopback and broadcast left out). */

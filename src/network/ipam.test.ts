@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chooseSubnet, DEFAULT_POOLS, parsePools, Pool } from './ipam.js';
-import { macFromIp, parseCidr, overlaps, formatCidr, parseIfaceCidr } from './ipnet.js';
+import { macFromIp, parseCidr, overlaps, formatCidr, parseIfaceCidr } from '../core/ipnet.js';
 
 test('chooseSubnet takes the first default pool that overlaps no route or network', () => {
   assert.equal(chooseSubnet(DEFAULT_POOLS, []), '172.17.0.0/16');

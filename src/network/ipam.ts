@@ -6,7 +6,7 @@
  *   new Pool(subnet, gateway, ipRange)   -> allocate() / request(ip) / release(ip)
  */
 import { conflict, invalidArgument } from '../core/errors.js';
-import { type Cidr, contains, formatCidr, ipToNum, numToIp, overlaps, parseCidr, size, subnetsOf } from './ipnet.js';
+import { type Cidr, contains, formatCidr, ipToNum, numToIp, overlaps, parseCidr, size, subnetsOf } from '../core/ipnet.js';
 
 export interface AddressPool {
   base: string;

@@ -8,10 +8,10 @@
  *   container:  containerScript (addresses, interfaces up, lo up, the default route)
  *               dnsRedirectRuleset (127.0.0.11:53 -> the network's embedded DNS, as Docker's resolver)
  */
-import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { internal, invalidArgument } from '../core/errors.js';
+import { invalidArgument } from '../core/errors.js';
+import { run } from '../host/index.js';
 
 export interface BridgePlan {
   name: string;
@@ -102,39 +102,25 @@ export function hostIfaceName(containerId: string, networkId: string): string {
   return `veth${createHash('sha256').update(`${containerId}/${networkId}`).digest('hex').slice(0, 7)}`;
 }
 
-function exec(cmd: string, args: string[], input: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    child.on('error', (e) => reject(internal(`${cmd}: ${e.message}`, e)));
-    child.on('close', (code) => {
-      if (code === 0) resolve();
-      else reject(internal(`${cmd} ${args.join(' ')}: ${err.trim() || `exit status ${code}`}`));
-    });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(input);
-  });
+async function exec(cmd: string, args: string[], input: string, netns?: number): Promise<void> {
+  await run(cmd, args, { input, netns });
 }
 
 /** The executor: runs a script on the host, or in the network namespace of `pid`. */
 export const netExec = {
   ip(script: string, pid?: number): Promise<void> {
     if (!script) return Promise.resolve();
-    return pid === undefined ? exec('ip', ['-batch', '-'], script) : exec('nsenter', ['-t', String(pid), '-n', 'ip', '-batch', '-'], script);
-  },
-  nft(script: string, pid?: number): Promise<void> {
-    return pid === undefined ? exec('nft', ['-f', '-'], script) : exec('nsenter', ['-t', String(pid), '-n', 'nft', '-f', '-'], script);
+    return exec('ip', ['-batch', '-'], script, pid);
   },
   /** a shell script (set -e) run in the network namespace of `pid` */
   shell(script: string, pid: number): Promise<void> {
-    return exec('nsenter', ['-t', String(pid), '-n', 'sh', '-e'], script);
+    return exec('sh', ['-e'], script, pid);
   },
   /** a per-namespace sysctl under /proc/sys, written through nsenter for a container */
   async sysctl(key: string, value: string, pid?: number): Promise<void> {
     const file = `/proc/sys/${key.replace(/\./g, '/')}`;
     if (pid === undefined) await fsp.writeFile(file, value);
-    else await exec('nsenter', ['-t', String(pid), '-n', 'sh', '-c', `echo ${value} > ${file}`], '');
+    else await exec('sh', ['-c', `echo ${value} > ${file}`], '', pid);
   },
   async exists(iface: string): Promise<boolean> {
     return fsp.access(`/sys/class/net/${iface}`).then(() => true, () => false);

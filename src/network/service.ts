@@ -14,17 +14,16 @@
  */
 import { promises as fsp } from 'node:fs';
 import type {
-  ContainerCreateBody, EndpointSettings, NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest, NetworkResource,
+  ContainerCreateBody, EndpointSettings, NetworkCreateRequest, NetworkResource,
 } from '../api/types.js';
-import { BerthError, forbidden, invalidArgument, notFound } from '../core/errors.js';
+import { forbidden, invalidArgument, notFound } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import { newId, shortId } from '../core/ids.js';
-import { KeyedLock } from '../core/keyedlock.js';
-import type { ContainerRecord } from '../containers/record.js';
-import type { ContainerStore } from '../containers/store.js';
+import { KeyedLock } from '../host/lock.js';
+import type { ContainerLookup, NetContainer } from './endpoint.js';
 import type { FirewallState } from './nft/types.js';
 import { type AddressPool, Pool } from './ipam.js';
-import { contains, ipToNum, isIPv4, macFromIp, parseCidr } from './ipnet.js';
+import { contains, ipToNum, isIPv4, macFromIp, parseCidr } from '../core/ipnet.js';
 import {
   type AttachPlan, attachScript, bridgeScript, containerScript, detachScript, dnsRedirectRuleset, hostIfaceName, netExec, parseLink,
 } from './links.js';
@@ -60,9 +59,9 @@ export interface NetworkConfig extends NetworkOptions {
 
 export interface NetworkDeps {
   store: NetworkStore;
-  containers: ContainerStore;
+  containers: ContainerLookup;
   events: EventBus;
-  firewall: { apply(s: FirewallState): Promise<void>; remove(table: string): Promise<void> };
+  firewall: { apply(s: FirewallState): Promise<void>; remove(table: string): Promise<void>; applyInNamespace(pid: number, script: string): Promise<void> };
   dns: { listen(address: string): Promise<void>; close(address: string): Promise<void>; closeAll(): Promise<void> };
   hostResolvConf(): Promise<string>;
   log(msg: string): void;
@@ -78,7 +77,6 @@ export interface PreparedNetworking {
   embeddedDns: boolean;
 }
 
-const PREDEFINED = new Set(['bridge', 'host', 'none']);
 const MODE_NETWORKS = new Set(['host', 'none']);
 
 /** Docker's name for the network a NetworkMode refers to ("default" is the bridge). */
@@ -178,7 +176,7 @@ export class NetworkService {
     await this.d.dns.closeAll();
   }
 
-  private async startProxy(rec: ContainerRecord): Promise<void> {
+  private async startProxy(rec: NetContainer): Promise<void> {
     if (!this.cfg.userlandProxy || !rec.published) return;
     const p = rec.published;
     await this.proxy.start(rec.id, p.bindings.map((b) => ({ ...b, containerIp: p.ip })));
@@ -371,7 +369,7 @@ export class NetworkService {
   }
 
   /** The networks that need an endpoint (not host/none), in the container's order. */
-  private attachedNetworks(rec: ContainerRecord, only?: string[]): { n: NetworkRecord; ep: EndpointSettings; key: string }[] {
+  private attachedNetworks(rec: NetContainer, only?: string[]): { n: NetworkRecord; ep: EndpointSettings; key: string }[] {
     const out: { n: NetworkRecord; ep: EndpointSettings; key: string }[] = [];
     for (const [key, ep] of Object.entries(rec.networks ?? {})) {
       if (only && !only.includes(key)) continue;
@@ -387,7 +385,7 @@ export class NetworkService {
    * Addresses (IPAM), endpoint records and host ports for a container about to start. Persists the
    * allocations; `release` gives them back.
    */
-  async prepare(rec: ContainerRecord, only?: string[]): Promise<PreparedNetworking> {
+  async prepare(rec: NetContainer, only?: string[]): Promise<PreparedNetworking> {
     const targets = this.attachedNetworks(rec, only);
     const used = new Set(Object.values(this.d.store.all()).flatMap((n) => (n.endpoints[rec.id] ? [n.endpoints[rec.id]!.ifname] : [])));
     let index = 0;
@@ -444,7 +442,7 @@ export class NetworkService {
   }
 
   /** Host ports for -p/-P, on the container's first bridge network. */
-  private async publish(rec: ContainerRecord): Promise<void> {
+  private async publish(rec: NetContainer): Promise<void> {
     const reqs = planBindings({ exposed: rec.config.ExposedPorts, bindings: rec.hostConfig.PortBindings, publishAll: rec.hostConfig.PublishAllPorts });
     if (!reqs.length) return;
     const target = this.attachedNetworks(rec).find(({ n }) => n.driver === 'bridge' && n.endpoints[rec.id]);
@@ -454,7 +452,7 @@ export class NetworkService {
   }
 
   /** /etc/hosts entries for --link on the default bridge: "ip alias id name". */
-  private legacyLinks(rec: ContainerRecord): HostEntry[] {
+  private legacyLinks(rec: NetContainer): HostEntry[] {
     const out: HostEntry[] = [];
     const bridge = this.d.store.byName('bridge');
     for (const l of rec.hostConfig.Links ?? []) {
@@ -473,7 +471,7 @@ export class NetworkService {
    * to exec): veth pairs onto bridges, macvlans onto parents, addresses, lo, the default route, the
    * 127.0.0.11 redirect, then the firewall.
    */
-  async wire(rec: ContainerRecord, pid: number, only?: string[]): Promise<void> {
+  async wire(rec: NetContainer, pid: number, only?: string[]): Promise<void> {
     const targets = this.attachedNetworks(rec, only).map((t) => ({ ...t, e: t.n.endpoints[rec.id]! })).filter((t) => t.e);
     const plans: AttachPlan[] = targets.map(({ n, e }) => (n.driver === 'bridge'
       ? { kind: 'veth', hostIface: e.hostIface, ifname: e.ifname, mac: e.mac, mtu: n.mtu, bridge: n.bridge! }
@@ -488,9 +486,11 @@ export class NetworkService {
     let configure: Promise<unknown>;
     if (dnsNet && targets.some((t) => t.n.id === dnsNet.n.id)) {
       const e = dnsNet.n.endpoints[rec.id]!;
-      configure = netExec.shell(`set -e\nip -batch - <<'BERTH_IP'\n${inside}BERTH_IP\n`
-        + `echo 1 > /proc/sys/net/ipv4/conf/${e.ifname}/route_localnet\n`
-        + `nft -f - <<'BERTH_NFT'\n${dnsRedirectRuleset({ ifname: e.ifname, ip: e.ip, server: this.dnsAddress(dnsNet.n)! })}BERTH_NFT\n`, pid);
+      configure = Promise.all([
+        netExec.shell(`set -e\nip -batch - <<'BERTH_IP'\n${inside}BERTH_IP\n`
+          + `echo 1 > /proc/sys/net/ipv4/conf/${e.ifname}/route_localnet\n`, pid),
+        this.d.firewall.applyInNamespace(pid, dnsRedirectRuleset({ ifname: e.ifname, ip: e.ip, server: this.dnsAddress(dnsNet.n)! })),
+      ]);
     } else {
       configure = netExec.ip(inside, pid);
     }
@@ -506,7 +506,7 @@ export class NetworkService {
   }
 
   /** Undoes prepare/wire for a container that stopped (or failed to start); keeps going on errors. */
-  async release(rec: ContainerRecord, only?: string[]): Promise<void> {
+  async release(rec: NetContainer, only?: string[]): Promise<void> {
     this.earlyRules.delete(rec.id);
     const errors: string[] = [];
     const gone: string[] = [];
@@ -545,16 +545,18 @@ export class NetworkService {
   }
 
   /** NetworkSettings.Ports for inspect and `docker port`. */
-  portsOf(rec: ContainerRecord): ReturnType<typeof portsView> {
+  portsOf(rec: NetContainer): ReturnType<typeof portsView> {
     const exposed = { ...(rec.config.ExposedPorts ?? {}) } as Record<string, unknown>;
     for (const k of Object.keys(rec.hostConfig.PortBindings ?? {})) exposed[k] = {};
     return portsView(exposed, rec.state.Status === 'running' ? ((rec.published?.bindings ?? []) as Binding[]) : []);
   }
 
-  /** POST /networks/{id}/connect */
-  async connect(ref: string, body: NetworkConnectRequest, persist: (rec: ContainerRecord) => Promise<void>): Promise<void> {
+  /**
+   * POST /networks/{id}/connect, for a container the caller holds (and persists afterwards): adds the
+   * endpoint to `rec.networks` and, while it runs, wires it at once.
+   */
+  async connect(ref: string, rec: NetContainer, endpoint: EndpointSettings): Promise<void> {
     const n = this.d.store.resolve(ref);
-    const rec = this.d.containers.resolve(body.Container);
     const mode = rec.hostConfig.NetworkMode ?? 'default';
     if (mode === 'host' || mode === 'none' || mode.startsWith('container:') || MODE_NETWORKS.has(n.name)) {
       throw invalidArgument(mode.startsWith('container:') ? 'container sharing network namespace with another container or host cannot be connected to any other network'
@@ -562,7 +564,7 @@ export class NetworkService {
     }
     rec.networks ??= {};
     if (rec.networks[n.name]) throw forbidden(`endpoint with name ${rec.name.replace(/^\//, '')} already exists in network ${n.name}`);
-    rec.networks[n.name] = this.checkEndpoint(n, body.EndpointConfig ?? {});
+    rec.networks[n.name] = this.checkEndpoint(n, endpoint);
     if (rec.state.Status === 'running') {
       try {
         await this.prepare(rec, [n.name]);
@@ -575,35 +577,30 @@ export class NetworkService {
     } else {
       this.d.events.publish('network', 'connect', n.id, { container: rec.id, name: n.name, type: n.driver });
     }
-    await persist(rec);
   }
 
-  /** POST /networks/{id}/disconnect */
-  async disconnect(ref: string, body: NetworkDisconnectRequest, persist: (rec: ContainerRecord) => Promise<void>): Promise<void> {
+  /** POST /networks/{id}/disconnect of a container the caller holds (and persists afterwards). */
+  async disconnect(ref: string, rec: NetContainer): Promise<void> {
     const n = this.d.store.resolve(ref);
-    let rec: ContainerRecord;
-    try {
-      rec = this.d.containers.resolve(body.Container);
-    } catch (e) {
-      // -f: an endpoint left behind by a container that is gone
-      if (body.Force && e instanceof BerthError && e.kind === 'NotFound') {
-        const stale = Object.values(n.endpoints).find((x) => x.name === body.Container || x.containerId.startsWith(body.Container));
-        if (stale) {
-          delete n.endpoints[stale.containerId];
-          await this.d.store.save(n);
-          await this.applyFirewall();
-          return;
-        }
-      }
-      throw e;
-    }
     if (MODE_NETWORKS.has(n.name)) throw invalidArgument('container cannot be disconnected from host network or connected to host network');
     const key = Object.keys(rec.networks ?? {}).find((k) => k === n.name || rec.networks![k]!.NetworkID === n.id);
     if (!key) throw forbidden(`container ${rec.id} is not connected to network ${n.name}`);
     if (rec.state.Status === 'running') await this.release(rec, [key]);
     else this.d.events.publish('network', 'disconnect', n.id, { container: rec.id, name: n.name, type: n.driver });
     delete rec.networks![key];
-    await persist(rec);
+  }
+
+  /** disconnect -f of a container that is gone: drops its endpoint on `ref` if one is left; false if none */
+  async removeStaleEndpoint(ref: string, container: string): Promise<boolean> {
+    const n = this.d.store.resolve(ref);
+    const stale = Object.values(n.endpoints).find((x) => x.name === container || x.containerId.startsWith(container));
+    if (!stale) return false;
+    await this.locked(n.id, async () => {
+      delete n.endpoints[stale.containerId];
+      await this.d.store.save(n);
+    });
+    await this.applyFirewall();
+    return true;
   }
 }
 

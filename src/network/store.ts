@@ -5,7 +5,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { invalidArgument, notFound } from '../core/errors.js';
-import { writeFileAtomic } from '../containers/store.js';
+import { writeFileAtomic } from '../host/index.js';
 import type { NetworkRecord } from './record.js';
 
 export class NetworkStore {

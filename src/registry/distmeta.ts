@@ -6,9 +6,9 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { digestHex } from '../core/content/index.js';
+import { digestHex } from '../content/index.js';
 import { errnoCode } from '../core/errors.js';
-import { writeFileAtomic } from '../images/util.js';
+import { writeFileAtomic } from '../host/index.js';
 
 export interface BlobSource {
   /** compressed blob digest */

@@ -4,7 +4,7 @@
  * entries, or the architecture and OS of a single manifest's config), as dockerd answers.
  */
 import { notFound } from '../core/errors.js';
-import { familiarName, type NamedRef } from '../images/reference.js';
+import { familiarName, type NamedRef } from '../core/reference.js';
 import type { AuthConfig } from './client/auth.js';
 import type { RegistryConfig } from './client/endpoints.js';
 import { parseManifest, type Platform } from './client/media.js';

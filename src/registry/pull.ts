@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PassThrough } from 'node:stream';
 import { invalidArgument, isKind, notFound } from '../core/errors.js';
-import { familiarName, familiarString, type NamedRef } from '../images/reference.js';
+import { familiarName, familiarString, type NamedRef } from '../core/reference.js';
 import type { AuthConfig } from './client/auth.js';
 import type { RegistryConfig } from './client/endpoints.js';
 import { layerCompression, parseManifest, parsePlatform, platformString, selectManifest, type Descriptor, type ImageManifest } from './client/media.js';

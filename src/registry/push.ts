@@ -11,7 +11,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { invalidArgument, notFound } from '../core/errors.js';
-import { familiarName, fullName, type NamedRef } from '../images/reference.js';
+import { familiarName, fullName, type NamedRef } from '../core/reference.js';
 import type { AuthConfig } from './client/auth.js';
 import type { RegistryConfig } from './client/endpoints.js';
 import { isTransient } from './client/http.js';

@@ -13,6 +13,13 @@ const statusOf: Record<ErrorKind, number> = {
   Internal: 500,
 };
 
+/**
+ * The status of an error: the kind of the first BerthError in its `cause` chain (a wrapped error keeps
+ * its kind), else 500.
+ */
 export function httpStatus(err: unknown): number {
-  return err instanceof BerthError ? statusOf[err.kind] : 500;
+  for (let e = err, depth = 0; e instanceof Error && depth < 16; e = e.cause, depth++) {
+    if (e instanceof BerthError) return statusOf[e.kind];
+  }
+  return 500;
 }

@@ -7,7 +7,7 @@
  * Paths inside a container's rootfs are resolved with resolveInRoot, which keeps symlinks (absolute or
  * `..`) from leading outside the rootfs.
  */
-import { execFile } from 'node:child_process';
+import { mknod as makeNode, splitDevice } from '../host/index.js';
 import { promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 import { getAttribute, listAttributes, setAttribute } from '../core/xattr.js';
@@ -64,12 +64,10 @@ async function isEmptyDir(dir: string): Promise<boolean> {
   }
 }
 
-function mknod(file: string, kind: 'p' | 'c' | 'b', rdev: number): Promise<void> {
-  // Node has no mknod(2); coreutils' mknod/mkfifo do it
-  const major = Number((BigInt(rdev) >> 8n) & 0xfffn) | Number((BigInt(rdev) >> 32n) & ~0xfffn);
-  const minor = Number(BigInt(rdev) & 0xffn) | Number((BigInt(rdev) >> 12n) & ~0xffn);
-  const args = kind === 'p' ? [file, 'p'] : [file, kind, String(major), String(minor)];
-  return new Promise((resolve, reject) => execFile('mknod', args, (err, _o, stderr) => (err ? reject(internal(`mknod ${file}: ${(stderr || err.message).trim()}`, err)) : resolve())));
+async function mknod(file: string, kind: 'p' | 'c' | 'b', rdev: number): Promise<void> {
+  const { major, minor } = splitDevice(rdev);
+  await makeNode(file, kind === 'p' ? 'fifo' : kind === 'c' ? 'character-device' : 'block-device', major, minor)
+    .catch((err: Error) => { throw internal(`mknod ${file}: ${err.message}`, err); });
 }
 
 async function copyXattrs(src: string, dst: string): Promise<void> {

@@ -14,7 +14,7 @@
  *   stop:   await volumes.tearDown(plans, id)
  *   rm -v:  await volumes.removeAnonymous(plans, id)
  */
-export type { Volume, VolumeCreateRequest, VolumeListResponse, VolumePruneResponse, VolumeUsageData } from './api.js';
+export type { Volume, VolumeCreateRequest, VolumeListResponse, VolumePruneResponse, VolumeUsageData } from '../api/volumes.js';
 export { copyUp, dirSize, resolveInRoot } from './copyup.js';
 export { filterVolumes, pruneFilters, pruneMatches, type Filters } from './filters.js';
 export { SystemMounter, type Mounter } from './mounter.js';

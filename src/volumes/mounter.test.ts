@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, promises as fsp, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseMountInfo } from '../core/snapshots/mountinfo.js';
+import { parseMountInfo } from '../host/mountinfo.js';
 import { SystemMounter } from './mounter.js';
 import { VolumeService } from './service.js';
 import { VolumeStore } from './store.js';

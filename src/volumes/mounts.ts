@@ -16,7 +16,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Labels, Mount, MountPoint } from '../api/types.js';
 import { invalidArgument } from '../core/errors.js';
-import { parseMountInfo, type MountInfo } from '../core/snapshots/mountinfo.js';
+import { parseMountInfo, type MountInfo } from '../host/mountinfo.js';
 
 export type MountOrigin = 'bind' | 'mount' | 'volumes-from' | 'image' | 'tmpfs';
 

@@ -2,7 +2,7 @@
  * A volume's stored record and the rules of the `local` driver: valid names, valid driver options,
  * whether a volume needs a mount (it has type/device options) and its API view.
  */
-import type { Volume } from './api.js';
+import type { Volume } from '../api/volumes.js';
 import { ramInBytes } from '../core/units.js';
 
 export const LOCAL_DRIVER = 'local';

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { errnoCode, internal } from '../core/errors.js';
-import { writeFileAtomic } from '../containers/store.js';
+import { writeFileAtomic } from '../host/index.js';
 import type { Mounter } from './mounter.js';
 import { LOCAL_DRIVER, nameError, type VolumeRecord } from './record.js';
 

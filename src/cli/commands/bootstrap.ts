@@ -11,7 +11,7 @@ interface BootstrapModule {
 
 export async function bootstrap(ctx: Ctx, args: string[]): Promise<number> {
   if (args[0] !== 'busybox') throw new CliError(1, `berth: unknown bootstrap image: ${args[0] ?? ''} (only "busybox" is supported)`);
-  const mod = (await import('../../core/bootstrap/index.js')) as BootstrapModule;
+  const mod = (await import('../../bootstrap/index.js')) as BootstrapModule;
   const client = await clientOf(ctx);
   const tar = new PassThrough();
   const built = mod.buildBusyboxRootfs(tar).then(

@@ -1,6 +1,6 @@
 /** pull, push, login, logout: the commands that talk to registries through the daemon. */
 import { createInterface } from 'node:readline';
-import { parseNormalizedNamed, refString, withDefaultTag } from '../../images/reference.js';
+import { parseNormalizedNamed, refString, withDefaultTag } from '../../core/reference.js';
 import { clientOf, write, type Ctx } from '../context.js';
 import { authKey, configPath, encodedAuthFor, readConfig, serverDomain, writeConfig } from '../dockerconfig.js';
 import { CliError } from '../program.js';

@@ -1,7 +1,7 @@
 /** volume create/ls/inspect/rm/prune. */
 import { describeError } from '../../client/errors.js';
 import type { VolumesApi } from '../../client/volumes.js';
-import type { Volume } from '../../volumes/api.js';
+import type { Volume } from '../../api/volumes.js';
 import { clientOf, write, type Ctx } from '../context.js';
 import { humanSize } from '../format/humanize.js';
 import { loadRenderer, renderRows } from '../format/template.js';

@@ -4,7 +4,7 @@
  * network and block I/O summed, and the table columns CONTAINER ID, NAME, CPU %, MEM USAGE / LIMIT,
  * MEM %, NET I/O, BLOCK I/O, PIDS.
  */
-import type { ContainerStats, CpuStats } from '../../runtime/cgroups/types.js';
+import type { ContainerStats, CpuStats } from '../../api/stats.js';
 import { bytesSize, humanSizeWithPrecision, truncateId } from './humanize.js';
 import type { FormatSpec } from './template.js';
 

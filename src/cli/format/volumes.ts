@@ -1,5 +1,5 @@
 /** `volume ls` rows as docker's volume formatter renders them. */
-import type { Volume } from '../../volumes/api.js';
+import type { Volume } from '../../api/volumes.js';
 import { humanSize } from './humanize.js';
 import { naturalCompare } from './networks.js';
 import type { FormatSpec } from './template.js';

@@ -15,8 +15,8 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import { BerthError, errnoCode, invalidArgument } from '../../core/errors.js';
-import { run } from '../../core/snapshots/exec.js';
-import type { IdentityMapping } from '../../runtime/userns/idmap.js';
+import { mknod } from '../../host/index.js';
+import type { IdentityMapping } from '../../core/idmap.js';
 import { hostOwner, rootOwner, type Owner } from './owners.js';
 import { checkLinkTarget, entryTarget, linkComponents } from './paths.js';
 import type { Dir, Entry, Scope } from './scope.js';
@@ -225,8 +225,7 @@ export class Extractor {
         return;
       }
       default: {
-        const kind = type === 'fifo' ? ['p'] : [type === 'character-device' ? 'c' : 'b', String(h.devmajor ?? 0), String(h.devminor ?? 0)];
-        await run('mknod', ['-m', mode.toString(8), target, ...kind]);
+        await mknod(target, type, h.devmajor ?? 0, h.devminor ?? 0, mode);
         if (!this.opts.noChown) await fsp.lchown(target, own.uid, own.gid);
         await fsp.lutimes(target, mtime, mtime);
       }

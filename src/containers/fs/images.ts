@@ -1,7 +1,7 @@
 /** The image store as a commit's target (CommitTarget): layer, config and tag through its public API. */
 import { createReadStream } from 'node:fs';
 import type { ImageStore } from '../../images/store.js';
-import { repoTagReference } from '../../images/reference.js';
+import { repoTagReference } from '../../core/reference.js';
 import type { CommitTarget } from './service.js';
 
 export function commitTarget(store: Pick<ImageStore, 'resolve' | 'withLayersHeld' | 'ingestLayer' | 'createImage' | 'tag'>): CommitTarget {

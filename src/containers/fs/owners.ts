@@ -15,7 +15,7 @@
  * nothing, and it must never fail a commit. Without maps every id is kept. Pure.
  */
 import type { Stats } from 'node:fs';
-import { rootPair, toContainer, toHost, type IdentityMapping, type IdMap } from '../../runtime/userns/idmap.js';
+import { rootPair, toContainer, toHost, type IdentityMapping, type IdMap } from '../../core/idmap.js';
 import { isWhiteout } from './changes.js';
 
 export interface Owner {

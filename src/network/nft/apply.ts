@@ -7,8 +7,8 @@
  * queued behind another not-yet-started apply of the same table replaces it: only the latest state is
  * applied, and the callers of both are settled by that one run (coalescing).
  */
-import { spawn } from 'node:child_process';
 import { BerthError, unavailable } from '../../core/errors.js';
+import { HostCommandError, run } from '../../host/index.js';
 import { renderDelete, renderRuleset } from './plan.js';
 import type { FirewallState } from './types.js';
 
@@ -60,6 +60,14 @@ export class Firewall {
     return this.#enqueue('apply', s.table, () => renderRuleset(s));
   }
 
+  /**
+   * Load a ruleset into the network namespace of process `pid` (a container's own table, such as the
+   * embedded DNS redirect). It does not touch the host's tables, so it is not queued behind them.
+   */
+  applyInNamespace(pid: number, script: string): Promise<void> {
+    return runNft(this.#nft, script, pid);
+  }
+
   /** Remove this daemon's tables; succeeds when they do not exist. */
   remove(table: string): Promise<void> {
     return this.#enqueue('remove', table, () => renderDelete(table));
@@ -107,27 +115,13 @@ export class Firewall {
   }
 }
 
-/** Pipe `script` into `nft -f -`; resolve on exit code 0, else reject with nft's stderr. */
-function runNft(nft: string, script: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const child = spawn(nft, ['-f', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
-    let stderr = '';
-    let failed = false;
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (d: string) => {
-      if (stderr.length < MAX_STDERR) stderr += d.slice(0, MAX_STDERR - stderr.length);
-    });
-    // nft may exit before reading all of its input; the exit status tells what happened
-    child.stdin.on('error', () => {});
-    child.on('error', (err) => {
-      failed = true;
-      reject(unavailable(`cannot run ${nft}: ${err.message}`, err));
-    });
-    child.on('close', (code, signal) => {
-      if (failed) return;
-      if (code === 0) resolve();
-      else reject(new NftError(code, signal, stderr));
-    });
-    child.stdin.end(script);
-  });
+/** Pipe `script` into `nft -f -` (in the network namespace of `netns`, if given); reject with nft's stderr. */
+async function runNft(nft: string, script: string, netns?: number): Promise<void> {
+  try {
+    await run(nft, ['-f', '-'], { input: script, netns });
+  } catch (err) {
+    if (!(err instanceof HostCommandError)) throw err;
+    if (err.exitCode === null && err.signal === null) throw unavailable(`cannot run ${nft}: ${err.message}`, err);
+    throw new NftError(err.exitCode, err.signal, err.stderr.slice(0, MAX_STDERR));
+  }
 }

@@ -6,7 +6,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { ipInCidr } from '../../network/ipnet.js';
+import { ipInCidr } from '../../core/ipnet.js';
 import { invalidArgument } from '../../core/errors.js';
 import type { ProxyConfig } from './http.js';
 import { DOCKER_HUB } from './domain.js';

@@ -6,7 +6,7 @@
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
-import { ipInCidr } from '../../network/ipnet.js';
+import { ipInCidr } from '../../core/ipnet.js';
 import tls from 'node:tls';
 import https from 'node:https';
 import type { Readable } from 'node:stream';

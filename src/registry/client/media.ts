@@ -5,7 +5,7 @@
  * defaults to variant v8).
  */
 import { invalidArgument } from '../../core/errors.js';
-import { isDigest } from '../../core/content/index.js';
+import { isDigest } from '../../content/index.js';
 
 export const MT = {
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs/promises';
 import type http from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import type { Digest } from '../../core/content/index.js';
+import type { Digest } from '../../content/index.js';
 import { errnoCode } from '../../core/errors.js';
 import { blobUnknown, digestInvalid, registryError } from './errors.js';
 import { checkDigest, isRepositoryName } from './names.js';

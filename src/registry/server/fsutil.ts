@@ -3,31 +3,17 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { errnoCode } from '../../core/errors.js';
+import { writeFileAtomic as atomicWrite } from '../../host/index.js';
 
-/**
- * Writes `dest` atomically: the data goes to a fresh file under `tmpDir` (same filesystem), is fsynced,
- * then renamed over `dest`. Readers see the old file or the new one, never a partial one.
- */
 
 /** The path (or a parent of it) does not exist. */
 function isAbsent(err: unknown): boolean {
   return errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR';
 }
 
-export async function writeFileAtomic(tmpDir: string, dest: string, data: string | Buffer): Promise<void> {
-  const tmp = path.join(tmpDir, `${Date.now()}-${randomBytes(8).toString('hex')}`);
-  const fh = await fs.open(tmp, 'wx', 0o600);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-    await fh.close();
-    await fs.mkdir(path.dirname(dest), { recursive: true, mode: 0o700 });
-    await fs.rename(tmp, dest);
-  } catch (err) {
-    await fh.close().catch(() => {});
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
+/** `dest` written atomically through a temp file in `tmpDir` (same filesystem), its folder made if missing. */
+export function writeFileAtomic(tmpDir: string, dest: string, data: string | Buffer): Promise<void> {
+  return atomicWrite(dest, data, { tmpDir, mkdir: true });
 }
 
 /** The file's text, or undefined when it does not exist. */

@@ -11,7 +11,7 @@
  * would fail its push. Pass 0 to collect everything unreferenced (an offline registry).
  */
 import * as fs from 'node:fs/promises';
-import type { Digest, LocalContentStore } from '../../core/content/index.js';
+import type { Digest, LocalContentStore } from '../../content/index.js';
 import { parseManifest, referencedDigests } from './manifests.js';
 import type { RepositoryStore } from './repositories.js';
 

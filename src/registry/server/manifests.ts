@@ -4,7 +4,7 @@
  * registry then checks that those blobs and child manifests exist in the repository. The bytes are
  * stored exactly as received; nothing here re-serialises them.
  */
-import { isDigest, type Digest } from '../../core/content/index.js';
+import { isDigest, type Digest } from '../../content/index.js';
 import { manifestInvalid } from './errors.js';
 
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';

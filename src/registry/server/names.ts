@@ -3,7 +3,7 @@
  * that passes these checks is safe to use as a path under the registry root (no `.`/`..` components, no
  * absolute paths, no characters outside [a-z0-9._/-]).
  */
-import { isDigest, type Digest } from '../../core/content/index.js';
+import { isDigest, type Digest } from '../../content/index.js';
 import { digestInvalid, registryError } from './errors.js';
 
 /** The spec's `<name>` grammar, anchored. */

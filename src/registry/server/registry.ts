@@ -15,9 +15,9 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { LocalContentStore, sha256Of, type Digest } from '../../core/content/index.js';
+import { LocalContentStore, sha256Of, type Digest } from '../../content/index.js';
 import { isKind } from '../../core/errors.js';
-import { KeyedLock } from '../../core/keyedlock.js';
+import { KeyedLock } from '../../host/lock.js';
 import {
   blobUnknown,
   digestInvalid,
@@ -33,7 +33,7 @@ import { collectGarbage, type GcOptions, type GcResult } from './gc.js';
 import { parseManifest } from './manifests.js';
 import { isTag, type Reference } from './names.js';
 import { RepositoryStore, type Revision } from './repositories.js';
-import { SharedLock } from './sharedlock.js';
+import { SharedLock } from '../../host/sharedlock.js';
 import { UploadStore, type UploadStatus } from './uploads.js';
 
 export const DEFAULT_MAX_MANIFEST_BYTES = 4 << 20;

@@ -16,7 +16,7 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { digestHex, isDigest, type Digest } from '../../core/content/index.js';
+import { digestHex, isDigest, type Digest } from '../../content/index.js';
 import { invalidArgument } from '../../core/errors.js';
 import { exists, readDirIfExists, readTextIfExists, removeFile, writeFileAtomic, mtimeMs } from './fsutil.js';
 import { isRepositoryName, isTag } from './names.js';

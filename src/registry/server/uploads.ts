@@ -19,9 +19,9 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Digest, LocalContentStore } from '../../core/content/index.js';
+import type { Digest, LocalContentStore } from '../../content/index.js';
 import { conflict, errnoCode, invalidArgument, notFound } from '../../core/errors.js';
-import { KeyedLock } from '../../core/keyedlock.js';
+import { KeyedLock } from '../../host/lock.js';
 import { readDirIfExists, readTextIfExists, writeFileAtomic } from './fsutil.js';
 
 /** Buffer size of the file streams: large, so a big blob moves in few syscalls. */

@@ -17,6 +17,7 @@ import { readHostInfo } from './host.js';
 import { adaptResources, mergeUpdate, ociResources, updateArgs } from './resources.js';
 import { parseCpuList } from './validate.js';
 import { pathsFromCgroupsPath, readCgroupMounts, resolveCgroup } from './paths.js';
+import { lookPath } from '../lookpath.js';
 import type { CgroupPaths, V1Controller } from './types.js';
 
 const MiB = 1024 * 1024;
@@ -165,7 +166,7 @@ test('a memory limit written to the cgroup ends in an OOM kill that oomKilled se
   }
 });
 
-const RUNC = '/usr/sbin/runc';
+const RUNC = lookPath(process.env.BERTH_TEST_RUNC ?? 'runc');
 
 function runc(root: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -7,7 +7,7 @@
  *            `runc update <updateArgs(body)> <id>` applies the body's fields to the live cgroup.
  */
 import { conflict, invalidArgument } from '../../core/errors.js';
-import type { OciResources } from '../oci/index.js';
+import type { OciResources } from '../oci/types.js';
 import type { Resources } from './types.js';
 
 /** The CFS period Docker uses for NanoCpus (100ms, in microseconds). */

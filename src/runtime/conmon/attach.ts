@@ -4,20 +4,10 @@
  * goes to the container's stdin as is.
  */
 import { EventEmitter } from 'node:events';
+import type { AttachConnection } from '../runtime.js';
 
 /** node-unix-socket, loaded on first attach: the native addon costs an idle daemon about 10 MB */
 let addon: Promise<typeof import('node-unix-socket')> | undefined;
-
-export type OutputStream = 'stdout' | 'stderr';
-
-export interface AttachConnection extends EventEmitter {
-  on(event: 'data', cb: (stream: OutputStream, data: Buffer) => void): this;
-  on(event: 'end', cb: () => void): this;
-  write(data: Buffer): void;
-  /** half-close: conmon then closes the container's stdin (unless it was told to leave it open) */
-  endInput(): void;
-  close(): void;
-}
 
 export async function connectAttach(socketPath: string): Promise<AttachConnection> {
   const { SeqpacketSocket } = await (addon ??= import('node-unix-socket'));

@@ -1,4 +1,3 @@
 export { ConmonRuntime, run, runcMessage } from './runtime.js';
-export type { RuntimeOptions, CreateOptions, ExecOptions, ExecSession } from './runtime.js';
+export type { RuntimeOptions } from './runtime.js';
 export { connectAttach } from './attach.js';
-export type { AttachConnection, OutputStream } from './attach.js';

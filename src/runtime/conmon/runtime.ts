@@ -13,53 +13,33 @@
  * there); runc root = this daemon's private runc state dir (so daemons never see each other's containers).
  */
 import { spawn, execFile } from 'node:child_process';
-import { promises as fsp, watch, type FSWatcher, constants as fsc } from 'node:fs';
+import { promises as fsp, watch, type FSWatcher, constants as fsc, openSync, fstatSync, closeSync, unlinkSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { internal, BerthError } from '../../core/errors.js';
 import { specToJSON } from '../oci/generate.js';
+import type { AttachConnection, CreateOptions, ExecOptions, ExecSession, Runtime, RuntimeState } from '../runtime.js';
+import { connectAttach } from './attach.js';
 
 export interface RuntimeOptions {
-  /** private runc state dir, derived from --exec-root */
-  runcRoot: string;
+  /** the OCI runtime binary (runc, crun, or a wrapper), from the daemon's configuration */
+  runtimePath: string;
+  /** global arguments for every invocation of the runtime (daemon.json's runtimeArgs) */
+  runtimeArgs?: string[];
+  /** this runtime's private state dir (its --root), derived from --exec-root */
+  stateRoot: string;
   /** where conmon writes exit files of containers */
   exitDir: string;
-  runcPath?: string;
   conmonPath?: string;
+  /**
+   * start a created container by opening its exec.fifo in the state dir, as `runc start` does, instead of
+   * running `runc start` (runc 1.1's layout; `runc start` is the fallback when the fifo is not there)
+   */
+  startByFifo?: boolean;
 }
 
-export interface CreateOptions {
-  id: string;
-  bundle: string;
-  tty: boolean;
-  stdin: boolean;
-  logPath: string;
-  /** `none`: conmon keeps no log (HostConfig.LogConfig.Type none); otherwise its k8s-file at logPath */
-  logDriver?: 'none';
-  /** keep stdin open after an attached client detaches (Docker's StdinOnce=false) */
-  leaveStdinOpen: boolean;
-}
-
-export interface ExecOptions {
-  containerId: string;
-  execId: string;
-  /** a private dir for this exec: process.json, attach socket, exit file */
-  dir: string;
-  process: unknown;
-  tty: boolean;
-  stdin: boolean;
-}
-
-export interface ExecSession {
-  pid: number;
-  attachPath: string;
-  /** resolves with the exit code when the process ends */
-  exited: Promise<number>;
-  /** call once the attach socket is connected (or straight away when nobody attaches) */
-  release(): void;
-  /** resolves with the host pid of the process once it runs (after release) */
-  pidKnown: Promise<number>;
-}
+export type { CreateOptions, ExecOptions, ExecSession };
 
 /** Run a command, resolving with stdout; rejects with its stderr in the message. */
 export function run(cmd: string, args: string[], opts: { input?: string } = {}): Promise<string> {
@@ -100,39 +80,50 @@ function readSyncLine(stream: Readable): Promise<{ data: number; message?: strin
   });
 }
 
-/** runc's error text is a logrus line: keep just the message. */
+/**
+ * The runtime's error text as runc words it, since clients read it (the docker CLI exits 127 on
+ * "executable file not found" or "no such file or directory", 126 on "permission denied"): runc's is a logrus
+ * line, of which the message is kept; crun's uses C's strerror texts (capitalised) and words a missing
+ * command its own way.
+ */
 export function runcMessage(raw: string): string {
   const m = /msg="((?:[^"\\]|\\.)*)"/.exec(raw);
   const text = m ? m[1].replace(/\\"/g, '"').replace(/\\\\/g, '\\') : raw.trim();
-  return text.replace(/^runc create failed: /, '');
+  return text.replace(/^runc create failed: /, '').replace(/^crun: /, '')
+    .replace(/executable file `([^`]*)` not found in \$PATH: No such file or directory/, 'exec: "$1": executable file not found in $PATH')
+    .replace(/: (No such file or directory|Permission denied|Operation not permitted)$/, (_m, e: string) => `: ${e.toLowerCase()}`);
 }
 
-export class ConmonRuntime {
+export class ConmonRuntime implements Runtime {
   private readonly runc: string;
   private readonly conmon: string;
   private watcher?: FSWatcher;
+  /** deletes running in the background, by id: a create or delete of the same id waits for them */
+  private readonly deleting = new Map<string, Promise<void>>();
 
   constructor(private readonly opts: RuntimeOptions) {
-    this.runc = opts.runcPath ?? '/usr/sbin/runc';
+    this.runc = opts.runtimePath;
     this.conmon = opts.conmonPath ?? '/usr/bin/conmon';
   }
 
   async init(): Promise<void> {
-    await fsp.mkdir(this.opts.runcRoot, { recursive: true, mode: 0o700 });
+    await fsp.mkdir(this.opts.stateRoot, { recursive: true, mode: 0o700 });
     await fsp.mkdir(this.opts.exitDir, { recursive: true, mode: 0o700 });
   }
 
   private runcArgs(...args: string[]): string[] {
-    return ['--root', this.opts.runcRoot, ...args];
+    return [...(this.opts.runtimeArgs ?? []), '--root', this.opts.stateRoot, ...args];
   }
 
   private conmonCommon(cid: string, uuid: string, bundle: string, pidFile: string): string[] {
-    return ['--api-version', '1', '-c', cid, '-u', uuid, '-r', this.runc, '--runtime-arg', `--root=${this.opts.runcRoot}`,
+    const global = [...(this.opts.runtimeArgs ?? []), `--root=${this.opts.stateRoot}`].flatMap((a) => ['--runtime-arg', a]);
+    return ['--api-version', '1', '-c', cid, '-u', uuid, '-r', this.runc, ...global,
       '-b', bundle, '-p', pidFile, '--full-attach', '--log-level', 'error'];
   }
 
   /** Starts conmon, which runs `runc create`; resolves with the container's init pid. */
   async create(o: CreateOptions): Promise<number> {
+    await this.deleting.get(o.id);
     await fsp.rm(path.join(this.opts.exitDir, o.id), { force: true });
     const args = [...this.conmonCommon(o.id, o.id, o.bundle, path.join(o.bundle, 'pidfile')),
       '-P', path.join(o.bundle, 'conmon.pid'), '-l', `${o.logDriver ?? 'k8s-file'}:${o.logPath}`, '--exit-dir', this.opts.exitDir, '--no-sync-log'];
@@ -154,6 +145,7 @@ export class ConmonRuntime {
   }
 
   async start(id: string): Promise<void> {
+    if (this.opts.startByFifo && (await startThroughFifo(path.join(this.opts.stateRoot, id, 'exec.fifo')))) return;
     await run(this.runc, this.runcArgs('start', id)).catch((e: Error) => { throw internal(runcMessage(e.message), e); });
   }
 
@@ -178,8 +170,19 @@ export class ConmonRuntime {
   }
 
   /** `runc delete --force`; nothing to do (and no runc to spawn) when runc holds no state for the id. */
-  async delete(id: string): Promise<void> {
-    if (!(await fsp.stat(path.join(this.opts.runcRoot, id)).then(() => true, () => false))) return;
+  async delete(id: string, opts: { background?: boolean } = {}): Promise<void> {
+    const pending = this.deleting.get(id);
+    if (pending) {
+      if (!opts.background) await pending;
+      return;
+    }
+    if (!opts.background) return this.deleteNow(id);
+    const p = this.deleteNow(id).catch(() => undefined).finally(() => this.deleting.delete(id));
+    this.deleting.set(id, p);
+  }
+
+  private async deleteNow(id: string): Promise<void> {
+    if (!(await fsp.stat(path.join(this.opts.stateRoot, id)).then(() => true, () => false))) return;
     await run(this.runc, this.runcArgs('delete', '--force', id)).catch((e: Error) => {
       if (!/does not exist|not exist/.test(e.message)) throw e;
     });
@@ -192,7 +195,18 @@ export class ConmonRuntime {
     return new Map(items.map((i) => [i.id, { pid: i.pid, status: i.status }]));
   }
 
-  async ps(id: string): Promise<number[]> {
+  async state(id: string): Promise<RuntimeState | undefined> {
+    if (!(await fsp.stat(path.join(this.opts.stateRoot, id)).then(() => true, () => false))) return undefined;
+    const out = await run(this.runc, this.runcArgs('state', id)).catch((e: Error) => {
+      if (/does not exist|not exist/.test(e.message)) return undefined;
+      throw e;
+    });
+    if (out === undefined) return undefined;
+    const s = JSON.parse(out) as { pid: number; status: string };
+    return { pid: s.pid, status: s.status };
+  }
+
+  async processes(id: string): Promise<number[]> {
     const out = await run(this.runc, this.runcArgs('ps', '--format', 'json', id));
     return (JSON.parse(out || '[]') ?? []) as number[];
   }
@@ -218,6 +232,10 @@ export class ConmonRuntime {
 
   close(): void {
     this.watcher?.close();
+  }
+
+  attach(socketPath: string): Promise<AttachConnection> {
+    return connectAttach(socketPath);
   }
 
   /** Terminal resize through conmon's control FIFO (message type 1). */
@@ -285,4 +303,35 @@ async function writeCtl(fifo: string, msg: string): Promise<void> {
   const fh = await fsp.open(fifo, fsc.O_WRONLY | fsc.O_NONBLOCK).catch(() => undefined);
   if (!fh) return;
   try { await fh.write(msg); } finally { await fh.close(); }
+}
+
+/**
+ * Starts a created runc container as `runc start` does: open its exec.fifo for reading, which lets runc's
+ * init (blocked writing to it) go on and exec the user's program, read the byte it writes, and remove the
+ * fifo (runc reports a container without it as running). Opened read-write and non-blocking, so the open
+ * never waits; a container whose init never writes (it died) falls back to `runc start` after a while.
+ * False when there is no fifo to open: the caller runs `runc start`.
+ */
+async function startThroughFifo(fifo: string, timeoutMs = 5000): Promise<boolean> {
+  let fd: number;
+  try {
+    fd = openSync(fifo, fsc.O_RDWR | fsc.O_NONBLOCK);
+  } catch {
+    return false;
+  }
+  if (!fstatSync(fd).isFIFO()) {
+    closeSync(fd);
+    return false;
+  }
+  const sock = new net.Socket({ fd, readable: true, writable: false });
+  const ok = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    sock.once('data', () => { clearTimeout(timer); resolve(true); });
+    sock.once('error', () => { clearTimeout(timer); resolve(false); });
+  });
+  sock.destroy();
+  if (ok) {
+    try { unlinkSync(fifo); } catch { /* runc start would not mind either */ }
+  }
+  return ok;
 }

@@ -47,24 +47,8 @@ export interface BindSpec {
   options?: string[];
 }
 
-export interface UlimitSpec { Name: string; Soft: number; Hard: number }
-export interface HostRlimit { soft: number | bigint; hard: number | bigint }
-
-export interface ResourcesSpec {
-  Memory?: number;
-  MemorySwap?: number;
-  MemoryReservation?: number;
-  MemorySwappiness?: number | null;
-  OomKillDisable?: boolean | null;
-  NanoCpus?: number;
-  CpuPeriod?: number;
-  CpuQuota?: number;
-  CpuShares?: number;
-  CpusetCpus?: string;
-  CpusetMems?: string;
-  PidsLimit?: number | null;
-  BlkioWeight?: number;
-}
+export type { UlimitSpec, HostRlimit, ResourcesSpec } from './types.js';
+import type { UlimitSpec, HostRlimit, ResourcesSpec } from './types.js';
 
 export interface SpecInput {
   id: string;

@@ -136,3 +136,24 @@ export interface OciLinux {
   mountLabel?: string;
   rootfsPropagation?: string;
 }
+
+// ---- what Docker's API says of resources and rlimits, as the spec generator takes them ----
+
+export interface UlimitSpec { Name: string; Soft: number; Hard: number }
+export interface HostRlimit { soft: number | bigint; hard: number | bigint }
+
+export interface ResourcesSpec {
+  Memory?: number;
+  MemorySwap?: number;
+  MemoryReservation?: number;
+  MemorySwappiness?: number | null;
+  OomKillDisable?: boolean | null;
+  NanoCpus?: number;
+  CpuPeriod?: number;
+  CpuQuota?: number;
+  CpuShares?: number;
+  CpusetCpus?: string;
+  CpusetMems?: string;
+  PidsLimit?: number | null;
+  BlkioWeight?: number;
+}

@@ -2,8 +2,8 @@
  * User namespace remapping (dockerd's `userns-remap`): containers' root is mapped onto a subordinate id
  * range of one host user; layers are unpacked with their owners shifted into that range.
  */
-export type { IdMap, IdentityMapping, SubIdRange } from './idmap.js';
-export { parseSubIds, rangesOf, createIdMap, toHost, toContainer, rootPair } from './idmap.js';
+export type { IdMap, IdentityMapping, SubIdRange } from '../../core/idmap.js';
+export { parseSubIds, rangesOf, createIdMap, toHost, toContainer, rootPair } from '../../core/idmap.js';
 export type { RemapSources, RemappedRoot } from './remap.js';
 export { resolveRemap, DEFAULT_REMAP_USER, SUBUID_FILE, SUBGID_FILE } from './remap.js';
 export type { UsernsHostConfig, UsernsSpec } from './rules.js';

@@ -8,7 +8,7 @@
  */
 import { invalidArgument } from '../../core/errors.js';
 import { parseGroup, parsePasswd } from '../oci/user.js';
-import { createIdMap, parseSubIds, rangesOf, rootPair, type IdentityMapping } from './idmap.js';
+import { createIdMap, parseSubIds, rangesOf, rootPair, type IdentityMapping } from '../../core/idmap.js';
 
 export const SUBUID_FILE = '/etc/subuid';
 export const SUBGID_FILE = '/etc/subgid';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isKind } from '../../core/errors.js';
-import { parseMountInfo } from '../../core/snapshots/mountinfo.js';
+import { parseMountInfo } from '../../host/mountinfo.js';
 import { addLockedFlags, checkUsernsConflicts, inRemappedUserns, lockedFlags, usernsSpec } from './rules.js';
 import { canAccess } from './setup.js';
 

@@ -5,8 +5,8 @@
  */
 import path from 'node:path';
 import { invalidArgument } from '../../core/errors.js';
-import type { MountInfo } from '../../core/snapshots/mountinfo.js';
-import type { IdentityMapping, IdMap } from './idmap.js';
+import type { MountInfo } from '../../host/mountinfo.js';
+import type { IdentityMapping, IdMap } from '../../core/idmap.js';
 
 export interface UsernsHostConfig {
   UsernsMode?: string;

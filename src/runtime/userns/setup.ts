@@ -6,7 +6,7 @@
 import { promises as fsp, realpathSync, readFileSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { errnoCode, invalidArgument } from '../../core/errors.js';
-import { parseMountInfo } from '../../core/snapshots/mountinfo.js';
+import { parseMountInfo } from '../../host/mountinfo.js';
 import { resolveRemap, SUBGID_FILE, SUBUID_FILE, type RemappedRoot } from './remap.js';
 import { addLockedFlags, lockedFlags } from './rules.js';
 

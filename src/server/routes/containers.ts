@@ -4,23 +4,19 @@ import type { ContainerService, AttachSink } from '../../containers/service.js';
 import type { ExecService } from '../../containers/exec.js';
 import type { ContainerStore } from '../../containers/store.js';
 import { inspectView, summaryView, parseFilters, filterContainers } from '../../containers/views.js';
-import { pruneCandidates } from '../../containers/prune.js';
-import type { EventBus } from '../../core/events.js';
-import { dirSize } from '../../volumes/index.js';
-import { invalidArgument, conflict, notFound, notImplemented } from '../../core/errors.js';
+import type { ContainerReports } from '../../containers/reports.js';
+import { hasProcesses, isActive } from '../../containers/state.js';
+import { invalidArgument, notFound, notImplemented } from '../../core/errors.js';
 import { removeLink } from '../../containers/unlink.js';
 import { qBool, qInt, type Router, type Ctx } from '../http.js';
 import type { ExecCreateBody, PortBinding } from '../../api/types.js';
 import type { ContainerRecord } from '../../containers/record.js';
 import { frameStream, readLogs, listLogFiles, logsReadable, LOGS_NOT_READABLE } from '../../runtime/logs/index.js';
-import { run } from '../../runtime/conmon/index.js';
-import type { ConmonRuntime } from '../../runtime/conmon/index.js';
 
 export interface ContainerRouteDeps {
   containers: ContainerService;
   execs: ExecService;
   store: ContainerStore;
-  runtime: ConmonRuntime;
   parseSignal(s: string): number;
   imageName(imageId: string, asGiven: string): string;
   imageMatches(imageId: string, ref: string): boolean;
@@ -29,12 +25,8 @@ export interface ContainerRouteDeps {
   portsOf(rec: ContainerRecord): Record<string, PortBinding[] | null>;
   /** the log file set to read, oldest first */
   logFiles(logPath: string, rec?: ContainerRecord): Promise<string[]>;
-  /** one stats sample of a running container (prev: the sample before, for precpu_stats) */
-  stats(c: { id: string; name: string; pid: number }, prev?: unknown): Promise<unknown>;
-  /** the stats of a container that is not running: zeros, as Docker sends them */
-  idleStats(c: { id: string; name: string }): unknown;
-  /** for the events of operations the routes run themselves (prune) */
-  events?: EventBus;
+  /** top, stats and prune */
+  reports: ContainerReports;
 }
 
 const RAW = 'application/vnd.docker.raw-stream';
@@ -112,32 +104,13 @@ async function sendLogs(ctx: Ctx, d: ContainerRouteDeps): Promise<void> {
       tail: tail === 'all' || tail < 0 ? 'all' : tail, since, until, follow: qBool(q, 'follow'), stdout, stderr,
       timestamps: qBool(q, 'timestamps'), signal: ac.signal,
       // a paused container keeps its log open: follow goes on
-      isRunning: () => ['running', 'paused'].includes(d.store.get(rec.id)?.state.Status ?? ''),
+      isRunning: () => { const cur = d.store.get(rec.id); return !!cur && hasProcesses(cur.state.Status); },
     })) {
       res.write(tty ? chunk.data : frameStream(chunk.stream === 'stdout' ? 1 : 2, chunk.data));
     }
   } finally {
     res.end();
   }
-}
-
-async function top(ctx: Ctx, d: ContainerRouteDeps): Promise<void> {
-  const rec = d.store.resolve(ctx.params[0]);
-  // as Docker: a paused container's processes are listed too
-  if (rec.state.Status === 'restarting') throw conflict(`Container ${rec.id} is restarting, wait until the container is running`);
-  if (rec.state.Status !== 'running' && rec.state.Status !== 'paused') throw conflict(`container ${rec.id} is not running`);
-  const pids = new Set((await d.runtime.ps(rec.id)).map(String));
-  const args = (ctx.query.get('ps_args') || '-ef').split(/\s+/).filter(Boolean);
-  const out = await run('ps', args);
-  const lines = out.trimEnd().split('\n');
-  const titles = lines[0].trim().split(/\s+/);
-  const pidCol = titles.indexOf('PID');
-  if (pidCol < 0) throw invalidArgument(`Couldn't find PID field in ps output`);
-  const processes = lines.slice(1).map((l) => {
-    const f = l.trim().split(/\s+/);
-    return [...f.slice(0, titles.length - 1), f.slice(titles.length - 1).join(' ')];
-  }).filter((f) => pids.has(f[pidCol]));
-  ctx.send(200, { Titles: titles, Processes: processes });
 }
 
 export function containerRoutes(r: Router, d: ContainerRouteDeps): void {
@@ -152,7 +125,7 @@ export function containerRoutes(r: Router, d: ContainerRouteDeps): void {
     const filters = parseFilters(q.get('filters'));
     let recs = d.store.all();
     if (!qBool(q, 'all') && !filters.status?.length && !q.get('limit') && !q.get('before') && !q.get('since')) {
-      recs = recs.filter((c) => c.state.Status === 'running' || c.state.Status === 'paused' || c.state.Status === 'restarting');
+      recs = recs.filter((c) => isActive(c.state.Status));
     }
     recs = filterContainers(recs, filters, { imageMatches: (c, ref) => d.imageMatches(c.image, ref), resolve: (ref) => d.store.find(ref) });
     recs.sort((a, b) => (a.created < b.created ? 1 : -1));
@@ -164,7 +137,7 @@ export function containerRoutes(r: Router, d: ContainerRouteDeps): void {
     const rec = d.store.resolve(ctx.params[0]);
     ctx.send(200, inspectView(rec, { execIds: d.execs.idsFor(rec.id), graphDriver: d.graphDriver(rec.id), ports: d.portsOf(rec) }));
   });
-  r.add('GET', '/containers/{id}/top', (ctx) => top(ctx, d));
+  r.add('GET', '/containers/{id}/top', async (ctx) => ctx.send(200, await d.reports.top(ctx.params[0], ctx.query.get('ps_args'))));
   r.add('GET', '/containers/{id}/logs', (ctx) => sendLogs(ctx, d));
   r.add('POST', '/containers/{id}/start', async (ctx) => {
     await d.containers.start(ctx.params[0]);
@@ -203,39 +176,16 @@ export function containerRoutes(r: Router, d: ContainerRouteDeps): void {
     ctx.send(200, await d.containers.update(ctx.params[0], await ctx.json()));
   });
   r.add('GET', '/containers/{id}/stats', async (ctx) => {
-    const id = d.store.resolve(ctx.params[0]).id;
     const stream = ctx.query.get('stream') === null || qBool(ctx.query, 'stream');
-    const oneShot = qBool(ctx.query, 'one-shot');
     let closed = false;
     ctx.onClose(() => { closed = true; });
-    const sample = async (prev?: unknown): Promise<{ running: boolean; body: unknown }> => {
-      const rec = d.store.get(id);
-      if (!rec || (rec.state.Status !== 'running' && rec.state.Status !== 'paused') || !rec.state.Pid) return { running: false, body: d.idleStats({ id, name: rec?.name ?? '' }) };
-      try {
-        return { running: true, body: await d.stats({ id, name: rec.name, pid: rec.state.Pid }, prev) };
-      } catch {
-        return { running: false, body: d.idleStats({ id, name: rec.name }) }; // it stopped between the check and the read
-      }
-    };
-    const sleep = () => new Promise((r) => setTimeout(r, 1000));
     if (!stream) {
-      // as dockerd: without one-shot, a first sample a second earlier fills precpu_stats
-      let s = await sample();
-      if (!oneShot && s.running) {
-        await sleep();
-        s = await sample(s.body);
-      }
-      ctx.send(200, s.body);
+      await d.reports.stats(ctx.params[0], { stream, oneShot: qBool(ctx.query, 'one-shot') }, (body) => ctx.send(200, body), () => closed);
       return;
     }
+    d.store.resolve(ctx.params[0]); // a 404 before the stream starts
     const res = ctx.stream(200, 'application/json');
-    let prev: unknown;
-    while (!closed && !res.destroyed) {
-      const s = await sample(prev);
-      res.write(`${JSON.stringify(s.body)}\n`);
-      prev = s.running ? s.body : undefined;
-      await sleep();
-    }
+    await d.reports.stats(ctx.params[0], { stream, oneShot: false }, (body) => res.write(`${JSON.stringify(body)}\n`), () => closed || res.destroyed);
     res.end();
   });
   r.add('POST', '/containers/{id}/rename', async (ctx) => {
@@ -293,28 +243,8 @@ export function containerRoutes(r: Router, d: ContainerRouteDeps): void {
     d.execs.forget(target.id);
     ctx.send(204);
   });
-  let pruning = false;
   r.add('POST', '/containers/prune', async (ctx) => {
-    const candidates = pruneCandidates(d.store.all(), parseFilters(ctx.query.get('filters')));
-    if (pruning) throw conflict('a prune operation is already running');
-    pruning = true;
-    const deleted: string[] = [];
-    let reclaimed = 0;
-    try {
-      for (const c of candidates) {
-        const upper = d.graphDriver(c.id).UpperDir;
-        const size = upper ? await dirSize(upper).catch(() => 0) : 0;
-        // as dockerd: a container that cannot be removed is skipped
-        if (!(await d.containers.remove(c.id, { force: false, volumes: false }).then(() => true, () => false))) continue;
-        d.execs.forget(c.id);
-        deleted.push(c.id);
-        reclaimed += size;
-      }
-    } finally {
-      pruning = false;
-    }
-    d.events?.publish('container', 'prune', '', { reclaimed: String(reclaimed) });
-    ctx.send(200, { ContainersDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed });
+    ctx.send(200, await d.reports.prune(parseFilters(ctx.query.get('filters'))));
   });
 
   // exec
@@ -349,7 +279,7 @@ export function containerRoutes(r: Router, d: ContainerRouteDeps): void {
     await d.execs.start(e.id, { detach: false, tty }, sink);
   });
   r.add('POST', '/exec/{id}/resize', async (ctx) => {
-    await d.execs.resize(ctx.params[0], qInt(ctx.query, 'h') ?? 0, qInt(ctx.query, 'w') ?? 0, (dir, h, w) => d.runtime.resize(dir, h, w));
+    await d.execs.resize(ctx.params[0], qInt(ctx.query, 'h') ?? 0, qInt(ctx.query, 'w') ?? 0);
     ctx.send(200);
   });
   r.add('GET', '/exec/{id}/json', (ctx) => ctx.send(200, d.execs.inspect(ctx.params[0])));

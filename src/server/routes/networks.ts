@@ -1,6 +1,5 @@
 /** /networks/* routes: decode and check the request, call the network service, encode Docker's response. */
-import type { NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest } from '../../api/types.js';
-import type { ContainerRecord } from '../../containers/record.js';
+import type { EndpointSettings, NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest } from '../../api/types.js';
 import { invalidArgument } from '../../core/errors.js';
 import { parseFilters } from '../../containers/views.js';
 import type { NetworkService } from '../../network/service.js';
@@ -33,7 +32,13 @@ function stringMap(v: unknown, field: string): void {
   }
 }
 
-export function networkRoutes(r: Router, d: { networks: NetworkService; saveContainer(rec: ContainerRecord): Promise<void> }): void {
+/** connect and disconnect change a container: the container service does them under the container's lock */
+export interface NetworkAttachments {
+  connectNetwork(network: string, container: string, endpoint: EndpointSettings): Promise<void>;
+  disconnectNetwork(network: string, container: string, force: boolean): Promise<void>;
+}
+
+export function networkRoutes(r: Router, d: { networks: NetworkService; containers: NetworkAttachments }): void {
   const n = d.networks;
   r.add('GET', '/networks', (ctx) => ctx.send(200, n.list(parseFilters(ctx.query.get('filters')))));
   r.add('GET', '/networks/{id}', (ctx) => ctx.send(200, n.inspect(ctx.params[0])));
@@ -53,13 +58,15 @@ export function networkRoutes(r: Router, d: { networks: NetworkService; saveCont
   r.add('POST', '/networks/{id}/connect', async (ctx) => {
     const body = checkTypes(await ctx.json(), { Container: 'string', EndpointConfig: 'object' }, 'NetworkConnectRequest');
     if (!body.Container) throw invalidArgument('no container specified');
-    await n.connect(ctx.params[0], body as unknown as NetworkConnectRequest, d.saveContainer);
+    const req = body as unknown as NetworkConnectRequest;
+    await d.containers.connectNetwork(ctx.params[0], req.Container, req.EndpointConfig ?? {});
     ctx.send(200);
   });
   r.add('POST', '/networks/{id}/disconnect', async (ctx) => {
     const body = checkTypes(await ctx.json(), { Container: 'string', Force: 'boolean' }, 'NetworkDisconnectRequest');
     if (!body.Container) throw invalidArgument('no container specified');
-    await n.disconnect(ctx.params[0], body as unknown as NetworkDisconnectRequest, d.saveContainer);
+    const req = body as unknown as NetworkDisconnectRequest;
+    await d.containers.disconnectNetwork(ctx.params[0], req.Container, !!req.Force);
     ctx.send(200);
   });
 }

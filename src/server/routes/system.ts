@@ -17,6 +17,11 @@ export interface SystemInfo {
   execRoot: string;
   counts(): { containers: number; running: number; paused: number; stopped: number; images: number };
   runcVersion: string;
+  /** docker info's Runtimes (with what Berth found in each one's status) and DefaultRuntime */
+  runtimes: Record<string, { path: string; runtimeArgs?: string[]; status?: Record<string, string> }>;
+  defaultRuntime: string;
+  /** versions by runtime name, for /version's components */
+  runtimeVersions: Record<string, string>;
   conmonVersion: string;
   cgroupVersion: '1' | '2';
   name: string;
@@ -38,7 +43,7 @@ export function systemRoutes(r: Router, d: { info: SystemInfo; events: EventBus;
       Platform: { Name: 'Berth' },
       Components: [
         { Name: 'Engine', Version: d.info.version, Details: { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, Os: 'linux', Arch: arch(), KernelVersion: os.release() } },
-        { Name: 'runc', Version: d.info.runcVersion, Details: {} },
+        ...Object.entries(d.info.runtimeVersions).map(([name, v]) => ({ Name: name, Version: v, Details: {} })),
         { Name: 'conmon', Version: d.info.conmonVersion, Details: {} },
       ],
       Version: d.info.version, ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, GitCommit: 'berth', GoVersion: `node${process.versions.node}`,
@@ -58,7 +63,7 @@ export function systemRoutes(r: Router, d: { info: SystemInfo; events: EventBus;
       KernelVersion: os.release(), OperatingSystem: osName(), OSVersion: '', OSType: 'linux', Architecture: os.machine(),
       NCPU: os.cpus().length, MemTotal: os.totalmem(), IndexServerAddress: 'https://index.docker.io/v1/', RegistryConfig: null,
       DockerRootDir: d.info.dataRoot, HttpProxy: '', HttpsProxy: '', NoProxy: '', Name: d.info.name, Labels: [], ExperimentalBuild: false,
-      ServerVersion: d.info.version, Runtimes: { runc: { path: 'runc' } }, DefaultRuntime: 'runc', LiveRestoreEnabled: true,
+      ServerVersion: d.info.version, Runtimes: d.info.runtimes, DefaultRuntime: d.info.defaultRuntime, LiveRestoreEnabled: true,
       Isolation: '', InitBinary: 'tini', ContainerdCommit: { ID: '' }, RuncCommit: { ID: d.info.runcVersion }, InitCommit: { ID: '' },
       SecurityOptions: [...(d.info.userns ? ['name=userns'] : []), 'name=cgroupns'], Warnings: [], Swarm: SWARM_INFO,
     });

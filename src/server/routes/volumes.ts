@@ -1,7 +1,7 @@
 /** /volumes/* routes: decode and check the request, call the volume service, encode Docker's response. */
 import { invalidArgument, unavailable } from '../../core/errors.js';
 import { parseFilters } from '../../containers/views.js';
-import type { Volume, VolumeCreateRequest, VolumeListResponse, VolumePruneResponse } from '../../volumes/api.js';
+import type { Volume, VolumeCreateRequest, VolumeListResponse, VolumePruneResponse } from '../../api/volumes.js';
 import { qBool, type Router } from '../http.js';
 
 /** What the routes need of the volume service. */

@@ -1,5 +1,0 @@
-export type { Snapshotter } from './snapshotter.js';
-export { OverlaySnapshotter } from './overlay.js';
-export { parseMountInfo, type MountInfo } from './mountinfo.js';
-// unpack.ts (the layer tar reader) is loaded by the snapshotter on first use, not from here
-export type { UnpackResult } from './unpack.js';

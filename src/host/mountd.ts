@@ -1,0 +1,115 @@
+/**
+ * mount(2) and umount2(2) without a process per call: berth-mountd (native/mountd.c), started once on first
+ * use and kept, does the system calls; this side turns mount(8)-style option strings into flags and data
+ * and queues the requests. Only plain file system mounts of the types the start path makes (overlay,
+ * tmpfs) with options whose meaning is plain go this way; binds, remounts, propagation changes and other
+ * types stay with mount(8), which knows their extra steps.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { BerthError } from '../core/errors.js';
+import { nativeHelper } from './native.js';
+
+const MS: Record<string, [set: number, clear: number]> = {
+  ro: [1, 0], rw: [0, 1], nosuid: [2, 0], suid: [0, 2], nodev: [4, 0], dev: [0, 4], noexec: [8, 0], exec: [0, 8],
+  sync: [16, 0], async: [0, 16], mand: [64, 0], nomand: [0, 64], dirsync: [128, 0], noatime: [1024, 0], atime: [0, 1024],
+  nodiratime: [2048, 0], diratime: [0, 2048], silent: [32768, 0], loud: [0, 32768], relatime: [1 << 21, 0], norelatime: [0, 1 << 21],
+  strictatime: [1 << 24, 0], nostrictatime: [0, 1 << 24], lazytime: [1 << 25, 0], nolazytime: [0, 1 << 25], defaults: [0, 0],
+};
+/** words that make mount(8) do more than one mount(2): left to it */
+const STEPS = /^(bind|rbind|remount|move|r?(shared|private|slave|unbindable)|make-.*|x-.*|loop|user|users|owner|group|auto|noauto|nofail|_netdev|comment=.*)$/;
+const DIRECT_TYPES = new Set(['overlay', 'tmpfs']);
+
+/** flags and data for mount(2), or undefined when mount(8) must do it */
+export function mountArgs(type: string, options: string): { flags: number; data: string } | undefined {
+  if (!DIRECT_TYPES.has(type)) return undefined;
+  let flags = 0;
+  const data: string[] = [];
+  for (const word of options ? options.split(',') : []) {
+    if (word === '') continue;
+    if (STEPS.test(word)) return undefined;
+    const f = MS[word];
+    if (f) flags = (flags | f[0]) & ~f[1];
+    else data.push(word);
+  }
+  return { flags: flags >>> 0, data: data.join(',') };
+}
+
+interface Pending { resolve(): void; reject(e: Error): void; what: string }
+
+export class MountDaemon {
+  private child?: ChildProcess;
+  private readonly pending: Pending[] = [];
+  private buf = '';
+
+  constructor(private readonly helper: string) {}
+
+  private ensure(): ChildProcess {
+    if (this.child && this.child.exitCode === null && !this.child.killed) return this.child;
+    const child = spawn(this.helper, [], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.buf = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (d: string) => {
+      this.buf += d;
+      for (let nl = this.buf.indexOf('\n'); nl >= 0; nl = this.buf.indexOf('\n')) {
+        const line = this.buf.slice(0, nl);
+        this.buf = this.buf.slice(nl + 1);
+        const p = this.pending.shift();
+        if (this.pending.length === 0) this.hold(child, false);
+        if (!p) continue;
+        if (line === '0') p.resolve();
+        else p.reject(new BerthError('Internal', `${p.what}: ${line.replace(/^\d+ /, '')}`));
+      }
+    });
+    const gone = () => {
+      if (this.child === child) this.child = undefined;
+      for (const p of this.pending.splice(0)) p.reject(new BerthError('Internal', `${p.what}: berth-mountd exited`));
+    };
+    child.on('exit', gone);
+    child.on('error', gone);
+    child.stdin!.on('error', () => undefined);
+    // idle, it never keeps the daemon (or a test) alive; it exits when its stdin closes with us
+    (child.stdin as unknown as { unref?(): void }).unref?.();
+    this.hold(child, false);
+    this.child = child;
+    return child;
+  }
+
+  /** keeps the event loop alive while answers are awaited, and only then */
+  private hold(child: ChildProcess, on: boolean): void {
+    const out = child.stdout as unknown as { ref?(): void; unref?(): void };
+    if (on) { child.ref(); out.ref?.(); } else { child.unref(); out.unref?.(); }
+  }
+
+  private request(fields: string[], what: string): Promise<void> {
+    if (fields.some((f) => f.includes('\0'))) return Promise.reject(new BerthError('InvalidArgument', `${what}: NUL in a path or option`));
+    const child = this.ensure();
+    return new Promise((resolve, reject) => {
+      this.pending.push({ resolve, reject, what });
+      this.hold(child, true);
+      child.stdin!.write(fields.map((f) => `${f}\0`).join(''));
+    });
+  }
+
+  mount(source: string, target: string, type: string, flags: number, data: string, cwd = ''): Promise<void> {
+    return this.request(['m', cwd, source, target, type, String(flags), data], `mount ${type} on ${target}`);
+  }
+
+  unmount(target: string, lazy: boolean): Promise<void> {
+    return this.request(['u', target, lazy ? '2' : '0'], `umount ${target}`);
+  }
+
+  close(): void {
+    this.child?.stdin?.end();
+  }
+}
+
+let shared: MountDaemon | null | undefined;
+
+/** the process-wide helper, or null when it was not built (then mount(8) does everything) */
+export function mountDaemon(): MountDaemon | null {
+  if (shared === undefined) {
+    const helper = process.env.BERTH_MOUNT_EXEC === '1' ? undefined : nativeHelper('berth-mountd');
+    shared = helper ? new MountDaemon(helper) : null;
+  }
+  return shared;
+}

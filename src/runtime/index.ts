@@ -1,0 +1,3 @@
+export type {
+  Runtime, RuntimeState, CreateOptions, ExecOptions, ExecSession, AttachConnection, OutputStream,
+} from './runtime.js';
