@@ -1,9 +1,11 @@
 /**
  * Benchmark, run by hand as root after `npm run build`:
  *   node dist/bench/run.js [--runs N] [--containers N] [--docker-host unix:///path/docker.sock]
- * Prints `run --rm busybox true` latency (p50, p95) through the docker CLI and through the berth CLI,
- * the time to start N detached containers, daemon RSS idle and loaded, and memory per running container
- * (conmon RSS and PSS). Where Docker's engine runs (--docker-host, default /var/run/docker.sock, answers),
+ * Prints, for berthd's crun and runc (`--runtime` per container) and for Docker, interleaved: `run --rm
+ * busybox true` latency (p50, p95) with --network none and on the default bridge, the berth CLI against
+ * the docker CLI, the time to start N detached containers (sequentially, and from 8 clients at once),
+ * `berth ps`, daemon RSS idle, loaded and with 20 running, memory per running container (conmon RSS and
+ * PSS), and the floor of each runtime (conmon + the runtime alone, with berthd's spec). Where Docker's engine runs (--docker-host, default /var/run/docker.sock, answers),
  * the same figures are taken from it in the same run, in alternating blocks, and the ratio is printed. That engine
  * needs a `busybox` image with `sleep` (e.g. `docker import -c 'CMD ["sh"]' rootfs.tar busybox`).
  */

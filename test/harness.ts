@@ -29,6 +29,8 @@ export interface ExecResult { code: number; stdout: string; stderr: string }
 export class TestDaemon {
   proc?: ChildProcess;
   log = '';
+  /** run berthd in this network namespace (a name under /run/netns the test made), not the host's */
+  netns?: string;
   constructor(readonly dir: string) {}
 
   get socket(): string { return path.join(this.dir, 's.sock'); }
@@ -45,9 +47,10 @@ export class TestDaemon {
    * this machine even though the daemon's masquerade rules would let it out (GUARD_RANGE holds TEST_POOL
    * and the addresses of the test-made hosts).
    */
-  static async create(daemonJson: Record<string, unknown> = {}): Promise<TestDaemon> {
+  static async create(daemonJson: Record<string, unknown> = {}, opts: { netns?: string } = {}): Promise<TestDaemon> {
     const dir = await fsp.mkdtemp('/tmp/bt-');
     const d = new TestDaemon(dir);
+    d.netns = opts.netns;
     await fsp.writeFile(path.join(dir, 'daemon.json'), JSON.stringify({
       'log-opts': { 'max-size': '64k', 'max-file': '3' }, 'default-address-pools': [{ base: TEST_POOL, size: 24 }],
       // names the embedded DNS does not know are forwarded here (nothing listens): never off the machine
@@ -74,8 +77,12 @@ export class TestDaemon {
 
   async start(): Promise<void> {
     if (!existsSync(BERTHD)) throw new Error(`${BERTHD} is missing: build with \`npm run build\` (or \`node scripts/bundle.mjs ${OUT}\` after tsc)`);
-    this.proc = spawn(process.execPath, [...DAEMON_NODE_FLAGS, BERTHD, '-H', this.host, '--data-root', this.dataRoot,
-      '--exec-root', this.execRoot, '--bridge', this.bridge, '--config-file', path.join(this.dir, 'daemon.json'), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const argv = [...DAEMON_NODE_FLAGS, BERTHD, '-H', this.host, '--data-root', this.dataRoot,
+      '--exec-root', this.execRoot, '--bridge', this.bridge, '--config-file', path.join(this.dir, 'daemon.json'), '--log-level', 'warn'];
+    // nsenter execs berthd (no fork), so proc is the daemon itself
+    this.proc = this.netns
+      ? spawn('nsenter', [`--net=/run/netns/${this.netns}`, process.execPath, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.proc.stderr!.on('data', (d: Buffer) => { this.log += d.toString(); });
     const deadline = Date.now() + 15000;
     while (Date.now() < deadline) {

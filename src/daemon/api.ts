@@ -55,7 +55,7 @@ export async function apiRouter(s: Subsystems, me: DaemonIdentity): Promise<Rout
       version: me.version, dataRoot: stateRoot, execRoot: me.execRoot, runcVersion: runcV, conmonVersion: conmonV, userns: me.userns,
       runtimes: s.runtimes.reports, defaultRuntime: s.runtimes.defaultName, runtimeVersions: s.runtimes.versions,
       cgroupVersion: readFileSync('/proc/self/mountinfo', 'utf8').includes(' /sys/fs/cgroup rw') && !readFileSync('/proc/self/mountinfo', 'utf8').includes('/sys/fs/cgroup/memory') ? '2' : '1',
-      name: hostname, id: me.id, started, logDriver: s.logDefaults.Type,
+      name: hostname, id: me.id, started, warnings: () => net.warnings(), logDriver: s.logDefaults.Type,
       counts: () => {
         const all = store.all();
         const running = all.filter((c) => c.state.Status === 'running').length;

@@ -17,7 +17,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import { parseSize, daemonLogConfig } from '../runtime/logs/index.js';
 import { NetworkStore } from '../network/store.js';
 import { NetworkService } from '../network/service.js';
-import { Firewall } from '../network/nft/index.js';
+import { Firewall, HostFirewall } from '../network/nft/index.js';
 import { DnsServer } from '../network/dns/index.js';
 import { cgroupParent, firewallTable, type DaemonConfig } from './config.js';
 import { openImages } from './images.js';
@@ -56,7 +56,8 @@ export async function wireSubsystems(cfg: DaemonConfig, stateRoot: string, log: 
     upstreams: (c) => networks?.resolver.upstreams(c) ?? [],
   }, { log: (m) => log('debug', m) });
   networks = new NetworkService({ table: firewallTable(cfg.dataRoot), defaultBridge: cfg.bridge, bip: cfg.bip, dns: cfg.dns, ...cfg.network }, {
-    store: networkStore, containers: store, events, firewall: new Firewall({ log: (m) => log('debug', m) }), dns, hostResolvConf,
+    store: networkStore, containers: store, events, dns, hostResolvConf,
+    firewall: new Firewall({ log: (m) => log('debug', m), host: new HostFirewall({ table: firewallTable(cfg.dataRoot), log: (m) => log('info', m) }) }),
     log: (m) => log('warn', m),
   });
   await networks.init();

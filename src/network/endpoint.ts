@@ -19,12 +19,14 @@ export interface NetContainer {
   /** with Docker's leading slash: "/web" */
   readonly name: string;
   readonly config: Pick<ContainerConfig, 'ExposedPorts'>;
-  readonly hostConfig: Pick<HostConfig, 'NetworkMode' | 'Dns' | 'Links' | 'PortBindings' | 'PublishAllPorts'>;
+  readonly hostConfig: Pick<HostConfig, 'NetworkMode' | 'Dns' | 'DnsSearch' | 'DnsOptions' | 'Links' | 'PortBindings' | 'PublishAllPorts'>;
   readonly state: Pick<ContainerState, 'Status' | 'Pid'>;
   /** the container's endpoints by network name, with Docker's EndpointSettings (addresses filled while running) */
   networks?: Record<string, EndpointSettings>;
   /** host ports while the container runs */
   published?: PublishedPorts;
+  /** the container's /etc/resolv.conf on the host (bind-mounted): rewritten when it joins or leaves the embedded DNS */
+  readonly resolvConfPath?: string;
 }
 
 /** Read access to the containers (the container service's store). */

@@ -2,6 +2,7 @@
  * What the network service asks of the host: its routes, a bridge's address, whether a port is free.
  * Read-only: nothing here changes the host (links.ts and nft/ do that).
  */
+import { promises as fsp } from 'node:fs';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { netExec } from './links.js';
@@ -47,3 +48,34 @@ export async function isPortFree(proto: Proto, ip: string, port: number): Promis
     srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(true)));
   });
 }
+
+/**
+ * Every host call NetworkService makes (outside the firewall, which has its own executor): iproute2
+ * scripts on the host or in a container's namespace, sysctls, and what it reads of the host. Tests give
+ * NetworkService their own.
+ */
+export interface NetHost {
+  /** an `ip -batch` script, on the host or in the network namespace of `pid` */
+  ip(script: string, pid?: number): Promise<void>;
+  /** a shell script (set -e) in the network namespace of `pid` */
+  shell(script: string, pid: number): Promise<void>;
+  sysctl(key: string, value: string, pid?: number): Promise<void>;
+  /** a host sysctl's value ("1"), undefined when unreadable */
+  readSysctl(key: string): Promise<string | undefined>;
+  exists(iface: string): Promise<boolean>;
+  hostRoutes(): Promise<string[]>;
+  bridgeAddress(name: string): Promise<string | undefined>;
+  isPortFree(proto: Proto, ip: string, port: number): Promise<boolean>;
+}
+
+/** The real host. */
+export const systemNetHost: NetHost = {
+  ip: (script, pid) => netExec.ip(script, pid),
+  shell: (script, pid) => netExec.shell(script, pid),
+  sysctl: (key, value, pid) => netExec.sysctl(key, value, pid),
+  readSysctl: (key) => fsp.readFile(`/proc/sys/${key.replace(/\./g, '/')}`, 'utf8').then((v) => v.trim(), () => undefined),
+  exists: (iface) => netExec.exists(iface),
+  hostRoutes,
+  bridgeAddress,
+  isPortFree,
+};

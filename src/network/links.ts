@@ -122,8 +122,15 @@ export const netExec = {
     if (pid === undefined) await fsp.writeFile(file, value);
     else await exec('sh', ['-c', `echo ${value} > ${file}`], '', pid);
   },
+  /**
+   * Does the interface exist in the daemon's network namespace? /proc/net/dev follows the namespace of
+   * the reading process; /sys/class/net shows the one sysfs was mounted in, which differs for a daemon
+   * started with `nsenter --net`.
+   */
   async exists(iface: string): Promise<boolean> {
-    return fsp.access(`/sys/class/net/${iface}`).then(() => true, () => false);
+    const dev = await fsp.readFile('/proc/net/dev', 'utf8').catch(() => undefined);
+    if (dev === undefined) return fsp.access(`/sys/class/net/${iface}`).then(() => true, () => false);
+    return dev.split('\n').some((l) => l.slice(0, l.indexOf(':')).trim() === iface);
   },
 };
 

@@ -12,7 +12,6 @@
  * driven by pure planners (links.ts, nft/plan.ts). New networks and the default bridge's address are
  * worked out in create.ts; what is asked of the host (routes, addresses, free ports) is in host.ts.
  */
-import { promises as fsp } from 'node:fs';
 import type {
   ContainerCreateBody, EndpointSettings, NetworkCreateRequest, NetworkResource,
 } from '../api/types.js';
@@ -21,13 +20,15 @@ import type { EventBus } from '../core/events.js';
 import { newId, shortId } from '../core/ids.js';
 import { KeyedLock } from '../host/lock.js';
 import type { ContainerLookup, NetContainer } from './endpoint.js';
+import { checkEndpoint, endpointsForCreate } from './endpoints.js';
+export { networkOfMode } from './endpoints.js';
 import type { FirewallState } from './nft/types.js';
 import { type AddressPool, Pool } from './ipam.js';
-import { contains, ipToNum, isIPv4, macFromIp, parseCidr } from '../core/ipnet.js';
+import { isIPv4, macFromIp } from '../core/ipnet.js';
 import {
-  type AttachPlan, attachScript, bridgeScript, containerScript, detachScript, dnsRedirectRuleset, hostIfaceName, netExec, parseLink,
+  type AttachPlan, attachScript, bridgeScript, containerScript, detachScript, dnsRedirectRuleset, hostIfaceName, parseLink,
 } from './links.js';
-import { bridgeAddress, hostRoutes, isPortFree } from './host.js';
+import { systemNetHost, type NetHost } from './host.js';
 import { checkNetworkName, planDefaultBridge, planNetworkCreate } from './create.js';
 import { planBindings, PortAllocator, portsView, type Binding } from './ports.js';
 import { type EndpointRecord, type NetworkRecord, networkView, prefixLen } from './record.js';
@@ -35,6 +36,8 @@ import { hasEmbeddedDns, NameResolver } from './resolver.js';
 import type { NetworkStore } from './store.js';
 import type { HostEntry } from './files.js';
 import { UserlandProxy } from './proxy.js';
+import { followDns, switchResolvConf } from './dnsconf.js';
+import { removeIdleFirewall, watchHostFirewall } from './upkeep.js';
 import { matchesFilters, matchesPruneFilters } from './filters.js';
 
 /** daemon.json's networking keys (parsed in src/daemon/config.ts) */
@@ -61,10 +64,20 @@ export interface NetworkDeps {
   store: NetworkStore;
   containers: ContainerLookup;
   events: EventBus;
-  firewall: { apply(s: FirewallState): Promise<void>; remove(table: string): Promise<void>; applyInNamespace(pid: number, script: string): Promise<void> };
+  firewall: {
+    apply(s: FirewallState): Promise<void>;
+    remove(table: string): Promise<void>;
+    /** load a ruleset into the network namespace of process `pid` (the embedded DNS redirect) */
+    applyInNamespace(pid: number, script: string): Promise<void>;
+    /** look at the host's other firewalls again; what was found and done there (nft/hostfw-apply.ts) */
+    checkHost?(s: FirewallState): Promise<void>;
+    warnings?(): string[];
+  };
   dns: { listen(address: string): Promise<void>; close(address: string): Promise<void>; closeAll(): Promise<void> };
   hostResolvConf(): Promise<string>;
   log(msg: string): void;
+  /** the host calls (default: the real host) */
+  host?: NetHost;
 }
 
 /** What the container lifecycle needs for the container's /etc files. */
@@ -79,13 +92,6 @@ export interface PreparedNetworking {
 
 const MODE_NETWORKS = new Set(['host', 'none']);
 
-/** Docker's name for the network a NetworkMode refers to ("default" is the bridge). */
-export function networkOfMode(mode: string | undefined): string | undefined {
-  const m = mode || 'default';
-  if (m === 'default') return 'bridge';
-  if (m.startsWith('container:')) return undefined;
-  return m;
-}
 
 const bool = (v: string | undefined, dflt: boolean) => (v === undefined ? dflt : v === 'true' || v === '1');
 
@@ -98,8 +104,12 @@ export class NetworkService {
   private hostUpstreams: string[] = [];
   private readonly lock = new KeyedLock();
   private readonly proxy: UserlandProxy;
+  private hostCheck?: NodeJS.Timeout;
+
+  private readonly h: NetHost;
 
   constructor(private readonly cfg: NetworkConfig, private readonly d: NetworkDeps) {
+    this.h = d.host ?? systemNetHost;
     this.proxy = new UserlandProxy(d.log);
     this.resolver = new NameResolver({
       networks: () => this.d.store.all(),
@@ -127,8 +137,8 @@ export class NetworkService {
     const resolv = await this.d.hostResolvConf();
     this.hostUpstreams = resolv.split('\n').map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1]).filter((s): s is string => !!s && isIPv4(s));
     if (this.cfg.ipForward) {
-      const cur = await fsp.readFile('/proc/sys/net/ipv4/ip_forward', 'utf8').catch(() => '1');
-      if (cur.trim() !== '1') await netExec.sysctl('net.ipv4.ip_forward', '1');
+      const cur = (await this.h.readSysctl('net.ipv4.ip_forward')) ?? '1';
+      if (cur !== '1') await this.h.sysctl('net.ipv4.ip_forward', '1');
     }
     for (const [name, driver] of [['host', 'host'], ['none', 'null']] as const) {
       if (!this.d.store.byName(name)) await this.d.store.save(this.newRecord(name, driver, true));
@@ -157,7 +167,7 @@ export class NetworkService {
       for (const [cid, e] of Object.entries(n.endpoints)) {
         const rec = this.d.containers.get(cid);
         if (rec && rec.state.Status === 'running') continue;
-        if (e.hostIface && (await netExec.exists(e.hostIface))) await netExec.ip(detachScript([e.hostIface])).catch(() => undefined);
+        if (e.hostIface && (await this.h.exists(e.hostIface))) await this.h.ip(detachScript([e.hostIface])).catch(() => undefined);
         if (e.ip) this.pools.get(n.id)?.release(e.ip);
         delete n.endpoints[cid];
         changed = true;
@@ -169,11 +179,21 @@ export class NetworkService {
     for (const rec of this.d.containers.all()) {
       if (rec.published && rec.state.Status === 'running') await this.startProxy(rec).catch((e) => this.d.log(`userland proxy for ${rec.id}: ${(e as Error).message}`));
     }
+    const check = this.d.firewall.checkHost;
+    if (check) this.hostCheck = watchHostFirewall(() => check.call(this.d.firewall, this.firewallState()), this.d.log);
   }
 
+  /** The daemon stops; the firewall goes only when nothing runs on its networks (upkeep.ts). */
   async close(): Promise<void> {
+    clearInterval(this.hostCheck);
     this.proxy.stopAll();
     await this.d.dns.closeAll();
+    await removeIdleFirewall(this.d.store.all(), this.d.containers.all(), () => this.d.firewall.remove(this.cfg.table), this.d.log);
+  }
+
+  /** What the network subsystem found on the host that users should know (`docker info` Warnings). */
+  warnings(): string[] {
+    return this.d.firewall.warnings?.() ?? [];
   }
 
   private async startProxy(rec: NetContainer): Promise<void> {
@@ -205,7 +225,7 @@ export class NetworkService {
     let rec = this.d.store.byName('bridge');
     const bridge = this.cfg.defaultBridge;
     const { subnet, gateway } = await planDefaultBridge({
-      bip: this.cfg.bip, previous: rec, bridge, existing: this.d.store.all(), pools: this.cfg.pools, bridgeAddress, hostRoutes,
+      bip: this.cfg.bip, previous: rec, bridge, existing: this.d.store.all(), pools: this.cfg.pools, bridgeAddress: (n) => this.h.bridgeAddress(n), hostRoutes: () => this.h.hostRoutes(),
     });
     if (!rec) rec = this.newRecord('bridge', 'bridge', true);
     const changed = rec.subnet !== subnet || rec.gateway !== gateway || rec.bridge !== bridge;
@@ -227,11 +247,11 @@ export class NetworkService {
 
   private async ensureBridge(n: NetworkRecord): Promise<void> {
     const name = n.bridge!;
-    const exists = await netExec.exists(name);
+    const exists = await this.h.exists(name);
     const address = n.gateway ? `${n.gateway}/${prefixLen(n.subnet)}` : undefined;
-    await netExec.ip(bridgeScript({ name, address, mtu: n.mtu }, exists));
+    await this.h.ip(bridgeScript({ name, address, mtu: n.mtu }, exists));
     // published ports reached from the host through 127.0.0.1 are DNATed onto this bridge
-    if (!this.cfg.userlandProxy) await netExec.sysctl(`net.ipv4.conf.${name}.route_localnet`, '1').catch(() => undefined);
+    if (!this.cfg.userlandProxy) await this.h.sysctl(`net.ipv4.conf.${name}.route_localnet`, '1').catch(() => undefined);
   }
 
   // ---------------------------------------------------------------- firewall
@@ -242,6 +262,7 @@ export class NetworkService {
       id: n.id, bridge: n.bridge!, subnet: n.subnet!, gateway: n.gateway ?? '', internal: n.internal,
       icc: bool(n.options['com.docker.network.bridge.enable_icc'], this.cfg.icc),
       masquerade: bool(n.options['com.docker.network.bridge.enable_ip_masquerade'], this.cfg.ipMasq),
+      ...(this.dnsAddress(n) ? { dns: this.dnsAddress(n) } : {}),
     }));
     const endpoints = nets.flatMap((n) => Object.values(n.endpoints).filter((e) => e.hostIface && e.ip)
       .map((e) => ({ bridge: n.bridge!, hostIface: e.hostIface, ip: e.ip, mac: e.mac })));
@@ -276,7 +297,7 @@ export class NetworkService {
       const rec = this.newRecord(req.Name, (req.Driver || 'bridge') as NetworkRecord['driver'], false);
       const pool = await planNetworkCreate(req, rec, {
         existing: this.d.store.all(), pools: this.cfg.pools, defaultBridge: this.cfg.defaultBridge,
-        hostRoutes: () => hostRoutes(), interfaceExists: (name) => netExec.exists(name),
+        hostRoutes: () => this.h.hostRoutes(), interfaceExists: (name) => this.h.exists(name),
       });
       this.pools.set(rec.id, pool);
       if (rec.bridge) await this.ensureBridge(rec);
@@ -285,7 +306,7 @@ export class NetworkService {
         await this.applyFirewall();
       } catch (e) {
         await this.d.store.remove(rec.id);
-        if (rec.bridge) await netExec.ip(`link del dev ${rec.bridge}\n`).catch(() => undefined);
+        if (rec.bridge) await this.h.ip(`link del dev ${rec.bridge}\n`).catch(() => undefined);
         throw e;
       }
       await this.listenDns(rec);
@@ -308,7 +329,7 @@ export class NetworkService {
     if (addr) await this.d.dns.close(addr).catch(() => undefined);
     await this.d.store.remove(n.id);
     this.pools.delete(n.id);
-    if (n.bridge && (await netExec.exists(n.bridge))) await netExec.ip(`link del dev ${n.bridge}\n`);
+    if (n.bridge && (await this.h.exists(n.bridge))) await this.h.ip(`link del dev ${n.bridge}\n`);
     await this.applyFirewall();
     this.d.events.publish('network', 'destroy', n.id, { name: n.name, type: n.driver });
   }
@@ -331,41 +352,10 @@ export class NetworkService {
 
   /**
    * The networks of a container being created, keyed by network name, from NetworkMode and
-   * NetworkingConfig.EndpointsConfig. Throws Docker's errors for unknown networks and for options
-   * that only user-defined networks take.
+   * NetworkingConfig.EndpointsConfig (checked in endpoints.ts).
    */
   endpointsForCreate(body: ContainerCreateBody): Record<string, EndpointSettings> {
-    const mode = body.HostConfig?.NetworkMode;
-    const primary = networkOfMode(mode);
-    const given = body.NetworkingConfig?.EndpointsConfig ?? {};
-    const out: Record<string, EndpointSettings> = {};
-    if (primary === undefined) return out; // container:<x>
-    const names = [primary, ...Object.keys(given).filter((k) => k !== primary && k !== mode && !(primary === 'bridge' && k === 'default'))];
-    for (const ref of names) {
-      const n = this.d.store.resolve(ref);
-      if (MODE_NETWORKS.has(n.name) && names.length > 1) throw invalidArgument(`container cannot be connected to host network or none network and other networks`);
-      const ep0 = given[ref] ?? given[n.name] ?? given[n.id] ?? (ref === primary && primary === 'bridge' ? given.default : undefined) ?? {};
-      // Config.MacAddress (API < 1.44, what docker-py's mac_address sends) is the primary endpoint's
-      const ep = ref === primary && body.MacAddress && !ep0.MacAddress ? { ...ep0, MacAddress: body.MacAddress } : ep0;
-      out[n.name] = this.checkEndpoint(n, ep);
-    }
-    return out;
-  }
-
-  private checkEndpoint(n: NetworkRecord, ep: EndpointSettings): EndpointSettings {
-    if (n.predefined && ep.Aliases?.length) throw invalidArgument('network-scoped aliases are only supported for user-defined networks');
-    const ip = ep.IPAMConfig?.IPv4Address;
-    if (ip) {
-      if (n.predefined) throw invalidArgument('user specified IP address is supported on user defined networks only');
-      if (!isIPv4(ip)) throw invalidArgument(`invalid IPv4 address: ${ip}`);
-      if (n.subnet && !containsIp(n.subnet, ip)) throw invalidArgument(`no configured subnet or ip-range contain the IP address ${ip}`);
-    }
-    if (ep.MacAddress && !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(ep.MacAddress)) throw invalidArgument(`invalid MAC address: ${ep.MacAddress}`);
-    return {
-      IPAMConfig: ep.IPAMConfig ?? null, Links: ep.Links ?? null, Aliases: ep.Aliases ?? null, MacAddress: ep.MacAddress ?? '',
-      DriverOpts: ep.DriverOpts ?? null, NetworkID: n.id, EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '',
-      GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null,
-    };
+    return endpointsForCreate(body, (ref) => this.d.store.resolve(ref));
   }
 
   /** The networks that need an endpoint (not host/none), in the container's order. */
@@ -447,7 +437,7 @@ export class NetworkService {
     if (!reqs.length) return;
     const target = this.attachedNetworks(rec).find(({ n }) => n.driver === 'bridge' && n.endpoints[rec.id]);
     if (!target) return; // none/host/macvlan: Docker ignores -p there
-    const bindings = await this.ports.allocate(rec.id, reqs, isPortFree);
+    const bindings = await this.ports.allocate(rec.id, reqs, (proto, ip, port) => this.h.isPortFree(proto, ip, port));
     rec.published = { bindings, ip: target.n.endpoints[rec.id]!.ip, bridge: target.n.bridge! };
   }
 
@@ -476,7 +466,7 @@ export class NetworkService {
     const plans: AttachPlan[] = targets.map(({ n, e }) => (n.driver === 'bridge'
       ? { kind: 'veth', hostIface: e.hostIface, ifname: e.ifname, mac: e.mac, mtu: n.mtu, bridge: n.bridge! }
       : { kind: 'macvlan', parent: n.parent!, ifname: e.ifname, mac: e.mac, mtu: n.mtu, mode: n.options.macvlan_mode ?? 'bridge' }));
-    await netExec.ip(attachScript(pid, plans));
+    await this.h.ip(attachScript(pid, plans));
     const allNets = this.attachedNetworks(rec);
     const gwNet = only ? undefined : allNets.find(({ n }) => !n.internal && n.gateway);
     const gw = gwNet ? { via: gwNet.n.gateway!, dev: gwNet.n.endpoints[rec.id]!.ifname } : undefined;
@@ -487,12 +477,12 @@ export class NetworkService {
     if (dnsNet && targets.some((t) => t.n.id === dnsNet.n.id)) {
       const e = dnsNet.n.endpoints[rec.id]!;
       configure = Promise.all([
-        netExec.shell(`set -e\nip -batch - <<'BERTH_IP'\n${inside}BERTH_IP\n`
+        this.h.shell(`set -e\nip -batch - <<'BERTH_IP'\n${inside}BERTH_IP\n`
           + `echo 1 > /proc/sys/net/ipv4/conf/${e.ifname}/route_localnet\n`, pid),
         this.d.firewall.applyInNamespace(pid, dnsRedirectRuleset({ ifname: e.ifname, ip: e.ip, server: this.dnsAddress(dnsNet.n)! })),
       ]);
     } else {
-      configure = netExec.ip(inside, pid);
+      configure = this.h.ip(inside, pid);
     }
     // the host's rules (they name the host ends, which exist now) and the namespace's own setup are
     // independent: both are done before the container's process runs
@@ -517,8 +507,8 @@ export class NetworkService {
       if (!e) continue;
       await this.locked(n.id, async () => {
         try {
-          if (e.hostIface && (await netExec.exists(e.hostIface))) await netExec.ip(detachScript([e.hostIface]));
-          else if (!e.hostIface && only && rec.state.Pid) await netExec.ip(`link del dev ${e.ifname}\n`, rec.state.Pid).catch(() => undefined);
+          if (e.hostIface && (await this.h.exists(e.hostIface))) await this.h.ip(detachScript([e.hostIface]));
+          else if (!e.hostIface && only && rec.state.Pid) await this.h.ip(`link del dev ${e.ifname}\n`, rec.state.Pid).catch(() => undefined);
         } catch (err) {
           errors.push((err as Error).message);
         }
@@ -544,6 +534,12 @@ export class NetworkService {
     if (errors.length) this.d.log(`network teardown of ${rec.id}: ${errors.join('; ')}`);
   }
 
+  /** The user network a running container reaches the embedded DNS through (the first one it is wired to). */
+  private dnsNetwork(rec: NetContainer): NetworkRecord | undefined {
+    return this.attachedNetworks(rec).map(({ n }) => n).find((n) => this.dnsAddress(n) && n.endpoints[rec.id]);
+  }
+
+
   /** NetworkSettings.Ports for inspect and `docker port`. */
   portsOf(rec: NetContainer): ReturnType<typeof portsView> {
     const exposed = { ...(rec.config.ExposedPorts ?? {}) } as Record<string, unknown>;
@@ -564,8 +560,9 @@ export class NetworkService {
     }
     rec.networks ??= {};
     if (rec.networks[n.name]) throw forbidden(`endpoint with name ${rec.name.replace(/^\//, '')} already exists in network ${n.name}`);
-    rec.networks[n.name] = this.checkEndpoint(n, endpoint);
+    rec.networks[n.name] = checkEndpoint(n, endpoint);
     if (rec.state.Status === 'running') {
+      const before = this.dnsNetwork(rec);
       try {
         await this.prepare(rec, [n.name]);
         await this.wire(rec, rec.state.Pid, [n.name]);
@@ -574,19 +571,33 @@ export class NetworkService {
         delete rec.networks[n.name];
         throw e;
       }
+      // from the default bridge to a user network: the embedded DNS from now on (wire set up the redirect)
+      if (!before && this.dnsNetwork(rec)) await switchResolvConf(rec, await this.d.hostResolvConf(), true, this.d.log);
     } else {
       this.d.events.publish('network', 'connect', n.id, { container: rec.id, name: n.name, type: n.driver });
     }
   }
 
-  /** POST /networks/{id}/disconnect of a container the caller holds (and persists afterwards). */
+  /** POST /networks/{id}/disconnect of a container the caller holds (and persists afterwards); its DNS follows (dnsconf.ts). */
   async disconnect(ref: string, rec: NetContainer): Promise<void> {
     const n = this.d.store.resolve(ref);
     if (MODE_NETWORKS.has(n.name)) throw invalidArgument('container cannot be disconnected from host network or connected to host network');
     const key = Object.keys(rec.networks ?? {}).find((k) => k === n.name || rec.networks![k]!.NetworkID === n.id);
     if (!key) throw forbidden(`container ${rec.id} is not connected to network ${n.name}`);
-    if (rec.state.Status === 'running') await this.release(rec, [key]);
-    else this.d.events.publish('network', 'disconnect', n.id, { container: rec.id, name: n.name, type: n.driver });
+    if (rec.state.Status === 'running') {
+      const before = this.dnsNetwork(rec);
+      await this.release(rec, [key]);
+      delete rec.networks![key];
+      const after = this.dnsNetwork(rec);
+      const e = after?.endpoints[rec.id];
+      if (before && before.id !== after?.id) {
+        await followDns(rec, after && e ? { ifname: e.ifname, ip: e.ip, server: this.dnsAddress(after)! } : undefined, {
+          load: (pid, script) => this.d.firewall.applyInNamespace(pid, script), hostResolvConf: this.d.hostResolvConf, log: this.d.log,
+        });
+      }
+    } else {
+      this.d.events.publish('network', 'disconnect', n.id, { container: rec.id, name: n.name, type: n.driver });
+    }
     delete rec.networks![key];
   }
 
@@ -604,4 +615,3 @@ export class NetworkService {
   }
 }
 
-const containsIp = (subnet: string, ip: string) => contains(parseCidr(subnet, true), ipToNum(ip));

@@ -138,3 +138,40 @@ test('an invalid state is rejected without running nft; a missing nft is reporte
   await assert.rejects(fw.apply(state('berth', 'br0', 1)), (err: Error & { kind?: string }) =>
     err.kind === 'Unavailable' && /cannot run \/nonexistent\/nft/.test(err.message));
 });
+
+test('each apply hands the bridges to the host firewall sync, remove hands it none; a failing sync fails no request', {
+  skip: !existsSync(NFT) ? `${NFT} missing` : !isRoot ? 'needs root' : false,
+}, async () => {
+  const hex = randomBytes(4).toString('hex');
+  const table = `berth_t_${hex}`;
+  const bridge = `bt${hex}`;
+  const calls: string[] = [];
+  const logs: string[] = [];
+  let fail = false;
+  const host = {
+    async sync(bridges: { bridge: string; internal: boolean; dns?: string }[]) {
+      calls.push(JSON.stringify(bridges));
+      if (fail) throw new Error('iptables is broken');
+    },
+    warnings: () => ['WARNING: something was found'],
+  };
+  const fw = new Firewall({ nft: NFT, log: (m) => logs.push(m), host });
+  try {
+    const s = state(table, bridge, 18090);
+    s.networks[0].dns = '10.231.0.1';
+    await fw.apply(s);
+    fail = true;
+    await fw.apply(state(table, bridge, 18091));
+    assert.ok(logs.some((l) => l.includes('host firewall sync failed: iptables is broken')), logs.join('\n'));
+    fail = false;
+    await fw.remove(table);
+    assert.deepEqual(calls, [
+      JSON.stringify([{ bridge, internal: false, dns: '10.231.0.1' }]),
+      JSON.stringify([{ bridge, internal: false }]),
+      '[]',
+    ]);
+    assert.deepEqual(fw.warnings(), ['WARNING: something was found']);
+  } finally {
+    await fw.remove(table);
+  }
+});

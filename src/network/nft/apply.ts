@@ -6,16 +6,28 @@
  * before anything is queued), then queue it. Requests run one at a time, in order. An apply that is
  * queued behind another not-yet-started apply of the same table replaces it: only the latest state is
  * applied, and the callers of both are settled by that one run (coalescing).
+ *
+ * With a HostFirewall, each apply is followed by a sync of Berth's accepts in the host's other firewalls
+ * (hostfw-apply.ts), and a remove takes them away; that sync never fails the request.
  */
 import { BerthError, unavailable } from '../../core/errors.js';
 import { HostCommandError, run } from '../../host/index.js';
 import { renderDelete, renderRuleset } from './plan.js';
 import type { FirewallState } from './types.js';
+import type { HostBridge } from './hostfw.js';
+
+/** Berth's accepts in other firewalls (HostFirewall in hostfw-apply.ts). */
+export interface HostFirewallSync {
+  sync(bridges: HostBridge[], force?: boolean): Promise<void>;
+  warnings(): string[];
+}
 
 export interface FirewallOptions {
   /** path of the nft binary (default "nft", looked up in PATH) */
   nft?: string;
   log?: (m: string) => void;
+  /** keeps Berth's accepts in the host's other firewalls in step with its bridges */
+  host?: HostFirewallSync;
 }
 
 /** nft ran and failed: its exit code and what it said on stderr. */
@@ -39,6 +51,8 @@ interface Job {
   kind: 'apply' | 'remove';
   table: string;
   script: string;
+  /** the bridges the host firewall sync is given after this job */
+  bridges: HostBridge[];
   waiters: Waiter[];
 }
 
@@ -48,16 +62,18 @@ export class Firewall {
   readonly #nft: string;
   readonly #log: (m: string) => void;
   readonly #queue: Job[] = [];
+  readonly #host?: HostFirewallSync;
   #busy = false;
 
   constructor(opts: FirewallOptions = {}) {
     this.#nft = opts.nft ?? 'nft';
     this.#log = opts.log ?? (() => {});
+    this.#host = opts.host;
   }
 
   /** Replace this daemon's tables (`s.table` in the inet and bridge families) with the rules for `s`. */
   apply(s: FirewallState): Promise<void> {
-    return this.#enqueue('apply', s.table, () => renderRuleset(s));
+    return this.#enqueue('apply', s.table, () => renderRuleset(s), hostBridges(s));
   }
 
   /**
@@ -68,12 +84,22 @@ export class Firewall {
     return runNft(this.#nft, script, pid);
   }
 
-  /** Remove this daemon's tables; succeeds when they do not exist. */
+  /** Remove this daemon's tables (and its accepts in other firewalls); succeeds when they do not exist. */
   remove(table: string): Promise<void> {
-    return this.#enqueue('remove', table, () => renderDelete(table));
+    return this.#enqueue('remove', table, () => renderDelete(table), []);
   }
 
-  #enqueue(kind: Job['kind'], table: string, render: () => string): Promise<void> {
+  /** Look at the host's other firewalls again, even when Berth's bridges did not change. */
+  checkHost(s: FirewallState): Promise<void> {
+    return this.#host ? this.#host.sync(hostBridges(s), true) : Promise.resolve();
+  }
+
+  /** What Berth found in the host's other firewalls and what it did there (`docker info` Warnings). */
+  warnings(): string[] {
+    return this.#host?.warnings() ?? [];
+  }
+
+  #enqueue(kind: Job['kind'], table: string, render: () => string, bridges: HostBridge[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let script: string;
       try {
@@ -86,9 +112,10 @@ export class Firewall {
       const last = this.#queue.at(-1);
       if (kind === 'apply' && last && last.kind === 'apply' && last.table === table) {
         last.script = script;
+        last.bridges = bridges;
         last.waiters.push(waiter);
       } else {
-        this.#queue.push({ kind, table, script, waiters: [waiter] });
+        this.#queue.push({ kind, table, script, bridges, waiters: [waiter] });
       }
       void this.#drain();
     });
@@ -101,6 +128,7 @@ export class Firewall {
       for (let job = this.#queue.shift(); job; job = this.#queue.shift()) {
         try {
           await runNft(this.#nft, job.script);
+          await this.#host?.sync(job.bridges).catch((err: Error) => this.#log(`firewall: host firewall sync failed: ${err.message}`));
           this.#log(`firewall: ${job.kind === 'apply' ? 'applied' : 'removed'} tables ${job.table}` +
             (job.waiters.length > 1 ? ` (${job.waiters.length} requests coalesced)` : ''));
           for (const w of job.waiters) w.resolve();
@@ -113,6 +141,10 @@ export class Firewall {
       this.#busy = false;
     }
   }
+}
+
+function hostBridges(s: FirewallState): HostBridge[] {
+  return s.networks.map((n) => ({ bridge: n.bridge, internal: n.internal, ...(n.dns ? { dns: n.dns } : {}) }));
 }
 
 /** Pipe `script` into `nft -f -` (in the network namespace of `netns`, if given); reject with nft's stderr. */

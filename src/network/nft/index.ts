@@ -3,3 +3,6 @@ export type { FirewallEndpoint, FirewallNetwork, FirewallPort, FirewallState } f
 export { renderRuleset, renderDelete } from './plan.js';
 export { Firewall, NftError } from './apply.js';
 export type { FirewallOptions } from './apply.js';
+export { HostFirewall } from './hostfw-apply.js';
+export type { HostFirewallSync } from './apply.js';
+export type { HostBridge } from './hostfw.js';

@@ -14,6 +14,9 @@
  *   published        one DNAT rule per published port
  *   nat-postrouting  srcnat hook: hairpin, loopback and outbound masquerade
  *   filter-forward   forward hook: internal networks, isolation between networks, icc, inbound, outbound
+ *   loopback-guard   prerouting hook, before conntrack and NAT: nothing that arrives on one of our bridges may
+ *                    be addressed to 127.0.0.0/8 (route_localnet is on for published ports on 127.0.0.1; this
+ *                    keeps a container from reaching the host's loopback services, CVE-2020-8558)
  *   @bridges         every bridge of this daemon
  * (bridge table):
  *   antispoof        prerouting hook: frames from an endpoint port must carry that endpoint's IPv4 and MAC
@@ -124,6 +127,11 @@ function renderInet(networks: Net[], ports: Port[], loopbackDnat: boolean): stri
     fwd.push(`iifname ${quote(n.bridge)} accept comment ${quote(`outbound ${n.short}`)}`);
   }
   body.push(...chain('filter-forward', 'type filter hook forward priority filter; policy accept;', fwd));
+  // The replies of a host connection to a published port on 127.0.0.1 arrive addressed to the bridge's
+  // gateway (masquerade) and only become 127.0.0.1 in the dstnat hook, after this chain: they pass.
+  body.push(...chain('loopback-guard', 'type filter hook prerouting priority raw; policy accept;', [
+    'iifname @bridges ip daddr 127.0.0.0/8 drop comment "not to the host loopback"',
+  ]));
   return body;
 }
 

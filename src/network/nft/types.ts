@@ -18,6 +18,8 @@ export interface FirewallNetwork {
   icc: boolean;
   /** masquerade traffic leaving the network (daemon `ip-masq`, option com.docker.network.bridge.enable_ip_masquerade) */
   masquerade: boolean;
+  /** where the embedded resolver of this network listens (its gateway), if it has one */
+  dns?: string;
 }
 
 export interface FirewallEndpoint {

@@ -31,6 +31,8 @@ export interface SystemInfo {
   userns?: boolean;
   /** the daemon's default log driver (daemon.json log-driver, json-file when unset) */
   logDriver?: string;
+  /** what the daemon wants users to know (e.g. what it found and did in the host's other firewalls) */
+  warnings?(): string[];
 }
 
 export function systemRoutes(r: Router, d: { info: SystemInfo; events: EventBus; df(): Promise<unknown> }): void {
@@ -65,7 +67,7 @@ export function systemRoutes(r: Router, d: { info: SystemInfo; events: EventBus;
       DockerRootDir: d.info.dataRoot, HttpProxy: '', HttpsProxy: '', NoProxy: '', Name: d.info.name, Labels: [], ExperimentalBuild: false,
       ServerVersion: d.info.version, Runtimes: d.info.runtimes, DefaultRuntime: d.info.defaultRuntime, LiveRestoreEnabled: true,
       Isolation: '', InitBinary: 'tini', ContainerdCommit: { ID: '' }, RuncCommit: { ID: d.info.runcVersion }, InitCommit: { ID: '' },
-      SecurityOptions: [...(d.info.userns ? ['name=userns'] : []), 'name=cgroupns'], Warnings: [], Swarm: SWARM_INFO,
+      SecurityOptions: [...(d.info.userns ? ['name=userns'] : []), 'name=cgroupns'], Warnings: d.info.warnings?.() ?? [], Swarm: SWARM_INFO,
     });
   });
   r.add('GET', '/events', async (ctx) => {
