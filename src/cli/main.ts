@@ -10,6 +10,7 @@ import { registerNetworks } from './register/networks.js';
 import { registerVolumes } from './register/volumes.js';
 import { registerRegistry } from './register/registry.js';
 import { registerSystem } from './register/system.js';
+import { registerCompose } from './register/compose.js';
 import type { Registry } from './register/lazy.js';
 import type { Ctx } from './context.js';
 
@@ -33,6 +34,7 @@ export function buildProgram(reg: Registry): BerthCommand {
   registerVolumes(program, reg);
   registerRegistry(program, reg);
   registerSystem(program, reg);
+  registerCompose(program, reg);
   return program;
 }
 

@@ -42,3 +42,7 @@ export function initialState(): ContainerState {
   };
 }
 
+/** A container event's attributes, as dockerd's LogContainerEventWithAttributes: its labels, image and name. */
+export function eventAttributes(rec: ContainerRecord, extra: Record<string, string> = {}): Record<string, string> {
+  return { ...extra, ...(rec.config.Labels ?? {}), ...(rec.config.Image ? { image: rec.config.Image } : {}), name: rec.name.slice(1) };
+}

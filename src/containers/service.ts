@@ -8,20 +8,21 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { ContainerState, EndpointSettings } from '../api/types.js';
-import { BerthError, conflict, errnoCode, invalidArgument, isKind, unavailable } from '../core/errors.js';
-import { shortId, validContainerName } from '../core/ids.js';
+import { BerthError, conflict, invalidArgument, isKind, unavailable } from '../core/errors.js';
+import { validContainerName } from '../core/ids.js';
 import { KeyedLock } from '../host/lock.js';
 import { parseNetworkMode } from '../network/files.js';
 import { checkKill, checkRemove, checkStart, checkStop, isActive, checkAttach, checkPause, checkUnpause } from './state.js';
 import { Backoff, checkRestartPolicy, policyName, RestartTimers, wantsRestart } from './restart.js';
 import { parseWaitCondition, Waiters, type WaitResult } from './waiters.js';
 import { initialHealth, probeOf } from './health.js';
-import type { ContainerRecord } from './record.js';
+import { eventAttributes, type ContainerRecord } from './record.js';
 import { newRecord } from './create.js';
 import { startFailure } from './starterr.js';
 import { planNamespaces, ShmMounts, type KernelNamespaces } from './namespaces.js';
 import { AttachHub } from './attach.js';
 import { networkFiles } from './netfiles.js';
+import { MonitorWatch } from './monitor.js';
 import type { AttachRequest, AttachSink, ContainerDeps, NamespacePlan } from './deps.js';
 
 export type {
@@ -29,6 +30,7 @@ export type {
   ResolvedImage, RootfsProvider, SpecBuilder, SpecMounts,
 } from './deps.js';
 export { pipeAttach } from './attach.js';
+export { eventAttributes } from './record.js';
 
 
 const nowIso = () => new Date().toISOString();
@@ -37,8 +39,10 @@ export class ContainerService {
   private readonly waiters = new Waiters();
   private readonly attaches = new AttachHub((p) => this.d.runtime.attach(p));
   /** ids whose exit is being handled, so a watcher event and a poll don't handle it twice */
-  private readonly exiting = new Set<string>();
+  private readonly exiting = new Map<string, Promise<void>>();
   private readonly lock = new KeyedLock();
+  /** containers whose teardown is done since their last start */
+  private readonly tornDown = new Set<string>();
   /** the /dev/shm tmpfs of shareable-IPC containers */
   private readonly shm = new ShmMounts((id) => this.d.store.dir(id));
   /** pending automatic restarts (state "restarting"), by container id */
@@ -49,7 +53,28 @@ export class ContainerService {
   /** off while the daemon reconciles at boot; `enableRestarts` turns it on */
   private autoRestart = false;
 
-  constructor(private readonly d: ContainerDeps) {}
+  /** notices a conmon that died under its container (monitor.ts) */
+  private readonly monitors: MonitorWatch;
+
+  constructor(private readonly d: ContainerDeps) {
+    this.monitors = new MonitorWatch({
+      running: () => this.d.store.all().filter((r) => r.state.Status === 'running' || r.state.Status === 'paused'),
+      get: (id) => this.d.store.get(id), bundleDir: (id) => this.bundleDir(id), runtime: d.runtime,
+      handleExit: (id) => this.handleExit(id), exitInProgress: (id) => this.exiting.get(id), log: d.log,
+    });
+  }
+
+  /**
+   * Checks the monitor of one container (or of every running one): a container whose conmon died is
+   * taken over and marked exited before it is shown (inspect, ps) or acted on.
+   */
+  async checkMonitors(ref?: string): Promise<void> {
+    if (ref === undefined) await this.monitors.checkAll();
+    else {
+      const rec = this.d.store.find(ref);
+      if (rec) await this.monitors.check(rec.id);
+    }
+  }
 
   runningRecords(): ContainerRecord[] {
     return this.d.store.all().filter((r) => r.state.Status === 'running');
@@ -112,6 +137,7 @@ export class ContainerService {
 
   private async startLocked(rec: ContainerRecord): Promise<void> {
     const bundle = this.bundleDir(rec.id);
+    this.tornDown.delete(rec.id);
     try {
       // the rootfs with its volumes, and the namespaces with the network files, are independent
       const [fs, ns] = await Promise.allSettled([
@@ -198,6 +224,11 @@ export class ContainerService {
    */
   private async teardown(rec: ContainerRecord, opts: { dropExit?: boolean; removeRootfs?: boolean; background?: boolean } = {}): Promise<void> {
     const logged = (what: string) => (e: unknown) => this.d.log?.(`${what} ${rec.id}: ${(e as Error).message}`);
+    if (this.tornDown.has(rec.id)) {
+      // an exit already gave everything back (a --rm container removed right after its exit)
+      if (opts.removeRootfs) await this.d.rootfs.remove(rec.id);
+      return;
+    }
     const [, files] = await Promise.allSettled([
       // with `background`, the runtime's state goes later: the exit or removal is reported without waiting
       this.d.runtime.delete(rec.id, { background: opts.background }).catch(logged('runtime delete')),
@@ -212,14 +243,21 @@ export class ContainerService {
     if (opts.dropExit) await this.d.runtime.takeExit(rec.id).catch(() => undefined);
     this.attaches.closePending(rec.id);
     if (files.status === 'rejected') throw files.reason;
+    this.tornDown.add(rec.id);
   }
 
   /** Called when conmon wrote an exit file for `id`. */
-  async handleExit(id: string): Promise<void> {
-    if (this.exiting.has(id)) return;
-    const rec0 = this.d.store.get(id);
-    if (!rec0) return;
-    this.exiting.add(id);
+  handleExit(id: string): Promise<void> {
+    // a second caller waits for the exit being handled (so it sees the container stopped)
+    const busy = this.exiting.get(id);
+    if (busy) return busy;
+    if (!this.d.store.get(id)) return Promise.resolve();
+    const p = this.handleExitOnce(id);
+    this.exiting.set(id, p);
+    return p;
+  }
+
+  private async handleExitOnce(id: string): Promise<void> {
     try {
       await this.locked(id, async () => {
         const rec = this.d.store.get(id);
@@ -294,6 +332,7 @@ export class ContainerService {
    */
   async enableRestarts(): Promise<void> {
     this.autoRestart = true;
+    this.monitors.start();
     for (const rec of this.d.store.all()) {
       const probe = this.d.health && (rec.state.Status === 'running' || rec.state.Status === 'paused') ? probeOf(rec.config) : undefined;
       if (probe) this.d.health!.watch(rec.id, probe);
@@ -338,6 +377,7 @@ export class ContainerService {
 
   /** Stops the restart timers (the daemon is going away; the containers' state stays as it is). */
   close(): void {
+    this.monitors.stop();
     this.restartTimers.clear();
     this.autoRestart = false;
   }
@@ -360,10 +400,13 @@ export class ContainerService {
       void this.wait(id, 'next-exit', ac.signal).then(() => { clearTimeout(timer); resolve(true); });
       // the exit may be sitting in the exit dir already (watch events can be coalesced)
       void this.d.runtime.pendingExits().then((ids) => { if (ids.includes(id)) void this.handleExit(id); });
+      // or its monitor died: nothing will ever write one
+      void this.monitors.check(id);
     });
   }
 
   async kill(ref: string, signal: number, parseSignal?: (s: string) => number): Promise<void> {
+    await this.checkMonitors(ref);
     const rec = this.d.store.resolve(ref);
     const err = checkKill(rec.state.Status, rec.id);
     if (err) throw err;
@@ -385,6 +428,7 @@ export class ContainerService {
   }
 
   async stop(ref: string, opts: { timeout?: number; signal?: number }, parseSignal: (s: string) => number): Promise<void> {
+    await this.checkMonitors(ref);
     const rec = this.d.store.resolve(ref);
     const err = checkStop(rec.state.Status);
     if (err) throw err;
@@ -424,6 +468,7 @@ export class ContainerService {
   }
 
   async remove(ref: string, opts: { force: boolean; volumes: boolean }): Promise<void> {
+    await this.checkMonitors(ref);
     const rec = this.d.store.resolve(ref);
     const err = checkRemove(rec.state.Status, rec.id, opts.force);
     if (err) throw err;
@@ -444,6 +489,7 @@ export class ContainerService {
   private async removeLocked(rec: ContainerRecord, opts: { force: boolean; volumes: boolean }): Promise<void> {
     rec.state.Status = 'removing';
     await this.teardown(rec, { removeRootfs: true, background: true });
+    this.tornDown.delete(rec.id);
     await this.d.store.remove(rec);
     this.d.health?.unwatch(rec.id);
     this.restartTimers.cancel(rec.id);
@@ -589,14 +635,3 @@ export class ContainerService {
     this.attaches.cancel(id, sink);
   }
 }
-
-/** A container event's attributes, as dockerd's LogContainerEventWithAttributes: its labels, image and name. */
-export function eventAttributes(rec: ContainerRecord, extra: Record<string, string> = {}): Record<string, string> {
-  return { ...extra, ...(rec.config.Labels ?? {}), ...(rec.config.Image ? { image: rec.config.Image } : {}), name: rec.name.slice(1) };
-}
-
-export function isMissing(e: unknown): boolean {
-  return errnoCode(e) === 'ENOENT';
-}
-
-export { shortId };

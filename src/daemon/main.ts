@@ -24,9 +24,10 @@ export async function startDaemon(cfg: DaemonConfig): Promise<{ stop(): Promise<
     if (levels.indexOf(level) >= lvl) process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase()} ${msg}\n`);
   };
   await fsp.mkdir(cfg.dataRoot, { recursive: true, mode: 0o710 });
-  await fsp.mkdir(cfg.execRoot, { recursive: true, mode: 0o700 });
-  const lock: Lock = await acquireLock(path.join(cfg.dataRoot, 'berthd.lock'));
+  // the lock comes before anything else is written: a daemon that loses it touches nothing
+  const lock: Lock = await acquireLock(path.join(cfg.dataRoot, 'berthd.lock'), cfg.dataRoot);
   try {
+    await fsp.mkdir(cfg.execRoot, { recursive: true, mode: 0o700 });
     // userns-remap: containers, images, layers and volumes live in <data-root>/<uid>.<gid> (the lock, network
     // state and host-global names stay derived from the data root)
     const remap = cfg.usernsRemap ? await loadRemappedRoot(cfg.usernsRemap) : null;

@@ -370,11 +370,13 @@ export async function saveArchive(store: ImageStore, refs: string[], out: Writab
   const addBuffer = (name: string, data: string | Buffer) =>
     new Promise<void>((resolve, reject) => {
       const buf = Buffer.from(data);
-      pack.entry(header(name, buf.length), buf, (err) => (err ? reject(err) : resolve()));
+      pack.entry(header(name, buf.length), buf, (err) => (err ? reject(err) : resolve())).on('error', () => undefined);
     });
   const addStream = (name: string, size: number, src: Readable) =>
     new Promise<void>((resolve, reject) => {
       const sink = pack.entry(header(name, size), (err) => (err ? reject(err) : resolve()));
+      // a pack destroyed under the entry (the client went away) errors the entry too: the callback has it
+      sink.on('error', () => undefined);
       (async () => {
         for await (const chunk of src) if (!sink.write(chunk as Buffer)) await once(sink, 'drain');
         sink.end(undefined);
@@ -385,7 +387,7 @@ export async function saveArchive(store: ImageStore, refs: string[], out: Writab
     });
   const addDir = (name: string) =>
     new Promise<void>((resolve, reject) => {
-      pack.entry({ name, type: 'directory', mode: 0o755, mtime: EPOCH }, (err) => (err ? reject(err) : resolve()));
+      pack.entry({ name, type: 'directory', mode: 0o755, mtime: EPOCH }, (err) => (err ? reject(err) : resolve())).on('error', () => undefined);
     });
 
   try {

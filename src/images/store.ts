@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import type { HistoryItem, ImageConfigBlob, ImageDeleteResponseItem, ImageInspect, ImageSummary } from '../api/types.js';
 import { LocalContentStore, isDigest } from '../content/index.js';
-import { conflict, errnoCode, invalidArgument, isKind, notFound } from '../core/errors.js';
+import { BerthError, conflict, errnoCode, invalidArgument, isKind, notFound } from '../core/errors.js';
 import { OverlaySnapshotter, type Snapshotter } from '../snapshots/index.js';
 import { applyChanges } from './changes.js';
 import { filterImages, type ImageFilters } from './filters.js';
@@ -395,7 +395,10 @@ export class ImageStore {
     const [os = 'linux', architecture = goArch(), variant] = (opts.platform ?? '').split('/').map((s) => s || undefined);
     if (os !== 'linux') throw invalidArgument(`operating system is not supported: ${os}`);
     const tar = await maybeDecompress(input);
-    const { digest: diffID } = await this.content.write(tar);
+    // a body that does not decompress is the client's error (a failing disk is not)
+    const { digest: diffID } = await this.content.write(tar).catch((e: unknown) => {
+      throw e instanceof BerthError || /^E[A-Z]+$/.test(errnoCode(e) ?? '') ? e : invalidArgument(`invalid archive: ${(e as Error).message}`, e);
+    });
     return this.withLayersHeld([diffID], async () => {
       await this.unpackStored(diffID);
       const created = new Date().toISOString();

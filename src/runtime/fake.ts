@@ -170,6 +170,14 @@ export class FakeRuntime implements Runtime {
 
   watchExits(onExit: (id: string) => void): void { this.watchers.push(onExit); }
 
+  /** the fake's monitors never die: a test that wants one dead overrides this */
+  async monitorAlive(id: string): Promise<boolean | undefined> { return this.containers.has(id) ? true : undefined; }
+
+  async recordExit(id: string, code: number): Promise<void> {
+    this.exits.set(id, code);
+    for (const w of this.watchers) w(id);
+  }
+
   async attach(socketPath: string): Promise<AttachConnection> {
     this.check('attach', socketPath);
     const conn = new FakeAttach();

@@ -113,6 +113,13 @@ export interface Runtime {
   pendingExits(): Promise<string[]>;
   /** calls onExit(id) whenever an exit is recorded */
   watchExits(onExit: (id: string) => void): void;
+  /**
+   * whether the monitor of the container whose bundle is `bundle` still runs (undefined: not known yet);
+   * a dead one will never record an exit (see containers/monitor.ts)
+   */
+  monitorAlive(id: string, bundle: string): Promise<boolean | undefined>;
+  /** records an exit as the monitor would have (the daemon took the container over from a dead monitor) */
+  recordExit(id: string, code: number): Promise<void>;
 
   /** joins the stdio of a container or exec through the attach socket at `socketPath` */
   attach(socketPath: string): Promise<AttachConnection>;

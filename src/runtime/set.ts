@@ -104,6 +104,8 @@ export class RuntimeSet implements Runtime {
   takeExit(id: string): Promise<number | undefined> { return this.any.takeExit(id); }
   pendingExits(): Promise<string[]> { return this.any.pendingExits(); }
   watchExits(onExit: (id: string) => void): void { this.any.watchExits(onExit); }
+  monitorAlive(id: string, bundle: string): Promise<boolean | undefined> { return this.any.monitorAlive(id, bundle); }
+  recordExit(id: string, code: number): Promise<void> { return this.any.recordExit(id, code); }
   attach(socketPath: string): Promise<AttachConnection> { return this.any.attach(socketPath); }
   resize(dir: string, height: number, width: number): Promise<void> { return this.any.resize(dir, height, width); }
   reopenLog(bundle: string): Promise<void> { return this.any.reopenLog(bundle); }

@@ -6,11 +6,14 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { BerthError, invalidArgument, notFound } from '../core/errors.js';
+import { parseTimestamps } from '../core/timestamps.js';
 import { httpStatus } from './status.js';
+import { BodyTooLarge, parseJsonBody, readLimited } from './body.js';
+
+export { MAX_BODY } from './body.js';
 
 export const API_VERSION = '1.47';
 export const MIN_API_VERSION = '1.24';
-const MAX_BODY = 16 << 20;
 
 export interface Ctx {
   req: http.IncomingMessage;
@@ -47,9 +50,17 @@ export class Router {
       const m = r.re.exec(path);
       if (!m) continue;
       pathMatched = true;
-      if (r.method === method || (method === 'HEAD' && r.method === 'GET')) return { handler: r.handler, params: m.slice(1).map(decodeURIComponent) };
+      if (r.method === method || (method === 'HEAD' && r.method === 'GET')) return { handler: r.handler, params: m.slice(1).map(decodeSegment) };
     }
     return pathMatched ? 'method' : undefined;
+  }
+}
+
+function decodeSegment(seg: string): string {
+  try {
+    return decodeURIComponent(seg);
+  } catch {
+    throw invalidArgument(`invalid escape in the request path: ${seg}`);
   }
 }
 
@@ -59,53 +70,14 @@ function compareVersions(a: string, b: string): number {
   return a1 - b1 || a2 - b2;
 }
 
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new BerthError('InvalidArgument', `request body is too large: the limit is ${MAX_BODY} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 /**
  * The body of an upgrade request: Node hands the socket over before parsing it, so read exactly
  * Content-Length bytes off the socket; what follows is the client's stream (stdin).
  */
 function readUpgradeBody(req: http.IncomingMessage, sock: Duplex): Promise<Buffer> {
   const len = Number(req.headers['content-length'] ?? 0);
-  if (!len) return Promise.resolve(Buffer.alloc(0));
-  if (len > MAX_BODY) return Promise.reject(new BerthError('InvalidArgument', `request body is too large: the limit is ${MAX_BODY} bytes`));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let got = 0;
-    const onData = (c: Buffer) => {
-      const need = len - got;
-      if (c.length > need) {
-        chunks.push(c.subarray(0, need));
-        sock.unshift(c.subarray(need));
-      } else chunks.push(c);
-      got += Math.min(c.length, need);
-      if (got >= len) {
-        sock.off('data', onData);
-        sock.off('end', onEnd);
-        sock.pause();
-        resolve(Buffer.concat(chunks));
-      }
-    };
-    const onEnd = () => reject(new BerthError('InvalidArgument', 'unexpected end of request body'));
-    sock.on('data', onData);
-    sock.once('end', onEnd);
-  });
+  if (!Number.isSafeInteger(len) || len < 0) return Promise.reject(invalidArgument(`invalid Content-Length: ${req.headers['content-length']}`));
+  return readLimited(sock, len);
 }
 
 function writeRawHead(sock: Duplex, status: string, headers: Record<string, string>): void {
@@ -114,25 +86,26 @@ function writeRawHead(sock: Duplex, status: string, headers: Record<string, stri
 
 export function createApiServer(router: Router, opts: { log: (msg: string) => void; serverHeader: string }): http.Server {
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse | undefined, upgradeSock: Duplex | undefined) => {
-    const url = new URL(req.url ?? '/', 'http://berth');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://berth');
+    } catch {
+      url = new URL('http://berth/');
+      url.pathname = '/\0invalid';
+    }
     let path = url.pathname;
     let version = API_VERSION;
     const vm = /^\/v(\d+\.\d+)(\/.*)$/.exec(path);
     const closers: (() => void)[] = [];
     const sock = (upgradeSock ?? req.socket) as Duplex;
-    sock.once('close', () => closers.forEach((c) => c()));
+    // one listener per request that asks, removed when the request is done (keep-alive sockets serve many)
+    const fireClosers = () => closers.forEach((c) => c());
     let hijacked = false;
     const commonHeaders = { 'Api-Version': API_VERSION, 'Docker-Experimental': 'false', 'Ostype': 'linux', 'Server': opts.serverHeader };
     const ctx: Ctx = {
       req, res, params: [], query: url.searchParams, version,
       async json() {
-        const buf = upgradeSock ? await readUpgradeBody(req, upgradeSock) : await readBody(req);
-        if (buf.length === 0) return undefined;
-        try {
-          return JSON.parse(buf.toString('utf8')) as unknown;
-        } catch (e) {
-          throw invalidArgument(`invalid JSON: ${(e as Error).message}`);
-        }
+        return parseJsonBody(upgradeSock ? await readUpgradeBody(req, upgradeSock) : await readLimited(req));
       },
       hijack(contentType) {
         hijacked = true;
@@ -168,7 +141,10 @@ export function createApiServer(router: Router, opts: { log: (msg: string) => vo
         res.flushHeaders();
         return res;
       },
-      onClose(cb) { closers.push(cb); },
+      onClose(cb) {
+        if (closers.length === 0) sock.once('close', fireClosers);
+        closers.push(cb);
+      },
     };
     try {
       if (vm) {
@@ -183,24 +159,66 @@ export function createApiServer(router: Router, opts: { log: (msg: string) => vo
       if (m === 'method') throw new BerthError('InvalidArgument', `method ${req.method} not allowed on ${path}`);
       ctx.params = m.params;
       await m.handler(ctx);
+      if (!hijacked) sock.off('close', fireClosers);
     } catch (e) {
-      const status = httpStatus(e);
-      if (status >= 500) opts.log(`${req.method} ${req.url}: ${(e as Error).stack ?? e}`);
-      if (hijacked || res?.headersSent) {
+      if (!hijacked) sock.off('close', fireClosers);
+      const status = e instanceof BodyTooLarge ? 413 : httpStatus(e);
+      const message = (e instanceof Error ? e.message : String(e)) || (e instanceof Error ? e.name : 'internal error');
+      // a client that went away mid-stream is no failure of ours
+      const gone = sock.destroyed || (e as NodeJS.ErrnoException)?.code === 'ERR_STREAM_PREMATURE_CLOSE';
+      // one line per unexpected failure (deliberate answers such as 503 are not): the message and where it was thrown
+      if (status === 500 && !gone) opts.log(`${req.method} ${clip(req.url ?? '', 200)}: ${message.split('\n')[0]}${e instanceof BerthError ? '' : ` (${topFrame(e)})`}`);
+      if (hijacked || res?.headersSent || sock.destroyed) {
         sock.destroy();
         return;
       }
-      const message = e instanceof Error ? e.message : String(e);
-      ctx.send(status, status === 304 ? undefined : { message });
+      // a body too large to read to its end: answer and close, there is no next request on this connection
+      const close = e instanceof BodyTooLarge && !e.drained ? { Connection: 'close' } : undefined;
+      ctx.send(status, status === 304 ? undefined : { message }, close);
+      // whatever the handler left of the request body is read and dropped (bounded by the socket's life)
+      if (!upgradeSock && !req.complete) req.resume();
     }
   };
-  const server = http.createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000 }, (req, res) => void handle(req, res, undefined));
+  // headers (the query string with them) up to 1 MiB, as Go's net/http allows
+  const server = http.createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000, maxHeaderSize: MAX_HEADER }, (req, res) => void handle(req, res, undefined));
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     if (head.length) socket.unshift(head);
     void handle(req, undefined, socket);
   });
-  server.on('clientError', (_err, socket) => { if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'); });
+  server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) => {
+    const { status, message } = clientErrorAnswer(err);
+    if (!socket.writable) { socket.destroy(); return; }
+    const body = JSON.stringify({ message });
+    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
   return server;
+}
+
+const MAX_HEADER = 1 << 20;
+
+/** The answer to a request Node's parser refused (an unknown method, oversized headers, bad framing). */
+export function clientErrorAnswer(err: { code?: string; message: string; rawPacket?: Buffer }): { status: number; message: string } {
+  switch (err.code) {
+    case 'HPE_INVALID_METHOD': {
+      const method = err.rawPacket ? /^[^\s]{0,32}/.exec(err.rawPacket.toString('latin1'))![0] : '';
+      return { status: 400, message: `unsupported HTTP method${method ? ` ${JSON.stringify(method)}` : ''}` };
+    }
+    case 'HPE_HEADER_OVERFLOW':
+      return { status: 431, message: `request header fields too large: the request line and headers may take ${MAX_HEADER} bytes` };
+    case 'HPE_INVALID_URL':
+      return { status: 400, message: 'malformed request target' };
+    default:
+      return { status: 400, message: `malformed HTTP request: ${err.message.replace(/^Parse Error: /, '')}` };
+  }
+}
+
+function clip(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n)}...` : s;
+}
+
+function topFrame(e: unknown): string {
+  const frame = e instanceof Error ? e.stack?.split('\n').find((l) => /^\s+at /.test(l))?.trim() : undefined;
+  return `${e instanceof Error ? e.name : typeof e}${frame ? ` ${frame}` : ''}`;
 }
 
 /** Query helpers with Docker's truthiness ("1", "true", "True"). */
@@ -216,4 +234,17 @@ export function qInt(q: URLSearchParams, name: string): number | undefined {
   const n = Number(v);
   if (!Number.isFinite(n)) throw invalidArgument(`invalid value for ${name}: ${v}`);
   return n;
+}
+
+/** A Unix time in seconds[.nanoseconds] (logs' since/until), checked; 400 naming the parameter and value. */
+export function qTimestamp(q: URLSearchParams, name: string): string | undefined {
+  const v = q.get(name);
+  if (v === null || v === '') return undefined;
+  try {
+    parseTimestamps(v);
+    // longer fractions are truncated to nanoseconds, as moby does
+    return v.replace(/(\.\d{9})\d+$/, '$1').replace(/^\+/, '');
+  } catch (e) {
+    throw invalidArgument(`invalid value for ${name}: ${JSON.stringify(v)}: ${(e as Error).message}`);
+  }
 }

@@ -105,6 +105,11 @@ describe('unpackLayer', () => {
     ['whiteout of the parent itself', [{ name: 'a/.wh..', content: '' }]],
     ['whiteout of dot', [{ name: 'a/.wh..', content: '' }, { name: 'b/.wh.', content: '' }]],
     ['dir through symlink', [{ name: 'link', type: 'symlink', linkname: '' }, { name: 'link/newdir', type: 'directory' }]],
+    // a directory seen earlier in the layer, replaced by a symlink later: what was known of it is forgotten
+    ['write through a dir replaced by a symlink', [{ name: 'a/b/', type: 'directory' }, { name: 'a/b/x', content: 'x' }, { name: 'a', type: 'symlink', linkname: '' }, { name: 'a/pwned', content: 'x' }]],
+    ['write through a dir whited out then a symlink', [{ name: 'd/', type: 'directory' }, { name: 'd/x', content: 'x' }, { name: '.wh.d', content: '' }, { name: 'd', type: 'symlink', linkname: '' }, { name: 'd/pwned', content: 'x' }]],
+    ['write through a dir replaced by a file, then a symlink', [{ name: 'e/f/', type: 'directory' }, { name: 'e', content: 'x' }, { name: 'e', type: 'symlink', linkname: '' }, { name: 'e/f/pwned', content: 'x' }]],
+    ['hardlink through a dir replaced by a symlink', [{ name: 'g/', type: 'directory' }, { name: 'g/x', content: 'x' }, { name: 'g', type: 'symlink', linkname: '' }, { name: 'h', type: 'link', linkname: 'g/victim' }]],
   ];
   for (const [title, entries] of malicious) {
     it(`rejects ${title}`, async () => {

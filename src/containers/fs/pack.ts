@@ -34,6 +34,8 @@ export type Header = Partial<tar.Header> & { name: string };
 async function put(pack: tar.Pack, h: Header, body?: () => AsyncIterable<Buffer>): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const w = pack.entry(h, (err) => (err ? reject(err) : resolve()));
+    // a pack destroyed under the entry (the client went away) errors the entry too: the callback has it
+    w.on('error', () => undefined);
     if (!body) {
       w.end(undefined);
       return;

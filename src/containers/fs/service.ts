@@ -22,7 +22,7 @@ import path from 'node:path';
 import { Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ContainerConfig, ImageConfigBlob } from '../../api/types.js';
-import { BerthError, conflict, invalidArgument, isKind, notFound } from '../../core/errors.js';
+import { BerthError, conflict, errnoCode, invalidArgument, isKind, notFound } from '../../core/errors.js';
 import type { EventBus } from '../../core/events.js';
 import { newId } from '../../core/ids.js';
 import { maybeDecompress } from '../../images/streams.js';
@@ -36,6 +36,7 @@ import { archiveOwner, hostOwner, type Unmapped } from './owners.js';
 import { packInto, TreePacker, type Header, type PackOptions } from './pack.js';
 import { archivePath, encodePathStat, goFileMode, goTime, lookupUser, mountHolding, type PathStat } from './paths.js';
 import { Scope, type Entry, type ScopeMount } from './scope.js';
+import { inContainerTerms, scrubHostPaths } from './errors.js';
 
 export interface FsContainers {
   resolve(ref: string): ContainerRecord;
@@ -147,11 +148,14 @@ export class ContainerFs {
     return undefined;
   }
 
-  private async withScope<T>(ref: string, fn: (rec: ContainerRecord, scope: Scope, mounts: ScopeMount[]) => Promise<T>): Promise<T> {
+  /** Runs `fn` on the container's view; its errors are told in terms of the container path `p` (errors.ts). */
+  private async withScope<T>(ref: string, p: string, fn: (rec: ContainerRecord, scope: Scope, mounts: ScopeMount[]) => Promise<T>): Promise<T> {
     return this.d.containers.withRootfs(ref, async (rec, rootfs) => {
       const { scope, mounts, done } = await this.openScope(rec, rootfs);
       try {
         return await fn(rec, scope, mounts);
+      } catch (e) {
+        throw inContainerTerms(e, p);
       } finally {
         await done();
       }
@@ -190,7 +194,7 @@ export class ContainerFs {
   /** HEAD /containers/{id}/archive: the X-Docker-Container-Path-Stat value. */
   async stat(ref: string, p: string): Promise<string> {
     if (!p) throw invalidArgument('Path cannot be empty');
-    return this.withScope(ref, async (_rec, scope) => {
+    return this.withScope(ref, p, async (_rec, scope) => {
       const { stat, release } = await this.lookup(scope, ref, p);
       await release();
       return encodePathStat(stat);
@@ -203,7 +207,7 @@ export class ContainerFs {
    */
   async archive(ref: string, p: string, open: (statHeader: string) => Writable, signal?: AbortSignal): Promise<void> {
     if (!p) throw invalidArgument('Path cannot be empty');
-    await this.withScope(ref, async (rec, scope) => {
+    await this.withScope(ref, p, async (rec, scope) => {
       const { entry, stat, release } = await this.lookup(scope, ref, p);
       try {
         const out = open(encodePathStat(stat));
@@ -222,8 +226,12 @@ export class ContainerFs {
     this.d.containers.resolve(ref);
     const spool = path.join(this.d.tmpDir(), `archive-${newId().slice(0, 16)}.tar`);
     try {
-      await pipeline(await maybeDecompress(body), createWriteStream(spool, { mode: 0o600 }));
-      await this.withScope(ref, async (rec, scope, mounts) => {
+      await pipeline(await maybeDecompress(body), createWriteStream(spool, { mode: 0o600 })).catch((e: unknown) => {
+        // a broken body (truncated gzip, a client gone) is the client's; the spool's path is nobody's business
+        if (e instanceof BerthError || ['ENOSPC', 'EDQUOT', 'EIO'].includes(errnoCode(e) ?? '')) throw inContainerTerms(e, p);
+        throw invalidArgument(`invalid archive: ${scrubHostPaths((e as Error).message, p)}`);
+      });
+      await this.withScope(ref, p, async (rec, scope, mounts) => {
         const ap = archivePath(p);
         const dest = await scope.openPath(ap.abs).catch((e: unknown) => {
           if (isKind(e, 'NotFound')) throw fileNotFound(p, ref);

@@ -211,6 +211,26 @@ export class ConmonRuntime implements Runtime {
     return (JSON.parse(out || '[]') ?? []) as number[];
   }
 
+  /**
+   * Whether the conmon of a container still runs: its pid (conmon's -P file in the bundle) names a live
+   * process whose command line is conmon's for this container (a zombie has none; a reused pid has
+   * another). Undefined when conmon has not written its pid file (yet).
+   */
+  async monitorAlive(id: string, bundle: string): Promise<boolean | undefined> {
+    const pid = Number((await fsp.readFile(path.join(bundle, 'conmon.pid'), 'utf8').catch(() => '')).trim());
+    if (!Number.isSafeInteger(pid) || pid <= 0) return undefined;
+    const cmdline = await fsp.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    return cmdline.includes('conmon') && cmdline.includes(id);
+  }
+
+  /** Writes the exit file conmon would have written (the daemon took a container over from a dead conmon). */
+  async recordExit(id: string, code: number): Promise<void> {
+    // a dot file is no exit file (pendingExits): written aside, then renamed in place
+    const tmp = path.join(this.opts.exitDir, `.${id}.tmp`);
+    await fsp.writeFile(tmp, String(code));
+    await fsp.rename(tmp, path.join(this.opts.exitDir, id));
+  }
+
   /** Reads and removes the exit file of a container, if conmon wrote one. */
   async takeExit(id: string): Promise<number | undefined> {
     const file = path.join(this.opts.exitDir, id);

@@ -8,7 +8,7 @@ import type { ContainerReports } from '../../containers/reports.js';
 import { hasProcesses, isActive } from '../../containers/state.js';
 import { invalidArgument, notFound, notImplemented } from '../../core/errors.js';
 import { removeLink } from '../../containers/unlink.js';
-import { qBool, qInt, type Router, type Ctx } from '../http.js';
+import { qBool, qInt, qTimestamp, type Router, type Ctx } from '../http.js';
 import type { ExecCreateBody, PortBinding } from '../../api/types.js';
 import type { ContainerRecord } from '../../containers/record.js';
 import { frameStream, readLogs, listLogFiles, logsReadable, LOGS_NOT_READABLE } from '../../runtime/logs/index.js';
@@ -93,8 +93,8 @@ async function sendLogs(ctx: Ctx, d: ContainerRouteDeps): Promise<void> {
   const tailRaw = q.get('tail');
   const tail = !tailRaw || tailRaw === 'all' ? 'all' as const : Number.parseInt(tailRaw, 10);
   if (tail !== 'all' && !Number.isFinite(tail)) throw invalidArgument(`invalid tail value: ${tailRaw}`);
-  const since = q.get('since') ? Number(q.get('since')) : undefined;
-  const until = q.get('until') ? Number(q.get('until')) : undefined;
+  const since = qTimestamp(q, 'since');
+  const until = qTimestamp(q, 'until');
   const tty = !!rec.config.Tty;
   const res = ctx.stream(200, tty ? RAW : MUX);
   const ac = new AbortController();
@@ -120,8 +120,10 @@ export function containerRoutes(r: Router, d: ContainerRouteDeps): void {
     const body = await ctx.json();
     ctx.send(201, await d.containers.create(ctx.query.get('name') ?? undefined, body ?? {}));
   });
-  r.add('GET', '/containers/json', (ctx) => {
+  r.add('GET', '/containers/json', async (ctx) => {
     const q = ctx.query;
+    // a container whose monitor died is shown exited, not running
+    await d.containers.checkMonitors();
     const filters = parseFilters(q.get('filters'));
     let recs = d.store.all();
     if (!qBool(q, 'all') && !filters.status?.length && !q.get('limit') && !q.get('before') && !q.get('since')) {
@@ -133,7 +135,8 @@ export function containerRoutes(r: Router, d: ContainerRouteDeps): void {
     if (limit && limit > 0) recs = recs.slice(0, limit);
     ctx.send(200, recs.map((c) => summaryView(c, d.imageName(c.image, c.config.Image ?? ''), d.portsOf(c))));
   });
-  r.add('GET', '/containers/{id}/json', (ctx) => {
+  r.add('GET', '/containers/{id}/json', async (ctx) => {
+    await d.containers.checkMonitors(ctx.params[0]);
     const rec = d.store.resolve(ctx.params[0]);
     ctx.send(200, inspectView(rec, { execIds: d.execs.idsFor(rec.id), graphDriver: d.graphDriver(rec.id), ports: d.portsOf(rec) }));
   });

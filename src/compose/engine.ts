@@ -1,0 +1,345 @@
+/**
+ * The executor: applies a plan through the typed API client, in dependency order and in parallel within a
+ * limit. Resources first (external ones checked, networks and volumes created with compose labels), then
+ * per service its containers, each service waiting for its dependencies' conditions (started, healthy,
+ * completed successfully). A failure names the service and the reason.
+ */
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import tar from 'tar-stream';
+import type { BerthClient } from '../client/client.js';
+import { ContainerFsApi } from '../client/filesystem.js';
+import { DaemonError } from '../client/errors.js';
+import type { ContainerCreateBody, ContainerSummary } from '../api/types.js';
+import { buildImage } from './build.js';
+import { containerSpec } from './containerspec.js';
+import { ComposeError } from './errors.js';
+import { containerLabels, containerName, L, networkLabels, projectFilter, volumeLabels } from './labels.js';
+import { Limiter, settleAll } from './limiter.js';
+import type { Project, ServiceConfig } from './model.js';
+import { numberOf, type Action, type Observed, type Plan } from './planner.js';
+import { dependenciesOf } from './references.js';
+
+export type Progress = (kind: string, name: string, status: string) => void;
+
+export interface EngineOptions {
+  parallel: number;
+  progress: Progress;
+  /** seconds for stop (-t); undefined: each service's stop_grace_period or the daemon default */
+  timeout?: number;
+}
+
+const isNotFound = (e: unknown) => e instanceof DaemonError && e.statusCode === 404;
+
+export class Engine {
+  readonly limit: Limiter;
+  readonly fs: ContainerFsApi;
+  constructor(readonly client: BerthClient, readonly project: Project, readonly opts: EngineOptions) {
+    this.limit = new Limiter(opts.parallel);
+    this.fs = new ContainerFsApi(client.transport);
+  }
+
+  /** Every container of the project (one-offs included). */
+  async containers(all = true): Promise<ContainerSummary[]> {
+    return this.client.containers.list({ all, filters: projectFilter(this.project.name) });
+  }
+
+  /** Fails, before anything is created, when an external network or volume is missing. */
+  async checkExternals(services: string[]): Promise<void> {
+    const p = this.project;
+    const used = usedResources(p, services);
+    for (const key of used.networks) {
+      const n = p.networks[key];
+      if (!n?.external) continue;
+      await this.client.networks.inspect(n.name).catch((e: unknown) => {
+        if (isNotFound(e)) throw new ComposeError(`network ${n.name} declared as external, but could not be found`, { path: ['networks', key] });
+        throw e;
+      });
+    }
+    for (const key of used.volumes) {
+      const v = p.volumes[key];
+      if (!v?.external) continue;
+      await this.client.volumes.inspect(v.name).catch((e: unknown) => {
+        if (isNotFound(e)) throw new ComposeError(`external volume "${v.name}" not found`, { path: ['volumes', key] });
+        throw e;
+      });
+    }
+  }
+
+  /** Creates the project's networks and volumes that do not exist yet. */
+  async ensureResources(services: string[]): Promise<void> {
+    const p = this.project;
+    const used = usedResources(p, services);
+    await settleAll([...used.networks].map((key) => this.limit.run(async () => {
+      const n = p.networks[key]!;
+      if (n.external) return;
+      const found = await this.client.networks.inspect(n.name).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+      if (found) return;
+      this.opts.progress('Network', n.name, 'Creating');
+      await this.client.networks.create({
+        Name: n.name, Driver: n.driver ?? 'bridge', Options: n.driver_opts ?? {}, Internal: n.internal === true, Attachable: n.attachable === true,
+        EnableIPv6: n.enable_ipv6, Labels: networkLabels(p, key, n.labels), CheckDuplicate: true,
+        IPAM: n.ipam ? { Driver: n.ipam.driver ?? 'default', Options: n.ipam.options ?? {}, Config: (n.ipam.config ?? []).map((c) => ({ Subnet: c.subnet, IPRange: c.ip_range, Gateway: c.gateway, AuxiliaryAddresses: c.aux_addresses })) } : undefined,
+      } as Parameters<BerthClient['networks']['create']>[0]);
+      this.opts.progress('Network', n.name, 'Created');
+    })));
+    await settleAll([...used.volumes].map((key) => this.limit.run(async () => {
+      const v = p.volumes[key]!;
+      if (v.external) return;
+      const found = await this.client.volumes.inspect(v.name).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+      if (found) return;
+      this.opts.progress('Volume', v.name, 'Creating');
+      await this.client.volumes.create({ Name: v.name, Driver: v.driver ?? 'local', DriverOpts: v.driver_opts ?? {}, Labels: volumeLabels(p, key, v.labels) });
+      this.opts.progress('Volume', v.name, 'Created');
+    })));
+  }
+
+  /** The image each service runs: present, pulled, or built (per pull_policy and the flags); its ID. */
+  async ensureImages(services: string[], o: { build?: boolean; noBuild?: boolean; pull?: string; quiet?: boolean } = {}): Promise<Record<string, string>> {
+    const ids: Record<string, string> = {};
+    await settleAll(services.map((name) => this.limit.run(async () => {
+      const s = this.project.services[name]!;
+      const image = imageOf(this.project, s);
+      const policy = o.pull ?? s.pull_policy ?? 'missing';
+      if (s.build && !o.noBuild && (o.build || policy === 'build')) {
+        ids[name] = await this.build(s, image);
+        return;
+      }
+      let id = await this.imageId(image);
+      if ((policy === 'always' || (id === undefined && policy !== 'never')) && !(id === undefined && s.build)) {
+        this.opts.progress('Image', image, 'Pulling');
+        for await (const m of await this.client.images.pull(image)) if (m.error) throw new ComposeError(`service "${name}": pull ${image}: ${m.error}`);
+        this.opts.progress('Image', image, 'Pulled');
+        id = await this.imageId(image);
+      }
+      if (id === undefined && s.build && !o.noBuild) id = await this.build(s, image);
+      if (id === undefined) throw new ComposeError(`service "${name}": no such image: ${image}${policy === 'never' ? ' (pull_policy: never)' : ''}`);
+      ids[name] = id;
+    })));
+    return ids;
+  }
+
+  private async imageId(image: string): Promise<string | undefined> {
+    try {
+      return (await this.client.images.inspect(image)).Id;
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  async build(s: ServiceConfig, image: string): Promise<string> {
+    this.opts.progress('Image', image, 'Building');
+    await buildImage(this.client.transport, { tag: image, build: s.build! }, () => undefined);
+    this.opts.progress('Image', image, 'Built');
+    const id = await this.imageId(image);
+    if (!id) throw new ComposeError(`service "${s.name}": build of ${image} gave no image`);
+    return id;
+  }
+
+  /** Applies a plan: every service after its dependencies (and their conditions), containers in parallel. */
+  async apply(plan: Plan, imageIds: Record<string, string>, o: { noStart?: boolean } = {}): Promise<void> {
+    const p = this.project;
+    const tasks = new Map<string, Promise<void>>();
+    const run = (name: string): Promise<void> => {
+      let t = tasks.get(name);
+      if (t) return t;
+      t = (async () => {
+        const sp = plan.services[name]!;
+        const s = p.services[name]!;
+        const deps = dependenciesOf(s).filter((d) => d in plan.services);
+        await settleAll(deps.map((d) => run(d)));
+        if (!o.noStart) await settleAll(deps.map((d) => this.waitCondition(s, d)));
+        await settleAll(sp.actions.map((a) => this.limit.run(() => this.act(s, sp.hash, a, imageIds[name] ?? '', o.noStart === true))));
+      })();
+      t.catch(() => undefined);
+      tasks.set(name, t);
+      return t;
+    };
+    await settleAll(Object.keys(plan.services).map(run));
+  }
+
+  private async act(s: ServiceConfig, hash: string, a: Action, imageId: string, noStart: boolean): Promise<void> {
+    const progress = this.opts.progress;
+    const name = a.kind === 'create' ? containerName(this.project.name, s, a.number) : (a.container.Names[0] ?? '').replace(/^\//, '');
+    try {
+      switch (a.kind) {
+        case 'keep':
+          progress('Container', name, 'Running');
+          return;
+        case 'start':
+          if (noStart) return;
+          progress('Container', name, 'Starting');
+          await this.client.containers.start(a.container.Id);
+          progress('Container', name, 'Started');
+          return;
+        case 'remove':
+          progress('Container', name, 'Stopping');
+          await this.client.containers.stop(a.container.Id, { t: this.stopTimeout(s) });
+          await this.client.containers.remove(a.container.Id, { force: true });
+          progress('Container', name, 'Removed');
+          return;
+        case 'recreate': {
+          progress('Container', name, 'Recreate');
+          await this.client.containers.stop(a.container.Id, { t: this.stopTimeout(s) }).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+          await this.client.containers.remove(a.container.Id, { force: true });
+          const id = await this.createContainer(s, a.number, hash, imageId);
+          progress('Container', name, 'Recreated');
+          if (!noStart) await this.startContainer(id, name);
+          return;
+        }
+        case 'create': {
+          progress('Container', name, 'Creating');
+          const id = await this.createContainer(s, a.number, hash, imageId);
+          progress('Container', name, 'Created');
+          if (!noStart) await this.startContainer(id, name);
+          return;
+        }
+      }
+    } catch (err) {
+      if (err instanceof ComposeError) throw err;
+      throw new ComposeError(`service "${s.name}": container ${name}: ${(err as Error).message}`);
+    }
+  }
+
+  private async startContainer(id: string, name: string): Promise<void> {
+    this.opts.progress('Container', name, 'Starting');
+    await this.client.containers.start(id);
+    this.opts.progress('Container', name, 'Started');
+  }
+
+  stopTimeout(s: ServiceConfig | undefined): number | undefined {
+    if (this.opts.timeout !== undefined) return this.opts.timeout;
+    const g = s?.stop_grace_period as string | undefined;
+    if (g === undefined) return undefined;
+    return Math.round(Number(g.replace(/s$/, '')) || 10);
+  }
+
+  /** The first container's name of a service (for links, volumes_from, network_mode service:). */
+  containerOf = (service: string): string | undefined => {
+    const s = this.project.services[service];
+    return s ? containerName(this.project.name, s, 1) : undefined;
+  };
+
+  /** Creates a container (and copies content/environment secrets and configs into it). */
+  async createContainer(s: ServiceConfig, number: number, hash: string, imageId: string, over: { name?: string; oneoff?: boolean; body?: (b: ContainerCreateBody) => ContainerCreateBody } = {}): Promise<string> {
+    const p = this.project;
+    const name = over.name ?? containerName(p.name, s, number);
+    const labels = containerLabels(p, s, number, hash, imageId, over.oneoff === true);
+    let body = containerSpec({ project: p, service: { ...s, image: imageOf(p, s) }, name, labels, containerOf: this.containerOf, oneoff: over.oneoff });
+    if (over.body) body = over.body(body);
+    const { Id } = await this.client.containers.create(name, body, s.platform as string | undefined);
+    const files = inlineFiles(p, s);
+    if (files.length > 0) {
+      const pack = tar.pack();
+      for (const f of files) pack.entry({ name: f.target.replace(/^\/+/, ''), mode: 0o444 }, f.content);
+      pack.finalize();
+      await this.fs.putArchive(Id, '/', pack as unknown as Readable);
+    }
+    return Id;
+  }
+
+  /** Waits for `dep` to meet the condition `s` asks of it. */
+  async waitCondition(s: ServiceConfig, dep: string): Promise<void> {
+    const cond = s.depends_on?.[dep]?.condition ?? 'service_started';
+    if (cond === 'service_started') return;
+    const list = (await this.containers(true)).filter((c) => c.Labels[L.service] === dep && c.Labels[L.oneoff] !== 'True');
+    await settleAll(list.map(async (c) => {
+      const cname = c.Names[0]?.replace(/^\//, '') ?? c.Id;
+      if (cond === 'service_completed_successfully') {
+        const r = await this.client.containers.wait(c.Id, 'not-running');
+        if (r.StatusCode !== 0) throw new ComposeError(`service "${dep}" didn't complete successfully: exit ${r.StatusCode}`);
+        return;
+      }
+      this.opts.progress('Container', cname, 'Waiting');
+      for (;;) {
+        const info = await this.client.containers.inspect(c.Id);
+        const h = info.State.Health;
+        if (!h) throw new ComposeError(`dependency failed to start: container ${cname} has no healthcheck configured`);
+        if (h.Status === 'healthy') break;
+        if (h.Status === 'unhealthy') throw new ComposeError(`dependency failed to start: container ${cname} is unhealthy`);
+        if (!info.State.Running) throw new ComposeError(`dependency failed to start: container ${cname} exited (${info.State.ExitCode})`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      this.opts.progress('Container', cname, 'Healthy');
+    }));
+  }
+
+  /** Stops and removes containers, dependents first, in parallel within the limit. */
+  async removeContainers(list: Observed[], o: { volumes?: boolean; stop?: boolean } = {}): Promise<void> {
+    const p = this.project;
+    const byService = new Map<string, Observed[]>();
+    for (const c of list) {
+      const svc = c.Labels[L.service] ?? '';
+      byService.set(svc, [...(byService.get(svc) ?? []), c]);
+    }
+    // a service goes once every service that depends on it is gone
+    const tasks = new Map<string, Promise<void>>();
+    const dependents = (svc: string) => Object.values(p.services).filter((s) => dependenciesOf(s).includes(svc)).map((s) => s.name).filter((n) => byService.has(n) && n !== svc);
+    const run = (svc: string, seen: Set<string>): Promise<void> => {
+      let t = tasks.get(svc);
+      if (t) return t;
+      t = (async () => {
+        const next = new Set(seen).add(svc);
+        await settleAll(dependents(svc).filter((d) => !next.has(d)).map((d) => run(d, next)));
+        await settleAll((byService.get(svc) ?? []).sort((a, b) => numberOf(a) - numberOf(b)).map((c) => this.limit.run(async () => {
+          const name = c.Names[0]?.replace(/^\//, '') ?? c.Id;
+          let stopError: unknown;
+          if (c.State === 'running' || c.State === 'paused' || c.State === 'restarting') {
+            this.opts.progress('Container', name, 'Stopping');
+            // a stop that fails (the daemon gave up waiting) is no reason to keep the container: remove forces it
+            await this.client.containers.stop(c.Id, { t: this.stopTimeout(p.services[svc]) }).catch((e: unknown) => (isNotFound(e) ? undefined : (stopError = e)));
+            if (stopError === undefined) this.opts.progress('Container', name, 'Stopped');
+          }
+          if (o.stop === false) {
+            if (stopError !== undefined) throw stopError;
+            return;
+          }
+          this.opts.progress('Container', name, 'Removing');
+          await this.client.containers.remove(c.Id, { force: true, v: o.volumes }).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(stopError ?? e)));
+          this.opts.progress('Container', name, 'Removed');
+        })));
+      })();
+      t.catch(() => undefined);
+      tasks.set(svc, t);
+      return t;
+    };
+    await settleAll([...byService.keys()].map((s) => run(s, new Set())));
+  }
+}
+
+/** The image a service runs: its `image`, or `<project>-<service>` for a build without one. */
+export function imageOf(p: Project, s: ServiceConfig): string {
+  return s.image ?? `${p.name}-${s.name}`;
+}
+
+/** Networks and volumes the given services use (by their keys in the project). */
+export function usedResources(p: Project, services: string[]): { networks: Set<string>; volumes: Set<string> } {
+  const networks = new Set<string>();
+  const volumes = new Set<string>();
+  for (const n of services) {
+    const s = p.services[n];
+    if (!s) continue;
+    if (s.network_mode === undefined) for (const k of Object.keys(s.networks ?? {})) networks.add(k);
+    for (const v of s.volumes ?? []) if (v.type === 'volume' && v.source && v.source in p.volumes) volumes.add(v.source);
+  }
+  return { networks, volumes };
+}
+
+/** Secrets and configs whose value is inline `content` or an environment variable: copied into the container. */
+function inlineFiles(p: Project, s: ServiceConfig): { target: string; content: string }[] {
+  const out: { target: string; content: string }[] = [];
+  for (const kind of ['secrets', 'configs'] as const) {
+    for (const r of s[kind] ?? []) {
+      const def = p[kind][r.source];
+      if (!def || def.file) continue;
+      const content = def.content ?? (def.environment ? p.environment[def.environment] ?? '' : undefined);
+      if (content === undefined) continue;
+      const target = r.target ? (r.target.startsWith('/') ? r.target : kind === 'secrets' ? `/run/secrets/${r.target}` : `/${r.target}`) : kind === 'secrets' ? `/run/secrets/${r.source}` : `/${r.source}`;
+      out.push({ target, content });
+    }
+  }
+  return out;
+}
+
+export const randomSuffix = (): string => randomBytes(6).toString('hex');
