@@ -29,6 +29,7 @@ export function kindForStatus(status: number): ErrorKind {
   if (status === 403) return 'Forbidden';
   if (status === 404) return 'NotFound';
   if (status === 409) return 'Conflict';
+  if (status === 501) return 'NotImplemented';
   if (status === 503) return 'Unavailable';
   return 'Internal';
 }

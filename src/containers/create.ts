@@ -14,6 +14,7 @@ import { adaptNamespaceModes, validateNamespaceModes } from './namespaces.js';
 import { initialState, type ContainerRecord } from './record.js';
 import { checkRestartPolicy } from './restart.js';
 import { validateCreateBody } from './validate.js';
+import { mergeLogConfig, DEFAULT_LOG_DRIVER } from '../runtime/logs/index.js';
 
 const nowIso = () => new Date().toISOString();
 
@@ -37,6 +38,7 @@ export async function newRecord(d: ContainerDeps, name: string | undefined, body
   // as Docker: the default runtime when none is asked for, 'Unknown runtime specified' for a name not configured
   const runtimeName = d.runtimes?.pick(b.HostConfig?.Runtime);
   const checked = d.cgroups?.check({ ...(b.HostConfig ?? {}) });
+  const logConfig = mergeLogConfig(b.HostConfig?.LogConfig, d.logDefaults ?? { Type: DEFAULT_LOG_DRIVER, Config: {} });
   const image = d.images.resolveImage(b.Image);
   const config = d.spec.mergeConfig(image.config.config, b);
   config.Image = b.Image;
@@ -49,7 +51,7 @@ export async function newRecord(d: ContainerDeps, name: string | undefined, body
   const fullName = `/${name || generateName((n) => d.store.nameTaken(n))}`.replace(/^\/\//, '/');
   d.store.claimName(fullName, id);
   const dir = d.store.dir(id);
-  const hostConfig = { ...b.HostConfig, ...(checked?.resources ?? {}), ...adaptNamespaceModes(b.HostConfig ?? {}, (ref) => d.store.find(ref)?.id, d.namespaceDefaults), NetworkMode: b.HostConfig?.NetworkMode || 'default', ...(runtimeName ? { Runtime: runtimeName } : {}), ...(links.length ? { Links: links.map((l) => l.replace('/NAME/', `${fullName}/`)) } : {}) };
+  const hostConfig = { ...b.HostConfig, ...(checked?.resources ?? {}), ...adaptNamespaceModes(b.HostConfig ?? {}, (ref) => d.store.find(ref)?.id, d.namespaceDefaults), NetworkMode: b.HostConfig?.NetworkMode || 'default', LogConfig: logConfig, ...(runtimeName ? { Runtime: runtimeName } : {}), ...(links.length ? { Links: links.map((l) => l.replace('/NAME/', `${fullName}/`)) } : {}) };
   if (!config.Hostname) config.Hostname = netMode.kind === 'host' ? d.host.hostname() : id.slice(0, 12);
   const rec: ContainerRecord = {
     id, name: fullName, created: nowIso(), path: args[0], args: args.slice(1), config, hostConfig, image: image.id,

@@ -2,6 +2,7 @@
  * The narrow interfaces the container lifecycle depends on (images, snapshots, runtime spec, network,
  * volumes, cgroups, health), each implemented by its subsystem and wired in src/daemon/main.ts.
  */
+import type { ResolvedLogConfig } from '../runtime/logs/index.js';
 import type { Readable } from 'node:stream';
 import type { ContainerConfig, ContainerCreateBody, EndpointSettings, ImageConfigBlob } from '../api/types.js';
 import type { EventBus } from '../core/events.js';
@@ -36,6 +37,8 @@ export interface RootfsProvider {
 export interface NamespacePlan extends Partial<KernelNamespaces> {
   net: { mode: 'new' } | { mode: 'host' } | { mode: 'path'; path: string };
   utsHost: boolean;
+  /** the variables of legacy links (linkenv.ts), before the container's own Env */
+  linkEnv?: string[];
 }
 
 /** What the spec gets from the container's mounts. */
@@ -105,6 +108,8 @@ export interface ContainerDeps {
   log?: (msg: string) => void;
   /** daemon.json's default-ipc-mode and default-shm-size (Docker's private and 64 MB when absent) */
   namespaceDefaults?: NamespaceDefaults;
+  /** daemon.json log-driver / log-opts: what a create's LogConfig is merged with (json-file when absent) */
+  logDefaults?: ResolvedLogConfig;
 }
 
 /** What the lifecycle asks of the network subsystem (src/network/service.ts). */

@@ -7,6 +7,8 @@ import { conflict } from '../core/errors.js';
 import { parseNetworkMode, parseExtraHost, renderHosts, renderResolvConf } from '../network/files.js';
 import type { ContainerRecord } from './record.js';
 import type { ContainerDeps, NamespacePlan } from './deps.js';
+import { parseLink } from '../network/links.js';
+import { linkEnvVars } from './linkenv.js';
 
 export async function networkFiles(rec: ContainerRecord, d: Pick<ContainerDeps, 'store' | 'network' | 'host'>): Promise<NamespacePlan> {
   const mode = parseNetworkMode(rec.hostConfig.NetworkMode);
@@ -40,5 +42,13 @@ export async function networkFiles(rec: ContainerRecord, d: Pick<ContainerDeps, 
   await fsp.writeFile(rec.hostsPath, hostsText);
   await fsp.writeFile(rec.resolvConfPath, resolv);
   await fsp.writeFile(rec.hostnamePath, `${rec.config.Hostname}\n`);
+  // legacy links on the default bridge also set variables; prepare() found every link target running
+  if (prepared && rec.networks?.bridge && rec.hostConfig.Links?.length) {
+    plan.linkEnv = rec.hostConfig.Links.flatMap((l, i) => {
+      const child = d.store.resolve(parseLink(l)[0]);
+      const ip = prepared.links[i]?.ip;
+      return ip ? linkEnvVars(l.slice(l.indexOf(':') + 1), ip, child.config.Env, child.config.ExposedPorts) : [];
+    });
+  }
   return plan;
 }

@@ -159,7 +159,7 @@ export class ContainerService {
       await this.d.runtime.delete(rec.id).catch(() => undefined); // leftovers of a crash (no spawn when there are none)
       const pid = await this.d.runtime.create({
         id: rec.id, bundle, tty: !!rec.config.Tty, stdin: !!rec.config.OpenStdin, logPath: rec.logPath,
-        leaveStdinOpen: !rec.config.StdinOnce,
+        ...(rec.hostConfig.LogConfig?.Type === 'none' ? { logDriver: 'none' as const } : {}), leaveStdinOpen: !rec.config.StdinOnce,
       });
       // runc brings `lo` up in a new network namespace; bridge networks also get their veths
       if (namespaces.net.mode === 'new' && parseNetworkMode(rec.hostConfig.NetworkMode).kind === 'bridge') await this.d.network.wire(rec, pid);
@@ -424,6 +424,8 @@ export class ContainerService {
     await this.d.runtime.kill(rec.id, signal).catch((e) => { throw conflict(`cannot kill container: ${rec.id}: ${(e as Error).message}`); });
     if (stopping && rec.state.Status === 'paused') await this.d.runtime.resume(rec.id).catch(() => undefined);
     this.d.events.publish('container', 'kill', rec.id, this.attrs(rec, { signal: String(signal) }));
+    // as dockerd's Kill: a SIGKILL returns once the container has stopped (an inspect right after sees it exited)
+    if (signal === 9 && !(await this.waitExit(rec.id, 15000))) throw unavailable(`cannot kill container ${rec.id}: it did not exit after SIGKILL`);
   }
 
   async stop(ref: string, opts: { timeout?: number; signal?: number }, parseSignal: (s: string) => number): Promise<void> {

@@ -112,7 +112,7 @@ export function makeSpecBuilder(o: {
         rootfs: ctx.rootfs,
         readonlyRootfs: hc.ReadonlyRootfs,
         args: [rec.path, ...rec.args],
-        env: containerEnv({ hostname: rec.config.Hostname, tty: rec.config.Tty, env: rec.config.Env }),
+        env: containerEnv({ hostname: rec.config.Hostname, tty: rec.config.Tty, env: rec.config.Env, extra: ns.linkEnv }),
         cwd: rec.config.WorkingDir,
         user,
         tty: rec.config.Tty,

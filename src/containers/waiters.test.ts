@@ -10,7 +10,7 @@ describe('Waiters', () => {
     assert.throws(() => parseWaitCondition('gone'), /invalid condition: "gone"/);
   });
 
-  it('an exit ends not-running and next-exit waits, a restart only next-exit ones, a removal all', async () => {
+  it('an exit (also one followed by a restart) ends not-running and next-exit waits, a removal all', async () => {
     const w = new Waiters();
     const settled: string[] = [];
     const track = (name: string, p: Promise<{ StatusCode: number }>) => void p.then((r) => settled.push(`${name}:${r.StatusCode}`));
@@ -20,13 +20,14 @@ describe('Waiters', () => {
     track('other', w.add('c2', 'next-exit'));
     w.notify('c1', 'restarting', 3);
     await new Promise((r) => setImmediate(r));
-    assert.deepEqual(settled, ['next:3']);
+    assert.deepEqual(settled, ['next:3', 'running:3']);
+    track('next2', w.add('c1', 'next-exit'));
     w.notify('c1', 'exit', 4);
     await new Promise((r) => setImmediate(r));
-    assert.deepEqual(settled, ['next:3', 'running:4']);
+    assert.deepEqual(settled, ['next:3', 'running:3', 'next2:4']);
     w.notify('c1', 'removed', 4);
     await new Promise((r) => setImmediate(r));
-    assert.deepEqual(settled, ['next:3', 'running:4', 'removed:4']);
+    assert.deepEqual(settled, ['next:3', 'running:3', 'next2:4', 'removed:4']);
   });
 
   it('drops a waiter whose client went away', async () => {

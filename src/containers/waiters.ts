@@ -1,7 +1,8 @@
 /**
  * The waiters of POST /containers/{id}/wait, per container. A waiter names Docker's condition:
  * `not-running` (the next exit, or at once when not running: the caller checks that), `next-exit`
- * (the next exit, also one followed by an automatic restart) or `removed`.
+ * (the next exit) or `removed`. An exit followed by an automatic restart ends the first two, as
+ * dockerd's State.SetRestarting wakes its stop waiters: a wait on an `always` container returns.
  */
 import { invalidArgument } from '../core/errors.js';
 
@@ -32,13 +33,13 @@ export class Waiters {
   }
 
   /**
-   * The container exited (`exit`), exited and will restart (`restarting`: only next-exit waiters are
-   * done), or is gone (`removed`: every waiter is done).
+   * The container exited (`exit`), exited and will restart (`restarting`: the same for waiters), or
+   * is gone (`removed`: every waiter is done).
    */
   notify(id: string, what: 'exit' | 'restarting' | 'removed', code: number): void {
     const keep = [];
     for (const w of this.byId.get(id) ?? []) {
-      const done = what === 'removed' || (what === 'exit' ? w.condition !== 'removed' : w.condition === 'next-exit');
+      const done = what === 'removed' || w.condition !== 'removed';
       if (done) w.resolve({ StatusCode: code, Error: null });
       else keep.push(w);
     }

@@ -11,6 +11,7 @@ export type ErrorKind =
   | 'Forbidden'
   | 'Unauthorized'
   | 'Unavailable'
+  | 'NotImplemented'
   | 'Internal';
 
 export class BerthError extends Error {
@@ -29,6 +30,7 @@ export const notModified = (msg: string) => new BerthError('NotModified', msg);
 export const forbidden = (msg: string) => new BerthError('Forbidden', msg);
 export const unauthorized = (msg: string, cause?: unknown) => new BerthError('Unauthorized', msg, { cause });
 export const unavailable = (msg: string, cause?: unknown) => new BerthError('Unavailable', msg, { cause });
+export const notImplemented = (msg: string) => new BerthError('NotImplemented', msg);
 export const internal = (msg: string, cause?: unknown) => new BerthError('Internal', msg, { cause });
 
 export function isKind(err: unknown, kind: ErrorKind): boolean {

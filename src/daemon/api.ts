@@ -7,6 +7,10 @@ import { systemRoutes } from '../server/routes/system.js';
 import { networkRoutes } from '../server/routes/networks.js';
 import { volumeRoutes } from '../server/routes/volumes.js';
 import { archiveRoutes } from '../server/routes/archive.js';
+import { swarmRoutes, pluginRoutes } from '../server/routes/swarm.js';
+import { distributionRoutes } from '../server/routes/distribution.js';
+import { wsAttachRoutes } from '../server/routes/wsattach.js';
+import { registryLookups } from './images.js';
 import type { ContainerFs } from '../containers/fs/index.js';
 import { ContainerReports } from '../containers/reports.js';
 import { summaryView } from '../containers/views.js';
@@ -63,7 +67,7 @@ export async function apiRouter(s: Subsystems, me: DaemonIdentity): Promise<Rout
       version: me.version, dataRoot: stateRoot, execRoot: me.execRoot, runcVersion: runcV, conmonVersion: conmonV, userns: me.userns,
       runtimes: s.runtimes.reports, defaultRuntime: s.runtimes.defaultName, runtimeVersions: s.runtimes.versions,
       cgroupVersion: readFileSync('/proc/self/mountinfo', 'utf8').includes(' /sys/fs/cgroup rw') && !readFileSync('/proc/self/mountinfo', 'utf8').includes('/sys/fs/cgroup/memory') ? '2' : '1',
-      name: hostname, id: me.id, started, warnings: () => net.warnings(),
+      name: hostname, id: me.id, started, warnings: () => net.warnings(), logDriver: s.logDefaults.Type,
       counts: () => {
         const all = store.all();
         const running = all.filter((c) => c.state.Status === 'running').length;
@@ -87,13 +91,17 @@ export async function apiRouter(s: Subsystems, me: DaemonIdentity): Promise<Rout
     imageName: (id, given) => images.displayName(id, given),
     imageMatches: (id, ref) => images.matches(id, ref),
     graphDriver: (id) => images.snapshotter.graphDriverData(id).Data ?? {},
-    logFiles: (p) => listLogFiles(p, rotation.maxFile),
+    logFiles: (p, rec) => listLogFiles(p, rec ? rotation.maxFileOf(rec) : rotation.maxFile),
     portsOf: (rec) => net.portsOf(rec),
   });
+  wsAttachRoutes(router, { store, containers, logFiles: (p, rec) => listLogFiles(p, rec ? rotation.maxFileOf(rec) : rotation.maxFile) });
   networkRoutes(router, { networks: net, containers });
+  distributionRoutes(router, registryLookups(s.registryOptions));
   imageRoutes(router, images);
   volumeRoutes(router, { volumes: volumes.service });
   archiveRoutes(router, { fs });
   buildRoutes(router, builder.api);
+  swarmRoutes(router);
+  pluginRoutes(router);
   return router;
 }

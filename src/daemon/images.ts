@@ -6,6 +6,8 @@ import { ImageService, ImageStore, type RegistryAccess } from '../images/index.j
 import type { IdentityMapping } from '../core/idmap.js';
 import { OverlaySnapshotter } from '../snapshots/index.js';
 import type { RegistryOptions } from './config.js';
+import type { RegistryLookups } from '../server/routes/distribution.js';
+import { parseNormalizedNamed } from '../core/reference.js';
 
 /**
  * The registry client (HTTPS, TLS, gzip and zstd streams), loaded on the first pull, push or login: a
@@ -30,4 +32,21 @@ export async function openImages(dataRoot: string, containers: ContainerStore, r
   const store = await ImageStore.open(dataRoot, idMap ? { snapshotter: await OverlaySnapshotter.open(dataRoot, { idMap }) } : {});
   const usedBy = (imageId: string) => containers.all().filter((c) => c.image === imageId).map((c) => ({ id: c.id, running: c.state.Status === 'running' }));
   return new ImageService({ store, registry: lazyRegistry(dataRoot, store, registry, log), usedBy, events });
+}
+
+/** GET /distribution/{name}/json and GET /images/search over src/registry, loaded on first use. */
+export function registryLookups(options: RegistryOptions): RegistryLookups {
+  return {
+    async distribution(ref, auth) {
+      const { inspectDistribution, decodeAuthHeader } = await registryClient();
+      return inspectDistribution(options, parseNormalizedNamed(ref), decodeAuthHeader(auth));
+    },
+    async search(term, limit, filters, auth) {
+      const { searchRegistry, decodeAuthHeader } = await registryClient();
+      // as dockerd: a search ignores credentials it cannot decode
+      let creds;
+      try { creds = decodeAuthHeader(auth); } catch { creds = undefined; }
+      return searchRegistry(options, term, limit, filters, creds);
+    },
+  };
 }

@@ -42,3 +42,8 @@ export async function registryAccess(distDir: string, images: ImageStore, regist
     login: (auth) => login(registries, auth),
   };
 }
+
+/** Registry lookups that pull nothing (GET /distribution/{name}/json, GET /images/search) */
+export { decodeAuthHeader };
+export { inspectDistribution } from '../registry/inspect.js';
+export { searchRegistry } from '../registry/search.js';

@@ -14,7 +14,7 @@ import { HealthMonitor, goDuration } from '../containers/health.js';
 import { makeSpecBuilder } from '../containers/spec.js';
 import { openRuntimes } from '../runtime/select.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { parseSize } from '../runtime/logs/index.js';
+import { parseSize, daemonLogConfig } from '../runtime/logs/index.js';
 import { NetworkStore } from '../network/store.js';
 import { NetworkService } from '../network/service.js';
 import { Firewall, HostFirewall } from '../network/nft/index.js';
@@ -33,6 +33,8 @@ export type Subsystems = Awaited<ReturnType<typeof wireSubsystems>>;
 /** Opens and wires the subsystems; `stateRoot` is the data root, or its remapped root under userns-remap. */
 export async function wireSubsystems(cfg: DaemonConfig, stateRoot: string, log: Logger, remap?: RemappedRoot) {
   const idMap = remap?.mapping;
+  // daemon.json log-driver / log-opts, checked as dockerd does at start
+  const logDefaults = daemonLogConfig(cfg.extra['log-driver'], cfg.logOpts);
   const events = new EventBus();
   const store = await ContainerStore.open(path.join(stateRoot, 'containers'));
   const images = await openImages(stateRoot, store, cfg.registry, (m) => log('warn', m), events, idMap);
@@ -85,6 +87,7 @@ export async function wireSubsystems(cfg: DaemonConfig, stateRoot: string, log: 
     cgroups: cgroups.forContainers,
     health,
     namespaceDefaults: cfg.containerDefaults,
+    logDefaults,
     log: (m) => log('warn', m),
   });
   const execs = new ExecService({
@@ -95,5 +98,5 @@ export async function wireSubsystems(cfg: DaemonConfig, stateRoot: string, log: 
     maxSize: cfg.logOpts['max-size'] ? parseSize(cfg.logOpts['max-size']) : 0,
     maxFile: Number(cfg.logOpts['max-file'] ?? '1'),
   });
-  return { events, store, images, runtime, runtimes, networks: net, volumes, cgroups, health, containers, execs, rotation, spec, hostname, idMap };
+  return { events, store, images, runtime, runtimes, networks: net, volumes, cgroups, health, containers, execs, rotation, spec, hostname, idMap, logDefaults, registryOptions: cfg.registry };
 }

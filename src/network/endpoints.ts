@@ -34,7 +34,9 @@ export function endpointsForCreate(body: ContainerCreateBody, resolve: (ref: str
   for (const ref of names) {
     const n = resolve(ref);
     if (MODE_NETWORKS.has(n.name) && names.length > 1) throw invalidArgument(`container cannot be connected to host network or none network and other networks`);
-    const ep = given[ref] ?? given[n.name] ?? given[n.id] ?? (ref === primary && primary === 'bridge' ? given.default : undefined) ?? {};
+    const ep0 = given[ref] ?? given[n.name] ?? given[n.id] ?? (ref === primary && primary === 'bridge' ? given.default : undefined) ?? {};
+    // Config.MacAddress (API < 1.44, what docker-py's mac_address sends) is the primary endpoint's
+    const ep = ref === primary && body.MacAddress && !ep0.MacAddress ? { ...ep0, MacAddress: body.MacAddress } : ep0;
     out[n.name] = checkEndpoint(n, ep);
   }
   return out;

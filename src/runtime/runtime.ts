@@ -37,6 +37,8 @@ export interface CreateOptions {
   tty: boolean;
   stdin: boolean;
   logPath: string;
+  /** `none`: no log is kept (HostConfig.LogConfig.Type none); otherwise the log file at logPath */
+  logDriver?: 'none';
   /** keep stdin open after an attached client detaches (Docker's StdinOnce=false) */
   leaveStdinOpen: boolean;
 }

@@ -9,6 +9,7 @@ const statusOf: Record<ErrorKind, number> = {
   Forbidden: 403,
   Unauthorized: 401,
   Unavailable: 503,
+  NotImplemented: 501,
   Internal: 500,
 };
 

@@ -283,8 +283,16 @@ export class ContainerFs {
     if (o.repo) this.d.images.checkReference(o.repo, o.tag);
     const config = commitConfig(rec0.config, o.config, o.changes);
     const parent = this.d.images.imageConfig(rec0.image);
-    const paused = o.pause && rec0.state.Status === 'running';
-    if (paused) await this.d.containers.pause(rec0.id);
+    // pause only applies to a running container: one that exits meanwhile (a short command committed
+    // right after its start) is committed as it is, as dockerd does
+    const paused = o.pause && rec0.state.Status === 'running' && await this.d.containers.pause(rec0.id).then(() => true, async (e: unknown) => {
+      // the runtime may see the exit before the daemon has recorded it: give the exit a moment to land
+      for (let i = 0; i < 40; i++) {
+        if (this.d.containers.resolve(rec0.id).state.Status !== 'running') return false;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw e;
+    });
     const file = path.join(this.d.tmpDir(), `layer-${newId().slice(0, 16)}.tar`);
     try {
       let rec = rec0;

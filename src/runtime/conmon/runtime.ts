@@ -126,7 +126,7 @@ export class ConmonRuntime implements Runtime {
     await this.deleting.get(o.id);
     await fsp.rm(path.join(this.opts.exitDir, o.id), { force: true });
     const args = [...this.conmonCommon(o.id, o.id, o.bundle, path.join(o.bundle, 'pidfile')),
-      '-P', path.join(o.bundle, 'conmon.pid'), '-l', `k8s-file:${o.logPath}`, '--exit-dir', this.opts.exitDir, '--no-sync-log'];
+      '-P', path.join(o.bundle, 'conmon.pid'), '-l', `${o.logDriver ?? 'k8s-file'}:${o.logPath}`, '--exit-dir', this.opts.exitDir, '--no-sync-log'];
     if (o.tty) args.push('-t');
     if (o.stdin) args.push('-i');
     if (o.stdin && o.leaveStdinOpen) args.push('--leave-stdin-open');

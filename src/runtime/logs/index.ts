@@ -10,3 +10,5 @@ export { frameStream, Demuxer, demux } from './frame.js';
 export type { Frame, StreamType } from './frame.js';
 export { LogRotator, parseSize, parseLogOptions, planRotation, listLogFiles } from './rotate.js';
 export type { LogOptions, RotationPlan } from './rotate.js';
+export { mergeLogConfig, daemonLogConfig, validateLogConfig, logsReadable, rotationOf, DEFAULT_LOG_DRIVER, LOG_DRIVERS, LOGS_NOT_READABLE } from './driver.js';
+export type { ResolvedLogConfig } from './driver.js';

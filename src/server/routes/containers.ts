@@ -6,11 +6,12 @@ import type { ContainerStore } from '../../containers/store.js';
 import { inspectView, summaryView, parseFilters, filterContainers } from '../../containers/views.js';
 import type { ContainerReports } from '../../containers/reports.js';
 import { hasProcesses, isActive } from '../../containers/state.js';
-import { invalidArgument } from '../../core/errors.js';
+import { invalidArgument, notFound, notImplemented } from '../../core/errors.js';
+import { removeLink } from '../../containers/unlink.js';
 import { qBool, qInt, qTimestamp, type Router, type Ctx } from '../http.js';
 import type { ExecCreateBody, PortBinding } from '../../api/types.js';
 import type { ContainerRecord } from '../../containers/record.js';
-import { frameStream, readLogs, listLogFiles } from '../../runtime/logs/index.js';
+import { frameStream, readLogs, listLogFiles, logsReadable, LOGS_NOT_READABLE } from '../../runtime/logs/index.js';
 
 export interface ContainerRouteDeps {
   containers: ContainerService;
@@ -23,7 +24,7 @@ export interface ContainerRouteDeps {
   /** NetworkSettings.Ports of a container */
   portsOf(rec: ContainerRecord): Record<string, PortBinding[] | null>;
   /** the log file set to read, oldest first */
-  logFiles(logPath: string): Promise<string[]>;
+  logFiles(logPath: string, rec?: ContainerRecord): Promise<string[]>;
   /** top, stats and prune */
   reports: ContainerReports;
 }
@@ -42,12 +43,12 @@ export function parseDetachKeys(spec: string | null): Buffer {
   }));
 }
 
-/** A sink writing to a hijacked connection, framed unless the container has a tty. */
-function hijackSink(sock: Duplex, tty: boolean, stdin: boolean, detachKeys: Buffer | undefined): AttachSink {
+/** A sink writing to a hijacked connection, framed unless raw; detachKeys (given for a pty) are watched in the input. */
+function hijackSink(sock: Duplex, raw: boolean, stdin: boolean, detachKeys: Buffer | undefined): AttachSink {
   let closed = false;
   const sink: AttachSink = {
     output(stream, data) {
-      if (!closed) sock.write(tty ? data : frameStream(stream === 'stdout' ? 1 : 2, data));
+      if (!closed) sock.write(raw ? data : frameStream(stream === 'stdout' ? 1 : 2, data));
     },
     close() {
       if (!closed) { closed = true; sock.end(); }
@@ -55,7 +56,7 @@ function hijackSink(sock: Duplex, tty: boolean, stdin: boolean, detachKeys: Buff
     onGone(cb) { sock.once('close', cb); },
   };
   if (stdin) {
-    if (detachKeys && tty) {
+    if (detachKeys) {
       // watch the input for the detach sequence; forward everything else
       const input = new PassThrough();
       let matched = 0;
@@ -72,6 +73,8 @@ function hijackSink(sock: Duplex, tty: boolean, stdin: boolean, detachKeys: Buff
         }
       });
       sock.on('end', () => input.end());
+      // an upgrade request with a body (exec start) leaves the socket paused after reading it
+      sock.resume();
       sink.input = input;
     } else {
       sink.input = sock;
@@ -86,6 +89,7 @@ async function sendLogs(ctx: Ctx, d: ContainerRouteDeps): Promise<void> {
   const stdout = qBool(q, 'stdout');
   const stderr = qBool(q, 'stderr');
   if (!stdout && !stderr) throw invalidArgument('Bad parameters: you must choose at least one stream');
+  if (!logsReadable(rec.hostConfig.LogConfig)) throw notImplemented(LOGS_NOT_READABLE);
   const tailRaw = q.get('tail');
   const tail = !tailRaw || tailRaw === 'all' ? 'all' as const : Number.parseInt(tailRaw, 10);
   if (tail !== 'all' && !Number.isFinite(tail)) throw invalidArgument(`invalid tail value: ${tailRaw}`);
@@ -96,7 +100,7 @@ async function sendLogs(ctx: Ctx, d: ContainerRouteDeps): Promise<void> {
   const ac = new AbortController();
   ctx.onClose(() => ac.abort());
   try {
-    for await (const chunk of readLogs(await d.logFiles(rec.logPath), {
+    for await (const chunk of readLogs(await d.logFiles(rec.logPath, rec), {
       tail: tail === 'all' || tail < 0 ? 'all' : tail, since, until, follow: qBool(q, 'follow'), stdout, stderr,
       timestamps: qBool(q, 'timestamps'), signal: ac.signal,
       // a paused container keeps its log open: follow goes on
@@ -201,8 +205,23 @@ export function containerRoutes(r: Router, d: ContainerRouteDeps): void {
     const req = { stdin: qBool(q, 'stdin') && !!rec.config.OpenStdin, stdout: qBool(q, 'stdout'), stderr: qBool(q, 'stderr') };
     const keys = parseDetachKeys(q.get('detachKeys'));
     const tty = !!rec.config.Tty;
+    // as dockerd: logs=1 first replays what the container wrote; stream=0 then ends the response (stream
+    // defaults to Docker's false when logs are asked for, and to a live attach otherwise)
+    const logs = qBool(q, 'logs');
+    const live = qBool(q, 'stream', !logs);
     const sock = ctx.hijack(tty ? RAW : MUX);
-    const sink = hijackSink(sock, tty, req.stdin, keys);
+    if (logs && logsReadable(rec.hostConfig.LogConfig) && (req.stdout || req.stderr)) {
+      const ac = new AbortController();
+      sock.once('close', () => ac.abort());
+      for await (const chunk of readLogs(await d.logFiles(rec.logPath, rec), { tail: 'all', follow: false, stdout: req.stdout, stderr: req.stderr, timestamps: false, signal: ac.signal })) {
+        sock.write(tty ? chunk.data : frameStream(chunk.stream === 'stdout' ? 1 : 2, chunk.data));
+      }
+    }
+    if (!live) {
+      sock.end();
+      return;
+    }
+    const sink = hijackSink(sock, tty, req.stdin, tty ? keys : undefined);
     sock.once('close', () => d.containers.cancelAttach(rec.id, sink));
     await d.containers.attach(rec.id, req, sink);
   });
@@ -210,6 +229,21 @@ export function containerRoutes(r: Router, d: ContainerRouteDeps): void {
     const rec = d.store.resolve(ctx.params[0]);
     await d.containers.remove(rec.id, { force: qBool(ctx.query, 'force'), volumes: qBool(ctx.query, 'v') });
     d.execs.forget(rec.id);
+    ctx.send(204);
+  });
+  // a legacy link's name, /<parent>/<alias>: link=1 removes the link, otherwise the linked container goes
+  r.add('DELETE', '/containers/{parent}/{alias}', async (ctx) => {
+    const name = `${ctx.params[0]}/${ctx.params[1]}`;
+    if (qBool(ctx.query, 'link')) {
+      await removeLink(d.store, name);
+      ctx.send(204);
+      return;
+    }
+    const link = d.store.find(ctx.params[0])?.hostConfig.Links?.find((l) => l.slice(l.indexOf(':') + 1) === `/${name}`);
+    if (!link) throw notFound(`No such container: ${name}`);
+    const target = d.store.resolve(link.slice(1, link.indexOf(':')));
+    await d.containers.remove(target.id, { force: qBool(ctx.query, 'force'), volumes: qBool(ctx.query, 'v') });
+    d.execs.forget(target.id);
     ctx.send(204);
   });
   r.add('POST', '/containers/prune', async (ctx) => {
@@ -223,19 +257,28 @@ export function containerRoutes(r: Router, d: ContainerRouteDeps): void {
     if (body.Cmd !== undefined && (!Array.isArray(body.Cmd) || body.Cmd.some((c) => typeof c !== 'string'))) {
       throw invalidArgument('json: cannot unmarshal into Go struct field ExecConfig.Cmd of type []string');
     }
+    // Go's JSON decoding ignores case: docker-py sends `detachKeys`
+    const lower = (body as { detachKeys?: unknown }).detachKeys;
+    if (body.DetachKeys === undefined && typeof lower === 'string') body.DetachKeys = lower;
+    if (body.DetachKeys) parseDetachKeys(body.DetachKeys);
     ctx.send(201, d.execs.create(ctx.params[0], body));
   });
   r.add('POST', '/exec/{id}/start', async (ctx) => {
     const body = ((await ctx.json()) ?? {}) as { Detach?: boolean; Tty?: boolean };
     const e = d.execs.get(ctx.params[0]);
     if (body.Detach) {
-      await d.execs.start(e.id, { detach: true, tty: body.Tty });
+      await d.execs.start(e.id, { detach: true });
       ctx.send(200);
       return;
     }
-    const tty = !!(body.Tty ?? e.body.Tty);
-    const sock = ctx.hijack(tty ? RAW : MUX);
-    const sink = hijackSink(sock, tty, !!e.body.AttachStdin, undefined);
+    // as dockerd: the process gets a pty when the exec was created with Tty; the start's Tty only says
+    // whether the stream is raw or framed (a pty's output then arrives as stdout frames)
+    const tty = !!e.body.Tty;
+    const raw = !!(body.Tty ?? e.body.Tty);
+    // with a pty, the input is watched for the exec's detach keys (ctrl-p,ctrl-q by default)
+    const keys = tty && e.body.AttachStdin ? parseDetachKeys(e.body.DetachKeys ?? null) : undefined;
+    const sock = ctx.hijack(raw ? RAW : MUX);
+    const sink = hijackSink(sock, raw, !!e.body.AttachStdin, keys);
     await d.execs.start(e.id, { detach: false, tty }, sink);
   });
   r.add('POST', '/exec/{id}/resize', async (ctx) => {

@@ -56,11 +56,17 @@ export function imageRoutes(r: Router, images: ImageApi): void {
     res.end(`${JSON.stringify({ status: img.id })}\n`);
   });
   r.add('POST', '/images/load', async (ctx) => {
-    // the "Loaded image: x" lines are printed with or without quiet (quiet only drops progress bars)
-    const lines: string[] = [];
-    await images.load(ctx.req, (l) => lines.push(l));
+    // the "Loaded image: x" lines are printed with or without quiet (quiet only drops progress bars).
+    // As dockerd: the answer is 200 from the start, and a failure (a broken or truncated archive) is an
+    // errorDetail message in the stream, which clients raise (docker-py's ImageLoadError)
     const res = ctx.stream(200, 'application/json');
-    for (const l of lines) res.write(`${JSON.stringify({ stream: `${l}\n` })}\n`);
+    try {
+      await images.load(ctx.req, (l) => res.write(`${JSON.stringify({ stream: `${l}\n` })}\n`));
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      res.write(`${JSON.stringify({ errorDetail: { message }, error: message })}\n`);
+      ctx.req.resume(); // the rest of the archive is not wanted
+    }
     res.end();
   });
   const save = async (ctx: Parameters<Parameters<Router['add']>[2]>[0], names: string[]) => {

@@ -8,6 +8,8 @@ import { invalidArgument } from '../../core/errors.js';
 import { parseTimestamps } from '../../core/timestamps.js';
 import { API_VERSION, MIN_API_VERSION, type Router } from '../http.js';
 import type { SystemVersion } from '../../api/types.js';
+import { SWARM_INFO } from './swarm.js';
+import { DEFAULT_LOG_DRIVER, LOG_DRIVERS } from '../../runtime/logs/index.js';
 
 export interface SystemInfo {
   version: string;
@@ -27,6 +29,8 @@ export interface SystemInfo {
   started: number;
   /** userns-remap is active: SecurityOptions lists name=userns, as dockerd's */
   userns?: boolean;
+  /** the daemon's default log driver (daemon.json log-driver, json-file when unset) */
+  logDriver?: string;
   /** what the daemon wants users to know (e.g. what it found and did in the host's other firewalls) */
   warnings?(): string[];
 }
@@ -54,16 +58,16 @@ export function systemRoutes(r: Router, d: { info: SystemInfo; events: EventBus;
     ctx.send(200, {
       ID: d.info.id, Containers: c.containers, ContainersRunning: c.running, ContainersPaused: c.paused, ContainersStopped: c.stopped,
       Images: c.images, Driver: 'overlay2', DriverStatus: [['Backing Filesystem', 'extfs'], ['Supports d_type', 'true']],
-      Plugins: { Volume: ['local'], Network: ['host', 'none'], Authorization: null, Log: ['k8s-file'] },
+      Plugins: { Volume: ['local'], Network: ['host', 'none'], Authorization: null, Log: [...LOG_DRIVERS] },
       MemoryLimit: true, SwapLimit: true, CpuCfsPeriod: true, CpuCfsQuota: true, CPUShares: true, CPUSet: true, PidsLimit: true,
       IPv4Forwarding: true, Debug: false, NFd: 0, OomKillDisable: false, NGoroutines: 0, SystemTime: new Date().toISOString(),
-      LoggingDriver: 'k8s-file', CgroupDriver: 'cgroupfs', CgroupVersion: d.info.cgroupVersion, NEventsListener: 0,
+      LoggingDriver: d.info.logDriver ?? DEFAULT_LOG_DRIVER, CgroupDriver: 'cgroupfs', CgroupVersion: d.info.cgroupVersion, NEventsListener: 0,
       KernelVersion: os.release(), OperatingSystem: osName(), OSVersion: '', OSType: 'linux', Architecture: os.machine(),
       NCPU: os.cpus().length, MemTotal: os.totalmem(), IndexServerAddress: 'https://index.docker.io/v1/', RegistryConfig: null,
       DockerRootDir: d.info.dataRoot, HttpProxy: '', HttpsProxy: '', NoProxy: '', Name: d.info.name, Labels: [], ExperimentalBuild: false,
       ServerVersion: d.info.version, Runtimes: d.info.runtimes, DefaultRuntime: d.info.defaultRuntime, LiveRestoreEnabled: true,
       Isolation: '', InitBinary: 'tini', ContainerdCommit: { ID: '' }, RuncCommit: { ID: d.info.runcVersion }, InitCommit: { ID: '' },
-      SecurityOptions: [...(d.info.userns ? ['name=userns'] : []), 'name=cgroupns'], Warnings: d.info.warnings?.() ?? [],
+      SecurityOptions: [...(d.info.userns ? ['name=userns'] : []), 'name=cgroupns'], Warnings: d.info.warnings?.() ?? [], Swarm: SWARM_INFO,
     });
   });
   r.add('GET', '/events', async (ctx) => {
