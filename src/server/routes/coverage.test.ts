@@ -45,7 +45,8 @@ test('each operation is served, served as Docker without a swarm, or missing wit
   const [list, leave, build, , headPing] = specOperations(YAML);
   assert.equal(classify(list, table).coverage, 'served');
   assert.deepEqual(classify(leave, table), { coverage: 'as Docker without a swarm', note: '503 `This node is not part of a swarm`' });
-  assert.deepEqual(classify(build, table), { coverage: 'missing', note: 'the image builder has its own issue' });
+  assert.deepEqual(classify(build, table), { coverage: 'served', note: '' });
+  assert.match(classify({ method: 'POST', path: '/session', summary: '', tag: '' }, table).note, /BuildKit sessions/);
   assert.equal(classify(headPing, table).coverage, 'served');
   assert.equal(classify({ method: 'GET', path: '/plugins/{name}/json', summary: '', tag: '' }, table).coverage, 'as Docker with no plugins');
   assert.match(coverageMarkdown(specOperations(YAML), [], 'x.yaml'), /- missing: 5/);

@@ -48,8 +48,7 @@ const shape = (p: string) => p.replace(/\{[^}]*\}/g, '{}');
 
 /** Why an operation Berth does not serve is missing. */
 const MISSING: Record<string, string> = {
-  'POST /build': 'the image builder has its own issue',
-  'POST /session': 'BuildKit sessions (interactive builds): part of the builder\'s issue',
+  'POST /session': 'BuildKit sessions (buildx): Berth builds with the classic builder\'s API (DOCKER_BUILDKIT=0) and berth build',
 };
 
 const SWARM = new Set([...SWARM_ROUTES.map(([m, p]) => `${m} ${shape(p)}`), 'POST /swarm/init', 'POST /swarm/join', 'POST /swarm/leave']);

@@ -13,6 +13,7 @@ import { volumeRoutes } from './volumes.js';
 import { swarmRoutes, pluginRoutes } from './swarm.js';
 import { distributionRoutes } from './distribution.js';
 import { wsAttachRoutes } from './wsattach.js';
+import { buildRoutes } from './build.js';
 
 export interface RouteEntry { method: string; pattern: string }
 
@@ -40,6 +41,7 @@ export function routeTable(): RouteEntry[] {
   imageRoutes(r, deps());
   volumeRoutes(r, deps());
   archiveRoutes(r, deps());
+  buildRoutes(r, deps());
   swarmRoutes(r);
   pluginRoutes(r);
   return r.entries;
