@@ -7,7 +7,8 @@
  */
 import { BerthError, type ErrorKind } from '../../core/errors.js';
 
-const CHANGED = new Set(['ENOENT', 'ELOOP', 'ENOTDIR', 'EEXIST', 'ENOTEMPTY', 'EISDIR', 'EXDEV', 'EBUSY', 'ESTALE', 'EMLINK']);
+// EINVAL: readlink of what was a symlink a moment ago
+const CHANGED = new Set(['EINVAL', 'ENOENT', 'ELOOP', 'ENOTDIR', 'EEXIST', 'ENOTEMPTY', 'EISDIR', 'EXDEV', 'EBUSY', 'ESTALE', 'EMLINK']);
 const HOST_PATH = /\/proc\/\d+\/(?:fd\/\d+|root)(?:\/[^\s'",)]*)?/g;
 
 /** Replaces daemon-internal paths in a message by the container path the request named. */
