@@ -260,6 +260,9 @@ export function containerRoutes(r: Router, d: ContainerRouteDeps): void {
     // Go's JSON decoding ignores case: docker-py sends `detachKeys`
     const lower = (body as { detachKeys?: unknown }).detachKeys;
     if (body.DetachKeys === undefined && typeof lower === 'string') body.DetachKeys = lower;
+    if (body.DetachKeys !== undefined && body.DetachKeys !== null && typeof body.DetachKeys !== 'string') {
+      throw invalidArgument('json: cannot unmarshal into Go struct field ExecConfig.DetachKeys of type string');
+    }
     if (body.DetachKeys) parseDetachKeys(body.DetachKeys);
     ctx.send(201, d.execs.create(ctx.params[0], body));
   });
