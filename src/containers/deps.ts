@@ -4,8 +4,9 @@
  */
 import type { ResolvedLogConfig } from '../runtime/logs/index.js';
 import type { Readable } from 'node:stream';
-import type { ContainerConfig, ContainerCreateBody, EndpointSettings, ImageConfigBlob } from '../api/types.js';
+import type { ContainerConfig, ContainerCreateBody, EndpointSettings } from '../api/types.js';
 import type { EventBus } from '../core/events.js';
+import type { ResolvedImage } from '../images/service.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { BindSpec } from '../runtime/oci/generate.js';
 import type { MountPlan } from '../volumes/mounts.js';
@@ -15,11 +16,8 @@ import type { KernelNamespaces } from './namespaces.js';
 import type { Probe } from './health.js';
 import type { NamespaceDefaults } from './namespaces.js';
 
-export interface ResolvedImage {
-  id: string;
-  config: ImageConfigBlob;
-  layers: string[];
-}
+/** An image as a container is made from it (the image service's type). */
+export type { ResolvedImage };
 
 /** The narrow part of the image store containers need. */
 export interface ImageResolver {

@@ -4,16 +4,3 @@ export type { ImageRecord } from './record.js';
 export { chainIDs, shortId } from './record.js';
 export type { ImageFilters } from './filters.js';
 export { applyChanges } from './changes.js';
-export {
-  DEFAULT_TAG,
-  familiarName,
-  familiarString,
-  fullName,
-  parseAnyReference,
-  parseNormalizedNamed,
-  refString,
-  repoTagReference,
-  withDefaultTag,
-  type AnyRef,
-  type NamedRef,
-} from '../core/reference.js';
