@@ -116,7 +116,7 @@ async function runtimeFloor(d: TestDaemon, sampleId: string, runs: number, runti
   // the runtime as berthd runs it (crun through the mount-hiding helper on a hybrid cgroup layout; runc
   // started through its exec.fifo), with the spec berthd wrote for it (crun's with the precompiled filter)
   const inv = invocation(lookPath(runtime), [], cgroupLayout(readFileSync('/proc/self/mountinfo', 'utf8')), nativeHelper('berth-hide-mount-exec'));
-  const rt = new ConmonRuntime({ runtimePath: inv.path, runtimeArgs: inv.args, stateRoot: path.join(dir, 'state'), exitDir: path.join(dir, 'exits'), startByFifo: runtime === 'runc' });
+  const rt = new ConmonRuntime({ runtimePath: inv.path, runtimeArgs: inv.args, stateRoot: path.join(dir, 'state'), exitDir: path.join(dir, 'exits'), startByFifo: runtime === 'runc' ? 'read' : 'write' });
   await rt.init();
   const xs: number[] = [];
   for (let i = 0; i < runs; i++) {

@@ -139,8 +139,9 @@ export async function openRuntimes(o: {
     const stateRoot = name === 'runc' ? path.join(o.execRoot, 'runc') : name === 'crun' ? path.join(o.execRoot, 'crun') : path.join(o.execRoot, `runtime-${name}`);
     const runtime = new ConmonRuntime({
       runtimePath: inv.path, runtimeArgs: inv.args, stateRoot, exitDir: o.exitDir,
-      // runc 1.1 keeps exec.fifo in its state dir; other runtimes are started with their own `start`
-      startByFifo: path.basename(binary) === 'runc',
+      // runc 1.1 and crun 1.x keep exec.fifo in their state dir (runc's start reads it, crun's writes it);
+      // other runtimes are started with their own `start`
+      startByFifo: path.basename(binary) === 'runc' ? 'read' : isCrun ? 'write' : undefined,
     });
     await runtime.init();
     const precompiled = isCrun && !!compiler;

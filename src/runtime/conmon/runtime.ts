@@ -13,7 +13,7 @@
  * there); runc root = this daemon's private runc state dir (so daemons never see each other's containers).
  */
 import { spawn, execFile } from 'node:child_process';
-import { promises as fsp, watch, type FSWatcher, constants as fsc, openSync, fstatSync, closeSync, unlinkSync } from 'node:fs';
+import { promises as fsp, watch, type FSWatcher, constants as fsc, openSync, fstatSync, closeSync, unlinkSync, writeSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -33,10 +33,11 @@ export interface RuntimeOptions {
   exitDir: string;
   conmonPath?: string;
   /**
-   * start a created container by opening its exec.fifo in the state dir, as `runc start` does, instead of
-   * running `runc start` (runc 1.1's layout; `runc start` is the fallback when the fifo is not there)
+   * start a created container through its exec.fifo in the state dir instead of running the runtime's
+   * `start`: 'read' opens it for reading as `runc start` does (runc 1.1), 'write' writes one byte into it
+   * as `crun start` does (crun 1.x). The runtime's `start` is the fallback when the fifo is not there.
    */
-  startByFifo?: boolean;
+  startByFifo?: 'read' | 'write';
 }
 
 export type { CreateOptions, ExecOptions, ExecSession };
@@ -145,7 +146,9 @@ export class ConmonRuntime implements Runtime {
   }
 
   async start(id: string): Promise<void> {
-    if (this.opts.startByFifo && (await startThroughFifo(path.join(this.opts.stateRoot, id, 'exec.fifo')))) return;
+    const fifo = path.join(this.opts.stateRoot, id, 'exec.fifo');
+    if (this.opts.startByFifo === 'read' && (await startThroughFifo(fifo))) return;
+    if (this.opts.startByFifo === 'write' && startByWritingFifo(fifo)) return;
     await run(this.runc, this.runcArgs('start', id)).catch((e: Error) => { throw internal(runcMessage(e.message), e); });
   }
 
@@ -354,4 +357,30 @@ async function startThroughFifo(fifo: string, timeoutMs = 5000): Promise<boolean
     try { unlinkSync(fifo); } catch { /* runc start would not mind either */ }
   }
   return ok;
+}
+
+/**
+ * Starts a created crun container as `crun start` does (libcrun_status_write_exec_fifo): open its
+ * exec.fifo for writing, remove it (crun reports a container without it as running) and write one byte,
+ * which crun's init, waiting to read it, takes as the go. Opened non-blocking: when no init holds the
+ * other end (it died), the open fails at once and the caller runs `crun start`, which reports why. crun
+ * runs poststart hooks after this write; Berth's specs have none.
+ * False when there is no fifo with a reader.
+ */
+export function startByWritingFifo(fifo: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(fifo, fsc.O_WRONLY | fsc.O_NONBLOCK);
+  } catch {
+    return false;
+  }
+  try {
+    if (!fstatSync(fd).isFIFO()) return false;
+    try { unlinkSync(fifo); } catch { /* already gone: the byte still starts it */ }
+    return writeSync(fd, Buffer.from([0])) === 1;
+  } catch {
+    return false;
+  } finally {
+    closeSync(fd);
+  }
 }
