@@ -19,6 +19,7 @@ import { NetworkStore } from '../network/store.js';
 import { NetworkService } from '../network/service.js';
 import { Firewall, HostFirewall } from '../network/nft/index.js';
 import { DnsServer } from '../network/dns/index.js';
+import { netDaemon } from '../host/netd.js';
 import { cgroupParent, firewallTable, type DaemonConfig } from './config.js';
 import { openImages } from './images.js';
 import { openVolumes } from './volumes.js';
@@ -57,7 +58,7 @@ export async function wireSubsystems(cfg: DaemonConfig, stateRoot: string, log: 
   }, { log: (m) => log('debug', m) });
   networks = new NetworkService({ table: firewallTable(cfg.dataRoot), defaultBridge: cfg.bridge, bip: cfg.bip, dns: cfg.dns, ...cfg.network }, {
     store: networkStore, containers: store, events, dns, hostResolvConf,
-    firewall: new Firewall({ log: (m) => log('debug', m), host: new HostFirewall({ table: firewallTable(cfg.dataRoot), log: (m) => log('info', m) }) }),
+    firewall: new Firewall({ log: (m) => log('debug', m), netd: netDaemon(), host: new HostFirewall({ table: firewallTable(cfg.dataRoot), log: (m) => log('info', m) }) }),
     log: (m) => log('warn', m),
   });
   await networks.init();

@@ -9,3 +9,4 @@ export { KeyedLock, Mutex } from './lock.js';
 export { SharedLock } from './sharedlock.js';
 export { parseMountInfo, type MountInfo } from './mountinfo.js';
 export { mknod, splitDevice, type NodeKind } from './nodes.js';
+export { netDaemon, NetDaemon, NetOpError, type NetOp } from './netd.js';

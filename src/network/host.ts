@@ -6,7 +6,7 @@ import { promises as fsp } from 'node:fs';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { netExec } from './links.js';
-import { output } from '../host/index.js';
+import { output, type NetOp } from '../host/index.js';
 import type { Proto } from './ports.js';
 
 /** `ip -j ...` output (JSON), or "[]" when the command fails (no such device). */
@@ -50,15 +50,15 @@ export async function isPortFree(proto: Proto, ip: string, port: number): Promis
 }
 
 /**
- * Every host call NetworkService makes (outside the firewall, which has its own executor): iproute2
- * scripts on the host or in a container's namespace, sysctls, and what it reads of the host. Tests give
+ * Every host call NetworkService makes (outside the firewall, which has its own executor): link ops on the
+ * host or in a container's namespace (berth-netd, or iproute2 without it), sysctls, and what it reads of the host. Tests give
  * NetworkService their own.
  */
 export interface NetHost {
   /** an `ip -batch` script, on the host or in the network namespace of `pid` */
   ip(script: string, pid?: number): Promise<void>;
-  /** a shell script (set -e) in the network namespace of `pid` */
-  shell(script: string, pid: number): Promise<void>;
+  /** links, addresses, routes and sysctls, on the host and (after an `ns` op) in a container's namespace */
+  apply(ops: NetOp[]): Promise<void>;
   sysctl(key: string, value: string, pid?: number): Promise<void>;
   /** a host sysctl's value ("1"), undefined when unreadable */
   readSysctl(key: string): Promise<string | undefined>;
@@ -71,7 +71,7 @@ export interface NetHost {
 /** The real host. */
 export const systemNetHost: NetHost = {
   ip: (script, pid) => netExec.ip(script, pid),
-  shell: (script, pid) => netExec.shell(script, pid),
+  apply: (ops) => netExec.apply(ops),
   sysctl: (key, value, pid) => netExec.sysctl(key, value, pid),
   readSysctl: (key) => fsp.readFile(`/proc/sys/${key.replace(/\./g, '/')}`, 'utf8').then((v) => v.trim(), () => undefined),
   exists: (iface) => netExec.exists(iface),

@@ -1,17 +1,19 @@
 /**
- * Links, addresses and routes: planned as `ip -batch` scripts (pure, unit-tested) and applied by one
- * executor that runs iproute2 on the host or, through nsenter, inside a container's network namespace.
+ * Links, addresses and routes: planned as ops (pure, unit-tested) and applied by one executor, which hands
+ * them to berth-netd (rtnetlink, no process per call; host/netd.ts) or, without it, runs them as `ip -batch`
+ * scripts on the host and through nsenter inside a container's network namespace (toolSteps).
  *
- *   host:       bridgeScript  (the bridge of a network, its gateway address)
- *               attachScript  (veth pairs whose peer is created inside the container, or macvlan
+ *   host:       bridgeScript  (the bridge of a network, its gateway address; an `ip -batch` script, once per network)
+ *               attachOps     (veth pairs whose peer is created inside the container, or macvlan
  *                              sub-interfaces created straight into the container's namespace)
- *   container:  containerScript (addresses, interfaces up, lo up, the default route)
+ *               detachOps     (the host ends of veths)
+ *   container:  containerOps  (addresses, interfaces up, lo up, the default route, route_localnet)
  *               dnsRedirectRuleset (127.0.0.11:53 -> the network's embedded DNS, as Docker's resolver)
  */
 import { promises as fsp } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { invalidArgument } from '../core/errors.js';
-import { run } from '../host/index.js';
+import { netDaemon, run, type NetOp } from '../host/index.js';
 
 export interface BridgePlan {
   name: string;
@@ -32,17 +34,11 @@ export type AttachPlan =
   | { kind: 'veth'; hostIface: string; ifname: string; mac: string; mtu: number; bridge: string }
   | { kind: 'macvlan'; parent: string; ifname: string; mac: string; mtu: number; mode: string };
 
-export function attachScript(pid: number, eps: AttachPlan[]): string {
-  const lines: string[] = [];
-  for (const e of eps) {
-    if (e.kind === 'veth') {
-      lines.push(`link add ${e.hostIface} mtu ${e.mtu} type veth peer name ${e.ifname} address ${e.mac} mtu ${e.mtu} netns ${pid}`);
-      lines.push(`link set dev ${e.hostIface} master ${e.bridge} up`);
-    } else {
-      lines.push(`link add link ${e.parent} name ${e.ifname} address ${e.mac} mtu ${e.mtu} netns ${pid} type macvlan mode ${e.mode}`);
-    }
-  }
-  return lines.length ? `${lines.join('\n')}\n` : '';
+/** On the host: veth pairs whose peer is created in the namespace of `pid`, macvlans created straight into it. */
+export function attachOps(pid: number, eps: AttachPlan[]): NetOp[] {
+  return eps.map((e): NetOp => (e.kind === 'veth'
+    ? { op: 'veth', name: e.hostIface, mtu: e.mtu, peer: e.ifname, peerMac: e.mac, peerMtu: e.mtu, peerPid: pid, master: e.bridge }
+    : { op: 'macvlan', parent: e.parent, name: e.ifname, mac: e.mac, mtu: e.mtu, pid, mode: e.mode }));
 }
 
 export interface ContainerIfacePlan {
@@ -51,20 +47,54 @@ export interface ContainerIfacePlan {
   address: string;
 }
 
-/** Inside the container: addresses, links up, lo up, and the default route (when there is one). */
-export function containerScript(ifaces: ContainerIfacePlan[], defaultGateway?: { via: string; dev: string }): string {
-  const lines = ['link set dev lo up'];
-  for (const i of ifaces) {
-    lines.push(`address add ${i.address} dev ${i.ifname}`);
-    lines.push(`link set dev ${i.ifname} up`);
-  }
-  if (defaultGateway) lines.push(`route replace default via ${defaultGateway.via} dev ${defaultGateway.dev}`);
-  return `${lines.join('\n')}\n`;
+/**
+ * Inside the namespace of `pid`: lo up, addresses, links up, the default route (when there is one), and
+ * route_localnet on the interfaces named in `localnet` (the embedded DNS redirect needs it).
+ */
+export function containerOps(pid: number, ifaces: ContainerIfacePlan[], defaultGateway?: { via: string; dev: string }, localnet: string[] = []): NetOp[] {
+  const ops: NetOp[] = [{ op: 'ns', pid }, { op: 'up', dev: 'lo' }];
+  for (const i of ifaces) ops.push({ op: 'addr', dev: i.ifname, cidr: i.address }, { op: 'up', dev: i.ifname });
+  if (defaultGateway) ops.push({ op: 'route', via: defaultGateway.via, dev: defaultGateway.dev });
+  for (const dev of localnet) ops.push({ op: 'sysctl', path: `net/ipv4/conf/${dev}/route_localnet`, value: '1' });
+  return ops;
 }
 
 /** Removing the host side of a veth removes both ends. */
-export function detachScript(hostIfaces: string[]): string {
-  return hostIfaces.map((h) => `link del dev ${h}\n`).join('');
+export function detachOps(hostIfaces: string[]): NetOp[] {
+  return hostIfaces.map((dev) => ({ op: 'del', dev }));
+}
+
+/** A run of ops for iproute2 and sh, when berth-netd is not there: one per namespace. */
+export interface ToolStep {
+  /** the namespace of this process, or the host's */
+  pid?: number;
+  /** an `ip -batch` script */
+  ip: string;
+  /** /proc/sys writes after it */
+  sysctls: { path: string; value: string }[];
+}
+
+/** The same ops as `ip -batch` scripts and sysctl writes (the fallback executor's plan; nft ops are refused). */
+export function toolSteps(ops: NetOp[]): ToolStep[] {
+  const steps: ToolStep[] = [{ ip: '', sysctls: [] }];
+  const line = (l: string) => { steps.at(-1)!.ip += `${l}\n`; };
+  for (const o of ops) {
+    switch (o.op) {
+      case 'ns': steps.push({ pid: o.pid, ip: '', sysctls: [] }); break;
+      case 'veth':
+        line(`link add ${o.name} mtu ${o.mtu} type veth peer name ${o.peer} address ${o.peerMac} mtu ${o.peerMtu} netns ${o.peerPid}`);
+        line(o.master ? `link set dev ${o.name} master ${o.master} up` : `link set dev ${o.name} up`);
+        break;
+      case 'macvlan': line(`link add link ${o.parent} name ${o.name} address ${o.mac} mtu ${o.mtu} netns ${o.pid} type macvlan mode ${o.mode}`); break;
+      case 'up': line(`link set dev ${o.dev} up`); break;
+      case 'addr': line(`address add ${o.cidr} dev ${o.dev}`); break;
+      case 'route': line(`route replace default via ${o.via} dev ${o.dev}`); break;
+      case 'del': line(`link del dev ${o.dev}`); break;
+      case 'sysctl': steps.at(-1)!.sysctls.push({ path: o.path, value: o.value }); break;
+      case 'nft': throw invalidArgument('nft scripts go through the firewall executor');
+    }
+  }
+  return steps.filter((s) => s.ip || s.sysctls.length);
 }
 
 export interface DnsRedirect {
@@ -108,13 +138,23 @@ async function exec(cmd: string, args: string[], input: string, netns?: number):
 
 /** The executor: runs a script on the host, or in the network namespace of `pid`. */
 export const netExec = {
+  /** ops through berth-netd, or (without it) through ip, nsenter and sh, one process per namespace */
+  async apply(ops: NetOp[]): Promise<void> {
+    const netd = netDaemon();
+    if (netd) return netd.run(ops);
+    for (const step of toolSteps(ops)) {
+      if (step.pid === undefined) {
+        await netExec.ip(step.ip);
+        for (const s of step.sysctls) await fsp.writeFile(`/proc/sys/${s.path}`, s.value);
+      } else {
+        const writes = step.sysctls.map((s) => `echo ${s.value} > /proc/sys/${s.path}\n`).join('');
+        await exec('sh', ['-e'], `${step.ip ? `ip -batch - <<'BERTH_IP'\n${step.ip}BERTH_IP\n` : ''}${writes}`, step.pid);
+      }
+    }
+  },
   ip(script: string, pid?: number): Promise<void> {
     if (!script) return Promise.resolve();
     return exec('ip', ['-batch', '-'], script, pid);
-  },
-  /** a shell script (set -e) run in the network namespace of `pid` */
-  shell(script: string, pid: number): Promise<void> {
-    return exec('sh', ['-e'], script, pid);
   },
   /** a per-namespace sysctl under /proc/sys, written through nsenter for a container */
   async sysctl(key: string, value: string, pid?: number): Promise<void> {

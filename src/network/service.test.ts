@@ -1,6 +1,6 @@
 /**
- * NetworkService through its interface, with no kernel: a fake host (iproute2 scripts and sysctls are
- * recorded, not run), a fake firewall (the states it was asked to apply) and a fake DNS. The kernel side
+ * NetworkService through its interface, with no kernel: a fake host (link ops, iproute2 scripts and
+ * sysctls are recorded, not run), a fake firewall (the states it was asked to apply) and a fake DNS. The kernel side
  * of the same paths is tested against a real daemon in test/network.test.ts.
  */
 import { test, beforeEach, afterEach } from 'node:test';
@@ -13,6 +13,7 @@ import { EventBus } from '../core/events.js';
 import { NetworkService } from './service.js';
 import { NetworkStore } from './store.js';
 import type { NetHost } from './host.js';
+import type { NetOp } from '../host/netd.js';
 import type { ContainerLookup, NetContainer } from './endpoint.js';
 import type { FirewallState } from './nft/types.js';
 
@@ -25,7 +26,14 @@ class FakeHost implements NetHost {
     for (const m of script.matchAll(/link add (?:name )?(\S+)/g)) this.links.add(m[1]!);
     for (const m of script.matchAll(/link del (?:dev )?(\S+)/g)) this.links.delete(m[1]!);
   }
-  async shell(script: string, pid: number) { this.scripts.push({ script, pid }); }
+  readonly ops: NetOp[][] = [];
+  async apply(ops: NetOp[]) {
+    this.ops.push(ops);
+    for (const o of ops) {
+      if (o.op === 'veth') this.links.add(o.name);
+      if (o.op === 'del') this.links.delete(o.dev);
+    }
+  }
   async sysctl(key: string, value: string, pid?: number) { this.sysctls.push(`${pid ?? 'host'} ${key}=${value}`); }
   async readSysctl() { return '1'; }
   async exists(iface: string) { return this.links.has(iface); }
@@ -111,8 +119,15 @@ test('prepare and wire: an address from the pool, a veth, the firewall sees the 
   assert.equal(prepared.selfIp, ep.IPAddress);
   assert.equal(prepared.embeddedDns, true);
   await svc.wire(c, 4242);
-  assert.ok(host.scripts.some((s) => s.pid === undefined && /link add .* type veth/.test(s.script)), 'a veth pair on the host');
-  assert.ok(host.scripts.some((s) => s.pid === 4242 && s.script.includes(`${ep.IPAddress}/24`)), 'the address inside the container');
+  // one request: the veth on the host (its peer into the container), then the container's side
+  assert.equal(host.ops.length, 1);
+  const ops = host.ops[0]!;
+  const veth = ops.findIndex((o) => o.op === 'veth' && o.peerPid === 4242 && o.peer === 'eth0' && o.master !== '');
+  const ns = ops.findIndex((o) => o.op === 'ns' && o.pid === 4242);
+  assert.ok(veth >= 0 && ns > veth, 'a veth pair on the host, before entering the container');
+  assert.ok(ops.slice(ns).some((o) => o.op === 'addr' && o.dev === 'eth0' && o.cidr === `${ep.IPAddress}/24`), 'the address inside the container');
+  assert.ok(ops.slice(ns).some((o) => o.op === 'route' && o.via === '10.99.2.1' && o.dev === 'eth0'), 'the default route inside the container');
+  assert.ok(ops.slice(ns).some((o) => o.op === 'sysctl' && o.path === 'net/ipv4/conf/eth0/route_localnet'), 'route_localnet for the DNS redirect');
   assert.ok(fw.namespaced.some((n) => n.pid === 4242 && n.script.includes('127.0.0.11')), 'the DNS redirect goes through the firewall');
   assert.deepEqual(fw.last.endpoints.map((e) => e.ip), [ep.IPAddress]);
 

@@ -8,7 +8,7 @@
  *   wire(rec, pid)            veths/macvlans, addresses, routes, DNS redirect, firewall (before it runs)
  *   release(rec)              all of that undone when it stops (or its start failed)
  *
- * The kernel is only touched through `netExec` (iproute2/nsenter) and the Firewall (nft); both are
+ * The kernel is only touched through `netExec` (berth-netd, or iproute2/nsenter) and the Firewall (nft); both are
  * driven by pure planners (links.ts, nft/plan.ts). New networks and the default bridge's address are
  * worked out in create.ts; what is asked of the host (routes, addresses, free ports) is in host.ts.
  */
@@ -26,7 +26,7 @@ import type { FirewallState } from './nft/types.js';
 import { type AddressPool, Pool } from './ipam.js';
 import { isIPv4, macFromIp } from '../core/ipnet.js';
 import {
-  type AttachPlan, attachScript, bridgeScript, containerScript, detachScript, dnsRedirectRuleset, hostIfaceName, parseLink,
+  type AttachPlan, attachOps, bridgeScript, containerOps, detachOps, dnsRedirectRuleset, hostIfaceName, parseLink,
 } from './links.js';
 import { systemNetHost, type NetHost } from './host.js';
 import { checkNetworkName, planDefaultBridge, planNetworkCreate } from './create.js';
@@ -167,7 +167,7 @@ export class NetworkService {
       for (const [cid, e] of Object.entries(n.endpoints)) {
         const rec = this.d.containers.get(cid);
         if (rec && rec.state.Status === 'running') continue;
-        if (e.hostIface && (await this.h.exists(e.hostIface))) await this.h.ip(detachScript([e.hostIface])).catch(() => undefined);
+        if (e.hostIface && (await this.h.exists(e.hostIface))) await this.h.apply(detachOps([e.hostIface])).catch(() => undefined);
         if (e.ip) this.pools.get(n.id)?.release(e.ip);
         delete n.endpoints[cid];
         changed = true;
@@ -466,24 +466,18 @@ export class NetworkService {
     const plans: AttachPlan[] = targets.map(({ n, e }) => (n.driver === 'bridge'
       ? { kind: 'veth', hostIface: e.hostIface, ifname: e.ifname, mac: e.mac, mtu: n.mtu, bridge: n.bridge! }
       : { kind: 'macvlan', parent: n.parent!, ifname: e.ifname, mac: e.mac, mtu: n.mtu, mode: n.options.macvlan_mode ?? 'bridge' }));
-    await this.h.ip(attachScript(pid, plans));
     const allNets = this.attachedNetworks(rec);
     const gwNet = only ? undefined : allNets.find(({ n }) => !n.internal && n.gateway);
     const gw = gwNet ? { via: gwNet.n.gateway!, dev: gwNet.n.endpoints[rec.id]!.ifname } : undefined;
-    const inside = containerScript(targets.map(({ n, e }) => ({ ifname: e.ifname, address: `${e.ip}/${prefixLen(n.subnet)}` })), gw);
+    const ifaces = targets.map(({ n, e }) => ({ ifname: e.ifname, address: `${e.ip}/${prefixLen(n.subnet)}` }));
     // the embedded DNS: once per container, through its first user bridge network
     const dnsNet = allNets.find(({ n }) => this.dnsAddress(n));
-    let configure: Promise<unknown>;
-    if (dnsNet && targets.some((t) => t.n.id === dnsNet.n.id)) {
-      const e = dnsNet.n.endpoints[rec.id]!;
-      configure = Promise.all([
-        this.h.shell(`set -e\nip -batch - <<'BERTH_IP'\n${inside}BERTH_IP\n`
-          + `echo 1 > /proc/sys/net/ipv4/conf/${e.ifname}/route_localnet\n`, pid),
-        this.d.firewall.applyInNamespace(pid, dnsRedirectRuleset({ ifname: e.ifname, ip: e.ip, server: this.dnsAddress(dnsNet.n)! })),
-      ]);
-    } else {
-      configure = this.h.ip(inside, pid);
-    }
+    const dnsEp = dnsNet && targets.some((t) => t.n.id === dnsNet.n.id) ? dnsNet.n.endpoints[rec.id]! : undefined;
+    // one request: the host ends, then the container's side (its lo, addresses, route, route_localnet)
+    const links = this.h.apply([...attachOps(pid, plans), ...containerOps(pid, ifaces, gw, dnsEp ? [dnsEp.ifname] : [])]);
+    const configure = dnsEp
+      ? Promise.all([links, this.d.firewall.applyInNamespace(pid, dnsRedirectRuleset({ ifname: dnsEp.ifname, ip: dnsEp.ip, server: this.dnsAddress(dnsNet!.n)! }))])
+      : links;
     // the host's rules (they name the host ends, which exist now) and the namespace's own setup are
     // independent: both are done before the container's process runs
     const early = this.earlyRules.get(rec.id);
@@ -507,8 +501,8 @@ export class NetworkService {
       if (!e) continue;
       await this.locked(n.id, async () => {
         try {
-          if (e.hostIface && (await this.h.exists(e.hostIface))) await this.h.ip(detachScript([e.hostIface]));
-          else if (!e.hostIface && only && rec.state.Pid) await this.h.ip(`link del dev ${e.ifname}\n`, rec.state.Pid).catch(() => undefined);
+          if (e.hostIface && (await this.h.exists(e.hostIface))) await this.h.apply(detachOps([e.hostIface]));
+          else if (!e.hostIface && only && rec.state.Pid) await this.h.apply([{ op: 'ns', pid: rec.state.Pid }, ...detachOps([e.ifname])]).catch(() => undefined);
         } catch (err) {
           errors.push((err as Error).message);
         }

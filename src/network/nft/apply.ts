@@ -1,6 +1,7 @@
 /**
  * The firewall executor: the one place that talks to nftables. It renders a FirewallState with the pure
- * planner and pipes the script into `nft -f -`, which applies it as one transaction (all or nothing).
+ * planner and hands the script to berth-netd's libnftables (no process per script) or pipes it into
+ * `nft -f -`; either applies it as one transaction (all or nothing).
  *
  * Lifecycle of a request: apply(s)/remove(t) render the script at once (an invalid state is rejected
  * before anything is queued), then queue it. Requests run one at a time, in order. An apply that is
@@ -11,7 +12,8 @@
  * (hostfw-apply.ts), and a remove takes them away; that sync never fails the request.
  */
 import { BerthError, unavailable } from '../../core/errors.js';
-import { HostCommandError, run } from '../../host/index.js';
+import { HostCommandError, NetOpError, run, type NetDaemon, type NetOp } from '../../host/index.js';
+import { ENOSYS } from '../../host/netd.js';
 import { renderDelete, renderRuleset } from './plan.js';
 import type { FirewallState } from './types.js';
 import type { HostBridge } from './hostfw.js';
@@ -28,6 +30,11 @@ export interface FirewallOptions {
   log?: (m: string) => void;
   /** keeps Berth's accepts in the host's other firewalls in step with its bridges */
   host?: HostFirewallSync;
+  /**
+   * berth-netd, which applies scripts through libnftables without an nft process (its context and cache
+   * are kept between scripts); nft(8) runs when it is absent or could not load libnftables
+   */
+  netd?: NetDaemon | null;
 }
 
 /** nft ran and failed: its exit code and what it said on stderr. */
@@ -63,12 +70,30 @@ export class Firewall {
   readonly #log: (m: string) => void;
   readonly #queue: Job[] = [];
   readonly #host?: HostFirewallSync;
+  readonly #netd?: NetDaemon | null;
   #busy = false;
 
   constructor(opts: FirewallOptions = {}) {
     this.#nft = opts.nft ?? 'nft';
     this.#log = opts.log ?? (() => {});
     this.#host = opts.host;
+    this.#netd = opts.netd;
+  }
+
+  /** Pipe `script` into nft: through berth-netd when it can, else `nft -f -` (in the namespace of `netns`). */
+  async #runNft(script: string, netns?: number): Promise<void> {
+    if (this.#netd && (await this.#netd.hasNft())) {
+      const ops: NetOp[] = netns === undefined ? [{ op: 'nft', script }] : [{ op: 'ns', pid: netns }, { op: 'nft', script }];
+      try {
+        await this.#netd.run(ops);
+        return;
+      } catch (err) {
+        if (!(err instanceof NetOpError)) throw err;
+        // libnftables went away (it cannot, once loaded; kept for safety): nft(8) below
+        if (!(err.errno === ENOSYS && ops[err.index]?.op === 'nft')) throw new NftError(1, null, err.detail.slice(0, MAX_STDERR));
+      }
+    }
+    return runNft(this.#nft, script, netns);
   }
 
   /** Replace this daemon's tables (`s.table` in the inet and bridge families) with the rules for `s`. */
@@ -81,7 +106,7 @@ export class Firewall {
    * embedded DNS redirect). It does not touch the host's tables, so it is not queued behind them.
    */
   applyInNamespace(pid: number, script: string): Promise<void> {
-    return runNft(this.#nft, script, pid);
+    return this.#runNft(script, pid);
   }
 
   /** Remove this daemon's tables (and its accepts in other firewalls); succeeds when they do not exist. */
@@ -127,7 +152,7 @@ export class Firewall {
     try {
       for (let job = this.#queue.shift(); job; job = this.#queue.shift()) {
         try {
-          await runNft(this.#nft, job.script);
+          await this.#runNft(job.script);
           await this.#host?.sync(job.bridges).catch((err: Error) => this.#log(`firewall: host firewall sync failed: ${err.message}`));
           this.#log(`firewall: ${job.kind === 'apply' ? 'applied' : 'removed'} tables ${job.table}` +
             (job.waiters.length > 1 ? ` (${job.waiters.length} requests coalesced)` : ''));

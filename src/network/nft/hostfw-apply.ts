@@ -40,6 +40,8 @@ export class HostFirewall {
   readonly #log: (m: string) => void;
   #notes: string[] = [];
   #lastKey: string | undefined;
+  /** the bridges of the last sync asked for */
+  #requested: string | undefined;
   /** native chains Berth put rules in (looked at again even when their policy no longer drops) */
   readonly #touched = new Set<string>();
   #chain: Promise<void> = Promise.resolve();
@@ -58,6 +60,11 @@ export class HostFirewall {
   /** Make Berth's accepts in other firewalls match `bridges` (one sync at a time). */
   sync(bridges: HostBridge[], force = false): Promise<void> {
     const key = JSON.stringify([...bridges].sort((a, b) => (a.bridge < b.bridge ? -1 : 1)));
+    // the bridges are those of the last sync asked for, and it is done: nothing to wait for (not even a
+    // periodic check that is running, which looks at the same bridges), so a container start never waits
+    // for iptables-save and nft listings
+    if (!force && key === this.#lastKey && key === this.#requested) return Promise.resolve();
+    this.#requested = key;
     const next = this.#chain.then(async () => {
       if (!force && key === this.#lastKey) return;
       this.#notes = await this.#sync(bridges);

@@ -1,0 +1,153 @@
+/**
+ * Links, addresses, routes, sysctls and nftables rulesets without a process per call: berth-netd
+ * (native/netd.c), started once on first use and kept, does them over rtnetlink and libnftables, in the
+ * host's network namespace or a container's. This side only queues typed ops and reads the answers; what
+ * to do is planned by the network subsystem. Without the helper (not built, or BERTH_NETD=0), `netDaemon()`
+ * is null and callers run ip(8), nsenter(1) and nft(8) as before.
+ *
+ * Lifecycle: ensure() spawns the helper when the first request comes (and again if it died); an idle
+ * helper never keeps the daemon alive; close() ends it (it exits when its stdin closes).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { BerthError } from '../core/errors.js';
+import { nativeHelper } from './native.js';
+
+/** One step of a request; `ns` switches the steps after it into the network namespace of `pid`. */
+export type NetOp =
+  | { op: 'ns'; pid: number }
+  /** a veth pair: `name` on the current side (put on `master` and up), `peer` created in the namespace of `peerPid` */
+  | { op: 'veth'; name: string; mtu: number; peer: string; peerMac: string; peerMtu: number; peerPid: number; master: string }
+  /** a macvlan child of `parent`, created in the namespace of `pid` */
+  | { op: 'macvlan'; parent: string; name: string; mac: string; mtu: number; pid: number; mode: string }
+  | { op: 'up'; dev: string }
+  /** address add, "10.1.0.2/24" */
+  | { op: 'addr'; dev: string; cidr: string }
+  /** route replace default via `via` dev `dev` */
+  | { op: 'route'; via: string; dev: string }
+  /** link del; an interface that is already gone is no error */
+  | { op: 'del'; dev: string }
+  /** write `value` to /proc/sys/`path` ("net/ipv4/conf/eth0/route_localnet") in the current namespace */
+  | { op: 'sysctl'; path: string; value: string }
+  /** an nftables script, applied as one transaction (as `nft -f`) */
+  | { op: 'nft'; script: string };
+
+/** An op of a request failed: which one, its errno (0 for an nft error) and the message. */
+export class NetOpError extends BerthError {
+  constructor(readonly index: number, readonly errno: number, readonly detail: string) {
+    super('Internal', detail);
+  }
+}
+
+/** ENOSYS from an nft op: the helper could not load libnftables */
+export const ENOSYS = 38;
+
+/** The fields of a request (pure, for tests). */
+export function requestFields(ops: NetOp[]): string[] {
+  const out = ['x', String(ops.length)];
+  for (const o of ops) {
+    switch (o.op) {
+      case 'ns': out.push('ns', String(o.pid)); break;
+      case 'veth': out.push('veth', o.name, String(o.mtu), o.peer, o.peerMac, String(o.peerMtu), String(o.peerPid), o.master); break;
+      case 'macvlan': out.push('macvlan', o.parent, o.name, o.mac, String(o.mtu), String(o.pid), o.mode); break;
+      case 'up': out.push('up', o.dev); break;
+      case 'addr': out.push('addr', o.dev, o.cidr); break;
+      case 'route': out.push('route', o.via, o.dev); break;
+      case 'del': out.push('del', o.dev); break;
+      case 'sysctl': out.push('sysctl', o.path, o.value); break;
+      case 'nft': out.push('nft', o.script); break;
+    }
+  }
+  return out;
+}
+
+/** "0" or "<index> <errno> <message>" (the message's "\n" and "\\" escaped) */
+export function parseAnswer(line: string): { ok: true } | { ok: false; index: number; errno: number; message: string } {
+  if (line === '0') return { ok: true };
+  const m = /^(\d+) (\d+) ?([\s\S]*)$/.exec(line);
+  if (!m) return { ok: false, index: -1, errno: 0, message: `berth-netd: unexpected answer ${JSON.stringify(line)}` };
+  const message = m[3]!.replace(/\\(\\|n)/g, (_s, c: string) => (c === 'n' ? '\n' : '\\'));
+  return { ok: false, index: Number(m[1]), errno: Number(m[2]), message };
+}
+
+interface Pending { resolve(line: string): void; reject(e: Error): void }
+
+export class NetDaemon {
+  private child?: ChildProcess;
+  private readonly pending: Pending[] = [];
+  private buf = '';
+  private features?: Promise<Set<string>>;
+
+  constructor(private readonly helper: string) {}
+
+  private ensure(): ChildProcess {
+    if (this.child && this.child.exitCode === null && !this.child.killed) return this.child;
+    const child = spawn(this.helper, [], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.buf = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (d: string) => {
+      this.buf += d;
+      for (let nl = this.buf.indexOf('\n'); nl >= 0; nl = this.buf.indexOf('\n')) {
+        const line = this.buf.slice(0, nl);
+        this.buf = this.buf.slice(nl + 1);
+        const p = this.pending.shift();
+        if (this.pending.length === 0) this.hold(child, false);
+        p?.resolve(line);
+      }
+    });
+    const gone = () => {
+      if (this.child === child) { this.child = undefined; this.features = undefined; }
+      for (const p of this.pending.splice(0)) p.reject(new BerthError('Internal', 'berth-netd exited'));
+    };
+    child.on('exit', gone);
+    child.on('error', gone);
+    child.stdin!.on('error', () => undefined);
+    (child.stdin as unknown as { unref?(): void }).unref?.();
+    this.hold(child, false);
+    this.child = child;
+    return child;
+  }
+
+  /** keeps the event loop alive while answers are awaited, and only then */
+  private hold(child: ChildProcess, on: boolean): void {
+    const out = child.stdout as unknown as { ref?(): void; unref?(): void };
+    if (on) { child.ref(); out.ref?.(); } else { child.unref(); out.unref?.(); }
+  }
+
+  private send(fields: string[]): Promise<string> {
+    if (fields.some((f) => f.includes('\0'))) return Promise.reject(new BerthError('InvalidArgument', 'berth-netd: NUL in a request'));
+    const child = this.ensure();
+    return new Promise((resolve, reject) => {
+      this.pending.push({ resolve, reject });
+      this.hold(child, true);
+      child.stdin!.write(fields.map((f) => `${f}\0`).join(''));
+    });
+  }
+
+  /** Can the helper apply nftables rulesets (was libnftables loaded)? */
+  async hasNft(): Promise<boolean> {
+    this.features ??= this.send(['v']).then((l) => new Set(l.split(' ').slice(1)));
+    return (await this.features.catch(() => new Set<string>())).has('nft');
+  }
+
+  /** Runs the ops in order; rejects with a NetOpError naming the first that failed. */
+  async run(ops: NetOp[]): Promise<void> {
+    if (!ops.length) return;
+    const a = parseAnswer(await this.send(requestFields(ops)));
+    if (!a.ok) throw new NetOpError(a.index, a.errno, a.message);
+  }
+
+  close(): void {
+    this.child?.stdin?.end();
+  }
+}
+
+let shared: NetDaemon | null | undefined;
+
+/** the process-wide helper, or null when it was not built or BERTH_NETD=0 (then ip, nsenter and nft run) */
+export function netDaemon(): NetDaemon | null {
+  if (shared === undefined) {
+    const helper = process.env.BERTH_NETD === '0' ? undefined : nativeHelper('berth-netd');
+    shared = helper ? new NetDaemon(helper) : null;
+  }
+  return shared;
+}
