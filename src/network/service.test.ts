@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { EndpointSettings } from '../api/types.js';
 import { EventBus } from '../core/events.js';
 import { NetworkService } from './service.js';
+import { hostIfaceName } from './links.js';
 import { NetworkStore } from './store.js';
 import type { NetHost } from './host.js';
 import type { NetOp } from '../host/netd.js';
@@ -27,8 +28,11 @@ class FakeHost implements NetHost {
     for (const m of script.matchAll(/link del (?:dev )?(\S+)/g)) this.links.delete(m[1]!);
   }
   readonly ops: NetOp[][] = [];
+  /** while set, link deletions wait for it */
+  gate?: Promise<void>;
   async apply(ops: NetOp[]) {
     this.ops.push(ops);
+    if (this.gate && ops.some((o) => o.op === 'del')) await this.gate;
     for (const o of ops) {
       if (o.op === 'veth') this.links.add(o.name);
       if (o.op === 'del') this.links.delete(o.dev);
@@ -61,6 +65,10 @@ class Containers implements ContainerLookup {
     if (!c) throw new Error(`no such container: ${ref}`);
     return c;
   }
+}
+
+function hostIfaceOf(c: NetContainer, net: string): string {
+  return hostIfaceName(c.id, c.networks![net]!.NetworkID!);
 }
 
 let dir: string;
@@ -131,14 +139,47 @@ test('prepare and wire: an address from the pool, a veth, the firewall sees the 
   assert.ok(fw.namespaced.some((n) => n.pid === 4242 && n.script.includes('127.0.0.11')), 'the DNS redirect goes through the firewall');
   assert.deepEqual(fw.last.endpoints.map((e) => e.ip), [ep.IPAddress]);
 
+  // the host side of a release is slow to finish here: the release still returns at once
+  let finish!: () => void;
+  host.gate = new Promise((r) => { finish = r; });
+  const hostEnd = (host.ops[0]![0] as { name: string }).name;
   await svc.release(c);
-  assert.deepEqual(fw.last.endpoints, []);
   assert.deepEqual(svc.inspect('app').Containers, {});
-  // the address is free again: another container may ask for it
+  assert.ok(host.links.has(hostEnd), 'the host end goes in the background');
+  // the address is free again at once: another container may ask for it
   const c2 = container('c2'.padEnd(64, '0'), { app: { IPAMConfig: { IPv4Address: ip } } });
   await svc.prepare(c2);
   assert.equal(ep.IPAddress, '', 'a stopped container keeps no address');
   assert.equal(c2.networks!.app!.IPAddress, ip);
+  // a network's removal waits for the host side of releases
+  let removed = false;
+  const rm = svc.remove('app').then(() => { removed = true; }, (e: Error) => e);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(removed, false);
+  finish();
+  await svc.settle();
+  assert.ok(!host.links.has(hostEnd), 'the host end is gone');
+  assert.deepEqual(fw.last.endpoints.map((e) => e.ip), [ip], 'the firewall holds only the new container');
+  assert.match(String(await rm), /has active endpoints/, 'c2 is still on the network');
+});
+
+test('a container started again waits for the host side of its last release (its host veth has the same name)', async () => {
+  await svc.create({ Name: 'again' });
+  const c = container('c5'.padEnd(64, '0'), { again: {} });
+  await svc.prepare(c);
+  await svc.wire(c, 4343);
+  let finish!: () => void;
+  host.gate = new Promise((r) => { finish = r; });
+  await svc.release(c);
+  let prepared = false;
+  const p = svc.prepare(c).then(() => { prepared = true; });
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(prepared, false, 'prepare waits');
+  finish();
+  await p;
+  host.gate = undefined;
+  await svc.wire(c, 4344);
+  assert.ok(host.links.has(hostIfaceOf(c, 'again')), 'the new host veth exists after the old one was deleted');
 });
 
 test('published ports reach the firewall and leave with the container', async () => {
@@ -150,6 +191,7 @@ test('published ports reach the firewall and leave with the container', async ()
   assert.deepEqual(fw.last.ports.map((p) => [p.hostIp, p.hostPort, p.containerPort]), [['127.0.0.1', 18080, 80]]);
   await svc.release(c);
   assert.equal(c.published, undefined);
+  await svc.settle();
   assert.deepEqual(fw.last.ports, []);
 });
 

@@ -99,6 +99,9 @@ export class NetworkService {
   readonly resolver: NameResolver;
   /** firewall applies started by prepare(), awaited by wire() before the container runs */
   private readonly earlyRules = new Map<string, Promise<void>>();
+  /** releases whose host side is still being done, in all and by container (see `release`) */
+  private readonly background = new Set<Promise<void>>();
+  private readonly releasing = new Map<string, Promise<void>>();
   private readonly pools = new Map<string, Pool>();
   private readonly ports = new PortAllocator();
   private hostUpstreams: string[] = [];
@@ -186,6 +189,7 @@ export class NetworkService {
   /** The daemon stops; the firewall goes only when nothing runs on its networks (upkeep.ts). */
   async close(): Promise<void> {
     clearInterval(this.hostCheck);
+    await this.settle();
     this.proxy.stopAll();
     await this.d.dns.closeAll();
     await removeIdleFirewall(this.d.store.all(), this.d.containers.all(), () => this.d.firewall.remove(this.cfg.table), this.d.log);
@@ -318,6 +322,7 @@ export class NetworkService {
   async remove(ref: string): Promise<void> {
     const n = this.d.store.resolve(ref);
     if (n.predefined) throw forbidden(`${n.name} is a pre-defined network and cannot be removed`);
+    await this.settle();
     await this.locked('networks', async () => {
       if (Object.keys(n.endpoints).length) throw forbidden(`error while removing network: network ${n.name} id ${n.id} has active endpoints`);
       await this.destroy(n);
@@ -336,6 +341,7 @@ export class NetworkService {
 
   async prune(filters: Record<string, string[]>): Promise<{ NetworksDeleted: string[] }> {
     const deleted: string[] = [];
+    await this.settle();
     await this.locked('networks', async () => {
       for (const n of this.d.store.all()) {
         if (n.predefined || Object.keys(n.endpoints).length) continue;
@@ -385,6 +391,9 @@ export class NetworkService {
       return `eth${index}`;
     };
     const name = rec.name.replace(/^\//, '');
+    // a release of this container still finishing (its host veths carry the same names)
+    await this.releasing.get(rec.id);
+    const saves: Promise<void>[] = [];
     try {
       for (const { n, ep } of targets) {
         await this.locked(n.id, async () => {
@@ -399,13 +408,8 @@ export class NetworkService {
             ip, mac: ep.MacAddress || macFromIp(ip), dnsNames, aliases: ep.Aliases ?? [], links: ep.Links ?? [],
           };
           n.endpoints[rec.id] = e;
-          try {
-            await this.d.store.save(n);
-          } catch (err) {
-            delete n.endpoints[rec.id];
-            pool.release(ip);
-            throw err;
-          }
+          // written while the runtime creates the container; wire() waits for it before the process runs
+          saves.push(this.d.store.save(n));
           Object.assign(ep, {
             NetworkID: n.id, EndpointID: e.endpointId, Gateway: n.driver === 'bridge' || n.gateway ? n.gateway ?? '' : '', IPAddress: ip,
             IPPrefixLen: prefixLen(n.subnet), MacAddress: e.mac, DNSNames: dnsNames.length ? dnsNames : null,
@@ -415,11 +419,12 @@ export class NetworkService {
       if (!only) await this.publish(rec);
       // the container's rules depend on nothing but its endpoints and ports, known now: they are applied
       // while the runtime creates the container, and wire() waits for them before the process runs
-      const rules = this.applyFirewall();
+      const rules = Promise.all([this.applyFirewall(), ...saves]).then(() => undefined);
       rules.catch(() => undefined);
       this.earlyRules.set(rec.id, rules);
     } catch (e) {
-      await this.release(rec, only);
+      await Promise.allSettled(saves);
+      await this.release(rec, only, true);
       throw e;
     }
     const first = targets[0];
@@ -489,28 +494,26 @@ export class NetworkService {
     for (const { n } of targets) this.d.events.publish('network', 'connect', n.id, { container: rec.id, name: n.name, type: n.driver });
   }
 
-  /** Undoes prepare/wire for a container that stopped (or failed to start); keeps going on errors. */
-  async release(rec: NetContainer, only?: string[]): Promise<void> {
+  /**
+   * Undoes prepare/wire for a container that stopped (or failed to start); keeps going on errors. The
+   * addresses, ports and endpoint records are given back at once; the host's side (the host ends of the
+   * veths, the records on disk, the firewall) follows. For a whole container (no `only`) that follows in
+   * the background, so the exit is reported without waiting for it: a new start of the same container,
+   * a network's removal and the daemon's stop wait for it (`settle`); what a crash leaves behind is
+   * swept by `resync` at the next start. `wait` makes the caller wait for all of it.
+   */
+  async release(rec: NetContainer, only?: string[], wait = false): Promise<void> {
     this.earlyRules.delete(rec.id);
     const errors: string[] = [];
-    const gone: string[] = [];
+    const gone: { n: NetworkRecord; e: EndpointRecord }[] = [];
     for (const n of this.d.store.all()) {
       const key = Object.keys(rec.networks ?? {}).find((k) => k === n.name || rec.networks![k]!.NetworkID === n.id);
       if (only && (!key || !only.includes(key))) continue;
       const e = n.endpoints[rec.id];
       if (!e) continue;
-      await this.locked(n.id, async () => {
-        try {
-          if (e.hostIface && (await this.h.exists(e.hostIface))) await this.h.apply(detachOps([e.hostIface]));
-          else if (!e.hostIface && only && rec.state.Pid) await this.h.apply([{ op: 'ns', pid: rec.state.Pid }, ...detachOps([e.ifname])]).catch(() => undefined);
-        } catch (err) {
-          errors.push((err as Error).message);
-        }
-        if (e.ip) this.pools.get(n.id)?.release(e.ip);
-        delete n.endpoints[rec.id];
-        await this.d.store.save(n).catch((err: Error) => errors.push(err.message));
-        gone.push(n.id);
-      });
+      if (e.ip) this.pools.get(n.id)?.release(e.ip);
+      delete n.endpoints[rec.id];
+      gone.push({ n, e });
       if (key) {
         const ep = rec.networks![key]!;
         Object.assign(ep, { EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, DNSNames: null, MacAddress: ep.IPAMConfig ? ep.MacAddress : '' });
@@ -523,9 +526,34 @@ export class NetworkService {
       this.ports.release(rec.published!.bindings as Binding[]);
       rec.published = undefined;
     }
-    // the ruleset only changes with the container's endpoints or published ports
-    if (gone.length || unpublished) await this.applyFirewall().catch((err: Error) => errors.push(err.message));
-    if (errors.length) this.d.log(`network teardown of ${rec.id}: ${errors.join('; ')}`);
+    if (!gone.length && !unpublished) return;
+    const pid = rec.state.Pid;
+    const host = (async () => {
+      await Promise.all(gone.map(async ({ n, e }) => {
+        try {
+          if (e.hostIface && (await this.h.exists(e.hostIface))) await this.h.apply(detachOps([e.hostIface]));
+          else if (!e.hostIface && only && pid) await this.h.apply([{ op: 'ns', pid }, ...detachOps([e.ifname])]).catch(() => undefined);
+        } catch (err) {
+          errors.push((err as Error).message);
+        }
+        await this.d.store.save(n).catch((err: Error) => errors.push(err.message));
+      }));
+      // the ruleset only changes with the container's endpoints or published ports
+      await this.applyFirewall().catch((err: Error) => errors.push(err.message));
+      if (errors.length) this.d.log(`network teardown of ${rec.id}: ${errors.join('; ')}`);
+    })();
+    if (only || wait) return host;
+    const done = host.finally(() => {
+      this.background.delete(done);
+      if (this.releasing.get(rec.id) === done) this.releasing.delete(rec.id);
+    });
+    this.background.add(done);
+    this.releasing.set(rec.id, done);
+  }
+
+  /** Resolves once the host side of every release is done (see `release`). */
+  async settle(): Promise<void> {
+    while (this.background.size) await Promise.all([...this.background]);
   }
 
   /** The user network a running container reaches the embedded DNS through (the first one it is wired to). */

@@ -10,6 +10,9 @@ import type { NetworkRecord } from './record.js';
 
 export class NetworkStore {
   private readonly byId = new Map<string, NetworkRecord>();
+  /** the last write of a record, and the one not yet started (which takes the latest state) */
+  private readonly writing = new Map<string, Promise<void>>();
+  private readonly queued = new Map<string, Promise<void>>();
 
   private constructor(readonly root: string) {}
 
@@ -55,13 +58,29 @@ export class NetworkStore {
     return n;
   }
 
-  async save(rec: NetworkRecord): Promise<void> {
+  /**
+   * Persists a record (atomically). Saves of one record are written one at a time and coalesced: a save
+   * asked for while another is being written is done by the next write, which takes the record as it is
+   * then, so the file never goes back to an older state and callers in a burst share one write.
+   */
+  save(rec: NetworkRecord): Promise<void> {
     this.byId.set(rec.id, rec);
-    await writeFileAtomic(path.join(this.root, `${rec.id}.json`), JSON.stringify(rec));
+    const queued = this.queued.get(rec.id);
+    if (queued) return queued;
+    const p = (this.writing.get(rec.id) ?? Promise.resolve()).catch(() => undefined).then(async () => {
+      this.queued.delete(rec.id);
+      const cur = this.byId.get(rec.id);
+      if (cur) await writeFileAtomic(path.join(this.root, `${rec.id}.json`), JSON.stringify(cur));
+    });
+    this.queued.set(rec.id, p);
+    this.writing.set(rec.id, p);
+    void p.catch(() => undefined).finally(() => { if (this.writing.get(rec.id) === p) this.writing.delete(rec.id); });
+    return p;
   }
 
   async remove(id: string): Promise<void> {
     this.byId.delete(id);
+    await this.writing.get(id)?.catch(() => undefined);
     await fsp.rm(path.join(this.root, `${id}.json`), { force: true });
   }
 }
