@@ -67,6 +67,7 @@ let rootfs: FakeRootfs;
 let network: FakeNetwork;
 let store: ContainerStore;
 let svc: ContainerService;
+let events: EventBus;
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'berth-ctrsvc-'));
@@ -74,8 +75,9 @@ beforeEach(async () => {
   rootfs = new FakeRootfs();
   network = new FakeNetwork();
   store = await ContainerStore.open(path.join(dir, 'containers'));
+  events = new EventBus();
   svc = new ContainerService({
-    store, runtime, rootfs, network, spec, events: new EventBus(), execRoot: path.join(dir, 'exec'),
+    store, runtime, rootfs, network, spec, events, execRoot: path.join(dir, 'exec'),
     images: { resolveImage: () => ({ id: `sha256:${'ab'.repeat(32)}`, config: { config: { Cmd: ['sh'] } } as never, layers: [] }) },
     host: { hosts: async () => '', resolvConf: async () => 'nameserver 127.0.0.53\n', hostname: () => 'host' },
   });
@@ -154,4 +156,19 @@ test('network connect and stop on one container: the stop waits for the connect,
   const onDisk = (await ContainerStore.open(path.join(dir, 'containers'))).get(Id)!;
   assert.equal(onDisk.state.Status, 'exited');
   assert.deepEqual(Object.keys(onDisk.networks ?? {}).sort(), ['backend', 'bridge']);
+});
+
+test('a --rm container: its exit and its removal are reported before the runtime is asked to delete its state', async () => {
+  const order: string[] = [];
+  const { Id } = await svc.create('once', { Image: 'busybox', Cmd: ['true'], HostConfig: { AutoRemove: true } });
+  await svc.start(Id);
+  events.subscribe((e) => { if (e.Action === 'die' || e.Action === 'destroy') order.push(e.Action); });
+  const origDelete = runtime.delete.bind(runtime);
+  runtime.delete = async (id: string, opts?: { background?: boolean }) => { order.push(`delete${opts?.background ? ' (background)' : ''}`); return origDelete(id, opts); };
+  const removed = svc.wait(Id, 'removed');
+  runtime.exit(Id, 0);
+  await removed;
+  await settle();
+  assert.deepEqual(order, ['die', 'destroy', 'delete (background)']);
+  assert.equal(runtime.containers.has(Id), false, 'the runtime holds no state for it in the end');
 });

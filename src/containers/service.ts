@@ -42,6 +42,8 @@ export class ContainerService {
   /** ids whose exit is being handled, so a watcher event and a poll don't handle it twice */
   private readonly exiting = new Map<string, Promise<void>>();
   private readonly lock = new KeyedLock();
+  /** containers whose runtime state is to be deleted once their exit or removal is reported */
+  private readonly pendingDeletes = new Set<string>();
   /** containers whose teardown is done since their last start */
   private readonly tornDown = new Set<string>();
   /** the /dev/shm tmpfs of shareable-IPC containers */
@@ -230,9 +232,11 @@ export class ContainerService {
       if (opts.removeRootfs) await this.d.rootfs.remove(rec.id);
       return;
     }
+    // with `background`, the runtime's state goes later (flushDelete, once the exit or the removal is
+    // reported): its process then does not compete with the report
+    if (opts.background) this.pendingDeletes.add(rec.id);
     const [, files] = await Promise.allSettled([
-      // with `background`, the runtime's state goes later: the exit or removal is reported without waiting
-      this.d.runtime.delete(rec.id, { background: opts.background }).catch(logged('runtime delete')),
+      opts.background ? undefined : this.d.runtime.delete(rec.id).catch(logged('runtime delete')),
       (async () => {
         await this.releaseMounts(rec);
         if (opts.removeRootfs) await this.d.rootfs.remove(rec.id);
@@ -245,6 +249,12 @@ export class ContainerService {
     this.attaches.closePending(rec.id);
     if (files.status === 'rejected') throw files.reason;
     this.tornDown.add(rec.id);
+  }
+
+  /** Starts the deletion of the runtime's state that a background teardown left for later (see teardown). */
+  private flushDelete(id: string): void {
+    if (!this.pendingDeletes.delete(id)) return;
+    void this.d.runtime.delete(id, { background: true }).catch((e: unknown) => this.d.log?.(`runtime delete ${id}: ${(e as Error).message}`));
   }
 
   /** Called when conmon wrote an exit file for `id`. */
@@ -297,9 +307,12 @@ export class ContainerService {
             await this.d.store.save(rec).catch(() => undefined);
           });
         }
+        // registered before the lock is let go: a new start of the container waits for it
+        this.flushDelete(id);
       });
     } finally {
       this.exiting.delete(id);
+      this.flushDelete(id);
     }
   }
 
@@ -508,6 +521,7 @@ export class ContainerService {
     }
     this.d.events.publish('container', 'destroy', rec.id, this.attrs(rec));
     this.waiters.notify(rec.id, 'removed', rec.state.ExitCode);
+    this.flushDelete(rec.id);
   }
 
   /** POST /containers/{id}/update: new resources, applied live to a running container, then stored. */
