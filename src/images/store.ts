@@ -21,6 +21,7 @@ import {
 import { maybeDecompress, tee } from './streams.js';
 import { goArch } from '../core/platform.js';
 import { Mutex, writeFileAtomic } from '../host/index.js';
+import { byCodePoint } from '../core/compare.js';
 
 /** A container using an image, as `remove` needs to know it. A bare id counts as a stopped container. */
 export interface ImageUser {
@@ -143,7 +144,7 @@ export class ImageStore {
 
   private async persistRefs(): Promise<void> {
     const repos: Record<string, Record<string, string>> = {};
-    for (const [s, { ref, id }] of [...this.refs].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [s, { ref, id }] of [...this.refs].sort(([a], [b]) => byCodePoint(a, b))) {
       (repos[fullName(ref)] ??= {})[s] = id;
     }
     await writeFileAtomic(path.join(this.root, 'repositories.json'), JSON.stringify({ Repositories: repos }));
@@ -203,7 +204,7 @@ export class ImageStore {
   list(): ImageRecord[] {
     return [...this.images.keys()]
       .map((id) => this.record(id))
-      .sort((a, b) => (b.config.created ?? '').localeCompare(a.config.created ?? '') || a.id.localeCompare(b.id));
+      .sort((a, b) => byCodePoint(b.config.created ?? '', a.config.created ?? '') || byCodePoint(a.id, b.id));
   }
 
   inspect(refOrId: string): ImageInspect {

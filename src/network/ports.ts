@@ -5,6 +5,7 @@
  */
 import { conflict, invalidArgument } from '../core/errors.js';
 import type { PortBinding } from '../api/types.js';
+import { byCodePoint } from '../core/compare.js';
 
 export type Proto = 'tcp' | 'udp' | 'sctp';
 
@@ -49,7 +50,7 @@ export function planBindings(o: {
 }): BindingRequest[] {
   const out: BindingRequest[] = [];
   const keys = new Set([...Object.keys(o.bindings ?? {}), ...(o.publishAll ? Object.keys(o.exposed ?? {}) : [])]);
-  const sorted = [...keys].map((k) => ({ k, ...parseKey(k) })).sort((a, b) => a.port - b.port || a.proto.localeCompare(b.proto));
+  const sorted = [...keys].map((k) => ({ k, ...parseKey(k) })).sort((a, b) => a.port - b.port || byCodePoint(a.proto, b.proto));
   for (const { k, proto, port } of sorted) {
     const list = o.bindings?.[k];
     const entries = list && list.length ? list : [{}];

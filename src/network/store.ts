@@ -7,6 +7,7 @@ import path from 'node:path';
 import { invalidArgument, notFound } from '../core/errors.js';
 import { writeFileAtomic } from '../host/index.js';
 import type { NetworkRecord } from './record.js';
+import { byCodePoint } from '../core/compare.js';
 
 export class NetworkStore {
   private readonly byId = new Map<string, NetworkRecord>();
@@ -31,7 +32,7 @@ export class NetworkStore {
   }
 
   all(): NetworkRecord[] {
-    return [...this.byId.values()].sort((a, b) => a.created.localeCompare(b.created) || a.name.localeCompare(b.name));
+    return [...this.byId.values()].sort((a, b) => byCodePoint(a.created, b.created) || byCodePoint(a.name, b.name));
   }
 
   get(id: string): NetworkRecord | undefined {

@@ -25,6 +25,7 @@ import type { Mounter } from './mounter.js';
 import { tmpfsDestinations, type MountPlan } from './mounts.js';
 import { ANONYMOUS_LABEL, LOCAL_DRIVER, nameError, needsMount, optionsError, volumeView, type VolumeRecord } from './record.js';
 import type { VolumeStore } from './store.js';
+import { byCodePoint } from '../core/compare.js';
 
 export interface VolumeEvents {
   publish(type: 'volume', action: string, id: string, attributes?: Record<string, string>): unknown;
@@ -93,7 +94,7 @@ export class VolumeService {
   /** GET /volumes */
   list(filters: Filters = {}): VolumeListResponse {
     const recs = filterVolumes(this.d.store.all(), filters, { inUse: (n) => this.inUse(n) });
-    recs.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name));
+    recs.sort((a, b) => byCodePoint(a.createdAt, b.createdAt) || byCodePoint(a.name, b.name));
     return { Volumes: recs.map((r) => this.view(r)), Warnings: null };
   }
 
