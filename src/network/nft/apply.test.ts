@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Firewall, NftError } from './apply.js';
+import { HostFirewall } from './hostfw-apply.js';
 import type { FirewallState } from './types.js';
 
 const run = promisify(execFile);
@@ -173,5 +174,27 @@ test('each apply hands the bridges to the host firewall sync, remove hands it no
     assert.deepEqual(fw.warnings(), ['WARNING: something was found']);
   } finally {
     await fw.remove(table);
+  }
+});
+
+test('a sync with the bridges already synced returns at once, even while a periodic check runs', async () => {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-hostfw-'));
+  try {
+    // an nft that lists no chains, slowly, and records each call
+    const log = path.join(dir, 'calls.log');
+    const bin = path.join(dir, 'nft');
+    await fsp.writeFile(bin, `#!/bin/sh\necho "$*" >> '${log}'\nsleep 0.3\necho '{"nftables": []}'\n`, { mode: 0o755 });
+    const hostfw = new HostFirewall({ table: 'bt_unit_hostfw', nft: bin });
+    await hostfw.sync([]);
+    const calls = async () => (await fsp.readFile(log, 'utf8')).split('\n').filter(Boolean).length;
+    assert.equal(await calls(), 1, 'the first sync looks at the host');
+    let checked = false;
+    const check = hostfw.sync([], true).then(() => { checked = true; });
+    await hostfw.sync([]);
+    assert.equal(checked, false, 'the sync returned while the periodic check still runs: it did not wait for it');
+    await check;
+    assert.equal(await calls(), 2, 'only the forced check listed the chains again');
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true });
   }
 });
