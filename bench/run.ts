@@ -55,14 +55,18 @@ async function runOnce(e: Engine, net: string[]): Promise<number> {
 }
 
 /**
- * `run --rm` latency of each engine, measured in alternating blocks of 5 runs, so that drift on the
- * machine (25-40% within an hour here) hits every engine alike.
+ * `run --rm` latency of each engine under each network setting, measured in alternating blocks of 5 runs
+ * (engine by engine, and within an engine setting by setting), so that drift on the machine (25-40%
+ * within an hour here, far more when other work comes and goes) hits every engine and setting alike.
+ * Returns xs[setting][engine].
  */
-async function latencies(engines: Engine[], net: string[]): Promise<number[][]> {
-  for (const e of engines) await runOnce(e, net); // warm
-  const xs = engines.map(() => [] as number[]);
+async function latencies(engines: Engine[], nets: string[][]): Promise<number[][][]> {
+  for (const e of engines) for (const net of nets) await runOnce(e, net); // warm
+  const xs = nets.map(() => engines.map(() => [] as number[]));
   for (let done = 0; done < RUNS; done += 5) {
-    for (const [i, e] of engines.entries()) for (let k = done; k < Math.min(RUNS, done + 5); k++) xs[i].push(await runOnce(e, net));
+    for (const [i, e] of engines.entries()) {
+      for (const [j, net] of nets.entries()) for (let k = done; k < Math.min(RUNS, done + 5); k++) xs[j]![i]!.push(await runOnce(e, net));
+    }
   }
   return xs;
 }
@@ -177,9 +181,9 @@ async function main(): Promise<void> {
         console.log(`${label} ${e.name}: p50 ${p50.toFixed(0)} ms, p95 ${pct(xs[i]!, 95).toFixed(0)} ms` + (dockerP50 && e !== dockerEngine ? ` (ratio ${(p50 / dockerP50).toFixed(2)})` : ''));
       }
     };
-    const none = await latencies(engines, ['--network', 'none']);
+    // --network none and the default bridge in alternating blocks: what the bridge adds is compared in one stretch of time
+    const [none, bridge] = (await latencies(engines, [['--network', 'none'], []])) as [number[][], number[][]];
     show(`run --rm --network none busybox true (docker CLI, ${RUNS} runs)`, none);
-    const bridge = await latencies(engines, []);
     show('run --rm busybox true on the default bridge', bridge);
     for (const [i, e] of engines.entries()) {
       const added = pct(bridge[i]!, 50) - pct(none[i]!, 50);
