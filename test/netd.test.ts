@@ -8,8 +8,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { runCmd } from './harness.js';
+import { existsSync, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { runCmd, TestDaemon } from './harness.js';
 import { NetDaemon, NetOpError } from '../src/host/netd.js';
 import { nativeHelper } from '../src/host/native.js';
 
@@ -92,5 +93,41 @@ test('berth-netd wires a veth into a namespace, configures it there, loads a rul
     ns.kill('SIGKILL');
     await runCmd('ip', ['link', 'del', HOSTIF]);
     await runCmd('ip', ['link', 'del', BRIDGE]);
+  }
+});
+
+test('a start on the default bridge and on a user network (with the DNS redirect) spawns no ip, nsenter or nft', { skip: !helper && 'berth-netd not built' }, async () => {
+  // wrappers in front of the real tools, first in the daemon's PATH, log every call
+  const dir = await fsp.mkdtemp('/tmp/bt-tools-');
+  const log = path.join(dir, 'calls.log');
+  for (const tool of ['ip', 'nsenter', 'nft']) {
+    const real = (await runCmd('sh', ['-c', `command -v ${tool}`])).stdout.trim();
+    await fsp.writeFile(path.join(dir, tool), `#!/bin/sh\necho "${tool} $*" >> '${log}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
+  }
+  const savedPath = process.env.PATH;
+  process.env.PATH = `${dir}:${savedPath}`;
+  let d: TestDaemon | undefined;
+  try {
+    d = await TestDaemon.create();
+    process.env.PATH = savedPath;
+    await d.importBusybox();
+    await d.dockerOk(['network', 'create', 'ndnet']);
+    await d.dockerOk(['run', '-d', '--name', 'peer', '--network', 'ndnet', 'busybox', 'sleep', '600']);
+    await fsp.writeFile(log, '');
+    const addr = await d.dockerOk(['run', '--rm', 'busybox', 'ip', '-o', '-4', 'addr', 'show', 'dev', 'eth0']);
+    assert.match(addr, /inet 10\.213\.\d+\.\d+\/24/, 'the container has its address on the default bridge');
+    const ping = await d.dockerOk(['run', '--rm', '--network', 'ndnet', 'busybox', 'ping', '-c1', '-W5', 'peer']);
+    assert.match(ping, /1 packets received/, 'the peer is reached by name through the embedded DNS');
+    await d.dockerOk(['rm', '-f', 'peer']);
+    // the host side of the releases finishes after the exits are reported: give it time to run
+    await new Promise((r) => setTimeout(r, 1000));
+    const calls = (await fsp.readFile(log, 'utf8')).split('\n').filter(Boolean)
+      // the host firewall's own look at other firewalls (every 30 s) is not a container's start
+      .filter((c) => !/^nft -j list/.test(c));
+    assert.deepEqual(calls, [], 'no tool ran for the starts and exits');
+  } finally {
+    process.env.PATH = savedPath;
+    await d?.stop();
+    await fsp.rm(dir, { recursive: true, force: true });
   }
 });
