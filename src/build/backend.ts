@@ -43,8 +43,8 @@ export interface BuildBackend {
   hasImage(id: string): boolean;
   /** pulls `ref`; progress messages as the pull's JSON objects */
   pull(ref: string, opts: PullOptions, progress: (msg: Record<string, unknown>) => void): Promise<void>;
-  /** stores an image config (and its new layer, if any); returns the image id */
-  createImage(config: ImageConfigBlob, layer?: LayerFile): Promise<string>;
+  /** stores an image config (and its new layer, if any), made from `parent` (an image id); returns its id */
+  createImage(config: ImageConfigBlob, layer?: LayerFile, parent?: string): Promise<string>;
   /** tags an image `name[:tag]` (docker build -t) */
   tag(id: string, ref: string): Promise<void>;
   /** removes an untagged image nothing uses (cache pruning); false when it is still in use */
@@ -55,7 +55,7 @@ export interface BuildBackend {
   // ---- containers ----
   createContainer(body: ContainerCreateBody): Promise<string>;
   /** starts the container, streams its output, resolves with its exit code; `signal` stops it */
-  runContainer(id: string, output: (data: Buffer) => void, signal: AbortSignal): Promise<number>;
+  runContainer(id: string, output: (data: Buffer, stream: 'stdout' | 'stderr') => void, signal: AbortSignal): Promise<number>;
   /** unpacks a tar (names relative to `/`; missing parents are made) into the container's rootfs */
   copyInto(id: string, tar: Readable): Promise<void>;
   /** runs `fn` with the container's root file system mounted at a host path */

@@ -82,10 +82,11 @@ export class BuildCache {
     return [...this.entries.values()];
   }
 
-  /** The entry for `key` whose image still exists (see `exists`); counts the use. */
-  async lookup(key: string, exists: (image: string) => boolean): Promise<CacheEntry | undefined> {
+  /** The entry for `key` whose image still exists (see `exists`) and that `accept` takes; counts the use. */
+  async lookup(key: string, exists: (image: string) => boolean, accept: (image: string) => boolean = () => true): Promise<CacheEntry | undefined> {
     const e = this.entries.get(key);
     if (!e) return undefined;
+    if (!accept(e.image)) return undefined;
     if (!exists(e.image)) {
       this.entries.delete(key);
       await this.persist();

@@ -20,7 +20,7 @@ import * as tar from 'tar-stream';
 import { invalidArgument } from '../core/errors.js';
 import { maybeDecompress } from '../images/streams.js';
 import { resolveInRoot } from '../volumes/copyup.js';
-import { entryName } from './context/receive.js';
+import { entryName, type ContextIndex } from './context/receive.js';
 import { IgnoreMatcher } from './context/ignore.js';
 
 export interface CopyRoot {
@@ -28,6 +28,8 @@ export interface CopyRoot {
   dir: string;
   /** the context's .dockerignore (none for --from) */
   ignore?: IgnoreMatcher;
+  /** the context's index: files' sums without reading them again */
+  index?: ContextIndex;
 }
 
 export type CopyItem =
@@ -156,7 +158,7 @@ export async function planCopy(root: CopyRoot, o: PlanOptions): Promise<CopyPlan
     if (o.unpack && (await isArchive(host))) items.push({ kind: 'archive', host, name: strip(o.destIsDir ? dest : path.posix.dirname(dest)) || '' });
     else items.push({ kind: 'file', host, name, mode: st.mode & 0o7777, size: st.size, mtime: st.mtime });
   }
-  const hash = o.hash === false ? '' : await hashItems(items);
+  const hash = o.hash === false ? '' : await hashItems(items, root);
   const kind = total > 1 ? 'multi' : dirs > 0 ? 'dir' : 'file';
   return { items, sourceDesc: `${kind}:${hash}` };
 }
@@ -191,11 +193,18 @@ async function fileHash(file: string, size = Infinity): Promise<string> {
 }
 
 /** The hash of what the items write: names, kinds, modes, sizes, link targets and contents; no times. */
-async function hashItems(items: CopyItem[]): Promise<string> {
+async function hashItems(items: CopyItem[], root: CopyRoot): Promise<string> {
   const h = createHash('sha256');
-  // file contents are read in parallel batches, hashed in order
+  // file contents are read in parallel batches, hashed in order (the context's index knows most sums)
   const sums = new Map<CopyItem, string>();
-  const files = items.filter((it): it is Extract<CopyItem, { kind: 'file' }> => it.kind === 'file');
+  const prefix = `${root.dir}/`;
+  const files = items.filter((it): it is Extract<CopyItem, { kind: 'file' }> => {
+    if (it.kind !== 'file') return false;
+    const known = root.index && it.host.startsWith(prefix) ? root.index.get(it.host.slice(prefix.length)) : undefined;
+    if (known?.type !== 'file') return true;
+    sums.set(it, known.sum);
+    return false;
+  });
   for (let i = 0; i < files.length; i += 32) {
     const batch = files.slice(i, i + 32);
     const got = await Promise.all(batch.map((f) => fileHash(f.host, f.size)));

@@ -59,7 +59,7 @@ export async function runRun(s: StepStage, ins: RunIns, _node: Node): Promise<vo
       } else {
         if (m.from) throw invalidArgument('RUN --mount=type=bind,from=... is not supported by Berth\'s builder yet: bind the context, or COPY --from');
         const src = s.expand(m.source ?? '.');
-        const plan = await planCopy({ dir: run.contextDir, ignore: run.ignore }, {
+        const plan = await planCopy({ dir: run.contextDir, ignore: run.ignore, index: run.contextIndex }, {
           sources: [src], dest: '/m', destIsDir: true, isContext: true, exclude: [], unpack: false, parents: false, inline: [],
         });
         hash.update(plan.sourceDesc);
@@ -81,7 +81,8 @@ export async function runRun(s: StepStage, ins: RunIns, _node: Node): Promise<vo
         });
         run.track(id);
         run.out.line(` ---> Running in ${short(id)}`);
-        const code = await run.backend.runContainer(id, (d) => run.out.stream(d.toString('utf8')), run.signal);
+        // stderr in red, as the classic builder writes it (docker-py's tests look for the codes)
+        const code = await run.backend.runContainer(id, (d, stream) => run.out.stream(stream === 'stderr' ? `\x1b[91m${d.toString('utf8')}\x1b[0m` : d.toString('utf8')), run.signal);
         run.signal.throwIfAborted();
         if (code !== 0) throw new StepError(`The command '${cmd.join(' ')}' returned a non-zero code: ${code}`, code);
         return { layer: await run.backend.diffLayer(id), containerId: id };

@@ -67,7 +67,7 @@ function backend(w: BuilderWiring): BuildBackend {
       }
     },
     pull: (ref, o, progress) => images.pull(ref, { platform: o.platform, auth: o.auth, signal: o.signal ?? new AbortController().signal }, (m) => progress(m as Record<string, unknown>)),
-    createImage: (config, layer) => target.create(layer ?? { diffID: EMPTY_LAYER_DIFF_ID, file: '' }, config),
+    createImage: (config, layer, parent) => target.createChild(layer ?? { diffID: EMPTY_LAYER_DIFF_ID, file: '' }, config, parent ?? ''),
     async tag(id, ref) {
       const named = parseNormalizedNamed(ref);
       await images.tag(id, familiarName(named), named.tag ?? 'latest');
@@ -95,7 +95,7 @@ function backend(w: BuilderWiring): BuildBackend {
       let closed!: () => void;
       const streamDone = new Promise<void>((resolve) => { closed = resolve; });
       await containers.attach(id, { stdin: false, stdout: true, stderr: true }, {
-        output: (_s, data) => output(data),
+        output: (s, data) => output(data, s),
         close: () => closed(),
       });
       const stop = () => void containers.kill(id, 9).catch(() => undefined);
@@ -155,13 +155,14 @@ function traced(b: BuildBackend): BuildBackend {
   const out = { ...b } as Record<string, unknown>;
   for (const [k, v] of Object.entries(b)) {
     if (typeof v !== 'function') continue;
-    out[k] = async (...args: unknown[]) => {
+    // sync calls stay sync (the builder uses image() and hasImage() without await)
+    out[k] = (...args: unknown[]) => {
       const t = Date.now();
-      try {
-        return await (v as (...a: unknown[]) => unknown).apply(b, args);
-      } finally {
-        process.stderr.write(`build-trace ${k} ${Date.now() - t}ms\n`);
-      }
+      const done = () => process.stderr.write(`build-trace ${k} ${Date.now() - t}ms\n`);
+      const r = (v as (...a: unknown[]) => unknown).apply(b, args);
+      if (r instanceof Promise) return r.finally(done);
+      done();
+      return r;
     };
   }
   return out as unknown as BuildBackend;

@@ -57,6 +57,8 @@ interface ImageMeta {
   diffIDs: string[];
   lastTagTime?: string;
   added: string;
+  /** the image a build step made this one from (Docker's Parent) */
+  parent?: string;
 }
 
 interface StoredImage {
@@ -191,6 +193,7 @@ export class ImageStore {
       size: img.size,
     };
     if (img.meta.lastTagTime) rec.lastTagTime = img.meta.lastTagTime;
+    if (img.meta.parent && this.images.has(img.meta.parent)) rec.parent = img.meta.parent;
     return rec;
   }
 
@@ -211,9 +214,15 @@ export class ImageStore {
     return toInspect(img, img.diffIDs.map((d) => this.snapshotter.layerPath(d)));
   }
 
-  /** GET /images/json. `all` changes nothing: images have no intermediate parents here. */
+  /**
+   * GET /images/json. Without `all`, intermediate images (untagged, with a child built on them) are
+   * left out, as Docker does.
+   */
   summaries(opts: SummaryOptions = {}): ImageSummary[] {
-    return filterImages(this.list(), opts.filters ?? {}, (r) => this.resolve(r)).map(toSummary);
+    const parents = new Set<string>();
+    if (!opts.all) for (const i of this.images.values()) if (i.meta.parent) parents.add(i.meta.parent);
+    const shown = this.list().filter((r) => opts.all || r.repoTags.length || r.repoDigests.length || !parents.has(r.id));
+    return filterImages(shown, opts.filters ?? {}, (r) => this.resolve(r)).map(toSummary);
   }
 
   /** Normalized tagged references of a repository (`docker.io/library/busybox:latest`, ...). */
@@ -227,7 +236,7 @@ export class ImageStore {
     const img = this.resolve(refOrId);
     const sizes = new Map<string, number>();
     for (const d of img.diffIDs) sizes.set(d, await this.snapshotter.layerSize(d).catch(() => 0));
-    return historyOf(img, (d) => sizes.get(d) ?? 0);
+    return historyOf(img, (d) => sizes.get(d) ?? 0, (id) => (this.images.has(id) ? this.record(id) : undefined));
   }
 
   /** The image a reference names now, if any (no error for a missing or malformed one). */
@@ -359,8 +368,11 @@ export class ImageStore {
     }
   }
 
-  /** Records an image from its config blob; every layer must have been ingested. */
-  async createImage(config: Buffer): Promise<ImageRecord> {
+  /**
+   * Records an image from its config blob; every layer must have been ingested. `parent`: the image it
+   * was made from (builds), kept when that image exists.
+   */
+  async createImage(config: Buffer, opts: { parent?: string } = {}): Promise<ImageRecord> {
     let parsed: ImageConfigBlob;
     try {
       parsed = JSON.parse(config.toString('utf8')) as ImageConfigBlob;
@@ -382,6 +394,7 @@ export class ImageStore {
       const existing = this.images.get(id);
       if (existing) return this.record(id);
       const meta: ImageMeta = { id, diffIDs: [...diffIDs], added: new Date().toISOString() };
+      if (opts.parent && this.images.has(opts.parent)) meta.parent = opts.parent;
       await this.persistMeta(meta);
       this.images.set(id, { config: parsed, meta, size: await this.sizeOf(diffIDs) });
       return this.record(id);

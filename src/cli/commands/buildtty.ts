@@ -55,7 +55,7 @@ export class TtyProgress {
     if (!cur) return;
     if (line === ' ---> Using cache') cur.cached = true;
     else if (RESULT.test(line)) cur.end = Date.now();
-    else if (/^ ---> (Running in|Removed intermediate container)/.test(line) || /^Successfully (built|tagged)/.test(line)) return;
+    else if ((/^ ---> Running in /.test(line) || /^Removing intermediate container /.test(line)) || /^Successfully (built|tagged)/.test(line)) return;
     else {
       cur.tail.push(line);
       if (cur.tail.length > 6) cur.tail.shift();
