@@ -142,6 +142,13 @@ export class BuildRun implements BuildScope {
       failed = false;
     } finally {
       if (this.signal.aborted || (failed && this.opts.forceRm)) await this.removeAll();
+      // the steps' images to the disk in one sync, then their cache entries (those of a failed build's
+      // finished steps too, as Docker keeps them)
+      const keys = this.cache.uncommitted();
+      if (keys.length) {
+        // a sync that fails leaves the entries out of the index (they still serve this daemon's lookups)
+        if (await this.backend.syncImages().then(() => true, () => false)) await this.cache.commit(keys);
+      }
     }
     const result = this.results.get(plan.target);
     if (!result) throw invalidArgument('No image was generated. Is your Dockerfile empty?');
@@ -218,7 +225,7 @@ export class BuildRun implements BuildScope {
     const hit = await this.cache.lookup(key, (id) => this.backend.hasImage(id), (id) => this.cacheFromAncestors().has(id));
     if (hit) return hit.image;
     const id = await cacheFromHit(this.backend, this.opts.cacheFrom, parent, createdBy, config);
-    if (id) await this.cache.add(key, { image: id, parent, description: createdBy, size: 0 });
+    if (id) this.cache.add(key, { image: id, parent, description: createdBy, size: 0 });
     return id;
   }
 

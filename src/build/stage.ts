@@ -148,9 +148,10 @@ export class StageRun implements StepStage {
       });
       const id = await run.backend.createImage(child, layer.nonEmpty ? layer : undefined, this.imageId);
       const size = layer.nonEmpty ? await run.backend.layerSize(layer.diffID).catch(() => 0) : 0;
-      await run.cache.add(key, { image: id, parent: this.imageId ?? '', description: cmd.join(' '), size });
+      run.cache.add(key, { image: id, parent: this.imageId ?? '', description: cmd.join(' '), size });
       this.setImageKeepState(id, child);
     } finally {
+      layer.release?.();
       if (layer.file) await fsp.rm(layer.file, { force: true });
     }
     if (c.work) await run.finishContainer(containerId);

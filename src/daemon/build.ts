@@ -3,7 +3,6 @@
  * the image store, and the BuildApi the routes use. The builder module is loaded on the first build,
  * prune or df that needs it.
  */
-import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { BuildBackend } from '../build/backend.js';
 import type { Builder } from '../build/builder.js';
@@ -12,8 +11,8 @@ import type { ContainerFs } from '../containers/fs/index.js';
 import { commitTarget } from '../containers/fs/images.js';
 import { EMPTY_LAYER_DIFF_ID } from '../containers/fs/commit.js';
 import { isKind } from '../core/errors.js';
+import { run } from '../host/index.js';
 import type { EventBus } from '../core/events.js';
-import { newId } from '../core/ids.js';
 import { familiarName, parseNormalizedNamed } from '../core/reference.js';
 import { ramInBytes } from '../core/units.js';
 import type { ContainerStore } from '../containers/store.js';
@@ -67,7 +66,9 @@ function backend(w: BuilderWiring): BuildBackend {
       }
     },
     pull: (ref, o, progress) => images.pull(ref, { platform: o.platform, auth: o.auth, signal: o.signal ?? new AbortController().signal }, (m) => progress(m as Record<string, unknown>)),
-    createImage: (config, layer, parent) => target.createChild(layer ?? { diffID: EMPTY_LAYER_DIFF_ID, file: '' }, config, parent ?? ''),
+    createImage: (config, layer, parent) => target.createChild(layer ?? { diffID: EMPTY_LAYER_DIFF_ID, file: '' }, config, parent ?? '', false),
+    // one syncfs(2) of the file system holding the image store (layers included)
+    syncImages: async () => void (await run('sync', ['-f', images.store.root])),
     async tag(id, ref) {
       const named = parseNormalizedNamed(ref);
       await images.tag(id, familiarName(named), named.tag ?? 'latest');
@@ -135,10 +136,9 @@ function backend(w: BuilderWiring): BuildBackend {
     },
     async diffLayer(id) {
       const fs = await w.fs();
-      await fsp.mkdir(path.join(stateDir, 'tmp'), { recursive: true });
-      const file = path.join(stateDir, 'tmp', `layer-${newId().slice(0, 16)}.tar`);
-      const diffID = await fs.diffLayer(id, file);
-      return { diffID, file, nonEmpty: diffID !== EMPTY_LAYER_DIFF_ID };
+      // packed, stored and unpacked in one pass; flushed to the disk by syncImages at the build's end
+      const { diffID, release } = await fs.diffLayerTo(id, (tar) => images.store.ingestLayerStream(tar, { sync: false }));
+      return { diffID, file: '', nonEmpty: diffID !== EMPTY_LAYER_DIFF_ID, release };
     },
     async removeContainer(id) {
       await containers.remove(id, { force: true, volumes: true }).catch((e: unknown) => {

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import type { HistoryItem, ImageConfigBlob, ImageDeleteResponseItem, ImageInspect, ImageSummary } from '../api/types.js';
 import { LocalContentStore, isDigest } from '../content/index.js';
-import { BerthError, conflict, errnoCode, invalidArgument, isKind, notFound } from '../core/errors.js';
+import { BerthError, conflict, errnoCode, internal, invalidArgument, isKind, notFound } from '../core/errors.js';
 import { OverlaySnapshotter, type Snapshotter } from '../snapshots/index.js';
 import { applyChanges } from './changes.js';
 import { filterImages, type ImageFilters } from './filters.js';
@@ -328,9 +328,10 @@ export class ImageStore {
 
   /**
    * Stores an uncompressed layer tar (verified against diffID) and unpacks it. Call inside
-   * `withLayersHeld` until the image using it is created, or a concurrent GC may remove it.
+   * `withLayersHeld` until the image using it is created, or a concurrent GC may remove it. `sync: false`:
+   * the unpacked files are not flushed to the disk here (the caller syncs the file system later).
    */
-  async ingestLayer(diffID: string, tar: Readable | AsyncIterable<Buffer>): Promise<{ size: number }> {
+  async ingestLayer(diffID: string, tar: Readable | AsyncIterable<Buffer>, opts: { sync?: boolean } = {}): Promise<{ size: number }> {
     if (!isDigest(diffID)) throw invalidArgument(`invalid diffID: ${JSON.stringify(diffID)}`);
     const [haveTar, haveLayer] = await Promise.all([this.content.has(diffID), this.snapshotter.hasLayer(diffID)]);
     if (haveTar) {
@@ -343,13 +344,38 @@ export class ImageStore {
     }
     // Neither yet: keep the tar and unpack it in one pass over the stream.
     const [forStore, forUnpack] = tee(tar instanceof Readable ? tar : Readable.from(tar));
-    const [stored, unpacked] = await Promise.allSettled([this.content.write(forStore, diffID), this.snapshotter.applyLayer(diffID, forUnpack)]);
+    const [stored, unpacked] = await Promise.allSettled([this.content.write(forStore, diffID), this.snapshotter.applyLayer(diffID, forUnpack, opts)]);
     if (unpacked.status === 'rejected') {
       if (stored.status === 'fulfilled') await this.dropUnreferencedTar(diffID);
       throw stored.status === 'rejected' && !isKind(unpacked.reason, 'InvalidArgument') ? stored.reason : unpacked.reason;
     }
     if (stored.status === 'rejected') throw stored.reason;
     return unpacked.value;
+  }
+
+  /**
+   * Ingests a layer tar whose digest is not known yet (a build step's diff, packed as it streams in):
+   * stored and unpacked in one pass. The layer is held (see withLayersHeld) until `release` is called.
+   */
+  async ingestLayerStream(tar: Readable, opts: { sync?: boolean } = {}): Promise<{ diffID: string; size: number; release: () => void }> {
+    const [forStore, forUnpack] = tee(tar);
+    const [stored, unpacked] = await Promise.allSettled([this.content.write(forStore), this.snapshotter.applyLayer(undefined, forUnpack, opts)]);
+    if (stored.status === 'rejected' || unpacked.status === 'rejected') {
+      if (stored.status === 'fulfilled') await this.dropUnreferencedTar(stored.value.digest);
+      throw unpacked.status === 'rejected' ? unpacked.reason : (stored as PromiseRejectedResult).reason;
+    }
+    const diffID = unpacked.value.diffID;
+    this.held.set(diffID, (this.held.get(diffID) ?? 0) + 1);
+    if (stored.value.digest !== diffID) throw internal(`layer ${diffID} was stored as ${stored.value.digest}`);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const n = (this.held.get(diffID) ?? 1) - 1;
+      if (n === 0) this.held.delete(diffID);
+      else this.held.set(diffID, n);
+    };
+    return { diffID, size: unpacked.value.size, release };
   }
 
   private async dropUnreferencedTar(diffID: string): Promise<void> {
