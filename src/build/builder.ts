@@ -16,6 +16,7 @@ import { newId } from '../core/ids.js';
 import type { BuildBackend } from './backend.js';
 import { BuildCache, type CacheEntry, type PruneOptions } from './cache.js';
 import { receiveContext, type ContextIndex } from './context/receive.js';
+import { cloneGitContext, httpContext, isGitUrl, packDir } from './context/remote.js';
 import { BuildOutput, type Emit } from './output.js';
 import { BuildRun, failure, type BuildOptions } from './run.js';
 
@@ -69,7 +70,19 @@ export class Builder {
     const out = new BuildOutput(emit, opts.quiet);
     try {
       const t0 = Date.now();
-      const got = await receiveContext(body, ctx.dir, signal, ctx.index);
+      let input = body;
+      if (opts.remote) {
+        body.resume(); // the client sends no context with a remote one
+        if (isGitUrl(opts.remote)) {
+          input = await packDir(await cloneGitContext(opts.remote, path.join(dir, 'git'), signal));
+        } else {
+          // a Dockerfile alone is named as `dockerfile` says
+          const rc = await httpContext(opts.remote, signal, opts.dockerfile && !opts.dockerfile.includes('\n') ? opts.dockerfile : 'Dockerfile');
+          input = rc.body;
+          if (rc.dockerfile) opts = { ...opts, dockerfile: rc.dockerfile };
+        }
+      }
+      const got = await receiveContext(input, ctx.dir, signal, ctx.index);
       received = got.index;
       if (process.env.BERTH_BUILD_TRACE) process.stderr.write(`build-trace context ${Date.now() - t0}ms ${got.files} files, ${got.written} written\n`);
       const run = new BuildRun(opts, { backend: this.backend, cache: this.cache, out, contextDir: ctx.dir, contextIndex: received, tmpDir, signal });

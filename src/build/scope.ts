@@ -38,6 +38,8 @@ export interface BuildOptions {
   resources: Pick<HostConfig, 'Memory' | 'MemorySwap' | 'CpuShares' | 'CpusetCpus' | 'CpuPeriod' | 'CpuQuota'>;
   cacheFrom: string[];
   platform?: string;
+  /** `remote`: a git or http(s) URL the daemon fetches the context from (context/remote.ts) */
+  remote?: string;
   /** X-Registry-Config: registry -> auth config, for pulls */
   registryAuth: Record<string, Record<string, string>>;
 }
