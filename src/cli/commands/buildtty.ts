@@ -44,7 +44,9 @@ export class TtyProgress {
     for (const line of lines) this.line(line);
   }
 
-  private line(line: string): void {
+  private line(raw: string): void {
+    // a RUN's stderr comes wrapped in color codes: the view draws plain text
+    const line = raw.replace(/\x1b\[[0-9;]*m/g, '');
     const s = STEP.exec(line);
     if (s) {
       this.total = Number(s[2]);
