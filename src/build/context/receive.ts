@@ -32,8 +32,8 @@ export function entryName(name: string): string {
 
 /** What one path of a received context is; files carry the sha256 (hex) of their content. */
 export type ContextEntry =
-  | { type: 'file'; sum: string; mode: number; mtime: number }
-  | { type: 'dir' }
+  | { type: 'file'; sum: string; mode: number; mtime: number; size: number }
+  | { type: 'dir'; mode: number; mtime: number }
   | { type: 'symlink'; target: string; mtime: number }
   | { type: 'link' };
 
@@ -73,7 +73,7 @@ export async function receiveContext(body: Readable, dir: string, signal?: Abort
       } else if (!st) await fsp.mkdir(path.join(dir, sub), { mode: 0o755 });
       else if (!st.isDirectory()) throw invalidArgument(`invalid build context: entry ${JSON.stringify(rel)} is below a non-directory`);
       safe.add(sub);
-      if (!index.has(sub)) index.set(sub, { type: 'dir' });
+      if (!index.has(sub)) index.set(sub, { type: 'dir', mode: 0o755, mtime: Date.now() });
     }
   };
   const replaced = (rel: string) => {
@@ -107,7 +107,7 @@ export async function receiveContext(body: Readable, dir: string, signal?: Abort
           await fsp.mkdir(target, { mode: 0o755 });
         }
         safe.add(rel);
-        if (rel !== '') index.set(rel, { type: 'dir' });
+        if (rel !== '') index.set(rel, { type: 'dir', mode, mtime: mtime.getTime() });
         await fsp.chmod(target, mode);
         dirTimes.push([target, mtime]);
         break;
@@ -120,10 +120,12 @@ export async function receiveContext(body: Readable, dir: string, signal?: Abort
           // the same path as before: read the entry first, write only when its content changed
           const chunks: Buffer[] = [];
           let size = 0;
+          let bytes = 0;
           let fh: FileHandle | undefined;
           try {
             for await (const chunk of entry) {
               sum.update(chunk as Buffer);
+              bytes += (chunk as Buffer).length;
               if (fh) await fh.write(chunk as Buffer);
               else if ((size += (chunk as Buffer).length) <= HOLD) chunks.push(chunk as Buffer);
               else {
@@ -149,15 +151,17 @@ export async function receiveContext(body: Readable, dir: string, signal?: Abort
             await fsp.utimes(target, mtime, mtime);
             written++;
           }
-          index.set(rel, { type: 'file', sum: hex, mode, mtime: t });
+          index.set(rel, { type: 'file', sum: hex, mode, mtime: t, size: bytes });
           files++;
           break;
         }
         await fsp.rm(target, { force: true, recursive: true });
         const fh = await fsp.open(target, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o600);
+        let bytes = 0;
         try {
           for await (const chunk of entry) {
             sum.update(chunk as Buffer);
+            bytes += (chunk as Buffer).length;
             await fh.write(chunk as Buffer);
           }
           await fh.chmod(mode);
@@ -165,7 +169,7 @@ export async function receiveContext(body: Readable, dir: string, signal?: Abort
         } finally {
           await fh.close();
         }
-        index.set(rel, { type: 'file', sum: sum.digest('hex'), mode, mtime: t });
+        index.set(rel, { type: 'file', sum: sum.digest('hex'), mode, mtime: t, size: bytes });
         files++;
         written++;
         break;
