@@ -148,3 +148,22 @@ test('a rebuild of the same context writes no context file again, and sees a cha
     await fsp.rm(ctx, { recursive: true, force: true });
   }
 });
+
+test('COPY keeps each file\'s mode (set-id bits too), with and without --chown', async () => {
+  const ctx = await contextDir({ Dockerfile: 'FROM busybox\nCOPY m/ /plain/\nCOPY --chown=1000:1000 m/ /owned/\n', 'm/suid': '#!/bin/sh\n', 'm/private': 'p\n', 'm/plain': 'x\n' });
+  try {
+    await fsp.chmod(path.join(ctx, 'm/suid'), 0o4755);
+    await fsp.chmod(path.join(ctx, 'm/private'), 0o640);
+    await fsp.chmod(path.join(ctx, 'm/plain'), 0o644);
+    const r = await build(['--no-cache', '-t', 'modes:1', ctx]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const got = await t.d.dockerOk(['run', '--rm', 'modes:1', 'sh', '-c', 'cd / && stat -c "%n %a %u:%g" plain/* owned/*']);
+    assert.deepEqual(got.split('\n'), [
+      'plain/plain 644 0:0', 'plain/private 640 0:0', 'plain/suid 4755 0:0',
+      'owned/plain 644 1000:1000', 'owned/private 640 1000:1000', 'owned/suid 4755 1000:1000',
+    ]);
+  } finally {
+    await t.d.docker(['rmi', 'modes:1']);
+    await fsp.rm(ctx, { recursive: true, force: true });
+  }
+});
