@@ -17,7 +17,8 @@ import { ComposeError } from './errors.js';
 import { containerLabels, containerName, L, networkLabels, projectFilter, volumeLabels } from './labels.js';
 import { Limiter, settleAll } from './limiter.js';
 import type { Project, ServiceConfig } from './model.js';
-import { numberOf, type Action, type Observed, type Plan } from './planner.js';
+import { containerRefsOf, numberOf, refsFrom, type Action, type Observed, type Plan } from './planner.js';
+import { networkHash, serviceHash, volumeHash } from './hash.js';
 import { dependenciesOf } from './references.js';
 
 export type Progress = (kind: string, name: string, status: string) => void;
@@ -78,7 +79,7 @@ export class Engine {
       this.opts.progress('Network', n.name, 'Creating');
       await this.client.networks.create({
         Name: n.name, Driver: n.driver ?? 'bridge', Options: n.driver_opts ?? {}, Internal: n.internal === true, Attachable: n.attachable === true,
-        EnableIPv6: n.enable_ipv6, Labels: networkLabels(p, key, n.labels), CheckDuplicate: true,
+        EnableIPv6: n.enable_ipv6, Labels: networkLabels(p, key, n.labels, networkHash(n)), CheckDuplicate: true,
         IPAM: n.ipam ? { Driver: n.ipam.driver ?? 'default', Options: n.ipam.options ?? {}, Config: (n.ipam.config ?? []).map((c) => ({ Subnet: c.subnet, IPRange: c.ip_range, Gateway: c.gateway, AuxiliaryAddresses: c.aux_addresses })) } : undefined,
       } as Parameters<BerthClient['networks']['create']>[0]);
       this.opts.progress('Network', n.name, 'Created');
@@ -89,7 +90,7 @@ export class Engine {
       const found = await this.client.volumes.inspect(v.name).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
       if (found) return;
       this.opts.progress('Volume', v.name, 'Creating');
-      await this.client.volumes.create({ Name: v.name, Driver: v.driver ?? 'local', DriverOpts: v.driver_opts ?? {}, Labels: volumeLabels(p, key, v.labels) });
+      await this.client.volumes.create({ Name: v.name, Driver: v.driver ?? 'local', DriverOpts: v.driver_opts ?? {}, Labels: volumeLabels(p, key, v.labels, volumeHash(v)) });
       this.opts.progress('Volume', v.name, 'Created');
     })));
   }
@@ -150,13 +151,30 @@ export class Engine {
         const deps = dependenciesOf(s).filter((d) => d in plan.services);
         await settleAll(deps.map((d) => run(d)));
         if (!o.noStart) await settleAll(deps.map((d) => this.waitCondition(s, d)));
-        await settleAll(sp.actions.map((a) => this.limit.run(() => this.act(s, sp.hash, a, imageIds[name] ?? '', o.noStart === true))));
+        const hash = await this.hashNow(s, sp.hash);
+        await settleAll(sp.actions.map((a) => this.limit.run(() => this.act(s, hash, a, imageIds[name] ?? '', o.noStart === true))));
       })();
       t.catch(() => undefined);
       tasks.set(name, t);
       return t;
     };
     await settleAll(Object.keys(plan.services).map(run));
+  }
+
+  /**
+   * The hash a new container gets: the planned one, unless the service shares another service's
+   * container, whose ID (known only once that service converged) is part of the hash.
+   */
+  private async hashNow(s: ServiceConfig, planned: string): Promise<string> {
+    const refs = containerRefsOf(s);
+    if (refs.length === 0) return planned;
+    const byService = new Map<string, Observed[]>();
+    for (const c of await this.containers(true)) {
+      const svc = c.Labels[L.service] ?? '';
+      if (c.Labels[L.oneoff] === 'True' || !refs.includes(svc)) continue;
+      byService.set(svc, [...(byService.get(svc) ?? []), c]);
+    }
+    return serviceHash(s, refsFrom(byService));
   }
 
   private async act(s: ServiceConfig, hash: string, a: Action, imageId: string, noStart: boolean): Promise<void> {

@@ -199,7 +199,7 @@ test('normalization: short port and volume syntax, healthcheck test, depends_on 
   assert.deepEqual(w.volumes, [
     { type: 'volume', source: 'data', target: '/data', read_only: true, volume: { nocopy: true } },
     { type: 'bind', source: '/srv', target: '/srv', bind: { create_host_path: true } },
-    { type: 'volume', target: '/anon' },
+    { type: 'volume', target: '/anon', volume: {} },
   ]);
   assert.deepEqual(w.healthcheck, { test: ['CMD-SHELL', 'curl -f http://localhost'], interval: '5s' });
   assert.deepEqual(w.depends_on, { db: { condition: 'service_started', required: true } });
