@@ -67,15 +67,24 @@ export class Engine {
     }
   }
 
-  /** Creates the project's networks and volumes that do not exist yet. */
-  async ensureResources(services: string[]): Promise<void> {
+  /** The project's networks and volumes (keys) that the given services use and the daemon lacks. */
+  async missingResources(services: string[]): Promise<{ networks: string[]; volumes: string[] }> {
     const p = this.project;
     const used = usedResources(p, services);
-    await settleAll([...used.networks].map((key) => this.limit.run(async () => {
+    const absent = (look: () => Promise<unknown>) => look().then(() => false, (e: unknown) => (isNotFound(e) ? true : Promise.reject(e)));
+    const [networks, volumes] = await Promise.all([
+      Promise.all([...used.networks].map(async (key) => (!p.networks[key]!.external && (await absent(() => this.client.networks.inspect(p.networks[key]!.name))) ? key : undefined))),
+      Promise.all([...used.volumes].map(async (key) => (!p.volumes[key]!.external && (await absent(() => this.client.volumes.inspect(p.volumes[key]!.name))) ? key : undefined))),
+    ]);
+    return { networks: networks.filter((k): k is string => k !== undefined), volumes: volumes.filter((k): k is string => k !== undefined) };
+  }
+
+  /** Creates the project's networks and volumes that do not exist yet (`missing`: as found before). */
+  async ensureResources(services: string[], missing?: { networks: string[]; volumes: string[] }): Promise<void> {
+    const p = this.project;
+    const todo = missing ?? (await this.missingResources(services));
+    await settleAll(todo.networks.map((key) => this.limit.run(async () => {
       const n = p.networks[key]!;
-      if (n.external) return;
-      const found = await this.client.networks.inspect(n.name).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
-      if (found) return;
       this.opts.progress('Network', n.name, 'Creating');
       await this.client.networks.create({
         Name: n.name, Driver: n.driver ?? 'bridge', Options: n.driver_opts ?? {}, Internal: n.internal === true, Attachable: n.attachable === true,
@@ -84,11 +93,8 @@ export class Engine {
       } as Parameters<BerthClient['networks']['create']>[0]);
       this.opts.progress('Network', n.name, 'Created');
     })));
-    await settleAll([...used.volumes].map((key) => this.limit.run(async () => {
+    await settleAll(todo.volumes.map((key) => this.limit.run(async () => {
       const v = p.volumes[key]!;
-      if (v.external) return;
-      const found = await this.client.volumes.inspect(v.name).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
-      if (found) return;
       this.opts.progress('Volume', v.name, 'Creating');
       await this.client.volumes.create({ Name: v.name, Driver: v.driver ?? 'local', DriverOpts: v.driver_opts ?? {}, Labels: volumeLabels(p, key, v.labels, volumeHash(v)) });
       this.opts.progress('Volume', v.name, 'Created');
@@ -108,10 +114,18 @@ export class Engine {
       }
       let id = await this.imageId(image);
       if ((policy === 'always' || (id === undefined && policy !== 'never')) && !(id === undefined && s.build)) {
-        this.opts.progress('Image', image, 'Pulling');
-        for await (const m of await this.client.images.pull(image)) if (m.error) throw new ComposeError(`service "${name}": pull ${image}: ${m.error}`);
-        this.opts.progress('Image', image, 'Pulled');
-        id = await this.imageId(image);
+        // services that share an image pull it once
+        let pull = this.pulls.get(image);
+        if (!pull) {
+          pull = (async () => {
+            this.opts.progress('Image', image, 'Pulling');
+            for await (const m of await this.client.images.pull(image)) if (m.error) throw new ComposeError(`service "${name}": pull ${image}: ${m.error}`);
+            this.opts.progress('Image', image, 'Pulled');
+            return this.imageId(image, true);
+          })();
+          this.pulls.set(image, pull);
+        }
+        id = await pull;
       }
       if (id === undefined && s.build && !o.noBuild) id = await this.build(s, image);
       if (id === undefined) throw new ComposeError(`service "${name}": no such image: ${image}${policy === 'never' ? ' (pull_policy: never)' : ''}`);
@@ -120,20 +134,24 @@ export class Engine {
     return ids;
   }
 
-  private async imageId(image: string): Promise<string | undefined> {
-    try {
-      return (await this.client.images.inspect(image)).Id;
-    } catch (e) {
-      if (isNotFound(e)) return undefined;
-      throw e;
+  /** Image IDs by reference, asked once per reference (services often share an image); pulls under way. */
+  private readonly imageIds = new Map<string, Promise<string | undefined>>();
+  private readonly pulls = new Map<string, Promise<string | undefined>>();
+
+  private imageId(image: string, fresh = false): Promise<string | undefined> {
+    let id = fresh ? undefined : this.imageIds.get(image);
+    if (!id) {
+      id = this.client.images.inspect(image).then((i) => i.Id, (e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+      this.imageIds.set(image, id);
     }
+    return id;
   }
 
   async build(s: ServiceConfig, image: string): Promise<string> {
     this.opts.progress('Image', image, 'Building');
     await buildImage(this.client.transport, { tag: image, build: s.build! }, () => undefined);
     this.opts.progress('Image', image, 'Built');
-    const id = await this.imageId(image);
+    const id = await this.imageId(image, true);
     if (!id) throw new ComposeError(`service "${s.name}": build of ${image} gave no image`);
     return id;
   }

@@ -11,16 +11,19 @@
  * (loader/full-struct_test.go): every service field of the 48 it sets came out identical.
  * The first value, for a service that is just `image: redis`, is the simplest one v2 ever writes.
  */
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { loadValidator } from './validate.js';
 import { loadProject } from './loader.js';
 import { hashInput, networkHash, serviceHash, volumeHash } from './hash.js';
 import { goDurationString, goFloat32, goString, composeDurationNs } from './gojson.js';
 import type { Project } from './model.js';
+
+before(loadValidator);
 
 function project(yaml: string, env: Record<string, string> = {}, extra: Record<string, string> = {}): { p: Project; dir: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'compose-hash-'));

@@ -1,10 +1,13 @@
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { loadValidator } from './validate.js';
 import { loadProject, type LoadOptions } from './loader.js';
 import { ComposeError } from './errors.js';
+
+before(loadValidator);
 
 function dir(files: Record<string, string>): string {
   const d = mkdtempSync(path.join(tmpdir(), 'compose-load-'));

@@ -14,7 +14,7 @@ import type { Project, ServiceConfig } from './model.js';
 import { normalizeNetwork, normalizeSecret, normalizeService, normalizeVolume, NormalizeError } from './normalize.js';
 import { resolvePaths } from './paths.js';
 import { parseSource, type SourceFile } from './source.js';
-import { validateModel } from './validate.js';
+import { loadValidator, validateModel, validationCache, ValidatorNotLoaded } from './validate.js';
 import { checkReferences } from './references.js';
 
 type Obj = Record<string, unknown>;
@@ -42,6 +42,9 @@ interface Loaded {
   data: Obj;
 }
 
+/** Where marks of files found valid go, for the load under way (see validate.ts). */
+let cacheDir: string | undefined;
+
 /** Reads, parses, interpolates, validates and resolves one file. */
 function loadFile(file: string, base: string, env: Record<string, string>, display: string = file): Loaded {
   let text: string;
@@ -58,7 +61,7 @@ function loadFile(file: string, base: string, env: Record<string, string>, displ
     if (err instanceof InterpolationError) throw new ComposeError(err.message, { file: display, path: err.path, line: src.lineOf(err.path) });
     throw err;
   }
-  validateModel(data, src);
+  validateModel(data, src, cacheDir);
   return { src, data: resolvePaths(data, base) };
 }
 
@@ -153,8 +156,22 @@ function loadModel(files: string[], workingDir: string, env: Record<string, stri
 
 const stringEnv = (e: NodeJS.ProcessEnv): Record<string, string> => Object.fromEntries(Object.entries(e).filter((x): x is [string, string] => x[1] !== undefined));
 
-/** Loads and normalizes a project. */
+/** Loads and normalizes a project, loading the schema validator first if a file needs it. */
+export async function loadProjectAsync(opts: LoadOptions): Promise<Project> {
+  // stdin can be read once only: no second try
+  if (opts.files?.includes('-')) await loadValidator();
+  try {
+    return loadProject(opts);
+  } catch (err) {
+    if (!(err instanceof ValidatorNotLoaded)) throw err;
+    await loadValidator();
+    return loadProject(opts);
+  }
+}
+
+/** Loads and normalizes a project (synchronously: the validator must be loaded, or every file marked valid). */
 export function loadProject(opts: LoadOptions): Project {
+  cacheDir = validationCache(opts.env);
   const procEnv = stringEnv(opts.env);
   const explicit = opts.files && opts.files.length > 0 ? opts.files.map((f) => (f === '-' ? f : path.resolve(opts.cwd, f))) : undefined;
   let workingDir = path.resolve(opts.cwd, opts.projectDirectory ?? (explicit && explicit[0] !== '-' ? path.dirname(explicit[0]!) : opts.cwd));
