@@ -10,7 +10,7 @@ import tar from 'tar-stream';
 import type { BerthClient } from '../client/client.js';
 import { ContainerFsApi } from '../client/filesystem.js';
 import { DaemonError } from '../client/errors.js';
-import type { ContainerCreateBody, ContainerSummary } from '../api/types.js';
+import type { ContainerCreateBody, ContainerSummary, Mount } from '../api/types.js';
 import { buildImage } from './build.js';
 import { containerSpec } from './containerspec.js';
 import { ComposeError } from './errors.js';
@@ -216,10 +216,21 @@ export class Engine {
           progress('Container', name, 'Removed');
           return;
         case 'recreate': {
+          // as v2: the new container is made first, under a temporary name (a failed create leaves the old
+          // one as it was), with the old one's anonymous volumes; then the old one goes and the new one
+          // takes its name
           progress('Container', name, 'Recreate');
+          const final = containerName(this.project.name, s, a.number);
+          const tmp = `${a.container.Id.slice(0, 12)}_${final}`;
+          const inherited = await this.inheritedMounts(s, a.container);
+          const id = await this.createContainer(s, a.number, hash, imageId, {
+            name: tmp,
+            replaces: `${s.container_name ?? `${s.name}-${a.number}`}`,
+            body: (b) => ({ ...b, HostConfig: { ...b.HostConfig, Mounts: [...((b.HostConfig?.Mounts ?? []) as Mount[]).filter((m) => !inherited.some((i) => i.Target === m.Target)), ...inherited] } }),
+          });
           await this.client.containers.stop(a.container.Id, { t: this.stopTimeout(s) }).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
-          await this.client.containers.remove(a.container.Id, { force: true });
-          const id = await this.createContainer(s, a.number, hash, imageId);
+          await this.client.containers.remove(a.container.Id, { force: true }).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+          await this.client.containers.rename(id, final);
           progress('Container', name, 'Recreated');
           if (!noStart) await this.startContainer(id, name);
           return;
@@ -257,11 +268,26 @@ export class Engine {
     return s ? containerName(this.project.name, s, 1) : undefined;
   };
 
+  /**
+   * The volumes a recreated container keeps, as v2: the old container's volume at each path where the
+   * image declares a VOLUME or the service an anonymous volume (no source).
+   */
+  private async inheritedMounts(s: ServiceConfig, old: Observed): Promise<Mount[]> {
+    const olds = (old.Mounts ?? []).filter((m) => m.Type !== 'tmpfs');
+    if (olds.length === 0) return [];
+    const img = await this.client.images.inspect(imageOf(this.project, s)).catch(() => undefined);
+    const imageVolumes = (img?.Config as { Volumes?: Record<string, unknown> | null } | undefined)?.Volumes ?? {};
+    return olds
+      .filter((m) => m.Destination in imageVolumes || (s.volumes ?? []).some((v) => v.target === m.Destination && !v.source))
+      .map((m) => ({ Type: m.Type as Mount['Type'], Source: (m.Type === 'volume' ? m.Name : m.Source) ?? '', Target: m.Destination, ReadOnly: m.RW === false }));
+  }
+
   /** Creates a container (and copies content/environment secrets and configs into it). */
-  async createContainer(s: ServiceConfig, number: number, hash: string, imageId: string, over: { name?: string; oneoff?: boolean; body?: (b: ContainerCreateBody) => ContainerCreateBody } = {}): Promise<string> {
+  async createContainer(s: ServiceConfig, number: number, hash: string, imageId: string, over: { name?: string; oneoff?: boolean; replaces?: string; body?: (b: ContainerCreateBody) => ContainerCreateBody } = {}): Promise<string> {
     const p = this.project;
     const name = over.name ?? containerName(p.name, s, number);
     const labels = containerLabels(p, s, number, hash, imageId, over.oneoff === true);
+    if (over.replaces) labels[L.replace] = over.replaces;
     let body = containerSpec({ project: p, service: { ...s, image: imageOf(p, s) }, name, labels, containerOf: this.containerOf, oneoff: over.oneoff });
     if (over.body) body = over.body(body);
     const { Id } = await this.client.containers.create(name, body, s.platform as string | undefined);

@@ -211,3 +211,16 @@ test('normalization: short port and volume syntax, healthcheck test, depends_on 
   assert.equal(p.volumes.data!.external, true);
   assert.equal(p.services.db!.networks, undefined);
 });
+
+test('no interpolation (config --no-interpolate): ${VAR} stays as written, a port named through a variable too', (t) => {
+  const d = dir({ 'compose.yaml': 'services:\n  web:\n    image: "nginx:${TAG:-1}"\n    ports: ["${P}:80"]\n    environment: {A: "${X}", B: $$HOME}\n' });
+  t.after(() => rmSync(d, { recursive: true }));
+  const p = load(d, { env: { TAG: '2', X: 'x', P: '8080' }, interpolate: false });
+  const w = p.services.web!;
+  assert.equal(w.image, 'nginx:${TAG:-1}');
+  assert.deepEqual(w.ports, ['${P}:80']);
+  assert.deepEqual(w.environment, { A: '${X}', B: '$$HOME' });
+  const q = load(d, { env: { TAG: '2', X: 'x', P: '8080' } });
+  assert.equal(q.services.web!.image, 'nginx:2');
+  assert.deepEqual(q.services.web!.environment, { A: 'x', B: '$HOME' });
+});

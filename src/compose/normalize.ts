@@ -183,16 +183,28 @@ function envFiles(v: unknown): { path: string; required: boolean; format?: strin
  * Normalizes one service. `env` resolves environment entries without a value; env_file contents are
  * merged under the service's own environment.
  */
-export function normalizeService(name: string, raw: Obj, env: Record<string, string>, path: ModelPath): ServiceConfig {
+export function normalizeService(name: string, raw: Obj, env: Record<string, string>, path: ModelPath, lenient = false): ServiceConfig {
+  // without interpolation (config --no-interpolate) `${VAR}` stays in values: what cannot be parsed is kept
+  // as written, and files named through a variable are not read
+  const tolerant = <T>(f: () => T, rawValue: unknown): T => {
+    if (!lenient) return f();
+    try {
+      return f();
+    } catch (err) {
+      if (err instanceof NormalizeError && JSON.stringify(rawValue).includes('${')) return rawValue as T;
+      throw err;
+    }
+  };
   const s: ServiceConfig = { ...(raw as Obj), name } as ServiceConfig;
   delete (s as Obj).extends;
   if (raw.build !== undefined) s.build = normalizeBuild(raw.build);
-  if (raw.command !== undefined) s.command = toCommand(raw.command, [...path, 'command']);
-  if (raw.entrypoint !== undefined) s.entrypoint = toCommand(raw.entrypoint, [...path, 'entrypoint']);
+  if (raw.command !== undefined) s.command = tolerant(() => toCommand(raw.command, [...path, 'command']), raw.command);
+  if (raw.entrypoint !== undefined) s.entrypoint = tolerant(() => toCommand(raw.entrypoint, [...path, 'entrypoint']), raw.entrypoint);
   let environment: Record<string, string | null> = {};
   if (raw.env_file !== undefined) {
     s.env_file = envFiles(raw.env_file);
     s.env_file.forEach((ef, i) => {
+      if (lenient && ef.path.includes('${')) return;
       let text: string;
       try {
         text = readFileSync(ef.path, 'utf8');
@@ -219,6 +231,7 @@ export function normalizeService(name: string, raw: Obj, env: Record<string, str
     s.label_file = files;
     const fromFiles: Record<string, string> = {};
     files.forEach((f, i) => {
+      if (lenient && f.includes('${')) return;
       let text: string;
       try {
         text = readFileSync(f, 'utf8');
@@ -248,9 +261,9 @@ export function normalizeService(name: string, raw: Obj, env: Record<string, str
     }
     s.extra_hosts = m;
   }
-  if (raw.ports !== undefined) s.ports = normalizePorts(raw.ports, [...path, 'ports']);
+  if (raw.ports !== undefined) s.ports = tolerant(() => normalizePorts(raw.ports, [...path, 'ports']), raw.ports);
   if (raw.expose !== undefined) s.expose = (raw.expose as unknown[]).map(str);
-  if (raw.volumes !== undefined) s.volumes = normalizeVolumes(raw.volumes, [...path, 'volumes']);
+  if (raw.volumes !== undefined) s.volumes = tolerant(() => normalizeVolumes(raw.volumes, [...path, 'volumes']), raw.volumes);
   if (raw.depends_on !== undefined) s.depends_on = normalizeDependsOn(raw.depends_on);
   if (raw.healthcheck !== undefined && isObj(raw.healthcheck)) s.healthcheck = normalizeHealthcheck(raw.healthcheck);
   // a secret is mounted at /run/secrets/<source> unless it says where (compose-go writes that default in)

@@ -17,7 +17,7 @@ export interface Observed {
   Labels: Record<string, string>;
   State: string;
   NetworkSettings?: { Networks?: Record<string, unknown> };
-  Mounts?: { Type: string; Name?: string; Destination: string }[];
+  Mounts?: { Type: string; Name?: string; Source?: string; Destination: string; RW?: boolean }[];
 }
 
 export type Action =

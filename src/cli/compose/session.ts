@@ -53,8 +53,9 @@ export function progressWriter(ctx: Ctx, g: GlobalOpts): Progress {
   };
 }
 
-export function loadFor(ctx: Ctx, g: GlobalOpts, services: string[] = []): Promise<Project> {
+export function loadFor(ctx: Ctx, g: GlobalOpts, services: string[] = [], o: { interpolate?: boolean } = {}): Promise<Project> {
   return loadProjectAsync({
+    interpolate: o.interpolate,
     files: g.file,
     projectDirectory: g.projectDirectory,
     projectName: g.projectName,
