@@ -195,15 +195,24 @@ export class Engine {
     return serviceHash(s, refsFrom(byService));
   }
 
+  /** The containers each service has once `apply` has acted on it (so waits need not list them again). */
+  private readonly converged = new Map<string, { id: string; name: string }[]>();
+
+  private record(service: string, id: string, name: string): void {
+    this.converged.set(service, [...(this.converged.get(service) ?? []), { id, name }]);
+  }
+
   private async act(s: ServiceConfig, hash: string, a: Action, imageId: string, noStart: boolean): Promise<void> {
     const progress = this.opts.progress;
     const name = a.kind === 'create' ? containerName(this.project.name, s, a.number) : (a.container.Names[0] ?? '').replace(/^\//, '');
     try {
       switch (a.kind) {
         case 'keep':
+          this.record(s.name, a.container.Id, name);
           progress('Container', name, 'Running');
           return;
         case 'start':
+          this.record(s.name, a.container.Id, name);
           if (noStart) return;
           progress('Container', name, 'Starting');
           await this.client.containers.start(a.container.Id);
@@ -231,6 +240,7 @@ export class Engine {
           await this.client.containers.stop(a.container.Id, { t: this.stopTimeout(s) }).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
           await this.client.containers.remove(a.container.Id, { force: true }).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
           await this.client.containers.rename(id, final);
+          this.record(s.name, id, final);
           progress('Container', name, 'Recreated');
           if (!noStart) await this.startContainer(id, name);
           return;
@@ -238,6 +248,7 @@ export class Engine {
         case 'create': {
           progress('Container', name, 'Creating');
           const id = await this.createContainer(s, a.number, hash, imageId);
+          this.record(s.name, id, name);
           progress('Container', name, 'Created');
           if (!noStart) await this.startContainer(id, name);
           return;
@@ -305,9 +316,10 @@ export class Engine {
   async waitCondition(s: ServiceConfig, dep: string): Promise<void> {
     const cond = s.depends_on?.[dep]?.condition ?? 'service_started';
     if (cond === 'service_started') return;
-    const list = (await this.containers(true)).filter((c) => c.Labels[L.service] === dep && c.Labels[L.oneoff] !== 'True');
-    await settleAll(list.map(async (c) => {
-      const cname = c.Names[0]?.replace(/^\//, '') ?? c.Id;
+    const known = this.converged.get(dep);
+    const list = known ?? (await this.containers(true)).filter((c) => c.Labels[L.service] === dep && c.Labels[L.oneoff] !== 'True').map((c) => ({ id: c.Id, name: c.Names[0]?.replace(/^\//, '') ?? c.Id }));
+    await settleAll(list.map(async ({ id, name: cname }) => {
+      const c = { Id: id };
       if (cond === 'service_completed_successfully') {
         const r = await this.client.containers.wait(c.Id, 'not-running');
         if (r.StatusCode !== 0) throw new ComposeError(`service "${dep}" didn't complete successfully: exit ${r.StatusCode}`);
