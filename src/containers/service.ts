@@ -24,6 +24,7 @@ import { planNamespaces, ShmMounts, type KernelNamespaces } from './namespaces.j
 import { AttachHub } from './attach.js';
 import { networkFiles } from './netfiles.js';
 import { MonitorWatch } from './monitor.js';
+import { DeferredDeletes } from './deferred.js';
 import type { AttachRequest, AttachSink, ContainerDeps, NamespacePlan } from './deps.js';
 
 export type {
@@ -33,7 +34,6 @@ export type {
 export { pipeAttach } from './attach.js';
 export { eventAttributes } from './record.js';
 
-
 const nowIso = () => new Date().toISOString();
 
 export class ContainerService {
@@ -42,8 +42,8 @@ export class ContainerService {
   /** ids whose exit is being handled, so a watcher event and a poll don't handle it twice */
   private readonly exiting = new Map<string, Promise<void>>();
   private readonly lock = new KeyedLock();
-  /** containers whose runtime state is to be deleted once their exit or removal is reported */
-  private readonly pendingDeletes = new Set<string>();
+  /** runtime state deleted once a container's exit or removal is reported (deferred.ts) */
+  private readonly deletes = new DeferredDeletes((id) => this.d.runtime.delete(id, { background: true }), (m) => this.d.log?.(m));
   /** containers whose teardown is done since their last start */
   private readonly tornDown = new Set<string>();
   /** the /dev/shm tmpfs of shareable-IPC containers */
@@ -91,7 +91,6 @@ export class ContainerService {
   private locked<T>(key: string, fn: () => Promise<T>): Promise<T> {
     return this.lock.run(key, fn);
   }
-
 
   private attrs(rec: ContainerRecord, extra: Record<string, string> = {}): Record<string, string> {
     return eventAttributes(rec, extra);
@@ -232,9 +231,8 @@ export class ContainerService {
       if (opts.removeRootfs) await this.d.rootfs.remove(rec.id);
       return;
     }
-    // with `background`, the runtime's state goes later (flushDelete, once the exit or the removal is
-    // reported): its process then does not compete with the report
-    if (opts.background) this.pendingDeletes.add(rec.id);
+    // with `background`, the runtime's state goes once the exit or removal is reported (deferred.ts)
+    if (opts.background) this.deletes.hold(rec.id);
     const [, files] = await Promise.allSettled([
       opts.background ? undefined : this.d.runtime.delete(rec.id).catch(logged('runtime delete')),
       (async () => {
@@ -249,12 +247,6 @@ export class ContainerService {
     this.attaches.closePending(rec.id);
     if (files.status === 'rejected') throw files.reason;
     this.tornDown.add(rec.id);
-  }
-
-  /** Starts the deletion of the runtime's state that a background teardown left for later (see teardown). */
-  private flushDelete(id: string): void {
-    if (!this.pendingDeletes.delete(id)) return;
-    void this.d.runtime.delete(id, { background: true }).catch((e: unknown) => this.d.log?.(`runtime delete ${id}: ${(e as Error).message}`));
   }
 
   /** Called when conmon wrote an exit file for `id`. */
@@ -307,12 +299,11 @@ export class ContainerService {
             await this.d.store.save(rec).catch(() => undefined);
           });
         }
-        // registered before the lock is let go: a new start of the container waits for it
-        this.flushDelete(id);
+        this.deletes.flush(id); // before the lock is let go: a new start waits for the delete
       });
     } finally {
       this.exiting.delete(id);
-      this.flushDelete(id);
+      this.deletes.flush(id);
     }
   }
 
@@ -404,6 +395,22 @@ export class ContainerService {
     return this.waiters.add(rec.id, cond, signal);
   }
 
+  /** How long a SIGKILLed container's process may take to die (the test shortens it). */
+  killWaitMs = 15000;
+
+  /**
+   * After a SIGKILL: true once the container stopped. The process dies at once, but the daemon's own
+   * handling of the exit (runc delete, unmounts, network) can take long on a loaded machine, with many
+   * containers stopping together: as dockerd does, a container whose process the runtime reports gone
+   * is waited for with no deadline; only a process still there after killWaitMs is a failure.
+   */
+  private async waitKilled(id: string): Promise<boolean> {
+    if (await this.waitExit(id, this.killWaitMs)) return true;
+    const st = await this.d.runtime.state(id).catch(() => undefined);
+    if (st && st.status !== 'stopped') return false;
+    return this.waitExit(id, 2 ** 31 - 1);
+  }
+
   /** Resolves once the container is not running any more (or after ms). */
   private waitExit(id: string, ms: number): Promise<boolean> {
     const rec = this.d.store.get(id);
@@ -438,7 +445,7 @@ export class ContainerService {
     if (stopping && rec.state.Status === 'paused') await this.d.runtime.resume(rec.id).catch(() => undefined);
     this.d.events.publish('container', 'kill', rec.id, this.attrs(rec, { signal: String(signal) }));
     // as dockerd's Kill: a SIGKILL returns once the container has stopped (an inspect right after sees it exited)
-    if (signal === 9 && !(await this.waitExit(rec.id, 15000))) throw unavailable(`cannot kill container ${rec.id}: it did not exit after SIGKILL`);
+    if (signal === 9 && !(await this.waitKilled(rec.id))) throw unavailable(`cannot kill container ${rec.id}: it did not exit after SIGKILL`);
   }
 
   async stop(ref: string, opts: { timeout?: number; signal?: number }, parseSignal: (s: string) => number): Promise<void> {
@@ -467,7 +474,7 @@ export class ContainerService {
     if (!stopped) {
       await this.d.runtime.kill(rec.id, 9, true).catch(() => undefined);
       this.d.events.publish('container', 'kill', rec.id, this.attrs(rec, { signal: '9' }));
-      stopped = await this.waitExit(rec.id, 15000);
+      stopped = await this.waitKilled(rec.id);
     }
     if (!stopped) throw unavailable(`cannot stop container ${rec.id}: it did not exit after SIGKILL`);
     // it may have exited on its own just before the signal, with a restart already planned: the stop cancels it
@@ -499,7 +506,7 @@ export class ContainerService {
       this.exitOnNext.add(rec.id);
       await this.d.runtime.kill(rec.id, 9, true).catch(() => undefined);
       if (rec.state.Status === 'paused') await this.d.runtime.resume(rec.id).catch(() => undefined);
-      if (!(await this.waitExit(rec.id, 15000))) throw unavailable(`could not kill container ${rec.id}`);
+      if (!(await this.waitKilled(rec.id))) throw unavailable(`could not kill container ${rec.id}`);
     }
     await this.locked(rec.id, async () => {
       const cur = this.d.store.get(rec.id);
@@ -521,7 +528,7 @@ export class ContainerService {
     }
     this.d.events.publish('container', 'destroy', rec.id, this.attrs(rec));
     this.waiters.notify(rec.id, 'removed', rec.state.ExitCode);
-    this.flushDelete(rec.id);
+    this.deletes.flush(rec.id);
   }
 
   /** POST /containers/{id}/update: new resources, applied live to a running container, then stored. */
