@@ -13,8 +13,10 @@ import { DAEMON_NODE_FLAGS } from '../src/daemon/config.js';
 
 /** the compiled tree this file belongs to (dist/, or a private outDir while a change is being built) */
 const OUT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-/** the berth CLI of that tree, bundled as bin/berth runs it (scripts/bundle.mjs) */
-export const BERTH_CLI = path.join(OUT, 'bundle/cli/berth.js');
+/** the berth CLI of that tree, bundled as bin/berth runs it (scripts/bundle.mjs: the fast bundle) */
+export const BERTH_CLI = path.join(OUT, 'bundle/cli/berth.cjs');
+/** the CLI's full bundle (ES modules, every command), which the fast one hands heavy commands to */
+export const BERTH_CLI_FULL = path.join(OUT, 'bundle/cli/berth.js');
 /** berthd, bundled as bin/berthd runs it */
 const BERTHD = path.join(OUT, 'bundle/daemon/berthd.js');
 /** the busybox rootfs tar the tests import (built once from Debian's busybox-static) */
