@@ -132,9 +132,10 @@ export class TestDaemon {
     return r.stdout.trim();
   }
 
-  /** Run the berth CLI against this daemon. */
+  /** Run the berth CLI against this daemon, as bin/berth runs it (the fast bundle, without NODE_EXTRA_CA_CERTS). */
   berth(args: string[], opts: { input?: string; timeout?: number } = {}): Promise<ExecResult> {
-    return runCmd(process.execPath, [BERTH_CLI, ...args], { env: { ...process.env, DOCKER_HOST: this.host, BERTH_HOST: this.host }, ...opts });
+    const { NODE_EXTRA_CA_CERTS: _unused, ...env } = process.env;
+    return runCmd(process.execPath, [BERTH_CLI, ...args], { env: { ...env, DOCKER_HOST: this.host, BERTH_HOST: this.host }, ...opts });
   }
 
   /** Import busybox:latest (built once per machine from busybox-static). */
