@@ -5,15 +5,19 @@
  * no longer resolves, loads and links every module on its own. What is loaded on first use (the registry
  * client, tar streams, templates) becomes a chunk of its own, still loaded on first use.
  *
- * The CLI gets a second bundle, OUT/bundle/cli/berth.cjs, which bin/berth runs: one CommonJS file
- * (no ES module loader, no chunks to resolve) with every command except the heavy ones, whose
- * modules are replaced by stubs that hand the invocation over to berth.js (see src/cli/fast.ts).
+ * The CLI gets a second bundle, OUT/bundle/cli/fast.cjs, which bin/berth runs through its loader
+ * OUT/bundle/cli/berth.cjs (scripts/cli-loader.cjs, with V8's code cache): one CommonJS file (no ES
+ * module loader, no chunks to resolve) with every command except the heavy ones, whose modules are
+ * replaced by stubs that hand the invocation over to berth.js (see src/cli/fast.ts).
  *
  *   node scripts/bundle.mjs [OUT]     (OUT defaults to dist; `npm run build` runs it)
  */
 import { build } from 'esbuild';
-import { rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { copyFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const out = path.resolve(process.argv[2] ?? 'dist');
 // native addons are loaded from node_modules as they are
@@ -53,7 +57,7 @@ const coldStubs = {
 };
 const fast = await build({
   entryPoints: [path.join(out, 'src/cli/fast.js')],
-  outfile: path.join(out, 'bundle/cli/berth.cjs'),
+  outfile: path.join(out, 'bundle/cli/fast.cjs'),
   bundle: true,
   format: 'cjs',
   platform: 'node',
@@ -65,4 +69,12 @@ const fast = await build({
 });
 // every stub must be in place: a module that moved would silently make the fast bundle heavy again
 const stubbed = Object.keys(fast.metafile.inputs).filter((k) => k.startsWith('cold:')).length;
-if (stubbed !== 6) throw new Error(`bundle.mjs: expected 6 cold stubs in berth.cjs, found ${stubbed}: update COLD`);
+if (stubbed !== 6) throw new Error(`bundle.mjs: expected 6 cold stubs in fast.cjs, found ${stubbed}: update COLD`);
+
+// its loader, berth.cjs, and V8's code cache for it, from one run of `berth --help` (scripts/cli-loader.cjs)
+const loader = path.join(out, 'bundle/cli/berth.cjs');
+await copyFile(fileURLToPath(new URL('./cli-loader.cjs', import.meta.url)), loader);
+const cache = path.join(out, 'bundle/cli/fast.cjs.v8cache');
+const { NODE_OPTIONS: _options, ...env } = process.env;
+const run = spawnSync(process.execPath, [loader, '--help'], { env: { ...env, BERTH_WRITE_CODE_CACHE: cache }, stdio: ['ignore', 'ignore', 'inherit'] });
+if (run.status !== 0 || !existsSync(cache)) throw new Error(`bundle.mjs: berth --help did not write ${cache} (status ${run.status})`);
