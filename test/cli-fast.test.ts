@@ -41,7 +41,7 @@ test('commands the fast bundle runs itself: same output and status as the full b
   const head = async (entry: string) => (await cli(entry, ['ps'])).stdout.split('\n')[0]!.split(/ {2,}/);
   assert.deepEqual(await head(BERTH_CLI), await head(BERTH_CLI_FULL));
   assert.equal((await same(['ps', '-a', '--format', '{{.Names}} {{.Image}}'])).stdout, 'web busybox\n');
-  await same(['images']);
+  await same(['images', '--format', 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Size}}']);
   await same(['inspect', '--format', '{{.Name}} {{.State.Running}}', 'web']);
   await same(['version', '--format', '{{.Client.Version}}']);
   await same(['--version']);
