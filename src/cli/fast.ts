@@ -4,8 +4,8 @@
  *
  * One CommonJS file: Node loads it without its ES module loader (one read, one compile, no module
  * resolution), which saves 30 to 40 ms per command on the machines measured (bench/README.md, issue
- * 16). It holds the whole CLI except the modules behind the heavy commands (compose, build, cp/export,
- * the registry server, bootstrap): the bundler puts a stub in their place (scripts/bundle.mjs). A command
+ * 16). It holds the whole CLI except the modules behind the heavy commands (compose, build, cp, export,
+ * diff, commit, the registry server, bootstrap): the bundler puts a stub in their place (scripts/bundle.mjs). A command
  * whose handler is such a stub hands the whole invocation over to the full bundle, berth.js (ES modules,
  * split, every command), with the same argv: a stub is only ever loaded by a command's dispatch in
  * src/cli/register, after commander's parsing and the operand-count check (the same code in both
