@@ -106,8 +106,22 @@ test('--read-only: the root file system refuses writes, tmpfs and volumes stay w
   const mi = await t.d.docker(['exec', 'prop', 'grep', ' /p ', '/proc/self/mountinfo']);
   assert.match(mi.stdout, /master:\d+/);
   assert.equal((await t.d.docker(['rm', '-f', 'prop'])).code, 0);
-  await runCmd('umount', [inner]);
-  await runCmd('umount', [shared]);
+  try {
+    // rshared, no runtime named: a mount made in the container reaches the host. On a hybrid cgroup layout
+    // the default crun runs in a mount namespace of its own and cannot do that, so the container gets runc.
+    const sh = await run(['-d', '--name', 'propsh', '--privileged', '-v', `${shared}:/p:rw,rshared`, 'busybox', 'sleep', '300']);
+    assert.equal(sh.code, 0, sh.stderr);
+    const info = JSON.parse((await t.d.dockerOk(['info', '--format', '{{json .}}'])).trim()) as { DefaultRuntime: string; Runtimes: Record<string, { status?: Record<string, string> }> };
+    const hidden = /hybrid layout/.test(info.Runtimes[info.DefaultRuntime]?.status?.['berth.cgroups'] ?? '');
+    const runtime = (await t.d.dockerOk(['inspect', '-f', '{{.HostConfig.Runtime}}', 'propsh'])).trim();
+    assert.equal(runtime, hidden ? 'runc' : info.DefaultRuntime);
+    const made = await t.d.docker(['exec', 'propsh', 'sh', '-c', 'mkdir -p /p/fromctr && mount -t tmpfs btfromctr /p/fromctr && echo up > /p/fromctr/f']);
+    assert.equal(made.code, 0, made.stderr);
+    assert.equal(await fsp.readFile(path.join(shared, 'fromctr', 'f'), 'utf8'), 'up\n');
+  } finally {
+    await t.d.docker(['rm', '-f', 'propsh']);
+    await runCmd('umount', ['-R', shared]);
+  }
 });
 
 test('volumes and their data survive a daemon restart', async () => {

@@ -15,6 +15,7 @@ import { initialState, type ContainerRecord } from './record.js';
 import { checkRestartPolicy } from './restart.js';
 import { validateCreateBody } from './validate.js';
 import { mergeLogConfig, DEFAULT_LOG_DRIVER } from '../runtime/logs/index.js';
+import { asksSharedPropagation } from '../volumes/mounts.js';
 
 const nowIso = () => new Date().toISOString();
 
@@ -36,7 +37,9 @@ export async function newRecord(d: ContainerDeps, name: string | undefined, body
   const policyErr = checkRestartPolicy(b.HostConfig?.RestartPolicy, !!b.HostConfig?.AutoRemove) ?? checkHealthConfig(b.Healthcheck);
   if (policyErr) throw policyErr;
   // as Docker: the default runtime when none is asked for, 'Unknown runtime specified' for a name not configured
-  const runtimeName = d.runtimes?.pick(b.HostConfig?.Runtime);
+  // docker-py's create_container(runtime=) sends it at the top level, where Docker ignores it: honoured here
+  const requestedRuntime = b.HostConfig?.Runtime || (typeof (b as { Runtime?: unknown }).Runtime === 'string' ? (b as { Runtime: string }).Runtime : undefined);
+  const runtimeName = d.runtimes?.pick(requestedRuntime, { sharedPropagation: asksSharedPropagation(b.HostConfig ?? {}) });
   const checked = d.cgroups?.check({ ...(b.HostConfig ?? {}) });
   const logConfig = mergeLogConfig(b.HostConfig?.LogConfig, d.logDefaults ?? { Type: DEFAULT_LOG_DRIVER, Config: {} });
   const image = d.images.resolveImage(b.Image);

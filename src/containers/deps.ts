@@ -8,6 +8,7 @@ import type { ContainerConfig, ContainerCreateBody, EndpointSettings } from '../
 import type { EventBus } from '../core/events.js';
 import type { ResolvedImage } from '../images/service.js';
 import type { Runtime } from '../runtime/runtime.js';
+import type { RuntimeNeeds } from '../runtime/set.js';
 import type { BindSpec } from '../runtime/oci/generate.js';
 import type { MountPlan } from '../volumes/mounts.js';
 import type { ContainerRecord } from './record.js';
@@ -92,7 +93,7 @@ export interface ContainerDeps {
   rootfs: RootfsProvider;
   runtime: Runtime;
   /** the runtime names a container may ask for (HostConfig.Runtime): the default, or Docker's error */
-  runtimes?: { pick(requested: string | undefined): string };
+  runtimes?: { pick(requested: string | undefined, needs?: RuntimeNeeds): string };
   events: EventBus;
   spec: SpecBuilder;
   host: HostFiles;

@@ -22,12 +22,16 @@ export interface CreateContext {
   interfaceExists(name: string): Promise<boolean>;
 }
 
-const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-
-/** Docker's checks of a network name, made before anything is locked. */
+/**
+ * Docker's checks of a network name, made before anything is locked. Like moby (libnetwork's "invalid
+ * name: name is empty"), any non-empty name is accepted, spaces included; host-side names (bridges, nft
+ * sets) come from the network's ID, never from its name. Control characters are refused: they would
+ * break hosts files, logs and table output.
+ */
 export function checkNetworkName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || name === '') throw invalidArgument('network name cannot be empty');
-  if (!NAME.test(name)) throw invalidArgument(`invalid network name "${name}": must match [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(name)) throw invalidArgument(`invalid network name ${JSON.stringify(name)}: control characters are not allowed`);
 }
 
 /**

@@ -11,7 +11,8 @@
  *     was not built); crun then sees, and manages, the v1 hierarchies, as runc does. The namespace is a
  *     slave of the host's, so what the host mounts later still reaches containers. What this cannot do is
  *     refused at start: limits for controllers that live only on the hidden cgroup2 mount (hugetlb here),
- *     and shared bind propagation back to the host.
+ *     and shared bind propagation back to the host. A container that asks for shared propagation without
+ *     naming a runtime gets runc instead (RuntimeSet.pick).
  * The default runtime is daemon.json's `default-runtime` (or --default-runtime) when given, else crun when
  * it is installed and answers through the invocation above, else runc.
  */
@@ -24,7 +25,7 @@ import { SeccompCompiler } from './bpf/compiler.js';
 import { lookPath } from './lookpath.js';
 import { nativeHelper } from '../host/native.js';
 import type { OciSpec } from './oci/types.js';
-import { RuntimeSet, type RuntimeEntry } from './set.js';
+import { RuntimeSet, type RuntimeEntry, type RuntimeNeeds } from './set.js';
 
 export interface RuntimeConfigEntry { path: string; runtimeArgs: string[] }
 
@@ -146,6 +147,7 @@ export async function openRuntimes(o: {
     const precompiled = isCrun && !!compiler;
     entries.set(name, {
       runtime,
+      ...(inv.via ? { refuses: (needs: RuntimeNeeds) => (needs.sharedPropagation ? 'shared propagation cannot reach the host from its mount namespace' : undefined) } : {}),
       adaptSpec: isCrun ? async (spec) => {
         if (inv.via) checkHiddenCgroup2(spec, layout);
         if (precompiled) await precompileSeccomp(spec, compiler!);

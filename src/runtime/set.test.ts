@@ -36,6 +36,21 @@ test('pick: the default for none, Docker\'s error for an unknown name', () => {
   assert.throws(() => set.pick('nope'), (e: unknown) => isKind(e, 'InvalidArgument') && (e as Error).message === 'Unknown runtime specified nope');
 });
 
+test('pick: a container needing what the default refuses gets runc, unless it named a runtime', () => {
+  const crunRefuses = (n: { sharedPropagation?: boolean }) => (n.sharedPropagation ? 'no shared propagation' : undefined);
+  const set = new RuntimeSet(new Map([
+    ['crun', { runtime: new FakeRuntime(), refuses: crunRefuses }],
+    ['other', { runtime: new FakeRuntime(), refuses: crunRefuses }],
+    ['runc', { runtime: new FakeRuntime() }],
+  ]), 'crun', () => undefined);
+  assert.equal(set.pick(undefined, {}), 'crun');
+  assert.equal(set.pick(undefined, { sharedPropagation: true }), 'runc');
+  assert.equal(set.pick('crun', { sharedPropagation: true }), 'crun');
+  // nothing can: the default, whose refusal comes at start
+  const alone = new RuntimeSet(new Map([['crun', { runtime: new FakeRuntime(), refuses: crunRefuses }]]), 'crun', () => undefined);
+  assert.equal(alone.pick(undefined, { sharedPropagation: true }), 'crun');
+});
+
 test('exits are shared: one exit dir for all runtimes', async () => {
   const runc = new FakeRuntime();
   const set = new RuntimeSet(new Map([['runc', { runtime: runc }]]), 'runc', () => 'runc');

@@ -11,8 +11,16 @@ import type {
   AttachConnection, CreateOptions, ExecOptions, ExecSession, Runtime, RuntimeState,
 } from './runtime.js';
 
+/** What a new container asks of its runtime beyond the ordinary, known at create. */
+export interface RuntimeNeeds {
+  /** a bind with shared or rshared propagation */
+  sharedPropagation?: boolean;
+}
+
 export interface RuntimeEntry {
   runtime: Runtime;
+  /** why this runtime cannot give a container what it needs here, or undefined when it can */
+  refuses?(needs: RuntimeNeeds): string | undefined;
   /** changes a spec for this runtime before it is written (crun: the precompiled seccomp filter); throws InvalidArgument for what it cannot run */
   adaptSpec?(spec: OciSpec): Promise<void>;
 }
@@ -33,11 +41,20 @@ export class RuntimeSet implements Runtime {
 
   get names(): string[] { return [...this.entries.keys()]; }
 
-  /** The runtime a new container gets: the default when none is asked for; Docker's error for an unknown one. */
-  pick(requested: string | undefined): string {
-    const name = requested || this.defaultName;
-    if (!this.entries.has(name)) throw invalidArgument(`Unknown runtime specified ${name}`);
-    return name;
+  /**
+   * The runtime a new container gets: the one asked for (Docker's error for an unknown one), else the
+   * default, else, when the default cannot give the container what it needs on this host (crun without
+   * the cgroup2 mount cannot propagate shared binds back to the host), the first runtime that can, runc
+   * first. A runtime asked for by name is never replaced: its refusal comes at start.
+   */
+  pick(requested: string | undefined, needs: RuntimeNeeds = {}): string {
+    if (requested) {
+      if (!this.entries.has(requested)) throw invalidArgument(`Unknown runtime specified ${requested}`);
+      return requested;
+    }
+    if (!this.entries.get(this.defaultName)!.refuses?.(needs)) return this.defaultName;
+    const others = [...this.entries.keys()].filter((n) => n !== this.defaultName).sort((a, b) => Number(b === 'runc') - Number(a === 'runc'));
+    return others.find((n) => !this.entries.get(n)!.refuses?.(needs)) ?? this.defaultName;
   }
 
   async adaptSpec(name: string | undefined, spec: OciSpec): Promise<void> {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { Mount } from '../api/types.js';
 import { BerthError } from '../core/errors.js';
 import {
+  asksSharedPropagation,
   bindOptions, cleanPath, inspectMounts, parseBind, parseMountSpec, parseVolumesFrom, planMounts, propagationPlan, specMounts, tmpfsData, validMountMode,
   type MountPlan,
 } from './mounts.js';
@@ -160,4 +161,14 @@ test('propagation: shared/slave binds need a shared (or slave) source mount; the
   assert.throws(() => propagationPlan([bind('/home/a', 'rslave')], info), /path \/home\/a is mounted on \/ but it is not a shared or slave mount/);
   // the innermost mount decides (octal escapes in mount points are decoded)
   assert.throws(() => propagationPlan([bind('/srv/shared/inner dir/f', 'rslave')], info), /mounted on \/srv\/shared\/inner dir but/);
+});
+
+test('asksSharedPropagation: shared and rshared binds, in Binds or Mounts; nothing else', () => {
+  assert.equal(asksSharedPropagation({ Binds: ['/src:/dst:rw,rshared'] }), true);
+  assert.equal(asksSharedPropagation({ Binds: ['/src:/dst:shared'] }), true);
+  assert.equal(asksSharedPropagation({ Binds: ['/src:/dst:rslave', 'vol:/v', '/x:/y:ro'] }), false);
+  assert.equal(asksSharedPropagation({ Binds: ['::bad::'] }), false);
+  assert.equal(asksSharedPropagation({ Mounts: [{ Type: 'bind', Source: '/s', Target: '/t', BindOptions: { Propagation: 'rshared' } }] }), true);
+  assert.equal(asksSharedPropagation({ Mounts: [{ Type: 'volume', Source: 'v', Target: '/t' }, null] }), false);
+  assert.equal(asksSharedPropagation({}), false);
 });

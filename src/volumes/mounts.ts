@@ -436,3 +436,16 @@ export function propagationPlan(binds: readonly BindMount[], mountinfo: string):
   }
   return root ? { rootfsPropagation: root } : {};
 }
+
+/** Whether a create request asks for a bind with shared or rshared propagation (a bind that fails to parse asks for nothing: attach reports it). */
+export function asksSharedPropagation(hc: { Binds?: string[] | null; Mounts?: unknown[] | null }): boolean {
+  const shared = (p: string | undefined) => p === 'shared' || p === 'rshared';
+  if ((hc.Mounts ?? []).some((m) => (m as Mount | null)?.Type === 'bind' && shared((m as Mount).BindOptions?.Propagation))) return true;
+  return (hc.Binds ?? []).some((raw) => {
+    try {
+      return typeof raw === 'string' && shared(parseBind(raw).propagation);
+    } catch {
+      return false;
+    }
+  });
+}
