@@ -76,7 +76,7 @@ test('docker build (legacy builder): a multi-stage Dockerfile, run and inspected
     assert.match(r.stdout, /^Step 1\/\d+ : FROM \$\{BASE\} AS deps$/m);
     assert.doesNotMatch(r.stdout, /this stage must never run/);
     assert.match(r.stdout, / ---> Running in [0-9a-f]{12}\n/);
-    assert.match(r.stdout, / ---> Removed intermediate container [0-9a-f]{12}\n/);
+    assert.match(r.stdout, /\nRemoving intermediate container [0-9a-f]{12}\n/);
     assert.match(r.stdout, /\[Warning\] One or more build-args \[UNUSED\] were not consumed/);
     assert.match(r.stdout, /Successfully built [0-9a-f]{12}\nSuccessfully tagged demo:1\n/);
     const out = await d.dockerOk(['run', '--rm', 'demo:1']);

@@ -7,8 +7,9 @@
  *
  *   createContainer(from image, with the stage's config)   a container in state `created`
  *     -> runContainer (RUN: start, stream output, wait)      or copyInto (COPY/ADD: a tar into its rootfs)
- *     -> diffLayer (its changes as a layer tar file)
- *     -> createImage(child config, layer)                    an untagged image: the step's result
+ *     -> diffLayer (its changes, packed straight into the image store as a layer, held)
+ *     -> createImage(child config, layer)                    an untagged image: the step's result (and the
+ *                                                            layer's hold released)
  *     -> removeContainer                                     always, success or not
  *
  * Steps that only change the config go straight to createImage with no layer.
@@ -23,8 +24,10 @@ export interface BuildImage {
 
 export interface LayerFile {
   diffID: string;
-  /** a tar file, removed by the caller after createImage */
+  /** a tar file, removed by the caller after createImage; '' when the layer is in the image store already */
   file: string;
+  /** a layer already in the store is held from garbage collection until this is called */
+  release?: () => void;
   /** false when the diff is empty (no layer: `empty_layer` in history) */
   nonEmpty: boolean;
 }
@@ -43,8 +46,13 @@ export interface BuildBackend {
   hasImage(id: string): boolean;
   /** pulls `ref`; progress messages as the pull's JSON objects */
   pull(ref: string, opts: PullOptions, progress: (msg: Record<string, unknown>) => void): Promise<void>;
-  /** stores an image config (and its new layer, if any); returns the image id */
-  createImage(config: ImageConfigBlob, layer?: LayerFile): Promise<string>;
+  /** stores an image config (and its new layer, if any), made from `parent` (an image id); returns its id */
+  createImage(config: ImageConfigBlob, layer?: LayerFile, parent?: string): Promise<string>;
+  /**
+   * Flushes what createImage wrote to the disk: createImage does not (a build calls this once, before
+   * its cache entries are written and its image is tagged).
+   */
+  syncImages(): Promise<void>;
   /** tags an image `name[:tag]` (docker build -t) */
   tag(id: string, ref: string): Promise<void>;
   /** removes an untagged image nothing uses (cache pruning); false when it is still in use */
@@ -55,14 +63,14 @@ export interface BuildBackend {
   // ---- containers ----
   createContainer(body: ContainerCreateBody): Promise<string>;
   /** starts the container, streams its output, resolves with its exit code; `signal` stops it */
-  runContainer(id: string, output: (data: Buffer) => void, signal: AbortSignal): Promise<number>;
+  runContainer(id: string, output: (data: Buffer, stream: 'stdout' | 'stderr') => void, signal: AbortSignal): Promise<number>;
   /** unpacks a tar (names relative to `/`; missing parents are made) into the container's rootfs */
   copyInto(id: string, tar: Readable): Promise<void>;
   /** runs `fn` with the container's root file system mounted at a host path */
   withRootfs<T>(id: string, fn: (root: string) => Promise<T>): Promise<T>;
   /** what is at `p` inside the container: resolved through its symlinks; undefined when missing */
   statPath(id: string, p: string): Promise<{ isDir: boolean } | undefined>;
-  /** the container's changes as a layer tar file */
+  /** the container's changes as a layer, in the image store already (file ''; call `release` when done) */
   diffLayer(id: string): Promise<LayerFile>;
   removeContainer(id: string): Promise<void>;
   /** a directory the builder may use for its own files (context, cache, scratch) */

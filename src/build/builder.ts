@@ -1,7 +1,13 @@
 /**
  * Builder: the build subsystem's front door (POST /build, POST /build/prune, the BuildCache of
  * /system/df). A build unpacks its context into a private directory as it arrives, runs (run.ts), and
- * removes the directory whatever happens; the cache is then trimmed to builder.gc.defaultKeepStorage.
+ * removes its scratch directory whatever happens; the cache is then trimmed to
+ * builder.gc.defaultKeepStorage.
+ *
+ * The context directory of a finished build is kept (with its index, in memory) for the next build,
+ * which receives into it and writes only the files that changed: a rebuild of the same context writes
+ * nothing. Two are kept at most (builds running at the same time take one each); a daemon start clears
+ * them, as the index does not outlive the process.
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
@@ -9,7 +15,8 @@ import type { Readable } from 'node:stream';
 import { newId } from '../core/ids.js';
 import type { BuildBackend } from './backend.js';
 import { BuildCache, type CacheEntry, type PruneOptions } from './cache.js';
-import { receiveContext } from './context/receive.js';
+import { receiveContext, type ContextIndex } from './context/receive.js';
+import { cloneGitContext, httpContext, isGitUrl, packDir } from './context/remote.js';
 import { BuildOutput, type Emit } from './output.js';
 import { BuildRun, failure, type BuildOptions } from './run.js';
 
@@ -34,7 +41,13 @@ export interface BuildCacheRecord {
   UsageCount: number;
 }
 
+/** Kept context directories; a context of more entries than this is not kept (the index is memory). */
+const SPARE_CONTEXTS = 2;
+const SPARE_MAX_ENTRIES = 200_000;
+
 export class Builder {
+  private readonly spare: { dir: string; index: ContextIndex }[] = [];
+
   private constructor(private readonly backend: BuildBackend, readonly cache: BuildCache, private readonly o: BuilderOptions) {}
 
   static async open(backend: BuildBackend, o: BuilderOptions): Promise<Builder> {
@@ -49,14 +62,30 @@ export class Builder {
    */
   async build(body: Readable, opts: BuildOptions, emit: Emit, signal: AbortSignal): Promise<string | undefined> {
     const dir = path.join(this.backend.stateDir, 'tmp', newId().slice(0, 16));
-    const contextDir = path.join(dir, 'context');
     const tmpDir = path.join(dir, 'tmp');
-    await fsp.mkdir(contextDir, { recursive: true, mode: 0o700 });
     await fsp.mkdir(tmpDir, { recursive: true, mode: 0o700 });
+    const ctx = this.spare.pop() ?? { dir: path.join(this.backend.stateDir, 'tmp', `context-${newId().slice(0, 16)}`), index: new Map() };
+    let received: ContextIndex | undefined;
+    await fsp.mkdir(ctx.dir, { recursive: true, mode: 0o700 });
     const out = new BuildOutput(emit, opts.quiet);
     try {
-      await receiveContext(body, contextDir, signal);
-      const run = new BuildRun(opts, { backend: this.backend, cache: this.cache, out, contextDir, tmpDir, signal });
+      const t0 = Date.now();
+      let input = body;
+      if (opts.remote) {
+        body.resume(); // the client sends no context with a remote one
+        if (isGitUrl(opts.remote)) {
+          input = await packDir(await cloneGitContext(opts.remote, path.join(dir, 'git'), signal));
+        } else {
+          // a Dockerfile alone is named as `dockerfile` says
+          const rc = await httpContext(opts.remote, signal, opts.dockerfile && !opts.dockerfile.includes('\n') ? opts.dockerfile : 'Dockerfile');
+          input = rc.body;
+          if (rc.dockerfile) opts = { ...opts, dockerfile: rc.dockerfile };
+        }
+      }
+      const got = await receiveContext(input, ctx.dir, signal, ctx.index);
+      received = got.index;
+      if (process.env.BERTH_BUILD_TRACE) process.stderr.write(`build-trace context ${Date.now() - t0}ms ${got.files} files, ${got.written} written\n`);
+      const run = new BuildRun(opts, { backend: this.backend, cache: this.cache, out, contextDir: ctx.dir, contextIndex: received, tmpDir, signal });
       return await run.execute();
     } catch (e) {
       // before any output, the error is the response's status (a Dockerfile parse error is a 400)
@@ -68,6 +97,9 @@ export class Builder {
       return undefined;
     } finally {
       await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      // a context that did not arrive whole is in no known state: it goes
+      if (received && received.size <= SPARE_MAX_ENTRIES && this.spare.length < SPARE_CONTEXTS) this.spare.push({ dir: ctx.dir, index: received });
+      else await fsp.rm(ctx.dir, { recursive: true, force: true }).catch(() => undefined);
       if (this.o.gcEnabled && this.o.keepStorage > 0 && this.cache.totalSize() > this.o.keepStorage) {
         await this.prune({ all: false, keepStorage: this.o.keepStorage }).catch(() => undefined);
       }

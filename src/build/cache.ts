@@ -1,7 +1,9 @@
 /**
  * The build cache: step key -> the image the step made. It lives in `<state>/cache.json` (written
- * atomically, after the image exists, so a daemon killed mid-build leaves no entry for an image it did
- * not finish) and survives restarts.
+ * atomically) and survives restarts. A new entry serves lookups at once but is written to the index only
+ * when `commit` is given its key: the build first flushes its images to the disk (one sync for the
+ * whole build), so neither a daemon killed mid-build nor a power cut leaves an entry whose image is not
+ * whole on the disk.
  *
  * A step's key hashes its parent image, the instruction as history records it (with the build args it
  * uses, as Docker's `|N A=b` prefix), the resulting container config, and for COPY/ADD a hash of the
@@ -62,6 +64,8 @@ export interface PruneOptions {
 
 export class BuildCache {
   private entries = new Map<string, CacheEntry>();
+  /** keys added and not yet committed: kept out of cache.json */
+  private readonly pending = new Set<string>();
   private writing: Promise<void> = Promise.resolve();
 
   private constructor(private readonly file: string) {}
@@ -82,10 +86,11 @@ export class BuildCache {
     return [...this.entries.values()];
   }
 
-  /** The entry for `key` whose image still exists (see `exists`); counts the use. */
-  async lookup(key: string, exists: (image: string) => boolean): Promise<CacheEntry | undefined> {
+  /** The entry for `key` whose image still exists (see `exists`) and that `accept` takes; counts the use. */
+  async lookup(key: string, exists: (image: string) => boolean, accept: (image: string) => boolean = () => true): Promise<CacheEntry | undefined> {
     const e = this.entries.get(key);
     if (!e) return undefined;
+    if (!accept(e.image)) return undefined;
     if (!exists(e.image)) {
       this.entries.delete(key);
       await this.persist();
@@ -97,9 +102,22 @@ export class BuildCache {
     return e;
   }
 
-  async add(key: string, v: { image: string; parent: string; description: string; size: number }): Promise<void> {
+  /** A new entry: looked up at once, written to the index by `commit`. */
+  add(key: string, v: { image: string; parent: string; description: string; size: number }): void {
     const now = new Date().toISOString();
     this.entries.set(key, { id: newId().slice(0, 25), key, ...v, createdAt: now, lastUsedAt: now, usageCount: 1 });
+    this.pending.add(key);
+  }
+
+  /** The keys added and not committed yet. */
+  uncommitted(): string[] {
+    return [...this.pending];
+  }
+
+  /** Writes these added entries to the index (their images are on the disk now). */
+  async commit(keys: string[]): Promise<void> {
+    if (!keys.length) return;
+    for (const k of keys) this.pending.delete(k);
     await this.persist();
   }
 
@@ -123,6 +141,7 @@ export class BuildCache {
       if (opts.until !== undefined && Date.parse(e.lastUsedAt) >= opts.until) continue;
       if (opts.keepStorage > 0 && total <= opts.keepStorage) break;
       this.entries.delete(e.key);
+      this.pending.delete(e.key);
       total -= e.size;
       out.push(e);
     }
@@ -147,7 +166,7 @@ export class BuildCache {
   }
 
   private persist(): Promise<void> {
-    const data = JSON.stringify(this.list());
+    const data = JSON.stringify(this.list().filter((e) => !this.pending.has(e.key)));
     this.writing = this.writing.then(() => writeFileAtomic(this.file, data)).catch(() => undefined);
     return this.writing;
   }

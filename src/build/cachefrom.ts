@@ -46,7 +46,7 @@ export async function cacheFromHit(backend: BuildBackend, sources: string[], par
       rootfs: { type: 'layers', diff_ids: diffIDs },
       history: src.history!.slice(0, c.at + 1),
     };
-    return backend.createImage(img);
+    return backend.createImage(img, undefined, parent || undefined);
   }
   return undefined;
 }

@@ -20,7 +20,7 @@ import * as tar from 'tar-stream';
 import { invalidArgument } from '../core/errors.js';
 import { maybeDecompress } from '../images/streams.js';
 import { resolveInRoot } from '../volumes/copyup.js';
-import { entryName } from './context/receive.js';
+import { entryName, type ContextEntry, type ContextIndex } from './context/receive.js';
 import { IgnoreMatcher } from './context/ignore.js';
 
 export interface CopyRoot {
@@ -28,6 +28,8 @@ export interface CopyRoot {
   dir: string;
   /** the context's .dockerignore (none for --from) */
   ignore?: IgnoreMatcher;
+  /** the context's index: files' sums without reading them again */
+  index?: ContextIndex;
 }
 
 export type CopyItem =
@@ -156,20 +158,53 @@ export async function planCopy(root: CopyRoot, o: PlanOptions): Promise<CopyPlan
     if (o.unpack && (await isArchive(host))) items.push({ kind: 'archive', host, name: strip(o.destIsDir ? dest : path.posix.dirname(dest)) || '' });
     else items.push({ kind: 'file', host, name, mode: st.mode & 0o7777, size: st.size, mtime: st.mtime });
   }
-  const hash = o.hash === false ? '' : await hashItems(items);
+  const hash = o.hash === false ? '' : await hashItems(items, root);
   const kind = total > 1 ? 'multi' : dirs > 0 ? 'dir' : 'file';
   return { items, sourceDesc: `${kind}:${hash}` };
 }
 
+/** The names in each directory of a context index ('' is the root), sorted; made once per index. */
+const listings = new WeakMap<ContextIndex, Map<string, string[]>>();
+function listing(index: ContextIndex): Map<string, string[]> {
+  let m = listings.get(index);
+  if (m) return m;
+  m = new Map();
+  for (const k of index.keys()) {
+    const slash = k.lastIndexOf('/');
+    const dir = slash < 0 ? '' : k.slice(0, slash);
+    let l = m.get(dir);
+    if (!l) m.set(dir, (l = []));
+    l.push(slash < 0 ? k : k.slice(slash + 1));
+  }
+  for (const l of m.values()) l.sort();
+  listings.set(index, m);
+  return m;
+}
+
+/** What lstat would say of a context path, from the context's index (hard links: undefined, ask lstat). */
+function indexStat(e: ContextEntry | undefined): Pick<Stats, 'isDirectory' | 'isSymbolicLink' | 'isFile' | 'mode' | 'size' | 'mtime'> | undefined {
+  if (!e || e.type === 'link') return undefined;
+  const is = (t: string) => () => e.type === t;
+  return {
+    isDirectory: is('dir'), isSymbolicLink: is('symlink'), isFile: is('file'),
+    mode: e.type === 'symlink' ? 0o777 : e.mode, size: e.type === 'file' ? e.size : 0, mtime: new Date(e.mtime),
+  };
+}
+
 async function walk(root: CopyRoot, host: string, rel: string, name: string, excludes: IgnoreMatcher[], items: CopyItem[], sub = ''): Promise<void> {
-  const names = (await fsp.readdir(host)).sort();
+  // a directory of the received context is listed from its index: no system call per file
+  const prefix = `${root.dir}/`;
+  const hostRel = root.index && host.startsWith(prefix) ? host.slice(prefix.length) : root.index && host === root.dir ? '' : undefined;
+  const listed = hostRel === undefined ? undefined : listing(root.index!).get(hostRel);
+  const names = listed ?? (await fsp.readdir(host)).sort();
   for (const n of names) {
     const childRel = rel ? `${rel}/${n}` : n;
     const childSub = sub ? `${sub}/${n}` : n;
     if (excludes.some((e) => e.ignores(childSub))) continue;
     const ignored = root.ignore?.ignores(childRel) ?? false;
     const h = path.join(host, n);
-    const st: Stats = await fsp.lstat(h);
+    const known = listed ? indexStat(root.index!.get(hostRel ? `${hostRel}/${n}` : n)) : undefined;
+    const st = known ?? await fsp.lstat(h);
     const childName = name ? `${name}/${n}` : n;
     if (st.isDirectory()) {
       if (ignored && !root.ignore!.mayReinclude(childRel)) continue;
@@ -178,7 +213,10 @@ async function walk(root: CopyRoot, host: string, rel: string, name: string, exc
       continue;
     }
     if (ignored) continue;
-    if (st.isSymbolicLink()) items.push({ kind: 'symlink', name: childName, target: await fsp.readlink(h), mode: 0o777, mtime: st.mtime });
+    if (st.isSymbolicLink()) {
+      const e = listed ? root.index!.get(hostRel ? `${hostRel}/${n}` : n) : undefined;
+      items.push({ kind: 'symlink', name: childName, target: e?.type === 'symlink' ? e.target : await fsp.readlink(h), mode: 0o777, mtime: st.mtime });
+    }
     else if (st.isFile()) items.push({ kind: 'file', host: h, name: childName, mode: st.mode & 0o7777, size: st.size, mtime: st.mtime });
   }
 }
@@ -191,11 +229,18 @@ async function fileHash(file: string, size = Infinity): Promise<string> {
 }
 
 /** The hash of what the items write: names, kinds, modes, sizes, link targets and contents; no times. */
-async function hashItems(items: CopyItem[]): Promise<string> {
+async function hashItems(items: CopyItem[], root: CopyRoot): Promise<string> {
   const h = createHash('sha256');
-  // file contents are read in parallel batches, hashed in order
+  // file contents are read in parallel batches, hashed in order (the context's index knows most sums)
   const sums = new Map<CopyItem, string>();
-  const files = items.filter((it): it is Extract<CopyItem, { kind: 'file' }> => it.kind === 'file');
+  const prefix = `${root.dir}/`;
+  const files = items.filter((it): it is Extract<CopyItem, { kind: 'file' }> => {
+    if (it.kind !== 'file') return false;
+    const known = root.index && it.host.startsWith(prefix) ? root.index.get(it.host.slice(prefix.length)) : undefined;
+    if (known?.type !== 'file') return true;
+    sums.set(it, known.sum);
+    return false;
+  });
   for (let i = 0; i < files.length; i += 32) {
     const batch = files.slice(i, i + 32);
     const got = await Promise.all(batch.map((f) => fileHash(f.host, f.size)));

@@ -14,6 +14,7 @@ import type { BuildBackend, BuildImage } from './backend.js';
 import type { BuildCache } from './cache.js';
 import { cacheFromHit } from './cachefrom.js';
 import { IgnoreMatcher, parseIgnoreFile } from './context/ignore.js';
+import type { ContextIndex } from './context/receive.js';
 import { loadDockerfile, type Dockerfile } from './dockerfile/instructions.js';
 import { parseLine, type Node } from './dockerfile/parser.js';
 import { expandWord } from './dockerfile/shell.js';
@@ -31,6 +32,7 @@ export interface BuildDeps {
   cache: BuildCache;
   out: BuildOutput;
   contextDir: string;
+  contextIndex?: ContextIndex;
   tmpDir: string;
   signal: AbortSignal;
 }
@@ -40,6 +42,7 @@ export class BuildRun implements BuildScope {
   readonly cache: BuildCache;
   readonly out: BuildOutput;
   readonly contextDir: string;
+  readonly contextIndex?: ContextIndex;
   readonly tmpDir: string;
   readonly signal: AbortSignal;
   df!: Dockerfile;
@@ -58,6 +61,7 @@ export class BuildRun implements BuildScope {
     this.cache = d.cache;
     this.out = d.out;
     this.contextDir = d.contextDir;
+    this.contextIndex = d.contextIndex;
     this.tmpDir = d.tmpDir;
     this.signal = d.signal;
     const arch = goArch();
@@ -138,6 +142,13 @@ export class BuildRun implements BuildScope {
       failed = false;
     } finally {
       if (this.signal.aborted || (failed && this.opts.forceRm)) await this.removeAll();
+      // the steps' images to the disk in one sync, then their cache entries (those of a failed build's
+      // finished steps too, as Docker keeps them)
+      const keys = this.cache.uncommitted();
+      if (keys.length) {
+        // a sync that fails leaves the entries out of the index (they still serve this daemon's lookups)
+        if (await this.backend.syncImages().then(() => true, () => false)) await this.cache.commit(keys);
+      }
     }
     const result = this.results.get(plan.target);
     if (!result) throw invalidArgument('No image was generated. Is your Dockerfile empty?');
@@ -208,12 +219,36 @@ export class BuildRun implements BuildScope {
   }
 
   async cacheLookup(key: string, parent: string, createdBy: string, config: ContainerConfig): Promise<string | undefined> {
-    const hit = await this.cache.lookup(key, (id) => this.backend.hasImage(id));
+    if (!this.opts.cacheFrom.length) return (await this.cache.lookup(key, (id) => this.backend.hasImage(id)))?.image;
+    // with --cache-from, a local hit counts only when it is one of the sources or one of their parents
+    // (Docker's image cache for cache-from sources): no source that exists, no hit
+    const hit = await this.cache.lookup(key, (id) => this.backend.hasImage(id), (id) => this.cacheFromAncestors().has(id));
     if (hit) return hit.image;
-    if (!this.opts.cacheFrom.length) return undefined;
     const id = await cacheFromHit(this.backend, this.opts.cacheFrom, parent, createdBy, config);
-    if (id) await this.cache.add(key, { image: id, parent, description: createdBy, size: 0 });
+    if (id) this.cache.add(key, { image: id, parent, description: createdBy, size: 0 });
     return id;
+  }
+
+  private ancestors: Set<string> | undefined;
+
+  /** The --cache-from images and, through the build cache's records, the images they were built on. */
+  private cacheFromAncestors(): Set<string> {
+    if (this.ancestors) return this.ancestors;
+    const parentOf = new Map(this.cache.list().map((e) => [e.image, e.parent]));
+    const out = new Set<string>();
+    for (const ref of this.opts.cacheFrom) {
+      let id: string | undefined;
+      try {
+        id = this.backend.image(ref).id;
+      } catch {
+        continue; // Docker skips a source it cannot find
+      }
+      while (id && !out.has(id)) {
+        out.add(id);
+        id = parentOf.get(id);
+      }
+    }
+    return (this.ancestors = out);
   }
 
   track(id: string): void {
@@ -226,7 +261,7 @@ export class BuildRun implements BuildScope {
     if (this.opts.rm || this.opts.forceRm) {
       await this.backend.removeContainer(id);
       this.containers.delete(id);
-      this.out.line(` ---> Removed intermediate container ${short(id)}`);
+      this.out.line(`Removing intermediate container ${short(id)}`);
     }
   }
 
@@ -239,7 +274,7 @@ export class BuildRun implements BuildScope {
   private async removeAll(): Promise<void> {
     for (const id of [...this.containers]) {
       await this.backend.removeContainer(id).then(
-        () => this.out.line(` ---> Removed intermediate container ${short(id)}`),
+        () => this.out.line(`Removing intermediate container ${short(id)}`),
         (e: unknown) => this.out.line(`Error removing intermediate container ${short(id)}: ${(e as Error).message}`),
       );
       this.containers.delete(id);

@@ -6,6 +6,7 @@ import type { ContainerConfig, HostConfig, ImageConfigBlob } from '../api/types.
 import type { BuildBackend, BuildImage, LayerFile } from './backend.js';
 import type { BuildCache } from './cache.js';
 import type { IgnoreMatcher } from './context/ignore.js';
+import type { ContextIndex } from './context/receive.js';
 import type { Dockerfile } from './dockerfile/instructions.js';
 import type { Node } from './dockerfile/parser.js';
 import type { BuildOutput } from './output.js';
@@ -37,6 +38,8 @@ export interface BuildOptions {
   resources: Pick<HostConfig, 'Memory' | 'MemorySwap' | 'CpuShares' | 'CpusetCpus' | 'CpuPeriod' | 'CpuQuota'>;
   cacheFrom: string[];
   platform?: string;
+  /** `remote`: a git or http(s) URL the daemon fetches the context from (context/remote.ts) */
+  remote?: string;
   /** X-Registry-Config: registry -> auth config, for pulls */
   registryAuth: Record<string, Record<string, string>>;
 }
@@ -48,6 +51,8 @@ export interface BuildScope {
   readonly cache: BuildCache;
   readonly out: BuildOutput;
   readonly contextDir: string;
+  /** what the context holds, with its files' sha256 (COPY's key reads no file twice) */
+  readonly contextIndex?: ContextIndex;
   readonly tmpDir: string;
   readonly signal: AbortSignal;
   readonly df: Dockerfile;
@@ -75,6 +80,12 @@ export interface Commit {
   keyCmd?: string;
   /** makes the step's layer (in a container); none: a config-only step */
   work?: () => Promise<{ layer: LayerFile; containerId: string; cmd?: string[] }>;
+  /**
+   * a config-only step (no `work`) on a base image: Docker's classic builder commits it from a container
+   * it creates and removes (` ---> Running in`, `Removing intermediate container`, the image's
+   * `container`). Berth needs no container for it: the id is new and names no container.
+   */
+  probe?: boolean;
 }
 
 /** What a stage offers the steps that write files or run commands. */

@@ -6,6 +6,7 @@
 import { promises as fsp } from 'node:fs';
 import type { ContainerConfig, HealthConfig, ImageConfigBlob } from '../api/types.js';
 import { invalidArgument } from '../core/errors.js';
+import { newId } from '../core/ids.js';
 import { parseDuration } from '../core/duration.js';
 import { childImageConfig, EMPTY_LAYER_DIFF_ID } from '../containers/fs/commit.js';
 import type { BuildImage, LayerFile } from './backend.js';
@@ -136,19 +137,25 @@ export class StageRun implements StepStage {
     let containerId = '';
     let cmd = c.cmd;
     if (c.work) ({ layer, containerId, cmd = c.cmd } = await c.work());
+    else if (c.probe && this.imageId) {
+      containerId = newId();
+      run.out.line(` ---> Running in ${short(containerId)}`);
+    }
     containerConfig.Cmd = cmd;
     try {
       const child = childImageConfig(this.img, {
         config, containerConfig, containerId, author: this.author, diffID: layer.nonEmpty ? layer.diffID : EMPTY_LAYER_DIFF_ID, created: new Date().toISOString(),
       });
-      const id = await run.backend.createImage(child, layer.nonEmpty ? layer : undefined);
+      const id = await run.backend.createImage(child, layer.nonEmpty ? layer : undefined, this.imageId);
       const size = layer.nonEmpty ? await run.backend.layerSize(layer.diffID).catch(() => 0) : 0;
-      await run.cache.add(key, { image: id, parent: this.imageId ?? '', description: cmd.join(' '), size });
+      run.cache.add(key, { image: id, parent: this.imageId ?? '', description: cmd.join(' '), size });
       this.setImageKeepState(id, child);
     } finally {
+      layer.release?.();
       if (layer.file) await fsp.rm(layer.file, { force: true });
     }
-    await run.finishContainer(containerId);
+    if (c.work) await run.finishContainer(containerId);
+    else if (containerId && (run.opts.rm || run.opts.forceRm)) run.out.line(`Removing intermediate container ${short(containerId)}`);
     run.out.line(` ---> ${short(this.imageId!)}`);
   }
 
@@ -160,7 +167,7 @@ export class StageRun implements StepStage {
 
   /** A config-only step: `#(nop)` in history. */
   private nop(comment: string): Promise<void> {
-    return this.commit({ cmd: [...this.shell(), '#(nop) ', comment] });
+    return this.commit({ cmd: [...this.shell(), '#(nop) ', comment], probe: true });
   }
 
   async dispatch(step: Step): Promise<void> {

@@ -106,7 +106,7 @@ export async function runCopy(s: StepStage, ins: CopyIns): Promise<void> {
         for (const g of got) await fsp.rm(g.dir, { recursive: true, force: true });
       }
     }
-    if (!ins.from) return fn({ dir: run.contextDir, ignore: run.ignore }, sources);
+    if (!ins.from) return fn({ dir: run.contextDir, ignore: run.ignore, index: run.contextIndex }, sources);
     const img = await s.fromSource(ins.from);
     if (!img) {
       const empty = path.join(run.tmpDir, `empty-${newId().slice(0, 12)}`);

@@ -74,8 +74,11 @@ export async function writeItems(root: string, items: CopyItem[], o: PackOptions
     // a new regular file (the leaf was removed, nothing else writes here): path calls are safe
     if (it.kind === 'data') await fsp.writeFile(target, it.data, { flag: C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, mode: 0o600 });
     else await fsp.copyFile(it.host, target, C.COPYFILE_EXCL);
-    await fsp.chown(target, uid, gid);
-    await fsp.chmod(target, o.chmod ?? it.mode);
+    // the daemon (root) made it root's, and copyFile gave it the source's mode: only what differs is set
+    // (a chown clears set-id bits: the mode is set again after one)
+    const chown = uid !== 0 || gid !== 0 || process.geteuid?.() !== 0;
+    if (chown) await fsp.chown(target, uid, gid);
+    if (chown || it.kind === 'data' || o.chmod !== undefined) await fsp.chmod(target, o.chmod ?? it.mode);
     await fsp.utimes(target, it.mtime, it.mtime);
   }
   for (const [d, t] of dirTimes.reverse()) {

@@ -10,14 +10,15 @@ import tar from 'tar-stream';
 import type { BerthClient } from '../client/client.js';
 import { ContainerFsApi } from '../client/filesystem.js';
 import { DaemonError } from '../client/errors.js';
-import type { ContainerCreateBody, ContainerSummary } from '../api/types.js';
+import type { ContainerCreateBody, ContainerSummary, Mount } from '../api/types.js';
 import { buildImage } from './build.js';
 import { containerSpec } from './containerspec.js';
 import { ComposeError } from './errors.js';
 import { containerLabels, containerName, L, networkLabels, projectFilter, volumeLabels } from './labels.js';
 import { Limiter, settleAll } from './limiter.js';
 import type { Project, ServiceConfig } from './model.js';
-import { numberOf, type Action, type Observed, type Plan } from './planner.js';
+import { containerRefsOf, numberOf, refsFrom, type Action, type Observed, type Plan } from './planner.js';
+import { networkHash, serviceHash, volumeHash } from './hash.js';
 import { dependenciesOf } from './references.js';
 
 export type Progress = (kind: string, name: string, status: string) => void;
@@ -66,30 +67,36 @@ export class Engine {
     }
   }
 
-  /** Creates the project's networks and volumes that do not exist yet. */
-  async ensureResources(services: string[]): Promise<void> {
+  /** The project's networks and volumes (keys) that the given services use and the daemon lacks. */
+  async missingResources(services: string[]): Promise<{ networks: string[]; volumes: string[] }> {
     const p = this.project;
     const used = usedResources(p, services);
-    await settleAll([...used.networks].map((key) => this.limit.run(async () => {
+    const absent = (look: () => Promise<unknown>) => look().then(() => false, (e: unknown) => (isNotFound(e) ? true : Promise.reject(e)));
+    const [networks, volumes] = await Promise.all([
+      Promise.all([...used.networks].map(async (key) => (!p.networks[key]!.external && (await absent(() => this.client.networks.inspect(p.networks[key]!.name))) ? key : undefined))),
+      Promise.all([...used.volumes].map(async (key) => (!p.volumes[key]!.external && (await absent(() => this.client.volumes.inspect(p.volumes[key]!.name))) ? key : undefined))),
+    ]);
+    return { networks: networks.filter((k): k is string => k !== undefined), volumes: volumes.filter((k): k is string => k !== undefined) };
+  }
+
+  /** Creates the project's networks and volumes that do not exist yet (`missing`: as found before). */
+  async ensureResources(services: string[], missing?: { networks: string[]; volumes: string[] }): Promise<void> {
+    const p = this.project;
+    const todo = missing ?? (await this.missingResources(services));
+    await settleAll(todo.networks.map((key) => this.limit.run(async () => {
       const n = p.networks[key]!;
-      if (n.external) return;
-      const found = await this.client.networks.inspect(n.name).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
-      if (found) return;
       this.opts.progress('Network', n.name, 'Creating');
       await this.client.networks.create({
         Name: n.name, Driver: n.driver ?? 'bridge', Options: n.driver_opts ?? {}, Internal: n.internal === true, Attachable: n.attachable === true,
-        EnableIPv6: n.enable_ipv6, Labels: networkLabels(p, key, n.labels), CheckDuplicate: true,
+        EnableIPv6: n.enable_ipv6, Labels: networkLabels(p, key, n.labels, networkHash(n)), CheckDuplicate: true,
         IPAM: n.ipam ? { Driver: n.ipam.driver ?? 'default', Options: n.ipam.options ?? {}, Config: (n.ipam.config ?? []).map((c) => ({ Subnet: c.subnet, IPRange: c.ip_range, Gateway: c.gateway, AuxiliaryAddresses: c.aux_addresses })) } : undefined,
       } as Parameters<BerthClient['networks']['create']>[0]);
       this.opts.progress('Network', n.name, 'Created');
     })));
-    await settleAll([...used.volumes].map((key) => this.limit.run(async () => {
+    await settleAll(todo.volumes.map((key) => this.limit.run(async () => {
       const v = p.volumes[key]!;
-      if (v.external) return;
-      const found = await this.client.volumes.inspect(v.name).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
-      if (found) return;
       this.opts.progress('Volume', v.name, 'Creating');
-      await this.client.volumes.create({ Name: v.name, Driver: v.driver ?? 'local', DriverOpts: v.driver_opts ?? {}, Labels: volumeLabels(p, key, v.labels) });
+      await this.client.volumes.create({ Name: v.name, Driver: v.driver ?? 'local', DriverOpts: v.driver_opts ?? {}, Labels: volumeLabels(p, key, v.labels, volumeHash(v)) });
       this.opts.progress('Volume', v.name, 'Created');
     })));
   }
@@ -107,10 +114,18 @@ export class Engine {
       }
       let id = await this.imageId(image);
       if ((policy === 'always' || (id === undefined && policy !== 'never')) && !(id === undefined && s.build)) {
-        this.opts.progress('Image', image, 'Pulling');
-        for await (const m of await this.client.images.pull(image)) if (m.error) throw new ComposeError(`service "${name}": pull ${image}: ${m.error}`);
-        this.opts.progress('Image', image, 'Pulled');
-        id = await this.imageId(image);
+        // services that share an image pull it once
+        let pull = this.pulls.get(image);
+        if (!pull) {
+          pull = (async () => {
+            this.opts.progress('Image', image, 'Pulling');
+            for await (const m of await this.client.images.pull(image)) if (m.error) throw new ComposeError(`service "${name}": pull ${image}: ${m.error}`);
+            this.opts.progress('Image', image, 'Pulled');
+            return this.imageId(image, true);
+          })();
+          this.pulls.set(image, pull);
+        }
+        id = await pull;
       }
       if (id === undefined && s.build && !o.noBuild) id = await this.build(s, image);
       if (id === undefined) throw new ComposeError(`service "${name}": no such image: ${image}${policy === 'never' ? ' (pull_policy: never)' : ''}`);
@@ -119,20 +134,24 @@ export class Engine {
     return ids;
   }
 
-  private async imageId(image: string): Promise<string | undefined> {
-    try {
-      return (await this.client.images.inspect(image)).Id;
-    } catch (e) {
-      if (isNotFound(e)) return undefined;
-      throw e;
+  /** Image IDs by reference, asked once per reference (services often share an image); pulls under way. */
+  private readonly imageIds = new Map<string, Promise<string | undefined>>();
+  private readonly pulls = new Map<string, Promise<string | undefined>>();
+
+  private imageId(image: string, fresh = false): Promise<string | undefined> {
+    let id = fresh ? undefined : this.imageIds.get(image);
+    if (!id) {
+      id = this.client.images.inspect(image).then((i) => i.Id, (e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+      this.imageIds.set(image, id);
     }
+    return id;
   }
 
   async build(s: ServiceConfig, image: string): Promise<string> {
     this.opts.progress('Image', image, 'Building');
     await buildImage(this.client.transport, { tag: image, build: s.build! }, () => undefined);
     this.opts.progress('Image', image, 'Built');
-    const id = await this.imageId(image);
+    const id = await this.imageId(image, true);
     if (!id) throw new ComposeError(`service "${s.name}": build of ${image} gave no image`);
     return id;
   }
@@ -150,7 +169,8 @@ export class Engine {
         const deps = dependenciesOf(s).filter((d) => d in plan.services);
         await settleAll(deps.map((d) => run(d)));
         if (!o.noStart) await settleAll(deps.map((d) => this.waitCondition(s, d)));
-        await settleAll(sp.actions.map((a) => this.limit.run(() => this.act(s, sp.hash, a, imageIds[name] ?? '', o.noStart === true))));
+        const hash = await this.hashNow(s, sp.hash);
+        await settleAll(sp.actions.map((a) => this.limit.run(() => this.act(s, hash, a, imageIds[name] ?? '', o.noStart === true))));
       })();
       t.catch(() => undefined);
       tasks.set(name, t);
@@ -159,15 +179,40 @@ export class Engine {
     await settleAll(Object.keys(plan.services).map(run));
   }
 
+  /**
+   * The hash a new container gets: the planned one, unless the service shares another service's
+   * container, whose ID (known only once that service converged) is part of the hash.
+   */
+  private async hashNow(s: ServiceConfig, planned: string): Promise<string> {
+    const refs = containerRefsOf(s);
+    if (refs.length === 0) return planned;
+    const byService = new Map<string, Observed[]>();
+    for (const c of await this.containers(true)) {
+      const svc = c.Labels[L.service] ?? '';
+      if (c.Labels[L.oneoff] === 'True' || !refs.includes(svc)) continue;
+      byService.set(svc, [...(byService.get(svc) ?? []), c]);
+    }
+    return serviceHash(s, refsFrom(byService));
+  }
+
+  /** The containers each service has once `apply` has acted on it (so waits need not list them again). */
+  private readonly converged = new Map<string, { id: string; name: string }[]>();
+
+  private record(service: string, id: string, name: string): void {
+    this.converged.set(service, [...(this.converged.get(service) ?? []), { id, name }]);
+  }
+
   private async act(s: ServiceConfig, hash: string, a: Action, imageId: string, noStart: boolean): Promise<void> {
     const progress = this.opts.progress;
     const name = a.kind === 'create' ? containerName(this.project.name, s, a.number) : (a.container.Names[0] ?? '').replace(/^\//, '');
     try {
       switch (a.kind) {
         case 'keep':
+          this.record(s.name, a.container.Id, name);
           progress('Container', name, 'Running');
           return;
         case 'start':
+          this.record(s.name, a.container.Id, name);
           if (noStart) return;
           progress('Container', name, 'Starting');
           await this.client.containers.start(a.container.Id);
@@ -180,10 +225,22 @@ export class Engine {
           progress('Container', name, 'Removed');
           return;
         case 'recreate': {
+          // as v2: the new container is made first, under a temporary name (a failed create leaves the old
+          // one as it was), with the old one's anonymous volumes; then the old one goes and the new one
+          // takes its name
           progress('Container', name, 'Recreate');
+          const final = containerName(this.project.name, s, a.number);
+          const tmp = `${a.container.Id.slice(0, 12)}_${final}`;
+          const inherited = await this.inheritedMounts(s, a.container);
+          const id = await this.createContainer(s, a.number, hash, imageId, {
+            name: tmp,
+            replaces: `${s.container_name ?? `${s.name}-${a.number}`}`,
+            body: (b) => ({ ...b, HostConfig: { ...b.HostConfig, Mounts: [...((b.HostConfig?.Mounts ?? []) as Mount[]).filter((m) => !inherited.some((i) => i.Target === m.Target)), ...inherited] } }),
+          });
           await this.client.containers.stop(a.container.Id, { t: this.stopTimeout(s) }).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
-          await this.client.containers.remove(a.container.Id, { force: true });
-          const id = await this.createContainer(s, a.number, hash, imageId);
+          await this.client.containers.remove(a.container.Id, { force: true }).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+          await this.client.containers.rename(id, final);
+          this.record(s.name, id, final);
           progress('Container', name, 'Recreated');
           if (!noStart) await this.startContainer(id, name);
           return;
@@ -191,6 +248,7 @@ export class Engine {
         case 'create': {
           progress('Container', name, 'Creating');
           const id = await this.createContainer(s, a.number, hash, imageId);
+          this.record(s.name, id, name);
           progress('Container', name, 'Created');
           if (!noStart) await this.startContainer(id, name);
           return;
@@ -221,11 +279,26 @@ export class Engine {
     return s ? containerName(this.project.name, s, 1) : undefined;
   };
 
+  /**
+   * The volumes a recreated container keeps, as v2: the old container's volume at each path where the
+   * image declares a VOLUME or the service an anonymous volume (no source).
+   */
+  private async inheritedMounts(s: ServiceConfig, old: Observed): Promise<Mount[]> {
+    const olds = (old.Mounts ?? []).filter((m) => m.Type !== 'tmpfs');
+    if (olds.length === 0) return [];
+    const img = await this.client.images.inspect(imageOf(this.project, s)).catch(() => undefined);
+    const imageVolumes = (img?.Config as { Volumes?: Record<string, unknown> | null } | undefined)?.Volumes ?? {};
+    return olds
+      .filter((m) => m.Destination in imageVolumes || (s.volumes ?? []).some((v) => v.target === m.Destination && !v.source))
+      .map((m) => ({ Type: m.Type as Mount['Type'], Source: (m.Type === 'volume' ? m.Name : m.Source) ?? '', Target: m.Destination, ReadOnly: m.RW === false }));
+  }
+
   /** Creates a container (and copies content/environment secrets and configs into it). */
-  async createContainer(s: ServiceConfig, number: number, hash: string, imageId: string, over: { name?: string; oneoff?: boolean; body?: (b: ContainerCreateBody) => ContainerCreateBody } = {}): Promise<string> {
+  async createContainer(s: ServiceConfig, number: number, hash: string, imageId: string, over: { name?: string; oneoff?: boolean; replaces?: string; body?: (b: ContainerCreateBody) => ContainerCreateBody } = {}): Promise<string> {
     const p = this.project;
     const name = over.name ?? containerName(p.name, s, number);
     const labels = containerLabels(p, s, number, hash, imageId, over.oneoff === true);
+    if (over.replaces) labels[L.replace] = over.replaces;
     let body = containerSpec({ project: p, service: { ...s, image: imageOf(p, s) }, name, labels, containerOf: this.containerOf, oneoff: over.oneoff });
     if (over.body) body = over.body(body);
     const { Id } = await this.client.containers.create(name, body, s.platform as string | undefined);
@@ -243,9 +316,10 @@ export class Engine {
   async waitCondition(s: ServiceConfig, dep: string): Promise<void> {
     const cond = s.depends_on?.[dep]?.condition ?? 'service_started';
     if (cond === 'service_started') return;
-    const list = (await this.containers(true)).filter((c) => c.Labels[L.service] === dep && c.Labels[L.oneoff] !== 'True');
-    await settleAll(list.map(async (c) => {
-      const cname = c.Names[0]?.replace(/^\//, '') ?? c.Id;
+    const known = this.converged.get(dep);
+    const list = known ?? (await this.containers(true)).filter((c) => c.Labels[L.service] === dep && c.Labels[L.oneoff] !== 'True').map((c) => ({ id: c.Id, name: c.Names[0]?.replace(/^\//, '') ?? c.Id }));
+    await settleAll(list.map(async ({ id, name: cname }) => {
+      const c = { Id: id };
       if (cond === 'service_completed_successfully') {
         const r = await this.client.containers.wait(c.Id, 'not-running');
         if (r.StatusCode !== 0) throw new ComposeError(`service "${dep}" didn't complete successfully: exit ${r.StatusCode}`);

@@ -22,7 +22,7 @@ export const L = {
 } as const;
 
 /** The compose version Berth reports in labels and `version` (the v2 behaviour it follows). */
-export const COMPOSE_VERSION = '2.29.7';
+export const COMPOSE_VERSION = '2.40.3';
 
 /** `proj-web-1` (v2's separator); container_name wins for a single container. */
 export function containerName(project: string, service: ServiceConfig, number: number): string {
@@ -62,10 +62,10 @@ export function containerLabels(p: Project, s: ServiceConfig, number: number, ha
   return labels;
 }
 
-export function networkLabels(p: Project, key: string, own: Record<string, string> | undefined): Record<string, string> {
-  return { ...(own ?? {}), [L.network]: key, [L.project]: p.name, [L.version]: COMPOSE_VERSION };
+export function networkLabels(p: Project, key: string, own: Record<string, string> | undefined, hash: string): Record<string, string> {
+  return { ...(own ?? {}), [L.hash]: hash, [L.network]: key, [L.project]: p.name, [L.version]: COMPOSE_VERSION };
 }
 
-export function volumeLabels(p: Project, key: string, own: Record<string, string> | undefined): Record<string, string> {
-  return { ...(own ?? {}), [L.volume]: key, [L.project]: p.name, [L.version]: COMPOSE_VERSION };
+export function volumeLabels(p: Project, key: string, own: Record<string, string> | undefined, hash: string): Record<string, string> {
+  return { ...(own ?? {}), [L.hash]: hash, [L.volume]: key, [L.project]: p.name, [L.version]: COMPOSE_VERSION };
 }

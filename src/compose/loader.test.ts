@@ -1,10 +1,13 @@
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { loadValidator } from './validate.js';
 import { loadProject, type LoadOptions } from './loader.js';
 import { ComposeError } from './errors.js';
+
+before(loadValidator);
 
 function dir(files: Record<string, string>): string {
   const d = mkdtempSync(path.join(tmpdir(), 'compose-load-'));
@@ -199,7 +202,7 @@ test('normalization: short port and volume syntax, healthcheck test, depends_on 
   assert.deepEqual(w.volumes, [
     { type: 'volume', source: 'data', target: '/data', read_only: true, volume: { nocopy: true } },
     { type: 'bind', source: '/srv', target: '/srv', bind: { create_host_path: true } },
-    { type: 'volume', target: '/anon' },
+    { type: 'volume', target: '/anon', volume: {} },
   ]);
   assert.deepEqual(w.healthcheck, { test: ['CMD-SHELL', 'curl -f http://localhost'], interval: '5s' });
   assert.deepEqual(w.depends_on, { db: { condition: 'service_started', required: true } });
@@ -207,4 +210,17 @@ test('normalization: short port and volume syntax, healthcheck test, depends_on 
   assert.equal(p.volumes.data!.name, 'data');
   assert.equal(p.volumes.data!.external, true);
   assert.equal(p.services.db!.networks, undefined);
+});
+
+test('no interpolation (config --no-interpolate): ${VAR} stays as written, a port named through a variable too', (t) => {
+  const d = dir({ 'compose.yaml': 'services:\n  web:\n    image: "nginx:${TAG:-1}"\n    ports: ["${P}:80"]\n    environment: {A: "${X}", B: $$HOME}\n' });
+  t.after(() => rmSync(d, { recursive: true }));
+  const p = load(d, { env: { TAG: '2', X: 'x', P: '8080' }, interpolate: false });
+  const w = p.services.web!;
+  assert.equal(w.image, 'nginx:${TAG:-1}');
+  assert.deepEqual(w.ports, ['${P}:80']);
+  assert.deepEqual(w.environment, { A: '${X}', B: '$$HOME' });
+  const q = load(d, { env: { TAG: '2', X: 'x', P: '8080' } });
+  assert.equal(q.services.web!.image, 'nginx:2');
+  assert.deepEqual(q.services.web!.environment, { A: 'x', B: '$HOME' });
 });

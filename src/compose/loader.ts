@@ -14,7 +14,7 @@ import type { Project, ServiceConfig } from './model.js';
 import { normalizeNetwork, normalizeSecret, normalizeService, normalizeVolume, NormalizeError } from './normalize.js';
 import { resolvePaths } from './paths.js';
 import { parseSource, type SourceFile } from './source.js';
-import { validateModel } from './validate.js';
+import { loadValidator, validateModel, validationCache, ValidatorNotLoaded } from './validate.js';
 import { checkReferences } from './references.js';
 
 type Obj = Record<string, unknown>;
@@ -34,6 +34,8 @@ export interface LoadOptions {
   services?: string[];
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** false: `${VAR}` stays as written (config --no-interpolate) */
+  interpolate?: boolean;
 }
 
 /** One loaded file: where it came from, and its value once interpolated, validated and made absolute. */
@@ -41,6 +43,10 @@ interface Loaded {
   src: SourceFile;
   data: Obj;
 }
+
+/** Where marks of files found valid go, for the load under way (see validate.ts); whether it interpolates. */
+let cacheDir: string | undefined;
+let interpolating = true;
 
 /** Reads, parses, interpolates, validates and resolves one file. */
 function loadFile(file: string, base: string, env: Record<string, string>, display: string = file): Loaded {
@@ -53,12 +59,12 @@ function loadFile(file: string, base: string, env: Record<string, string>, displ
   const src = parseSource(display, text);
   let data: Obj;
   try {
-    data = interpolateTree(src.data, (n) => env[n]) as Obj;
+    data = interpolating ? (interpolateTree(src.data, (n) => env[n]) as Obj) : src.data;
   } catch (err) {
     if (err instanceof InterpolationError) throw new ComposeError(err.message, { file: display, path: err.path, line: src.lineOf(err.path) });
     throw err;
   }
-  validateModel(data, src);
+  validateModel(data, src, cacheDir);
   return { src, data: resolvePaths(data, base) };
 }
 
@@ -153,8 +159,23 @@ function loadModel(files: string[], workingDir: string, env: Record<string, stri
 
 const stringEnv = (e: NodeJS.ProcessEnv): Record<string, string> => Object.fromEntries(Object.entries(e).filter((x): x is [string, string] => x[1] !== undefined));
 
-/** Loads and normalizes a project. */
+/** Loads and normalizes a project, loading the schema validator first if a file needs it. */
+export async function loadProjectAsync(opts: LoadOptions): Promise<Project> {
+  // stdin can be read once only: no second try
+  if (opts.files?.includes('-')) await loadValidator();
+  try {
+    return loadProject(opts);
+  } catch (err) {
+    if (!(err instanceof ValidatorNotLoaded)) throw err;
+    await loadValidator();
+    return loadProject(opts);
+  }
+}
+
+/** Loads and normalizes a project (synchronously: the validator must be loaded, or every file marked valid). */
 export function loadProject(opts: LoadOptions): Project {
+  cacheDir = validationCache(opts.env);
+  interpolating = opts.interpolate !== false;
   const procEnv = stringEnv(opts.env);
   const explicit = opts.files && opts.files.length > 0 ? opts.files.map((f) => (f === '-' ? f : path.resolve(opts.cwd, f))) : undefined;
   let workingDir = path.resolve(opts.cwd, opts.projectDirectory ?? (explicit && explicit[0] !== '-' ? path.dirname(explicit[0]!) : opts.cwd));
@@ -204,7 +225,7 @@ export function loadProject(opts: LoadOptions): Project {
   };
   try {
     for (const [sname, raw] of Object.entries(rawServices)) {
-      const svc = normalizeService(sname, isObj(raw) ? raw : {}, env, ['services', sname]);
+      const svc = normalizeService(sname, isObj(raw) ? raw : {}, env, ['services', sname], !interpolating);
       if (enabled.has(sname)) project.services[sname] = svc;
       else project.disabled[sname] = svc;
     }

@@ -4,6 +4,7 @@
  * names (`<project>_default`, `<project>_<volume>`), env_files are read into the environment.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { ComposeError, type ModelPath } from './errors.js';
 import { envMap, EnvFileError, parseEnvFile } from './envfile.js';
 import { kvToMap, namesToMap, splitVolumeSpec } from './merge.js';
@@ -85,15 +86,22 @@ function normalizePorts(v: unknown, path: ModelPath): PortConfig[] {
   return out;
 }
 
+/** Go's path.Clean, which compose-go applies to volume targets: no `.`/`..` parts, no trailing slash. */
+export function goPathClean(p: string): string {
+  if (p === '') return '';
+  const out = path.posix.normalize(p);
+  return out.length > 1 && out.endsWith('/') ? out.slice(0, -1) : out;
+}
+
 /** Short volume syntax `[source:]target[:mode]` to the long form. */
 export function parseVolumeSpec(spec: string, path: ModelPath = []): VolumeMount {
   const parts = splitVolumeSpec(spec);
-  if (parts.length === 1) return { type: 'volume', target: parts[0]! };
+  if (parts.length === 1) return { type: 'volume', target: goPathClean(parts[0]!), volume: {} };
   if (parts.length > 3) throw new NormalizeError(`invalid volume specification: "${spec}"`, path);
   const [source, target, mode] = parts as [string, string, string | undefined];
   if (target === '' || !target.startsWith('/')) throw new NormalizeError(`invalid volume specification: "${spec}": the target must be an absolute path`, path);
   const bind = source.startsWith('/');
-  const m: VolumeMount = { type: bind ? 'bind' : 'volume', source, target };
+  const m: VolumeMount = { type: bind ? 'bind' : 'volume', source, target: goPathClean(target) };
   const opts = mode ? mode.split(',') : [];
   for (const o of opts) {
     if (o === 'ro') m.read_only = true;
@@ -104,15 +112,18 @@ export function parseVolumeSpec(spec: string, path: ModelPath = []): VolumeMount
     else if (o !== 'cached' && o !== 'delegated' && o !== 'consistent') throw new NormalizeError(`invalid volume mode "${o}" in "${spec}"`, path);
   }
   if (m.read_only === false) delete m.read_only;
+  // as compose-go's short syntax: a bind creates its host path, a volume always has its (maybe empty) options
   if (bind) m.bind = { ...m.bind, create_host_path: true };
+  else m.volume ??= {};
   return m;
 }
 
 function normalizeVolumes(v: unknown, path: ModelPath): VolumeMount[] {
   return (v as unknown[]).map((x, i) => {
     if (isObj(x)) {
+      // the long syntax gets no defaults (compose-go adds none: they would change the config hash)
       const m = { ...x } as unknown as VolumeMount;
-      if (m.type === 'bind' && m.bind?.create_host_path === undefined) m.bind = { ...m.bind, create_host_path: true };
+      if (typeof m.target === 'string') m.target = goPathClean(m.target);
       return m;
     }
     return parseVolumeSpec(str(x), [...path, i]);
@@ -172,16 +183,28 @@ function envFiles(v: unknown): { path: string; required: boolean; format?: strin
  * Normalizes one service. `env` resolves environment entries without a value; env_file contents are
  * merged under the service's own environment.
  */
-export function normalizeService(name: string, raw: Obj, env: Record<string, string>, path: ModelPath): ServiceConfig {
+export function normalizeService(name: string, raw: Obj, env: Record<string, string>, path: ModelPath, lenient = false): ServiceConfig {
+  // without interpolation (config --no-interpolate) `${VAR}` stays in values: what cannot be parsed is kept
+  // as written, and files named through a variable are not read
+  const tolerant = <T>(f: () => T, rawValue: unknown): T => {
+    if (!lenient) return f();
+    try {
+      return f();
+    } catch (err) {
+      if (err instanceof NormalizeError && JSON.stringify(rawValue).includes('${')) return rawValue as T;
+      throw err;
+    }
+  };
   const s: ServiceConfig = { ...(raw as Obj), name } as ServiceConfig;
   delete (s as Obj).extends;
   if (raw.build !== undefined) s.build = normalizeBuild(raw.build);
-  if (raw.command !== undefined) s.command = toCommand(raw.command, [...path, 'command']);
-  if (raw.entrypoint !== undefined) s.entrypoint = toCommand(raw.entrypoint, [...path, 'entrypoint']);
+  if (raw.command !== undefined) s.command = tolerant(() => toCommand(raw.command, [...path, 'command']), raw.command);
+  if (raw.entrypoint !== undefined) s.entrypoint = tolerant(() => toCommand(raw.entrypoint, [...path, 'entrypoint']), raw.entrypoint);
   let environment: Record<string, string | null> = {};
   if (raw.env_file !== undefined) {
     s.env_file = envFiles(raw.env_file);
     s.env_file.forEach((ef, i) => {
+      if (lenient && ef.path.includes('${')) return;
       let text: string;
       try {
         text = readFileSync(ef.path, 'utf8');
@@ -202,6 +225,30 @@ export function normalizeService(name: string, raw: Obj, env: Record<string, str
   }
   if (raw.environment !== undefined || raw.env_file !== undefined) s.environment = environment;
   if (raw.labels !== undefined) s.labels = Object.fromEntries(Object.entries(kvToMap(raw.labels)).map(([k, v]) => [k, v === null ? '' : str(v)]));
+  if (raw.label_file !== undefined) {
+    // label files first (a later file wins, and may use what earlier ones set), the service's labels over them
+    const files = Array.isArray(raw.label_file) ? raw.label_file.map(str) : [str(raw.label_file)];
+    s.label_file = files;
+    const fromFiles: Record<string, string> = {};
+    files.forEach((f, i) => {
+      if (lenient && f.includes('${')) return;
+      let text: string;
+      try {
+        text = readFileSync(f, 'utf8');
+      } catch (err) {
+        throw new NormalizeError(`label file ${f} not found: ${(err as Error).message}`, [...path, 'label_file', i]);
+      }
+      try {
+        for (const [k, v] of envMap(parseEnvFile(text, (n) => fromFiles[n]))) fromFiles[k] = v;
+      } catch (err) {
+        if (err instanceof EnvFileError) throw new NormalizeError(`${f}:${err.line}: ${err.message}`, [...path, 'label_file', i]);
+        throw err;
+      }
+    });
+    s.labels = { ...fromFiles, ...(s.labels ?? {}) };
+  }
+  // docker compose up builds (and then runs) for DOCKER_DEFAULT_PLATFORM when a built service names none
+  if (raw.build !== undefined && raw.platform === undefined && env.DOCKER_DEFAULT_PLATFORM) s.platform = env.DOCKER_DEFAULT_PLATFORM;
   if (raw.annotations !== undefined) s.annotations = kvToMap(raw.annotations);
   if (raw.sysctls !== undefined) s.sysctls = Object.fromEntries(Object.entries(kvToMap(raw.sysctls)).map(([k, v]) => [k, str(v)]));
   if (raw.extra_hosts !== undefined) {
@@ -214,12 +261,13 @@ export function normalizeService(name: string, raw: Obj, env: Record<string, str
     }
     s.extra_hosts = m;
   }
-  if (raw.ports !== undefined) s.ports = normalizePorts(raw.ports, [...path, 'ports']);
+  if (raw.ports !== undefined) s.ports = tolerant(() => normalizePorts(raw.ports, [...path, 'ports']), raw.ports);
   if (raw.expose !== undefined) s.expose = (raw.expose as unknown[]).map(str);
-  if (raw.volumes !== undefined) s.volumes = normalizeVolumes(raw.volumes, [...path, 'volumes']);
+  if (raw.volumes !== undefined) s.volumes = tolerant(() => normalizeVolumes(raw.volumes, [...path, 'volumes']), raw.volumes);
   if (raw.depends_on !== undefined) s.depends_on = normalizeDependsOn(raw.depends_on);
   if (raw.healthcheck !== undefined && isObj(raw.healthcheck)) s.healthcheck = normalizeHealthcheck(raw.healthcheck);
-  if (raw.secrets !== undefined) s.secrets = fileRefs(raw.secrets);
+  // a secret is mounted at /run/secrets/<source> unless it says where (compose-go writes that default in)
+  if (raw.secrets !== undefined) s.secrets = fileRefs(raw.secrets).map((r) => (r.target === undefined ? { ...r, target: `/run/secrets/${r.source}` } : r));
   if (raw.configs !== undefined) s.configs = fileRefs(raw.configs);
   if (raw.networks !== undefined) s.networks = namesToMap(raw.networks) as Record<string, ServiceNetwork | null>;
   else if (raw.network_mode === undefined) s.networks = { default: null };

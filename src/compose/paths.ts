@@ -48,6 +48,7 @@ function resolveService(svc: Obj, base: string): Obj {
     out.build = { ...out.build, context: isRemote(ctx) ? ctx : resolveHostPath(ctx, base) };
   }
   if (out.env_file !== undefined) out.env_file = resolveEnvFile(out.env_file, base);
+  if (out.label_file !== undefined) out.label_file = resolveEnvFile(out.label_file, base);
   if (Array.isArray(out.volumes)) out.volumes = out.volumes.map((v) => resolveVolume(v, base));
   if (isObj(out.extends) && typeof out.extends.file === 'string') out.extends = { ...out.extends, file: resolveHostPath(out.extends.file, base) };
   return out;

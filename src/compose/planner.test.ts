@@ -101,7 +101,9 @@ test('config hash: ignores order, scale, replicas, depends_on, profiles, env_fil
   const h = serviceHash(base);
   assert.match(h, /^[0-9a-f]{64}$/);
   assert.equal(serviceHash({ command: ['sh'], environment: { B: '2', A: '1' }, image: 'busybox', name: 'web' }), h);
-  assert.equal(serviceHash({ ...base, scale: 3, deploy: { replicas: 2 }, depends_on: { db: { condition: 'service_started', required: true } }, profiles: ['x'] }), h);
+  assert.equal(serviceHash({ ...base, scale: 3, depends_on: { db: { condition: 'service_started', required: true } }, profiles: ['x'] }), h);
+  // v2 hashes a deploy section (even one with only replicas), without its replicas
+  assert.equal(serviceHash({ ...base, deploy: { replicas: 2 } }), serviceHash({ ...base, deploy: { replicas: 5 } }));
   assert.equal(serviceHash({ ...base, env_file: [{ path: '/other/path.env', required: true }], build: { context: '/x' }, pull_policy: 'always' }), h);
   assert.notEqual(serviceHash({ ...base, environment: { A: '1', B: '3' } }), h);
   assert.notEqual(serviceHash({ ...base, command: ['sh', '-c', 'x'] }), h);

@@ -4,7 +4,7 @@
  * orphans, and the order services go in. A container is recreated only when its config hash or its
  * image changed, or when its networks or named volumes drifted from the model.
  */
-import { serviceHash } from './hash.js';
+import { serviceHash, type ServiceRefs } from './hash.js';
 import { L } from './labels.js';
 import type { Project, ServiceConfig } from './model.js';
 import { replicasOf } from './normalize.js';
@@ -17,7 +17,7 @@ export interface Observed {
   Labels: Record<string, string>;
   State: string;
   NetworkSettings?: { Networks?: Record<string, unknown> };
-  Mounts?: { Type: string; Name?: string; Destination: string }[];
+  Mounts?: { Type: string; Name?: string; Source?: string; Destination: string; RW?: boolean }[];
 }
 
 export type Action =
@@ -110,8 +110,24 @@ export function drift(p: Project, s: ServiceConfig, c: Observed, hash: string, i
   return undefined;
 }
 
-function planService(p: Project, s: ServiceConfig, existing: Observed[], opts: PlanOptions): ServicePlan {
-  const hash = serviceHash(s);
+/** The name v2 sorts containers by (the first name without its slash). */
+const canonicalName = (c: Observed): string => (c.Names.find((n) => n.lastIndexOf('/') === 0) ?? c.Names[0] ?? '').replace(/^\//, '');
+
+/** `service:` references resolved as v2 does: to the ID of the service's first container by name. */
+export function refsFrom(byService: Map<string, Observed[]>): ServiceRefs {
+  return (svc) => [...(byService.get(svc) ?? [])].sort((a, b) => (canonicalName(a) < canonicalName(b) ? -1 : canonicalName(a) > canonicalName(b) ? 1 : 0))[0]?.Id;
+}
+
+/** Services that reference another's container (network_mode, ipc, pid `service:x`, volumes_from). */
+export function containerRefsOf(s: ServiceConfig): string[] {
+  const out: string[] = [];
+  for (const v of [s.network_mode, s.ipc, s.pid]) if (typeof v === 'string' && v.startsWith('service:')) out.push(v.slice(8));
+  for (const v of s.volumes_from ?? []) if (!v.startsWith('container:')) out.push(v.split(':')[0]!);
+  return out;
+}
+
+function planService(p: Project, s: ServiceConfig, existing: Observed[], opts: PlanOptions, refs: ServiceRefs): ServicePlan {
+  const hash = serviceHash(s, refs);
   const want = opts.scale?.[s.name] ?? replicasOf(s);
   const sorted = [...existing].sort((a, b) => numberOf(a) - numberOf(b));
   const actions: Action[] = [];
@@ -149,7 +165,23 @@ export function planUp(p: Project, containers: Observed[], opts: PlanOptions = {
     } else if (!(svc in p.disabled)) orphans.push(c);
   }
   const services: Record<string, ServicePlan> = {};
-  for (const name of selected) services[name] = planService(p, p.services[name]!, byService.get(name) ?? [], opts);
+  const refs = refsFrom(byService);
+  for (const name of selected) services[name] = planService(p, p.services[name]!, byService.get(name) ?? [], opts, refs);
+  // a container that shares another service's container (its network, ipc, pid or volumes) follows it:
+  // when that one is made anew, the reference (a container ID, part of the hash) changes
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const name of selected) {
+      const moved = containerRefsOf(p.services[name]!).some((r) => services[r]?.actions.some((a) => a.kind === 'create' || a.kind === 'recreate'));
+      if (!moved || opts.noRecreate) continue;
+      services[name]!.actions = services[name]!.actions.map((a) => {
+        if (a.kind !== 'keep' && a.kind !== 'start') return a;
+        changed = true;
+        return { kind: 'recreate', number: a.number, container: a.container, reason: 'a container it shares was recreated' };
+      });
+    }
+  }
   return { services, levels: dependencyLevels(p, selected), orphans };
 }
 

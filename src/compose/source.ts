@@ -2,7 +2,7 @@
  * A Compose file as read from disk: the YAML document (anchors, aliases and `<<` merge keys resolved),
  * its plain value, and a way back from a model path to the line it was written on.
  */
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, isAlias, type Document, type Node } from 'yaml';
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, isAlias, type Document, type Node, type ScalarTag } from 'yaml';
 import { ComposeError, type ModelPath } from './errors.js';
 
 export interface SourceFile {
@@ -17,7 +17,7 @@ export interface SourceFile {
 /** Parses YAML text; invalid YAML is a ComposeError naming the file and the line. */
 export function parseSource(file: string, text: string): SourceFile {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, merge: true, prettyErrors: false, uniqueKeys: true, strict: false });
+  const doc = parseDocument(text, { lineCounter: lc, merge: true, prettyErrors: false, uniqueKeys: true, strict: false, customTags: (tags) => [octalInt, ...tags] });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const line = lc.linePos(e.pos[0]).line;
@@ -33,6 +33,18 @@ export function parseSource(file: string, text: string): SourceFile {
   if (typeof data !== 'object' || Array.isArray(data)) throw new ComposeError('top-level object must be a mapping', { file, line: 1 });
   return { file, data: data as Record<string, unknown>, lineOf: (p) => lineOf(doc, lc, p) };
 }
+
+/**
+ * `0440` is octal, as Go's YAML parser (and so docker compose) reads it; YAML 1.2 alone would read 440.
+ * File modes of secrets, configs and tmpfs mounts are written this way.
+ */
+const octalInt: ScalarTag = {
+  tag: 'tag:yaml.org,2002:int',
+  default: true,
+  test: /^[-+]?0[0-7]+$/,
+  resolve: (s: string) => Number.parseInt(s, 8),
+  stringify: ({ value }) => `0${Number(value).toString(8)}`,
+};
 
 function firstLine(s: string): string {
   return s.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');

@@ -22,16 +22,20 @@ import { ContainerStore } from './store.js';
 
 /** A runtime whose containers die of the signals that stop them, as a shell would. */
 class DyingRuntime extends FakeRuntime {
+  /** when set, nothing kills the containers (a process stuck in the kernel) */
+  immortal = false;
   override async kill(id: string, signal: number, all = false): Promise<void> {
     await super.kill(id, signal, all);
-    if (signal === 9 || signal === 15) setImmediate(() => { if (this.containers.get(id)?.status !== 'stopped') this.exit(id, 128 + signal); });
+    if ((signal === 9 || signal === 15) && !this.immortal) setImmediate(() => { if (this.containers.get(id)?.status !== 'stopped') this.exit(id, 128 + signal); });
   }
 }
 
 class FakeRootfs implements RootfsProvider {
   readonly calls: string[] = [];
+  /** unmount waits for this, when set (a slow exit) */
+  gate?: Promise<void>;
   async prepare(key: string) { this.calls.push(`prepare ${key.slice(0, 4)}`); return { rootfs: `/fake/${key}` }; }
-  async unmount(key: string) { this.calls.push(`unmount ${key.slice(0, 4)}`); }
+  async unmount(key: string) { await this.gate; this.calls.push(`unmount ${key.slice(0, 4)}`); }
   async remove(key: string) { this.calls.push(`remove ${key.slice(0, 4)}`); }
 }
 
@@ -154,4 +158,28 @@ test('network connect and stop on one container: the stop waits for the connect,
   const onDisk = (await ContainerStore.open(path.join(dir, 'containers'))).get(Id)!;
   assert.equal(onDisk.state.Status, 'exited');
   assert.deepEqual(Object.keys(onDisk.networks ?? {}).sort(), ['backend', 'bridge']);
+});
+
+test('SIGKILL with a slow exit (a loaded daemon): stop and kill wait for it as dockerd does; only a process that survives fails', async () => {
+  svc.killWaitMs = 30;
+  const slowExit = () => {
+    rootfs.gate = new Promise((r) => setTimeout(r, 300));
+  };
+  const { Id } = await svc.create('web', { Image: 'busybox', Cmd: ['sh'] });
+  await svc.start('web');
+  slowExit();
+  // signal 10 is ignored: the stop goes on to SIGKILL at once (timeout 0)
+  await svc.stop(Id, { timeout: 0, signal: 10 }, parseSignal);
+  assert.equal(store.get(Id)!.state.Status, 'exited');
+  await svc.start('web');
+  slowExit();
+  await svc.kill(Id, 9, parseSignal);
+  assert.equal(store.get(Id)!.state.Status, 'exited');
+  rootfs.gate = undefined;
+  await svc.start('web');
+  runtime.immortal = true;
+  await assert.rejects(svc.stop(Id, { timeout: 0, signal: 10 }, parseSignal), /did not exit after SIGKILL/);
+  runtime.immortal = false;
+  runtime.exit(Id, 137);
+  await settle();
 });

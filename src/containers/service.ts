@@ -391,6 +391,22 @@ export class ContainerService {
     return this.waiters.add(rec.id, cond, signal);
   }
 
+  /** How long a SIGKILLed container's process may take to die (the test shortens it). */
+  killWaitMs = 15000;
+
+  /**
+   * After a SIGKILL: true once the container stopped. The process dies at once, but the daemon's own
+   * handling of the exit (runc delete, unmounts, network) can take long on a loaded machine, with many
+   * containers stopping together: as dockerd does, a container whose process the runtime reports gone
+   * is waited for with no deadline; only a process still there after killWaitMs is a failure.
+   */
+  private async waitKilled(id: string): Promise<boolean> {
+    if (await this.waitExit(id, this.killWaitMs)) return true;
+    const st = await this.d.runtime.state(id).catch(() => undefined);
+    if (st && st.status !== 'stopped') return false;
+    return this.waitExit(id, 2 ** 31 - 1);
+  }
+
   /** Resolves once the container is not running any more (or after ms). */
   private waitExit(id: string, ms: number): Promise<boolean> {
     const rec = this.d.store.get(id);
@@ -425,7 +441,7 @@ export class ContainerService {
     if (stopping && rec.state.Status === 'paused') await this.d.runtime.resume(rec.id).catch(() => undefined);
     this.d.events.publish('container', 'kill', rec.id, this.attrs(rec, { signal: String(signal) }));
     // as dockerd's Kill: a SIGKILL returns once the container has stopped (an inspect right after sees it exited)
-    if (signal === 9 && !(await this.waitExit(rec.id, 15000))) throw unavailable(`cannot kill container ${rec.id}: it did not exit after SIGKILL`);
+    if (signal === 9 && !(await this.waitKilled(rec.id))) throw unavailable(`cannot kill container ${rec.id}: it did not exit after SIGKILL`);
   }
 
   async stop(ref: string, opts: { timeout?: number; signal?: number }, parseSignal: (s: string) => number): Promise<void> {
@@ -454,7 +470,7 @@ export class ContainerService {
     if (!stopped) {
       await this.d.runtime.kill(rec.id, 9, true).catch(() => undefined);
       this.d.events.publish('container', 'kill', rec.id, this.attrs(rec, { signal: '9' }));
-      stopped = await this.waitExit(rec.id, 15000);
+      stopped = await this.waitKilled(rec.id);
     }
     if (!stopped) throw unavailable(`cannot stop container ${rec.id}: it did not exit after SIGKILL`);
     // it may have exited on its own just before the signal, with a restart already planned: the stop cancels it
@@ -486,7 +502,7 @@ export class ContainerService {
       this.exitOnNext.add(rec.id);
       await this.d.runtime.kill(rec.id, 9, true).catch(() => undefined);
       if (rec.state.Status === 'paused') await this.d.runtime.resume(rec.id).catch(() => undefined);
-      if (!(await this.waitExit(rec.id, 15000))) throw unavailable(`could not kill container ${rec.id}`);
+      if (!(await this.waitKilled(rec.id))) throw unavailable(`could not kill container ${rec.id}`);
     }
     await this.locked(rec.id, async () => {
       const cur = this.d.store.get(rec.id);

@@ -3,7 +3,6 @@
  * the image store, and the BuildApi the routes use. The builder module is loaded on the first build,
  * prune or df that needs it.
  */
-import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { BuildBackend } from '../build/backend.js';
 import type { Builder } from '../build/builder.js';
@@ -12,8 +11,8 @@ import type { ContainerFs } from '../containers/fs/index.js';
 import { commitTarget } from '../containers/fs/images.js';
 import { EMPTY_LAYER_DIFF_ID } from '../containers/fs/commit.js';
 import { isKind } from '../core/errors.js';
+import { run } from '../host/index.js';
 import type { EventBus } from '../core/events.js';
-import { newId } from '../core/ids.js';
 import { familiarName, parseNormalizedNamed } from '../core/reference.js';
 import { ramInBytes } from '../core/units.js';
 import type { ContainerStore } from '../containers/store.js';
@@ -67,7 +66,9 @@ function backend(w: BuilderWiring): BuildBackend {
       }
     },
     pull: (ref, o, progress) => images.pull(ref, { platform: o.platform, auth: o.auth, signal: o.signal ?? new AbortController().signal }, (m) => progress(m as Record<string, unknown>)),
-    createImage: (config, layer) => target.create(layer ?? { diffID: EMPTY_LAYER_DIFF_ID, file: '' }, config),
+    createImage: (config, layer, parent) => target.createChild(layer ?? { diffID: EMPTY_LAYER_DIFF_ID, file: '' }, config, parent ?? '', false),
+    // one syncfs(2) of the file system holding the image store (layers included)
+    syncImages: async () => void (await run('sync', ['-f', images.store.root])),
     async tag(id, ref) {
       const named = parseNormalizedNamed(ref);
       await images.tag(id, familiarName(named), named.tag ?? 'latest');
@@ -95,7 +96,7 @@ function backend(w: BuilderWiring): BuildBackend {
       let closed!: () => void;
       const streamDone = new Promise<void>((resolve) => { closed = resolve; });
       await containers.attach(id, { stdin: false, stdout: true, stderr: true }, {
-        output: (_s, data) => output(data),
+        output: (s, data) => output(data, s),
         close: () => closed(),
       });
       const stop = () => void containers.kill(id, 9).catch(() => undefined);
@@ -135,10 +136,9 @@ function backend(w: BuilderWiring): BuildBackend {
     },
     async diffLayer(id) {
       const fs = await w.fs();
-      await fsp.mkdir(path.join(stateDir, 'tmp'), { recursive: true });
-      const file = path.join(stateDir, 'tmp', `layer-${newId().slice(0, 16)}.tar`);
-      const diffID = await fs.diffLayer(id, file);
-      return { diffID, file, nonEmpty: diffID !== EMPTY_LAYER_DIFF_ID };
+      // packed, stored and unpacked in one pass; flushed to the disk by syncImages at the build's end
+      const { diffID, release } = await fs.diffLayerTo(id, (tar) => images.store.ingestLayerStream(tar, { sync: false }));
+      return { diffID, file: '', nonEmpty: diffID !== EMPTY_LAYER_DIFF_ID, release };
     },
     async removeContainer(id) {
       await containers.remove(id, { force: true, volumes: true }).catch((e: unknown) => {
@@ -155,13 +155,14 @@ function traced(b: BuildBackend): BuildBackend {
   const out = { ...b } as Record<string, unknown>;
   for (const [k, v] of Object.entries(b)) {
     if (typeof v !== 'function') continue;
-    out[k] = async (...args: unknown[]) => {
+    // sync calls stay sync (the builder uses image() and hasImage() without await)
+    out[k] = (...args: unknown[]) => {
       const t = Date.now();
-      try {
-        return await (v as (...a: unknown[]) => unknown).apply(b, args);
-      } finally {
-        process.stderr.write(`build-trace ${k} ${Date.now() - t}ms\n`);
-      }
+      const done = () => process.stderr.write(`build-trace ${k} ${Date.now() - t}ms\n`);
+      const r = (v as (...a: unknown[]) => unknown).apply(b, args);
+      if (r instanceof Promise) return r.finally(done);
+      done();
+      return r;
     };
   }
   return out as unknown as BuildBackend;

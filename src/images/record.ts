@@ -14,6 +14,8 @@ export interface ImageRecord {
   size: number;
   /** ISO time of the last `tag`/`import` with a tag; undefined if never. */
   lastTagTime?: string;
+  /** the image it was built on (a build step's parent, as the classic builder records it) */
+  parent?: string;
 }
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -42,7 +44,7 @@ export function toInspect(img: ImageRecord, layerDirs: string[]): ImageInspect {
     Id: img.id,
     RepoTags: img.repoTags,
     RepoDigests: img.repoDigests,
-    Parent: '',
+    Parent: img.parent ?? '',
     Comment: c.comment ?? '',
     Created: c.created ?? '',
     DockerVersion: c.docker_version ?? '',
@@ -63,7 +65,7 @@ export function toSummary(img: ImageRecord): ImageSummary {
   const created = Date.parse(img.config.created ?? '');
   return {
     Id: img.id,
-    ParentId: '',
+    ParentId: img.parent ?? '',
     RepoTags: img.repoTags,
     RepoDigests: img.repoDigests,
     Created: Number.isNaN(created) ? 0 : Math.floor(created / 1000),
@@ -79,7 +81,7 @@ export function toSummary(img: ImageRecord): ImageSummary {
  * carry its size (in layer order), the newest entry carries the image id and tags, the others
  * `<missing>` (their intermediate images do not exist here).
  */
-export function historyOf(img: ImageRecord, layerSize: (diffID: string) => number): HistoryItem[] {
+export function historyOf(img: ImageRecord, layerSize: (diffID: string) => number, parentOf: (id: string) => ImageRecord | undefined = () => undefined): HistoryItem[] {
   const out: HistoryItem[] = [];
   let layer = 0;
   for (const h of img.config.history ?? []) {
@@ -98,9 +100,13 @@ export function historyOf(img: ImageRecord, layerSize: (diffID: string) => numbe
     });
   }
   out.reverse();
-  if (out[0]) {
-    out[0].Id = img.id;
-    out[0].Tags = img.repoTags.length ? img.repoTags : null;
+  // the newest entries name the image and, while it has one, each parent in turn (moby's ImageHistory)
+  let cur: ImageRecord | undefined = img;
+  for (const h of out) {
+    if (!cur) break;
+    h.Id = cur.id;
+    h.Tags = cur.repoTags.length ? cur.repoTags : null;
+    cur = cur.parent ? parentOf(cur.parent) : undefined;
   }
   return out;
 }

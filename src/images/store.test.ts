@@ -269,4 +269,31 @@ describe('ImageStore (integration)', () => {
     assert.deepEqual(await s.prune(), rec.diffIDs);
     assert.deepEqual(await s.content.list(), []);
   });
+  it('ingests a layer of unknown digest in one pass, held until released; records a parent', async () => {
+    const s = await ImageStore.open(path.join(tmp, 'g'));
+    const base = await s.importRootfs(Readable.from([rootfs]), {});
+    const layer = await makeTar([{ name: 'app/', type: 'directory' }, { name: 'app/x', content: 'built' }]);
+    const got = await s.ingestLayerStream(Readable.from([layer]), { sync: false });
+    assert.equal(got.diffID, sha(layer));
+    assert.equal(await s.hasLayer(got.diffID), true);
+    assert.equal(await fs.readFile(path.join(s.snapshotter.layerPath(got.diffID), 'app/x'), 'utf8'), 'built');
+    // held: a prune meanwhile keeps it
+    assert.deepEqual(await s.prune(), []);
+    const config = { ...base.config, rootfs: { type: 'layers' as const, diff_ids: [...base.diffIDs, got.diffID] }, history: [] };
+    const child = await s.createImage(Buffer.from(JSON.stringify(config)), { parent: base.id });
+    got.release();
+    assert.equal(s.inspect(child.id).Parent, base.id);
+    // the untagged parent has a child: `images` leaves it out, unless all
+    assert.deepEqual(s.summaries({ all: false }).map((x) => x.Id), [child.id]);
+    assert.deepEqual(s.summaries({ all: true }).map((x) => x.Id).sort(), [base.id, child.id].sort());
+    assert.equal(s.summaries({ all: false })[0]!.ParentId, base.id);
+    // a second ingest of the same content names the same layer
+    const again = await s.ingestLayerStream(Readable.from([layer]));
+    assert.equal(again.diffID, got.diffID);
+    again.release();
+    // a layer nothing holds or uses is pruned
+    const orphan = await s.ingestLayerStream(Readable.from([await makeTar([{ name: 'o', content: 'o' }])]));
+    orphan.release();
+    assert.deepEqual(await s.prune(), [orphan.diffID]);
+  });
 });

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import type { HistoryItem, ImageConfigBlob, ImageDeleteResponseItem, ImageInspect, ImageSummary } from '../api/types.js';
 import { LocalContentStore, isDigest } from '../content/index.js';
-import { BerthError, conflict, errnoCode, invalidArgument, isKind, notFound } from '../core/errors.js';
+import { BerthError, conflict, errnoCode, internal, invalidArgument, isKind, notFound } from '../core/errors.js';
 import { OverlaySnapshotter, type Snapshotter } from '../snapshots/index.js';
 import { applyChanges } from './changes.js';
 import { filterImages, type ImageFilters } from './filters.js';
@@ -57,6 +57,8 @@ interface ImageMeta {
   diffIDs: string[];
   lastTagTime?: string;
   added: string;
+  /** the image a build step made this one from (Docker's Parent) */
+  parent?: string;
 }
 
 interface StoredImage {
@@ -191,6 +193,7 @@ export class ImageStore {
       size: img.size,
     };
     if (img.meta.lastTagTime) rec.lastTagTime = img.meta.lastTagTime;
+    if (img.meta.parent && this.images.has(img.meta.parent)) rec.parent = img.meta.parent;
     return rec;
   }
 
@@ -211,9 +214,15 @@ export class ImageStore {
     return toInspect(img, img.diffIDs.map((d) => this.snapshotter.layerPath(d)));
   }
 
-  /** GET /images/json. `all` changes nothing: images have no intermediate parents here. */
+  /**
+   * GET /images/json. Without `all`, intermediate images (untagged, with a child built on them) are
+   * left out, as Docker does.
+   */
   summaries(opts: SummaryOptions = {}): ImageSummary[] {
-    return filterImages(this.list(), opts.filters ?? {}, (r) => this.resolve(r)).map(toSummary);
+    const parents = new Set<string>();
+    if (!opts.all) for (const i of this.images.values()) if (i.meta.parent) parents.add(i.meta.parent);
+    const shown = this.list().filter((r) => opts.all || r.repoTags.length || r.repoDigests.length || !parents.has(r.id));
+    return filterImages(shown, opts.filters ?? {}, (r) => this.resolve(r)).map(toSummary);
   }
 
   /** Normalized tagged references of a repository (`docker.io/library/busybox:latest`, ...). */
@@ -227,7 +236,7 @@ export class ImageStore {
     const img = this.resolve(refOrId);
     const sizes = new Map<string, number>();
     for (const d of img.diffIDs) sizes.set(d, await this.snapshotter.layerSize(d).catch(() => 0));
-    return historyOf(img, (d) => sizes.get(d) ?? 0);
+    return historyOf(img, (d) => sizes.get(d) ?? 0, (id) => (this.images.has(id) ? this.record(id) : undefined));
   }
 
   /** The image a reference names now, if any (no error for a missing or malformed one). */
@@ -319,9 +328,10 @@ export class ImageStore {
 
   /**
    * Stores an uncompressed layer tar (verified against diffID) and unpacks it. Call inside
-   * `withLayersHeld` until the image using it is created, or a concurrent GC may remove it.
+   * `withLayersHeld` until the image using it is created, or a concurrent GC may remove it. `sync: false`:
+   * the unpacked files are not flushed to the disk here (the caller syncs the file system later).
    */
-  async ingestLayer(diffID: string, tar: Readable | AsyncIterable<Buffer>): Promise<{ size: number }> {
+  async ingestLayer(diffID: string, tar: Readable | AsyncIterable<Buffer>, opts: { sync?: boolean } = {}): Promise<{ size: number }> {
     if (!isDigest(diffID)) throw invalidArgument(`invalid diffID: ${JSON.stringify(diffID)}`);
     const [haveTar, haveLayer] = await Promise.all([this.content.has(diffID), this.snapshotter.hasLayer(diffID)]);
     if (haveTar) {
@@ -334,13 +344,38 @@ export class ImageStore {
     }
     // Neither yet: keep the tar and unpack it in one pass over the stream.
     const [forStore, forUnpack] = tee(tar instanceof Readable ? tar : Readable.from(tar));
-    const [stored, unpacked] = await Promise.allSettled([this.content.write(forStore, diffID), this.snapshotter.applyLayer(diffID, forUnpack)]);
+    const [stored, unpacked] = await Promise.allSettled([this.content.write(forStore, diffID), this.snapshotter.applyLayer(diffID, forUnpack, opts)]);
     if (unpacked.status === 'rejected') {
       if (stored.status === 'fulfilled') await this.dropUnreferencedTar(diffID);
       throw stored.status === 'rejected' && !isKind(unpacked.reason, 'InvalidArgument') ? stored.reason : unpacked.reason;
     }
     if (stored.status === 'rejected') throw stored.reason;
     return unpacked.value;
+  }
+
+  /**
+   * Ingests a layer tar whose digest is not known yet (a build step's diff, packed as it streams in):
+   * stored and unpacked in one pass. The layer is held (see withLayersHeld) until `release` is called.
+   */
+  async ingestLayerStream(tar: Readable, opts: { sync?: boolean } = {}): Promise<{ diffID: string; size: number; release: () => void }> {
+    const [forStore, forUnpack] = tee(tar);
+    const [stored, unpacked] = await Promise.allSettled([this.content.write(forStore), this.snapshotter.applyLayer(undefined, forUnpack, opts)]);
+    if (stored.status === 'rejected' || unpacked.status === 'rejected') {
+      if (stored.status === 'fulfilled') await this.dropUnreferencedTar(stored.value.digest);
+      throw unpacked.status === 'rejected' ? unpacked.reason : (stored as PromiseRejectedResult).reason;
+    }
+    const diffID = unpacked.value.diffID;
+    this.held.set(diffID, (this.held.get(diffID) ?? 0) + 1);
+    if (stored.value.digest !== diffID) throw internal(`layer ${diffID} was stored as ${stored.value.digest}`);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const n = (this.held.get(diffID) ?? 1) - 1;
+      if (n === 0) this.held.delete(diffID);
+      else this.held.set(diffID, n);
+    };
+    return { diffID, size: unpacked.value.size, release };
   }
 
   private async dropUnreferencedTar(diffID: string): Promise<void> {
@@ -359,8 +394,11 @@ export class ImageStore {
     }
   }
 
-  /** Records an image from its config blob; every layer must have been ingested. */
-  async createImage(config: Buffer): Promise<ImageRecord> {
+  /**
+   * Records an image from its config blob; every layer must have been ingested. `parent`: the image it
+   * was made from (builds), kept when that image exists.
+   */
+  async createImage(config: Buffer, opts: { parent?: string } = {}): Promise<ImageRecord> {
     let parsed: ImageConfigBlob;
     try {
       parsed = JSON.parse(config.toString('utf8')) as ImageConfigBlob;
@@ -382,6 +420,7 @@ export class ImageStore {
       const existing = this.images.get(id);
       if (existing) return this.record(id);
       const meta: ImageMeta = { id, diffIDs: [...diffIDs], added: new Date().toISOString() };
+      if (opts.parent && this.images.has(opts.parent)) meta.parent = opts.parent;
       await this.persistMeta(meta);
       this.images.set(id, { config: parsed, meta, size: await this.sizeOf(diffIDs) });
       return this.record(id);

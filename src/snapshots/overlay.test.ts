@@ -52,7 +52,9 @@ describe('OverlaySnapshotter (integration, root)', () => {
     assert.equal(res.size, 4 + 5 + 3 + 2);
     assert.equal(await snap.layerSize(base.diffID), 14);
     assert.equal(await snap.hasLayer(base.diffID), true);
-    assert.deepEqual(await snap.applyLayer(base.diffID, Readable.from([base.tar])), { size: 14 });
+    assert.deepEqual(await snap.applyLayer(base.diffID, Readable.from([base.tar])), { size: 14, diffID: base.diffID });
+    // a layer whose digest is not given is named by what arrived (here: one it has already)
+    assert.deepEqual(await snap.applyLayer(undefined, Readable.from([base.tar])), { size: 14, diffID: base.diffID });
     await snap.applyLayer(top.diffID, Readable.from([top.tar]));
     const p = snap.layerPath(top.diffID);
     assert.equal(path.basename(path.dirname(p)), top.diffID.slice(7, 23));

@@ -98,15 +98,14 @@ export class OverlaySnapshotter implements Snapshotter {
     return path.join(this.layerDir(diffID), 'diff');
   }
 
-  async applyLayer(diffID: string, tar: Readable | AsyncIterable<Buffer>): Promise<{ size: number }> {
-    const dir = this.layerDir(diffID);
-    const existing = await this.readLayerMeta(diffID);
+  async applyLayer(want: string | undefined, tar: Readable | AsyncIterable<Buffer>, opts: { sync?: boolean } = {}): Promise<{ size: number; diffID: string }> {
+    const existing = want === undefined ? undefined : await this.readLayerMeta(want);
     if (existing) {
       // Consume the stream so the producer is not left hanging.
       for await (const _ of tar) {
         // discard
       }
-      return { size: existing.size };
+      return { size: existing.size, diffID: existing.diffID };
     }
     const tmp = path.join(this.root, 'tmp', `apply-${randomBytes(8).toString('hex')}`);
     try {
@@ -114,17 +113,21 @@ export class OverlaySnapshotter implements Snapshotter {
       // the tar reader is loaded with the first layer: a daemon that unpacks nothing does not carry it
       const { unpackLayer } = await import('./unpack.js');
       const res = await unpackLayer(tar, path.join(tmp, 'diff'), { idMap: this.opts.idMap });
-      if (res.digest !== diffID) throw invalidArgument(`layer digest mismatch: expected ${diffID}, got ${res.digest}`);
+      if (want !== undefined && res.digest !== want) throw invalidArgument(`layer digest mismatch: expected ${want}, got ${res.digest}`);
+      const diffID = res.digest;
+      const dir = this.layerDir(diffID);
+      const had = want === undefined ? await this.readLayerMeta(diffID) : undefined;
+      if (had) return { size: had.size, diffID };
       const meta: LayerMeta = { diffID, size: res.size };
       await fs.writeFile(path.join(tmp, 'layer.json'), JSON.stringify(meta));
-      await run('sync', ['-f', tmp]);
+      if (opts.sync !== false) await run('sync', ['-f', tmp]);
       try {
         await fs.rename(tmp, dir);
       } catch (err) {
         // Lost a race with a concurrent apply of the same layer: theirs is as good as ours.
         if (!['ENOTEMPTY', 'EEXIST'].includes(errnoCode(err) ?? '') || !(await this.hasLayer(diffID))) throw err;
       }
-      return { size: res.size };
+      return { size: res.size, diffID };
     } finally {
       await fs.rm(tmp, { recursive: true, force: true });
     }

@@ -25,8 +25,12 @@ import type { Readable } from 'node:stream';
  */
 export interface Snapshotter {
   hasLayer(diffID: string): Promise<boolean>;
-  /** Unpacks an uncompressed layer tar; InvalidArgument if its digest is not `diffID` or it is unsafe. */
-  applyLayer(diffID: string, tar: Readable | AsyncIterable<Buffer>): Promise<{ size: number }>;
+  /**
+   * Unpacks an uncompressed layer tar; InvalidArgument if its digest is not `diffID` or it is unsafe.
+   * `sync: false` leaves flushing the files to the disk to the caller (a build syncs once at its end).
+   * An undefined `diffID`: the layer is named by the digest of what arrived (returned as `diffID`).
+   */
+  applyLayer(diffID: string | undefined, tar: Readable | AsyncIterable<Buffer>, opts?: { sync?: boolean }): Promise<{ size: number; diffID: string }>;
   /** Bytes of file content in the layer; NotFound if absent. */
   layerSize(diffID: string): Promise<number>;
   /** Directory holding the unpacked layer (for GraphDriver data); a pure path computation. */

@@ -44,7 +44,9 @@ export class TtyProgress {
     for (const line of lines) this.line(line);
   }
 
-  private line(line: string): void {
+  private line(raw: string): void {
+    // a RUN's stderr comes wrapped in color codes: the view draws plain text
+    const line = raw.replace(/\x1b\[[0-9;]*m/g, '');
     const s = STEP.exec(line);
     if (s) {
       this.total = Number(s[2]);
@@ -55,7 +57,7 @@ export class TtyProgress {
     if (!cur) return;
     if (line === ' ---> Using cache') cur.cached = true;
     else if (RESULT.test(line)) cur.end = Date.now();
-    else if (/^ ---> (Running in|Removed intermediate container)/.test(line) || /^Successfully (built|tagged)/.test(line)) return;
+    else if ((/^ ---> Running in /.test(line) || /^Removing intermediate container /.test(line)) || /^Successfully (built|tagged)/.test(line)) return;
     else {
       cur.tail.push(line);
       if (cur.tail.length > 6) cur.tail.shift();

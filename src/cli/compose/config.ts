@@ -29,7 +29,7 @@ function sortKeys<T>(o: T): T {
 }
 
 export async function config(ctx: Ctx, args: string[], o: Record<string, unknown>, g: GlobalOpts): Promise<number> {
-  const p = loadFor(ctx, g, args);
+  const p = await loadFor(ctx, g, args, { interpolate: o.interpolate !== false });
   for (const a of args) if (!(a in p.services)) throw new ComposeError(`no such service: ${a}`);
   const lines = (xs: string[]) => ctx.stdout.write(xs.map((x) => `${x}\n`).join(''));
   if (o.quiet === true) return 0;

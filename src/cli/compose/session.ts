@@ -7,7 +7,7 @@ import type { BerthClient } from '../../client/client.js';
 import type { Ctx } from '../context.js';
 import { ComposeError } from '../../compose/errors.js';
 import { Engine, type Progress } from '../../compose/engine.js';
-import { loadProject } from '../../compose/loader.js';
+import { loadProjectAsync } from '../../compose/loader.js';
 import type { Project } from '../../compose/model.js';
 
 export interface GlobalOpts {
@@ -53,8 +53,9 @@ export function progressWriter(ctx: Ctx, g: GlobalOpts): Progress {
   };
 }
 
-export function loadFor(ctx: Ctx, g: GlobalOpts, services: string[] = []): Project {
-  return loadProject({
+export function loadFor(ctx: Ctx, g: GlobalOpts, services: string[] = [], o: { interpolate?: boolean } = {}): Promise<Project> {
+  return loadProjectAsync({
+    interpolate: o.interpolate,
     files: g.file,
     projectDirectory: g.projectDirectory,
     projectName: g.projectName,
@@ -67,7 +68,7 @@ export function loadFor(ctx: Ctx, g: GlobalOpts, services: string[] = []): Proje
 }
 
 export async function openSession(ctx: Ctx, g: GlobalOpts, services: string[] = []): Promise<Session> {
-  const project = loadFor(ctx, g, services);
+  const project = await loadFor(ctx, g, services);
   const unknown = services.filter((s) => !(s in project.services) && !(s in project.disabled));
   if (unknown.length > 0) throw new ComposeError(`no such service: ${unknown[0]}`);
   const client = await clientFor(ctx);

@@ -31,10 +31,11 @@ async function converge(ctx: Ctx, args: string[], o: Record<string, unknown>, g:
   const scale = parseScale(o.scale as string[] | undefined, s);
   const noDeps = o.deps === false;
   const selected = withDependencies(s.project, args, noDeps);
-  await s.engine.checkExternals(selected);
+  // what is there already, asked all at once: external resources (a missing one stops everything before
+  // anything is made), the project's containers, its networks and volumes
+  const [, containers, missing] = await Promise.all([s.engine.checkExternals(selected), s.engine.containers(true), s.engine.missingResources(selected)]);
   const pull = o.pull === 'policy' || o.pull === undefined ? undefined : String(o.pull);
   const imageIds = await s.engine.ensureImages(selected, { build: o.build === true, noBuild: o.build === false, pull });
-  const containers = await s.engine.containers(true);
   const plan = planUp(s.project, containers, { services: args, noDeps, forceRecreate: o.forceRecreate === true, noRecreate: o.recreate === false, scale, imageIds });
   if (plan.orphans.length > 0) {
     if (o.removeOrphans === true) await s.engine.removeContainers(plan.orphans);
@@ -43,7 +44,7 @@ async function converge(ctx: Ctx, args: string[], o: Record<string, unknown>, g:
       ctx.stderr.write(`WARN[0000] Found orphan containers ([${names}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.\n`);
     }
   }
-  await s.engine.ensureResources(selected);
+  await s.engine.ensureResources(selected, missing);
   await s.engine.apply(plan, imageIds, { noStart });
   return { s, selected };
 }

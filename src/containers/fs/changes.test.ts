@@ -44,3 +44,22 @@ test('upperChanges: added, modified, deleted (whiteouts, opaque dirs), parents o
     { Path: '/new', Kind: 1 },
   ]);
 });
+
+test('initNoise: what is under an init path, parents holding only noise, never through a symlink', { skip: !root && 'needs root' }, async (t) => {
+  const base = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-noise-'));
+  t.after(() => fsp.rm(base, { recursive: true, force: true }));
+  const upper = path.join(base, 'upper');
+  const outside = path.join(base, 'outside');
+  await fsp.mkdir(path.join(outside, 'pts'), { recursive: true });
+  await fsp.mkdir(path.join(upper, 'proc/a/b'), { recursive: true });
+  await fsp.writeFile(path.join(upper, 'proc/a/b/c'), '');
+  await fsp.mkdir(path.join(upper, 'etc'));
+  await fsp.writeFile(path.join(upper, 'etc/hostname'), '');
+  await fsp.writeFile(path.join(upper, 'etc/resolv.conf'), '');
+  // /dev is a symlink in this upper: /dev/pts behind it is not the upper's
+  await fsp.symlink(outside, path.join(upper, 'dev'));
+  for (let i = 0; i < 50; i++) await fsp.writeFile(path.join(upper, `f${i}`), '');
+  assert.deepEqual([...(await initNoise(upper))].sort(), ['/etc', '/etc/hostname', '/etc/resolv.conf', '/proc', '/proc/a', '/proc/a/b', '/proc/a/b/c']);
+  await fsp.writeFile(path.join(upper, 'etc/passwd'), 'x');
+  assert.deepEqual([...(await initNoise(upper))].sort(), ['/etc/hostname', '/etc/resolv.conf', '/proc', '/proc/a', '/proc/a/b', '/proc/a/b/c']);
+});

@@ -84,23 +84,29 @@ export async function isOpaque(hostPath: string): Promise<boolean> {
  * under them, and directories that hold nothing but those.
  */
 export async function initNoise(upper: string): Promise<Set<string>> {
+  // only the init paths and their parents are looked at (a build's layer of many files is not walked)
   const noise = new Set<string>();
-  const mark = (n: Node): boolean => {
-    const under = [...INIT_LAYER_PATHS].some((p) => n.path === p || n.path.startsWith(`${p}/`));
-    if (under) {
-      noise.add(n.path);
-      for (const c of n.children) mark(c);
-      return true;
+  const all = async (p: string, st: BigIntStats): Promise<void> => {
+    noise.add(p);
+    if (!st.isDirectory()) return;
+    for (const n of await fsp.readdir(path.join(upper, p)).catch(() => [] as string[])) {
+      const c = `${p}/${n}`;
+      const cst = await lstatMaybe(path.join(upper, c));
+      if (cst) await all(c, cst);
     }
-    const results = n.children.map(mark);
-    const ancestor = [...INIT_LAYER_PATHS].some((p) => p.startsWith(`${n.path}/`));
-    if (ancestor && n.st.isDirectory() && n.children.length > 0 && results.every(Boolean)) {
-      noise.add(n.path);
-      return true;
-    }
-    return false;
   };
-  for (const n of await readTree(upper)) mark(n);
+  const ancestors = new Set<string>();
+  for (const p of INIT_LAYER_PATHS) {
+    const st = await lstatInLayer(upper, p);
+    if (st) await all(p, st);
+    for (let a = path.posix.dirname(p); a !== '/'; a = path.posix.dirname(a)) ancestors.add(a);
+  }
+  // deepest first: a parent is noise when it is a directory holding nothing but noise
+  for (const a of [...ancestors].sort((x, y) => y.split('/').length - x.split('/').length)) {
+    if (noise.has(a) || !(await lstatInLayer(upper, a))?.isDirectory()) continue;
+    const names = await fsp.readdir(path.join(upper, a));
+    if (names.length > 0 && names.every((n) => noise.has(`${a}/${n}`))) noise.add(a);
+  }
   return noise;
 }
 

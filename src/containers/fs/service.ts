@@ -19,7 +19,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { Transform, type Readable, type Writable } from 'node:stream';
+import { PassThrough, Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ContainerConfig, ImageConfigBlob } from '../../api/types.js';
 import { BerthError, conflict, errnoCode, invalidArgument, isKind, notFound } from '../../core/errors.js';
@@ -315,9 +315,27 @@ export class ContainerFs {
     }
   }
 
-  /** A container's changes as an OCI layer tar in `file` (image builds); returns its digest. */
-  async diffLayer(ref: string, file: string): Promise<string> {
-    return this.d.containers.withRootfs(ref, async (r) => this.layerTar(r.id, file));
+  /**
+   * A container's changes as an OCI layer tar handed to `consume` as it is packed (image builds: the
+   * image store stores and unpacks it in the same pass, no file in between).
+   */
+  async diffLayerTo<T>(ref: string, consume: (tar: Readable) => Promise<T>): Promise<T> {
+    return this.d.containers.withRootfs(ref, async (r) => {
+      const upper = this.d.upperDir(r.id);
+      await fsp.mkdir(upper, { recursive: true });
+      const noise = await initNoise(upper);
+      const scope = await Scope.open(upper);
+      const out = new PassThrough();
+      try {
+        const opts = { skip: (e: Entry) => noise.has(e.ctr), rewrite: ociWhiteouts, ...this.owners('error') };
+        const consumed = consume(out);
+        consumed.catch((e: unknown) => out.destroy(e as Error));
+        const [, res] = await Promise.all([packInto(async (pack) => new TreePacker(scope, pack, opts).entry(await scope.rootEntry(), ''), out), consumed]);
+        return res;
+      } finally {
+        await scope.close();
+      }
+    });
   }
 
   /** Writes the upper directory as an OCI layer tar to `file`; returns its digest. */

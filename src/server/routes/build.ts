@@ -1,6 +1,6 @@
 /** POST /build (the classic builder's API) and POST /build/prune. The builder is reached through BuildApi. */
 import type { BuildOptions } from '../../build/scope.js';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { invalidArgument } from '../../core/errors.js';
 import { parseFilters } from '../../containers/views.js';
 import { parseDuration } from '../../core/duration.js';
@@ -67,29 +67,6 @@ export function parseBuildQuery(q: URLSearchParams, registryConfig: string | und
   };
 }
 
-/** `remote`: a context fetched over HTTP(S) (a tar, or a Dockerfile alone). */
-async function remoteContext(url: string, signal: AbortSignal): Promise<{ body: Readable; dockerfile?: string }> {
-  if (/^(git@|git:\/\/|github\.com\/)|\.git(#.*)?$/.test(url)) throw invalidArgument(`unable to prepare context: git contexts (${url}) are not supported by Berth's builder`);
-  if (!/^https?:\/\//.test(url)) throw invalidArgument(`unable to prepare context: remote URL ${url} is not an http(s) URL`);
-  let res: Response;
-  try {
-    res = await fetch(url, { signal });
-  } catch (e) {
-    throw invalidArgument(`unable to prepare context: unable to download remote context ${url}: ${((e as Error).cause as Error | undefined)?.message ?? (e as Error).message}`);
-  }
-  if (!res.ok || !res.body) throw invalidArgument(`unable to prepare context: unable to download remote context ${url}: ${res.status} ${res.statusText}`);
-  const buf = Buffer.from(await res.arrayBuffer());
-  const isTar = buf.length > 262 && buf.subarray(257, 262).toString('latin1') === 'ustar';
-  const compressed = buf[0] === 0x1f || buf.subarray(0, 3).toString('latin1') === 'BZh' || buf[0] === 0xfd;
-  if (isTar || compressed) return { body: Readable.from([buf]) };
-  // a plain Dockerfile: a context of that one file
-  const { pack } = await import('tar-stream');
-  const p = pack();
-  p.entry({ name: 'Dockerfile', mode: 0o644 }, buf);
-  p.finalize();
-  return { body: p as unknown as Readable, dockerfile: 'Dockerfile' };
-}
-
 export function buildRoutes(r: Router, api: BuildApi, opts: { pruned?(reclaimed: number): void } = {}): void {
   r.add('POST', '/build', async (ctx: Ctx) => {
     const reg = ctx.req.headers['x-registry-config'];
@@ -99,13 +76,10 @@ export function buildRoutes(r: Router, api: BuildApi, opts: { pruned?(reclaimed:
     let finished = false;
     ctx.onClose(() => { if (!finished) ac.abort(); });
     ctx.req.on('aborted', () => { if (!finished) ac.abort(); });
-    let body: Readable = ctx.req;
+    const body: Readable = ctx.req;
+    // the builder fetches a remote context itself (src/build/context/remote.ts)
     const remote = ctx.query.get('remote');
-    if (remote) {
-      const rc = await remoteContext(remote, ac.signal);
-      body = rc.body;
-      if (rc.dockerfile) req.dockerfile = rc.dockerfile;
-    }
+    if (remote) req.remote = remote;
     let res: ReturnType<Ctx['stream']> | undefined;
     const emit = (o: Record<string, unknown>) => {
       res ??= ctx.stream(200, 'application/json');
