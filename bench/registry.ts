@@ -103,7 +103,7 @@ async function main(): Promise<void> {
         await fsp.writeFile(path.join(root, 'config.yml'), `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${root}/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n`);
         proc = spawn('/usr/bin/docker-registry', ['serve', path.join(root, 'config.yml')], { stdio: 'ignore' });
       } else {
-        proc = spawn(process.execPath, [path.join(ROOT, 'bin/berth'), 'registry', 'serve', '--addr', `127.0.0.1:${port}`, '--root', root], { stdio: 'ignore' });
+        proc = spawn(path.join(ROOT, 'bin/berth'), ['registry', 'serve', '--addr', `127.0.0.1:${port}`, '--root', root], { stdio: 'ignore' });
       }
       const p = new Proc(proc);
       procs.push(p);

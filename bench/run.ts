@@ -198,6 +198,18 @@ async function main(): Promise<void> {
       viaDocker.push(await time(() => d.docker(['run', '--rm', '--network', 'none', 'busybox', 'true'])));
     }
     console.log(`run --rm --network none busybox true against berthd: berth CLI p50 ${pct(own, 50).toFixed(0)} ms, docker CLI p50 ${pct(viaDocker, 50).toFixed(0)} ms (difference ${(pct(own, 50) - pct(viaDocker, 50)).toFixed(0)} ms)`);
+    // the floors under both CLIs: an empty Node (with the environment bin/berth gives the CLI) and the docker CLI's own start
+    const { NODE_EXTRA_CA_CERTS: extraCa, ...cliEnv } = process.env;
+    const nodeFloor: number[] = [];
+    const dockerFloor: number[] = [];
+    const berthVersion: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      nodeFloor.push(await time(() => runCmd(process.execPath, ['-e', '0'], { env: cliEnv })));
+      berthVersion.push(await time(() => d.berth(['--version'])));
+      dockerFloor.push(await time(() => runCmd('/usr/local/bin/docker', ['--version'])));
+    }
+    console.log(`CLI floors, p50: node -e 0 ${pct(nodeFloor, 50).toFixed(0)} ms, berth --version ${pct(berthVersion, 50).toFixed(0)} ms, docker --version ${pct(dockerFloor, 50).toFixed(0)} ms` +
+      (extraCa ? ` (NODE_EXTRA_CA_CERTS is set here: bin/berth leaves it out, as for these figures)` : ''));
 
     const many = await startMany(engines);
     for (const [i, e] of engines.entries()) {

@@ -8,11 +8,11 @@ apt-get install -y -qq --no-install-recommends runc crun conmon gcc libc6-dev li
 npm ci --no-audit --no-fund >/dev/null
 npm run build >/dev/null
 sock=/run/berth/berth.sock
-if ! node bin/berth -H "unix://$sock" version >/dev/null 2>&1; then
+if ! bin/berth -H "unix://$sock" version >/dev/null 2>&1; then
   mkdir -p /var/log
   nohup bin/berthd >>/var/log/berthd.log 2>&1 &
   for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
 fi
 export BERTH_HOST="unix://$sock"
-node bin/berth image inspect busybox >/dev/null 2>&1 || node bin/berth bootstrap busybox
-node bin/berth run --rm busybox echo hello from berth
+bin/berth image inspect busybox >/dev/null 2>&1 || bin/berth bootstrap busybox
+bin/berth run --rm busybox echo hello from berth

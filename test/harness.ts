@@ -13,8 +13,10 @@ import { DAEMON_NODE_FLAGS } from '../src/daemon/config.js';
 
 /** the compiled tree this file belongs to (dist/, or a private outDir while a change is being built) */
 const OUT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-/** the berth CLI of that tree, bundled as bin/berth runs it (scripts/bundle.mjs) */
-export const BERTH_CLI = path.join(OUT, 'bundle/cli/berth.js');
+/** the berth CLI of that tree, bundled as bin/berth runs it (scripts/bundle.mjs: the fast bundle) */
+export const BERTH_CLI = path.join(OUT, 'bundle/cli/berth.cjs');
+/** the CLI's full bundle (ES modules, every command), which the fast one hands heavy commands to */
+export const BERTH_CLI_FULL = path.join(OUT, 'bundle/cli/berth.js');
 /** berthd, bundled as bin/berthd runs it */
 const BERTHD = path.join(OUT, 'bundle/daemon/berthd.js');
 /** the busybox rootfs tar the tests import (built once from Debian's busybox-static) */
@@ -130,9 +132,10 @@ export class TestDaemon {
     return r.stdout.trim();
   }
 
-  /** Run the berth CLI against this daemon. */
+  /** Run the berth CLI against this daemon, as bin/berth runs it (the fast bundle, without NODE_EXTRA_CA_CERTS). */
   berth(args: string[], opts: { input?: string; timeout?: number } = {}): Promise<ExecResult> {
-    return runCmd(process.execPath, [BERTH_CLI, ...args], { env: { ...process.env, DOCKER_HOST: this.host, BERTH_HOST: this.host }, ...opts });
+    const { NODE_EXTRA_CA_CERTS: _unused, ...env } = process.env;
+    return runCmd(process.execPath, [BERTH_CLI, ...args], { env: { ...env, DOCKER_HOST: this.host, BERTH_HOST: this.host }, ...opts });
   }
 
   /** Import busybox:latest (built once per machine from busybox-static). */

@@ -2,7 +2,7 @@
  * The commander plumbing: a Command subclass that accepts docker's `--flag=false` for boolean flags,
  * docker-style usage errors, and the CLI's error type. No command logic here.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, type HelpContext, type Option, type OptionValues } from 'commander';
 
 /** An error that ends the CLI with a given status; message printed as-is to stderr when not empty. */
 export class CliError extends Error {
@@ -16,8 +16,43 @@ export class CliError extends Error {
 const passThrough = new WeakSet<Command>();
 
 export class BerthCommand extends Command {
+  /**
+   * A subcommand's options, kept aside until the command is parsed or a help shows it: most of a
+   * start-up went into registering the options of ~150 commands of which one runs (bench/README.md,
+   * issue 16). Commander reads a command's options only in those two places.
+   */
+  private pending: Option[] | undefined;
+
   override createCommand(name?: string): BerthCommand {
-    return new BerthCommand(name);
+    const cmd = new BerthCommand(name);
+    cmd.pending = [];
+    return cmd;
+  }
+
+  override addOption(option: Option): this {
+    if (this.pending) this.pending.push(option);
+    else super.addOption(option);
+    return this;
+  }
+
+  /** Registers the options kept aside, in their order. */
+  private flushOptions(): void {
+    const pending = this.pending;
+    if (!pending) return;
+    this.pending = undefined;
+    for (const o of pending) super.addOption(o);
+  }
+
+  override helpInformation(context?: HelpContext): string {
+    this.flushOptions();
+    // the list of subcommands says which take options
+    for (const c of this.commands) if (c instanceof BerthCommand) c.flushOptions();
+    return super.helpInformation(context);
+  }
+
+  override opts<T extends OptionValues>(): T {
+    this.flushOptions();
+    return super.opts<T>();
   }
 
   /** Marks the command as taking `[OPTIONS] ARG [ARGS...]` where options end at the first operand. */
@@ -28,6 +63,7 @@ export class BerthCommand extends Command {
   }
 
   override parseOptions(argv: string[]): { operands: string[]; unknown: string[] } {
+    this.flushOptions();
     return super.parseOptions(normalizeBoolArgs(this, argv));
   }
 

@@ -89,6 +89,20 @@ test('a body past the limit is answered 413 with a message, never a reset; the c
   assert.equal(ok.status, 200);
 });
 
+test('an idle keep-alive connection stays open past Node\'s default 5 s, as dockerd keeps it', async () => {
+  const c = net.connect(sock);
+  let out = '';
+  c.on('data', (d: Buffer) => { out += d.toString(); });
+  let closed = false;
+  c.on('close', () => { closed = true; });
+  c.write('GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n');
+  await new Promise((r) => setTimeout(r, 6000));
+  assert.equal(closed, false, 'the server closed an idle keep-alive connection');
+  c.write('GET /_ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  await new Promise((r) => c.on('close', r));
+  assert.equal(out.match(/HTTP\/1\.1 200/g)?.length, 2, out);
+});
+
 test('deeply nested JSON is refused with 400 before it is parsed or stringified', async () => {
   const arrays = `{"Image":"busybox","Unknown":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
   const a = await call('POST', '/echo', arrays);

@@ -179,8 +179,10 @@ export function createApiServer(router: Router, opts: { log: (msg: string) => vo
       if (!upgradeSock && !req.complete) req.resume();
     }
   };
-  // headers (the query string with them) up to 1 MiB, as Go's net/http allows
-  const server = http.createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000, maxHeaderSize: MAX_HEADER }, (req, res) => void handle(req, res, undefined));
+  // headers (the query string with them) up to 1 MiB, as Go's net/http allows. An idle keep-alive
+  // connection stays open, as dockerd's (no IdleTimeout): a client that reuses one after a pause (urllib3,
+  // docker-compose v1 on a long `up`) must never meet a connection closed under its request.
+  const server = http.createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 0, maxHeaderSize: MAX_HEADER }, (req, res) => void handle(req, res, undefined));
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     if (head.length) socket.unshift(head);
     void handle(req, undefined, socket);

@@ -1,0 +1,30 @@
+'use strict';
+/**
+ * dist/bundle/cli/berth.cjs (copied there by scripts/bundle.mjs), what bin/berth runs: runs the CLI's
+ * fast bundle, fast.cjs beside it, with V8's code cache for it (fast.cjs.v8cache, written at build time
+ * by running `berth --help` once), so V8 deserializes the compiled top level instead of parsing 400 kB
+ * of JavaScript on every start. A cache V8 rejects (another Node, other V8 flags) costs nothing but the
+ * saving: V8 then compiles from the source as without it.
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+const vm = require('node:vm');
+const Module = require('node:module');
+
+const file = path.join(__dirname, 'fast.cjs');
+const cacheFile = `${file}.v8cache`;
+let cachedData;
+try {
+  cachedData = fs.readFileSync(cacheFile);
+} catch {
+  // no cache (a build without it): compiled from the source
+}
+const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
+// scripts/bundle.mjs writes the cache with the functions the run compiled
+if (process.env.BERTH_WRITE_CODE_CACHE === cacheFile) process.once('exit', () => fs.writeFileSync(cacheFile, script.createCachedData()));
+const mod = new Module(file, module);
+mod.filename = file;
+mod.paths = Module._nodeModulePaths(__dirname);
+// code compiled by vm.Script has no import() of its own: the hand-over to the full bundle uses this one
+globalThis[Symbol.for('berth.cli.import')] = (url) => import(url);
+script.runInThisContext()(mod.exports, (id) => mod.require(id), mod, file, __dirname);
