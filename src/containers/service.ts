@@ -13,7 +13,8 @@ import { validContainerName } from '../core/ids.js';
 import { KeyedLock } from '../host/lock.js';
 import { parseNetworkMode } from '../network/files.js';
 import { checkKill, checkRemove, checkStart, checkStop, isActive, checkAttach, checkPause, checkUnpause } from './state.js';
-import { Backoff, policyName, RestartTimers, wantsRestart } from './restart.js';
+import { wantsRestart } from './restart.js';
+import { RestartSupervisor } from './restarts.js';
 import { parseWaitCondition, Waiters, type WaitResult } from './waiters.js';
 import { initialHealth, probeOf } from './health.js';
 import { eventAttributes, type ContainerRecord } from './record.js';
@@ -48,13 +49,10 @@ export class ContainerService {
   private readonly tornDown = new Set<string>();
   /** the /dev/shm tmpfs of shareable-IPC containers */
   private readonly shm = new ShmMounts((id) => this.d.store.dir(id));
-  /** pending automatic restarts (state "restarting"), by container id */
-  private readonly restartTimers = new RestartTimers();
-  private readonly backoffs = new Map<string, Backoff>();
   /** containers whose next exit must not restart them (stopped, or killed with the stop signal) */
   private readonly exitOnNext = new Set<string>();
-  /** off while the daemon reconciles at boot; `enableRestarts` turns it on */
-  private autoRestart = false;
+  /** restart policies at work; off while the daemon reconciles at boot (`enableRestarts` turns them on) */
+  private readonly restarts: RestartSupervisor;
 
   /** notices a conmon that died under its container (monitor.ts) */
   private readonly monitors: MonitorWatch;
@@ -64,6 +62,11 @@ export class ContainerService {
       running: () => this.d.store.all().filter((r) => r.state.Status === 'running' || r.state.Status === 'paused'),
       get: (id) => this.d.store.get(id), bundleDir: (id) => this.bundleDir(id), runtime: d.runtime,
       handleExit: (id) => this.handleExit(id), exitInProgress: (id) => this.exiting.get(id), log: d.log,
+    });
+    this.restarts = new RestartSupervisor({
+      get: (id) => d.store.get(id), all: () => d.store.all(), save: (rec) => d.store.save(rec),
+      locked: (id, fn) => this.locked(id, fn), start: (rec) => this.startLocked(rec),
+      exited: (id, code) => this.waiters.notify(id, 'exit', code), log: d.log,
     });
   }
 
@@ -128,10 +131,9 @@ export class ContainerService {
       const rec = this.d.store.resolve(rec0.id);
       const err = checkStart(rec.state.Status, rec.id);
       if (err) throw err;
-      this.restartTimers.cancel(rec.id);
       // as Docker: a start through the API begins a new series of automatic restarts
+      this.restarts.reset(rec.id);
       rec.restartCount = 0;
-      this.backoffs.delete(rec.id);
       this.exitOnNext.delete(rec.id);
       await this.startLocked(rec);
     });
@@ -270,7 +272,7 @@ export class ContainerService {
         const oom = (await this.d.cgroups?.oomKilled(id).catch(() => false)) ?? false;
         await this.teardown(rec, { background: true });
         const finished = nowIso();
-        const restart = this.autoRestart && !this.exitOnNext.has(id)
+        const restart = this.restarts.enabled && !this.exitOnNext.has(id)
           && wantsRestart(rec.hostConfig.RestartPolicy, { exitCode: code, manuallyStopped: rec.manuallyStopped, restartCount: rec.restartCount });
         this.exitOnNext.delete(id);
         // as Docker: a container waiting for its restart is "restarting", and still counts as running
@@ -288,11 +290,8 @@ export class ContainerService {
         const ran = Math.max(0, Date.parse(rec.state.FinishedAt) - Date.parse(rec.state.StartedAt));
         this.d.events.publish('container', 'die', id, this.attrs(rec, { execDuration: String(Math.trunc(ran / 1000) || 0), exitCode: String(code) }));
         this.waiters.notify(id, restart ? 'restarting' : 'exit', code);
-        if (restart) {
-          const backoff = this.backoffs.get(id) ?? new Backoff();
-          this.backoffs.set(id, backoff);
-          this.scheduleRestart(id, backoff.next(Date.parse(finished) - Date.parse(rec.state.StartedAt)));
-        } else if (rec.hostConfig.AutoRemove) {
+        if (restart) this.restarts.schedule(id, Date.parse(finished) - Date.parse(rec.state.StartedAt));
+        else if (rec.hostConfig.AutoRemove) {
           // as Docker: --rm also removes the container's anonymous volumes
           await this.removeLocked(rec, { force: true, volumes: true }).catch(async (e) => {
             this.d.log?.(`auto-remove ${id}: ${(e as Error).message}`);
@@ -307,59 +306,19 @@ export class ContainerService {
     }
   }
 
-  private scheduleRestart(id: string, delayMs: number): void {
-    this.restartTimers.schedule(id, delayMs, () => void this.locked(id, async () => {
-      const rec = this.d.store.get(id);
-      if (!rec || rec.state.Status !== 'restarting') return;
-      await this.startLocked(rec).catch(async (e: unknown) => {
-        // as Docker: a restart that fails leaves the container stopped, with no further attempts
-        this.d.log?.(`restart of ${id} failed: ${(e as Error).message}`);
-        rec.state = { ...rec.state, Status: 'exited', Running: false, Restarting: false, Pid: 0 };
-        await this.d.store.save(rec).catch(() => undefined);
-        this.waiters.notify(id, 'exit', rec.state.ExitCode);
-      });
-    }));
-  }
-
-  /** A container waiting for its restart, stopped by hand: it stays exited. */
-  private async settleRestarting(rec: ContainerRecord): Promise<void> {
-    this.restartTimers.cancel(rec.id);
-    rec.manuallyStopped = true;
-    rec.state = { ...rec.state, Status: 'exited', Running: false, Restarting: false, Pid: 0 };
-    await this.d.store.save(rec);
-    this.waiters.notify(rec.id, 'exit', rec.state.ExitCode);
-  }
-
   /**
    * Turns automatic restarts on once the daemon is ready (networks and volumes restored), and starts
    * what Docker starts when its daemon starts: `always` containers, `unless-stopped` ones not stopped by
    * hand, and `on-failure` ones that failed and have retries left.
    */
   async enableRestarts(): Promise<void> {
-    this.autoRestart = true;
+    this.restarts.enabled = true;
     this.monitors.start();
     for (const rec of this.d.store.all()) {
       const probe = this.d.health && (rec.state.Status === 'running' || rec.state.Status === 'paused') ? probeOf(rec.config) : undefined;
       if (probe) this.d.health!.watch(rec.id, probe);
     }
-    for (const rec of this.d.store.all()) {
-      if (rec.state.Status !== 'exited' && rec.state.Status !== 'restarting') continue;
-      const p = rec.hostConfig.RestartPolicy;
-      const boot = rec.hasBeenStarted && (policyName(p) === 'always'
-        || (policyName(p) !== 'no' && wantsRestart(p, { exitCode: rec.state.ExitCode, manuallyStopped: rec.manuallyStopped, restartCount: rec.restartCount })));
-      await this.locked(rec.id, async () => {
-        const cur = this.d.store.get(rec.id);
-        if (!cur || (cur.state.Status !== 'exited' && cur.state.Status !== 'restarting')) return;
-        if (!boot) {
-          if (cur.state.Status === 'restarting') await this.settleRestarting(cur);
-          return;
-        }
-        await this.startLocked(cur).catch(async (e: unknown) => {
-          this.d.log?.(`restart of ${cur.id} at daemon start failed: ${(e as Error).message}`);
-          if (cur.state.Status === 'restarting') await this.settleRestarting(cur);
-        });
-      });
-    }
+    await this.restarts.boot();
   }
 
   /** Stores the result of a health probe of a running container; returns the previous status. */
@@ -383,8 +342,7 @@ export class ContainerService {
   /** Stops the restart timers (the daemon is going away; the containers' state stays as it is). */
   close(): void {
     this.monitors.stop();
-    this.restartTimers.clear();
-    this.autoRestart = false;
+    this.restarts.close();
   }
 
   /** POST /containers/{id}/wait: resolves with the exit code when the condition is met. */
@@ -435,7 +393,7 @@ export class ContainerService {
     const stopping = signal === 9 || signal === (parseSignal?.(rec.config.StopSignal || 'SIGTERM') ?? 15);
     if (rec.state.Status === 'restarting') {
       if (!stopping) throw conflict(`Container ${rec.id} is restarting, wait until the container is running`);
-      await this.locked(rec.id, () => this.settleRestarting(rec));
+      await this.locked(rec.id, () => this.restarts.settle(rec));
       this.d.events.publish('container', 'kill', rec.id, this.attrs(rec, { signal: String(signal) }));
       return;
     }
@@ -458,7 +416,7 @@ export class ContainerService {
 
   private async stopRunning(rec: ContainerRecord, opts: { timeout?: number; signal?: number }, parseSignal: (s: string) => number, retried = false): Promise<void> {
     if (rec.state.Status === 'restarting') {
-      await this.locked(rec.id, () => this.settleRestarting(rec));
+      await this.locked(rec.id, () => this.restarts.settle(rec));
       this.d.events.publish('container', 'stop', rec.id, this.attrs(rec));
       return;
     }
@@ -480,7 +438,7 @@ export class ContainerService {
     // it may have exited on its own just before the signal, with a restart already planned: the stop cancels it
     const again = await this.locked(rec.id, async () => {
       const cur = this.d.store.get(rec.id);
-      if (cur?.state.Status === 'restarting') await this.settleRestarting(cur);
+      if (cur?.state.Status === 'restarting') await this.restarts.settle(cur);
       return cur?.state.Status === 'running' ? cur : undefined;
     });
     if (again && !retried) return this.stopRunning(again, opts, parseSignal, true);
@@ -500,7 +458,7 @@ export class ContainerService {
     const rec = this.d.store.resolve(ref);
     const err = checkRemove(rec.state.Status, rec.id, opts.force);
     if (err) throw err;
-    if (rec.state.Status === 'restarting') await this.locked(rec.id, () => this.settleRestarting(rec));
+    if (rec.state.Status === 'restarting') await this.locked(rec.id, () => this.restarts.settle(rec));
     if (isActive(rec.state.Status)) {
       rec.manuallyStopped = true;
       this.exitOnNext.add(rec.id);
@@ -520,8 +478,7 @@ export class ContainerService {
     this.tornDown.delete(rec.id);
     await this.d.store.remove(rec);
     this.d.health?.unwatch(rec.id);
-    this.restartTimers.cancel(rec.id);
-    this.backoffs.delete(rec.id);
+    this.restarts.reset(rec.id);
     this.exitOnNext.delete(rec.id);
     if (opts.volumes && this.d.volumes && rec.mounts) {
       await this.d.volumes.removeAnonymous(rec.mounts, rec.id).catch((e) => this.d.log?.(`remove volumes of ${rec.id}: ${(e as Error).message}`));
