@@ -11,6 +11,17 @@ const path = require('node:path');
 const vm = require('node:vm');
 const Module = require('node:module');
 
+// `berth compose ...` and `berth build ...` always end in the full bundle (their modules are stubs in the
+// fast one): go there at once rather than load the fast bundle first (60-70 ms). Only a shortcut: any
+// other spelling (global options first, `builder`, `cp`...) reaches the full bundle through the hand-over.
+if (process.argv[2] === 'compose' || process.argv[2] === 'build') {
+  import(require('node:url').pathToFileURL(path.join(__dirname, 'berth.js')).href).catch((err) => {
+    process.stderr.write(`${String(err)}\n`);
+    process.exit(1);
+  });
+  return;
+}
+
 const file = path.join(__dirname, 'fast.cjs');
 const cacheFile = `${file}.v8cache`;
 let cachedData;

@@ -88,9 +88,12 @@ test('bin/berth: through a symlink and from another directory, without NODE_EXTR
     const direct = await runCmd(process.execPath, [BERTH_CLI, 'ps', '--format', '{{.Names}}'], { env });
     assert.equal(direct.stdout, 'web\n');
     assert.match(direct.stderr, /extra certs/i, 'node itself reads NODE_EXTRA_CA_CERTS');
-    const handedOver = await runCmd(path.join(root, 'bin/berth'), ['compose', 'version', '--short'], { env });
-    assert.equal(handedOver.code, 0, handedOver.stderr);
-    assert.equal(handedOver.stderr, '');
+    // `compose` first goes straight to the full bundle; after a global option, through the hand-over
+    const direct2 = await runCmd(path.join(root, 'bin/berth'), ['compose', 'version', '--short'], { env });
+    assert.equal(direct2.code, 0, direct2.stderr);
+    assert.equal(direct2.stderr, '');
+    const handedOver = await runCmd(path.join(root, 'bin/berth'), ['-H', d.host, 'compose', 'version', '--short'], { env });
+    assert.deepEqual(handedOver, direct2);
   } finally {
     await fsp.rm(dir, { recursive: true, force: true });
   }
