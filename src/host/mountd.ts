@@ -5,8 +5,8 @@
  * tmpfs) with options whose meaning is plain go this way; binds, remounts, propagation changes and other
  * types stay with mount(8), which knows their extra steps.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { BerthError } from '../core/errors.js';
+import { BerthError, isKind } from '../core/errors.js';
+import { HelperProcess } from './helperproc.js';
 import { nativeHelper } from './native.js';
 
 const MS: Record<string, [set: number, clear: number]> = {
@@ -34,60 +34,22 @@ export function mountArgs(type: string, options: string): { flags: number; data:
   return { flags: flags >>> 0, data: data.join(',') };
 }
 
-interface Pending { resolve(): void; reject(e: Error): void; what: string }
-
 export class MountDaemon {
-  private child?: ChildProcess;
-  private readonly pending: Pending[] = [];
-  private buf = '';
+  private readonly proc: HelperProcess;
 
-  constructor(private readonly helper: string) {}
-
-  private ensure(): ChildProcess {
-    if (this.child && this.child.exitCode === null && !this.child.killed) return this.child;
-    const child = spawn(this.helper, [], { stdio: ['pipe', 'pipe', 'inherit'] });
-    this.buf = '';
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (d: string) => {
-      this.buf += d;
-      for (let nl = this.buf.indexOf('\n'); nl >= 0; nl = this.buf.indexOf('\n')) {
-        const line = this.buf.slice(0, nl);
-        this.buf = this.buf.slice(nl + 1);
-        const p = this.pending.shift();
-        if (this.pending.length === 0) this.hold(child, false);
-        if (!p) continue;
-        if (line === '0') p.resolve();
-        else p.reject(new BerthError('Internal', `${p.what}: ${line.replace(/^\d+ /, '')}`));
-      }
-    });
-    const gone = () => {
-      if (this.child === child) this.child = undefined;
-      for (const p of this.pending.splice(0)) p.reject(new BerthError('Internal', `${p.what}: berth-mountd exited`));
-    };
-    child.on('exit', gone);
-    child.on('error', gone);
-    child.stdin!.on('error', () => undefined);
-    // idle, it never keeps the daemon (or a test) alive; it exits when its stdin closes with us
-    (child.stdin as unknown as { unref?(): void }).unref?.();
-    this.hold(child, false);
-    this.child = child;
-    return child;
+  constructor(helper: string) {
+    this.proc = new HelperProcess(helper, 'berth-mountd');
   }
 
-  /** keeps the event loop alive while answers are awaited, and only then */
-  private hold(child: ChildProcess, on: boolean): void {
-    const out = child.stdout as unknown as { ref?(): void; unref?(): void };
-    if (on) { child.ref(); out.ref?.(); } else { child.unref(); out.unref?.(); }
-  }
-
-  private request(fields: string[], what: string): Promise<void> {
-    if (fields.some((f) => f.includes('\0'))) return Promise.reject(new BerthError('InvalidArgument', `${what}: NUL in a path or option`));
-    const child = this.ensure();
-    return new Promise((resolve, reject) => {
-      this.pending.push({ resolve, reject, what });
-      this.hold(child, true);
-      child.stdin!.write(fields.map((f) => `${f}\0`).join(''));
-    });
+  /** "0", or "<errno> <message>" */
+  private async request(fields: string[], what: string): Promise<void> {
+    let line: string;
+    try {
+      line = await this.proc.send(fields);
+    } catch (e) {
+      throw new BerthError(isKind(e, 'InvalidArgument') ? 'InvalidArgument' : 'Internal', `${what}: ${(e as Error).message}`);
+    }
+    if (line !== '0') throw new BerthError('Internal', `${what}: ${line.replace(/^\d+ /, '')}`);
   }
 
   mount(source: string, target: string, type: string, flags: number, data: string, cwd = ''): Promise<void> {
@@ -99,7 +61,7 @@ export class MountDaemon {
   }
 
   close(): void {
-    this.child?.stdin?.end();
+    this.proc.close();
   }
 }
 

@@ -5,11 +5,10 @@
  * to do is planned by the network subsystem. Without the helper (not built, or BERTH_NETD=0), `netDaemon()`
  * is null and callers run ip(8), nsenter(1) and nft(8) as before.
  *
- * Lifecycle: ensure() spawns the helper when the first request comes (and again if it died); an idle
- * helper never keeps the daemon alive; close() ends it (it exits when its stdin closes).
+ * Lifecycle and wire format: HelperProcess (helperproc.ts), shared with berth-mountd.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { BerthError } from '../core/errors.js';
+import { HelperProcess } from './helperproc.js';
 import { nativeHelper } from './native.js';
 
 /** One step of a request; `ns` switches the steps after it into the network namespace of `pid`. */
@@ -69,58 +68,17 @@ export function parseAnswer(line: string): { ok: true } | { ok: false; index: nu
   return { ok: false, index: Number(m[1]), errno: Number(m[2]), message };
 }
 
-interface Pending { resolve(line: string): void; reject(e: Error): void }
-
 export class NetDaemon {
-  private child?: ChildProcess;
-  private readonly pending: Pending[] = [];
-  private buf = '';
+  private readonly proc: HelperProcess;
   private features?: Promise<Set<string>>;
 
-  constructor(private readonly helper: string) {}
-
-  private ensure(): ChildProcess {
-    if (this.child && this.child.exitCode === null && !this.child.killed) return this.child;
-    const child = spawn(this.helper, [], { stdio: ['pipe', 'pipe', 'inherit'] });
-    this.buf = '';
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (d: string) => {
-      this.buf += d;
-      for (let nl = this.buf.indexOf('\n'); nl >= 0; nl = this.buf.indexOf('\n')) {
-        const line = this.buf.slice(0, nl);
-        this.buf = this.buf.slice(nl + 1);
-        const p = this.pending.shift();
-        if (this.pending.length === 0) this.hold(child, false);
-        p?.resolve(line);
-      }
-    });
-    const gone = () => {
-      if (this.child === child) { this.child = undefined; this.features = undefined; }
-      for (const p of this.pending.splice(0)) p.reject(new BerthError('Internal', 'berth-netd exited'));
-    };
-    child.on('exit', gone);
-    child.on('error', gone);
-    child.stdin!.on('error', () => undefined);
-    (child.stdin as unknown as { unref?(): void }).unref?.();
-    this.hold(child, false);
-    this.child = child;
-    return child;
-  }
-
-  /** keeps the event loop alive while answers are awaited, and only then */
-  private hold(child: ChildProcess, on: boolean): void {
-    const out = child.stdout as unknown as { ref?(): void; unref?(): void };
-    if (on) { child.ref(); out.ref?.(); } else { child.unref(); out.unref?.(); }
+  constructor(helper: string) {
+    // a new helper process may have other features (libnftables installed since)
+    this.proc = new HelperProcess(helper, 'berth-netd', () => { this.features = undefined; });
   }
 
   private send(fields: string[]): Promise<string> {
-    if (fields.some((f) => f.includes('\0'))) return Promise.reject(new BerthError('InvalidArgument', 'berth-netd: NUL in a request'));
-    const child = this.ensure();
-    return new Promise((resolve, reject) => {
-      this.pending.push({ resolve, reject });
-      this.hold(child, true);
-      child.stdin!.write(fields.map((f) => `${f}\0`).join(''));
-    });
+    return this.proc.send(fields);
   }
 
   /** Can the helper apply nftables rulesets (was libnftables loaded)? */
@@ -137,7 +95,7 @@ export class NetDaemon {
   }
 
   close(): void {
-    this.child?.stdin?.end();
+    this.proc.close();
   }
 }
 

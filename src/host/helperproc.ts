@@ -1,0 +1,74 @@
+/**
+ * A native helper kept as a child process and spoken to in requests: each request is its fields, each
+ * ended by a NUL, on the helper's stdin; each answer is one line on its stdout, in the order of the
+ * requests. berth-mountd and berth-netd speak it.
+ *
+ * Lifecycle: the helper is spawned when the first request comes (and again if it died); an idle helper
+ * never keeps the daemon (or a test) alive, since the event loop is held only while answers are awaited;
+ * close() ends it (it exits when its stdin closes). Requests waiting when it dies are rejected.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { BerthError } from '../core/errors.js';
+
+interface Pending { resolve(line: string): void; reject(e: Error): void }
+
+export class HelperProcess {
+  private child?: ChildProcess;
+  private readonly pending: Pending[] = [];
+  private buf = '';
+
+  /** `onExit` runs when a helper process ends, before the waiting requests are rejected */
+  constructor(private readonly path: string, private readonly name: string, private readonly onExit?: () => void) {}
+
+  private ensure(): ChildProcess {
+    if (this.child && this.child.exitCode === null && !this.child.killed) return this.child;
+    const child = spawn(this.path, [], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.buf = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (d: string) => {
+      this.buf += d;
+      for (let nl = this.buf.indexOf('\n'); nl >= 0; nl = this.buf.indexOf('\n')) {
+        const line = this.buf.slice(0, nl);
+        this.buf = this.buf.slice(nl + 1);
+        const p = this.pending.shift();
+        if (this.pending.length === 0) this.hold(child, false);
+        p?.resolve(line);
+      }
+    });
+    const gone = () => {
+      if (this.child === child) {
+        this.child = undefined;
+        this.onExit?.();
+      }
+      for (const p of this.pending.splice(0)) p.reject(new BerthError('Internal', `${this.name} exited`));
+    };
+    child.on('exit', gone);
+    child.on('error', gone);
+    child.stdin!.on('error', () => undefined);
+    (child.stdin as unknown as { unref?(): void }).unref?.();
+    this.hold(child, false);
+    this.child = child;
+    return child;
+  }
+
+  /** keeps the event loop alive while answers are awaited, and only then */
+  private hold(child: ChildProcess, on: boolean): void {
+    const out = child.stdout as unknown as { ref?(): void; unref?(): void };
+    if (on) { child.ref(); out.ref?.(); } else { child.unref(); out.unref?.(); }
+  }
+
+  /** Sends one request; resolves with its answer line. A field holding a NUL is refused unsent. */
+  send(fields: string[]): Promise<string> {
+    if (fields.some((f) => f.includes('\0'))) return Promise.reject(new BerthError('InvalidArgument', `${this.name}: NUL in a request`));
+    const child = this.ensure();
+    return new Promise((resolve, reject) => {
+      this.pending.push({ resolve, reject });
+      this.hold(child, true);
+      child.stdin!.write(fields.map((f) => `${f}\0`).join(''));
+    });
+  }
+
+  close(): void {
+    this.child?.stdin?.end();
+  }
+}
