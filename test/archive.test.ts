@@ -259,8 +259,10 @@ test('export, diff and commit (with --change), through the docker CLI and berth'
   assert.equal(await ok(['run', '--rm', '--network', 'none', 'committed:v2']), 'added\n');
   const seen = await ok(['run', '--rm', '--network', 'none', 'committed:v2', 'sh', '-c', 'echo $COMMITTED; pwd; tail -1 /etc/passwd; test -e /bin/cat || echo no-cat; ls /home; ls /anonvol | wc -l']);
   assert.equal(seen, 'yes\n/home/new\nchanged\nno-cat\nnew\n0\n');
-  const insp = JSON.parse(await ok(['image', 'inspect', 'committed:v2']))[0] as { RootFS: { Layers: string[] }; Comment: string; Author: string; Config: { Cmd: string[] } };
-  const parent = JSON.parse(await ok(['image', 'inspect', 'busybox']))[0] as { RootFS: { Layers: string[] } };
+  const insp = JSON.parse(await ok(['image', 'inspect', 'committed:v2']))[0] as { RootFS: { Layers: string[] }; Comment: string; Author: string; Config: { Cmd: string[] }; Parent: string };
+  const parent = JSON.parse(await ok(['image', 'inspect', 'busybox']))[0] as { RootFS: { Layers: string[] }; Id: string };
+  // as Docker: a committed image's Parent is the container's image
+  assert.equal(insp.Parent, parent.Id);
   assert.deepEqual(insp.RootFS.Layers.slice(0, -1), parent.RootFS.Layers);
   assert.equal(insp.RootFS.Layers.length, parent.RootFS.Layers.length + 1);
   assert.deepEqual([insp.Comment, insp.Author, insp.Config.Cmd], ['my msg', 'me', ['head', '/added']]);

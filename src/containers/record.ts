@@ -33,6 +33,8 @@ export interface ContainerRecord {
   /** the container's mounts as planned at create (binds, volumes, tmpfs), see src/volumes */
   mounts?: MountPlan[];
   published?: PublishedPorts;
+  /** the legacy link variables of the current run (set at start): an exec gets them too, as Docker's does */
+  linkEnv?: string[];
 }
 
 export function initialState(): ContainerState {

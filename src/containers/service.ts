@@ -175,6 +175,8 @@ export class ContainerService {
       const probe = this.d.health ? probeOf(rec.config) : undefined;
       if (probe) st.Health = initialHealth();
       rec.state = st;
+      if (namespaces.linkEnv?.length) rec.linkEnv = namespaces.linkEnv;
+      else delete rec.linkEnv;
       rec.hasBeenStarted = true;
       rec.manuallyStopped = false;
       await this.d.store.save(rec);

@@ -158,7 +158,8 @@ export function makeSpecBuilder(o: {
       const user = await resolveUser(rootfs, body.User || rec.config.User || '', rec.hostConfig.GroupAdd ?? []);
       const sec = security(rec.hostConfig, !!body.Privileged || !!rec.hostConfig.Privileged);
       const capList = sec.capabilities;
-      const env = replaceOrAppendEnv(containerEnv({ hostname: rec.config.Hostname, tty: body.Tty, env: rec.config.Env }), body.Env ?? []);
+      // as Docker's exec: the container's environment with its link variables, TERM by the exec's own tty
+      const env = replaceOrAppendEnv(containerEnv({ hostname: rec.config.Hostname, tty: body.Tty, env: rec.config.Env, extra: rec.linkEnv }), body.Env ?? []);
       return {
         terminal: !!body.Tty,
         user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },

@@ -30,6 +30,22 @@ def test_link_sets_the_legacy_variables(client, made):
     assert 'MY_DB_ENV_PATH' not in env
 
 
+def test_exec_gets_the_link_variables(client, made):
+    db = name('db')
+    made.container(client.api.create_container(IMAGE, 'sleep 300', name=db, ports=[5432]))
+    client.api.start(db)
+    ip = client.api.inspect_container(db)['NetworkSettings']['IPAddress']
+    web = made.container(client.containers.run(IMAGE, 'sleep 300', name=name('web'), links={db: 'pg'}, detach=True))
+    code, out = web.exec_run('env')
+    assert code == 0
+    env = dict(line.split('=', 1) for line in out.decode().splitlines() if '=' in line)
+    assert env['PG_PORT_5432_TCP_ADDR'] == ip
+    assert env['PG_NAME'] == f'/{web.name}/pg'
+    # an exec's own variables still win
+    code, out = web.exec_run('sh -c "echo $PG_NAME"', environment={'PG_NAME': 'mine'})
+    assert out == b'mine\n'
+
+
 def test_remove_link(client, made):
     db = name('db')
     made.container(client.containers.run(IMAGE, 'sleep 300', name=db, detach=True))

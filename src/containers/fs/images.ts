@@ -27,6 +27,6 @@ export function commitTarget(store: Pick<ImageStore, 'resolve' | 'withLayersHeld
     checkReference(repo, tag) {
       repoTagReference(repo, tag);
     },
-    create: (layer, config, ref) => create(layer, config, ref),
+    create: (layer, config, ref, parent) => create(layer, config, ref, parent),
   };
 }

@@ -52,8 +52,8 @@ export interface CommitTarget {
   imageConfig(id: string): ImageConfigBlob;
   /** InvalidArgument for a reference a commit could not tag */
   checkReference(repo: string, tag?: string): void;
-  /** stores the layer (a tar file of digest diffID; none when empty) and the image; tags it; returns its id */
-  create(layer: { diffID: string; file: string }, config: ImageConfigBlob, ref?: { repo: string; tag?: string }): Promise<string>;
+  /** stores the layer (a tar file of digest diffID; none when empty) and the image, made from `parent` (its Parent); tags it; returns its id */
+  create(layer: { diffID: string; file: string }, config: ImageConfigBlob, ref?: { repo: string; tag?: string }, parent?: string): Promise<string>;
 }
 
 export interface ContainerFsDeps {
@@ -306,7 +306,8 @@ export class ContainerFs {
       const image = childImageConfig(parent, {
         config, containerConfig: rec.config, containerId: rec.id, author: o.author, comment: o.comment, diffID, created,
       });
-      const id = await this.d.images.create({ diffID, file }, image, o.repo ? { repo: o.repo, tag: o.tag } : undefined);
+      // as Docker: the committed image's Parent is the container's image
+      const id = await this.d.images.create({ diffID, file }, image, o.repo ? { repo: o.repo, tag: o.tag } : undefined, rec.image);
       const imageRef = o.repo ? `${o.repo}${o.tag ? `:${o.tag}` : ''}` : '';
       this.d.events.publish('container', 'commit', rec.id, attrs(rec, { comment: o.comment ?? '', imageID: id, imageRef }));
       return id;
