@@ -13,7 +13,7 @@ import path from 'node:path';
 import os from 'node:os';
 import Docker from 'dockerode';
 import * as tar from 'tar-stream';
-import { busyboxDaemon, runCmd, waitFor } from './harness.js';
+import { busyboxDaemon, runCmd, waitFor, contextDir } from './harness.js';
 
 process.env.DOCKER_BUILDKIT = '0';
 const t = busyboxDaemon();
@@ -28,15 +28,6 @@ function contextTar(files: Record<string, string>): Promise<Buffer> {
     p.on('end', () => resolve(Buffer.concat(chunks)));
     p.on('error', reject);
   });
-}
-
-async function contextDir(files: Record<string, string>): Promise<string> {
-  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'bt-ctx-'));
-  for (const [name, body] of Object.entries(files)) {
-    await fsp.mkdir(path.dirname(path.join(dir, name)), { recursive: true });
-    await fsp.writeFile(path.join(dir, name), body);
-  }
-  return dir;
 }
 
 /** Starts POST /build with a context; resolves once `until` shows in the stream, with the request. */

@@ -13,20 +13,11 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import http from 'node:http';
-import { busyboxDaemon } from './harness.js';
+import { busyboxDaemon, contextDir } from './harness.js';
 
 process.env.DOCKER_BUILDKIT = '0';
 process.env.BERTH_BUILD_TRACE = '1';
 const t = busyboxDaemon();
-
-async function contextDir(files: Record<string, string>): Promise<string> {
-  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'bt-ctx-'));
-  for (const [name, body] of Object.entries(files)) {
-    await fsp.mkdir(path.dirname(path.join(dir, name)), { recursive: true });
-    await fsp.writeFile(path.join(dir, name), body);
-  }
-  return dir;
-}
 
 const build = (args: string[]) => t.d.docker(['build', ...args], { timeout: 180000 });
 

@@ -6,6 +6,7 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { promises as fsp, readFileSync, createReadStream, createWriteStream, existsSync } from 'node:fs';
 import path from 'node:path';
+import { tmpdir } from 'node:os';
 import http from 'node:http';
 import { once } from 'node:events';
 import { before, after } from 'node:test';
@@ -267,4 +268,14 @@ export function busyboxDaemon(daemonJson?: Record<string, unknown>): { readonly 
       return daemon;
     },
   };
+}
+
+/** A build context: a new folder under the system's temp folder holding `files` (relative paths to contents). */
+export async function contextDir(files: Record<string, string>): Promise<string> {
+  const dir = await fsp.mkdtemp(path.join(tmpdir(), 'bt-ctx-'));
+  for (const [name, body] of Object.entries(files)) {
+    await fsp.mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+    await fsp.writeFile(path.join(dir, name), body);
+  }
+  return dir;
 }
