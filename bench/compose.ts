@@ -10,32 +10,13 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { BERTH_CLI, TestDaemon } from '../test/harness.js';
 import { numOpt, usage } from './args.js';
+import { projectYaml } from './compose-project.js';
 
 usage('node dist/bench/compose.js [--runs N (3)] [--services N (20)] [--big N (200)] [--no-v1]');
 const RUNS = numOpt('--runs', 3);
 const SERVICES = numOpt('--services', 20);
 const BIG = numOpt('--big', 200);
 const V1 = !process.argv.includes('--no-v1');
-
-const loop = `["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1 & wait; done"]`;
-
-/** n services: s0 <- s1 <- s2 (healthy chain), volumes on every fifth service, all on the default network. */
-function projectYaml(n: number): string {
-  const out = ['services:'];
-  const volumes: string[] = [];
-  for (let i = 0; i < n; i++) {
-    out.push(`  s${i}:`, '    image: busybox', `    command: ${loop}`);
-    if (i < 3) out.push(`    healthcheck: {test: ["CMD", "true"], interval: 500ms, start_period: 0s}`);
-    if (i === 1) out.push('    depends_on: {s0: {condition: service_healthy}}');
-    if (i === 2) out.push('    depends_on: {s1: {condition: service_healthy}}');
-    if (i % 5 === 0) {
-      volumes.push(`v${i}`);
-      out.push(`    volumes: ["v${i}:/data"]`);
-    }
-  }
-  out.push('volumes:', ...volumes.map((v) => `  ${v}: {}`));
-  return `${out.join('\n')}\n`;
-}
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
   const t0 = process.hrtime.bigint();

@@ -10,15 +10,16 @@ import tar from 'tar-stream';
 import type { BerthClient } from '../client/client.js';
 import { ContainerFsApi } from '../client/filesystem.js';
 import { DaemonError } from '../client/errors.js';
-import type { ContainerCreateBody, ContainerSummary, Mount } from '../api/types.js';
+import type { ContainerCreateBody, ContainerInspect, ContainerSummary, Mount } from '../api/types.js';
 import { buildImage } from './build.js';
 import { containerSpec } from './containerspec.js';
 import { ComposeError } from './errors.js';
 import { containerLabels, containerName, L, networkLabels, projectFilter, volumeLabels } from './labels.js';
-import { Limiter, settleAll } from './limiter.js';
+import { Limiter, PriorityGate, settleAll } from './limiter.js';
 import type { Project, ServiceConfig } from './model.js';
 import { containerRefsOf, numberOf, refsFrom, type Action, type Observed, type Plan } from './planner.js';
 import { networkHash, serviceHash, volumeHash } from './hash.js';
+import { HealthWatch } from './healthwatch.js';
 import { dependenciesOf } from './references.js';
 
 export type Progress = (kind: string, name: string, status: string) => void;
@@ -35,9 +36,13 @@ const isNotFound = (e: unknown) => e instanceof DaemonError && e.statusCode === 
 export class Engine {
   readonly limit: Limiter;
   readonly fs: ContainerFsApi;
+  readonly health: HealthWatch;
+  /** what makes way for the chain of conditions while `apply` runs (open outside it) */
+  private gate = openGate();
   constructor(readonly client: BerthClient, readonly project: Project, readonly opts: EngineOptions) {
     this.limit = new Limiter(opts.parallel);
     this.fs = new ContainerFsApi(client.transport);
+    this.health = new HealthWatch(client, project.name);
   }
 
   /** Every container of the project (one-offs included). */
@@ -83,7 +88,8 @@ export class Engine {
   async ensureResources(services: string[], missing?: { networks: string[]; volumes: string[] }): Promise<void> {
     const p = this.project;
     const todo = missing ?? (await this.missingResources(services));
-    await settleAll(todo.networks.map((key) => this.limit.run(async () => {
+    // networks and volumes at once: nothing among them waits for another
+    await settleAll([...todo.networks.map((key) => this.limit.run(async () => {
       const n = p.networks[key]!;
       this.opts.progress('Network', n.name, 'Creating');
       await this.client.networks.create({
@@ -92,13 +98,12 @@ export class Engine {
         IPAM: n.ipam ? { Driver: n.ipam.driver ?? 'default', Options: n.ipam.options ?? {}, Config: (n.ipam.config ?? []).map((c) => ({ Subnet: c.subnet, IPRange: c.ip_range, Gateway: c.gateway, AuxiliaryAddresses: c.aux_addresses })) } : undefined,
       } as Parameters<BerthClient['networks']['create']>[0]);
       this.opts.progress('Network', n.name, 'Created');
-    })));
-    await settleAll(todo.volumes.map((key) => this.limit.run(async () => {
+    })), ...todo.volumes.map((key) => this.limit.run(async () => {
       const v = p.volumes[key]!;
       this.opts.progress('Volume', v.name, 'Creating');
       await this.client.volumes.create({ Name: v.name, Driver: v.driver ?? 'local', DriverOpts: v.driver_opts ?? {}, Labels: volumeLabels(p, key, v.labels, volumeHash(v)) });
       this.opts.progress('Volume', v.name, 'Created');
-    })));
+    }))]);
   }
 
   /** The image each service runs: present, pulled, or built (per pull_policy and the flags); its ID. */
@@ -156,27 +161,48 @@ export class Engine {
     return id;
   }
 
-  /** Applies a plan: every service after its dependencies (and their conditions), containers in parallel. */
+  /**
+   * Applies a plan in two phases, as v2: every container is created (recreated, removed) at once, a
+   * service after those it names by container (links, volumes_from, network_mode/ipc/pid service:);
+   * then each service's containers start once its dependencies started and met their conditions
+   * (started, healthy, completed successfully). A service with nothing to start waits for nothing.
+   */
   async apply(plan: Plan, imageIds: Record<string, string>, o: { noStart?: boolean } = {}): Promise<void> {
     const p = this.project;
-    const tasks = new Map<string, Promise<void>>();
-    const run = (name: string): Promise<void> => {
-      let t = tasks.get(name);
-      if (t) return t;
-      t = (async () => {
-        const sp = plan.services[name]!;
-        const s = p.services[name]!;
-        const deps = dependenciesOf(s).filter((d) => d in plan.services);
-        await settleAll(deps.map((d) => run(d)));
-        if (!o.noStart) await settleAll(deps.map((d) => this.waitCondition(s, d)));
-        const hash = await this.hashNow(s, sp.hash);
-        await settleAll(sp.actions.map((a) => this.limit.run(() => this.act(s, hash, a, imageIds[name] ?? '', o.noStart === true))));
-      })();
-      t.catch(() => undefined);
-      tasks.set(name, t);
-      return t;
-    };
-    await settleAll(Object.keys(plan.services).map(run));
+    // the services on a chain of conditions go first: their creates and starts make the other services'
+    // wait at the daemon, which takes only a few of those at a time until the chain has started
+    const critical = o.noStart ? new Set<string>() : criticalServices(p, Object.keys(plan.services));
+    const gate = (this.gate = new PriorityGate(BACKGROUND));
+    if (critical.size === 0) gate.open();
+    const work = (name: string, fn: () => Promise<void>) => (critical.has(name) ? gate.urgent(() => this.limit.run(fn)) : gate.later(() => this.limit.run(fn)));
+    const created = new Map<string, Promise<void>>();
+    const started = new Map<string, Promise<void>>();
+    const create = (name: string, path: string[]): Promise<void> => memo(created, name, async () => {
+      const s = p.services[name]!;
+      const sp = plan.services[name]!;
+      // a cycle (ipc: service:a both ways) is the daemon's to refuse
+      await settleAll(createDependenciesOf(s).filter((d) => d in plan.services && !path.includes(d)).map((d) => create(d, [...path, name])));
+      const hash = await this.hashNow(s, sp.hash);
+      await settleAll(sp.actions.map((a) => work(name, () => this.act(s, hash, a, imageIds[name] ?? ''))));
+    });
+    const start = (name: string): Promise<void> => memo(started, name, async () => {
+      const s = p.services[name]!;
+      const deps = dependenciesOf(s).filter((d) => d in plan.services);
+      await settleAll([create(name, []), ...deps.map((d) => start(d))]);
+      const todo = this.toStart.get(name) ?? [];
+      if (o.noStart || todo.length === 0) return;
+      await settleAll(deps.map((d) => this.waitCondition(s, d)));
+      await settleAll(todo.map((c) => work(name, () => this.startContainer(s, c.id, c.name))));
+    });
+    const release = this.health.hold();
+    try {
+      // once the chain has started (or failed), the rest goes at full speed
+      void settleAll([...critical].map(start)).finally(() => gate.open()).catch(() => undefined);
+      await settleAll(Object.keys(plan.services).map(start));
+    } finally {
+      gate.open();
+      release();
+    }
   }
 
   /**
@@ -198,11 +224,15 @@ export class Engine {
   /** The containers each service has once `apply` has acted on it (so waits need not list them again). */
   private readonly converged = new Map<string, { id: string; name: string }[]>();
 
-  private record(service: string, id: string, name: string): void {
+  /** The containers of each service that the start phase of `apply` starts. */
+  private readonly toStart = new Map<string, { id: string; name: string }[]>();
+
+  private record(service: string, id: string, name: string, start = false): void {
     this.converged.set(service, [...(this.converged.get(service) ?? []), { id, name }]);
+    if (start) this.toStart.set(service, [...(this.toStart.get(service) ?? []), { id, name }]);
   }
 
-  private async act(s: ServiceConfig, hash: string, a: Action, imageId: string, noStart: boolean): Promise<void> {
+  private async act(s: ServiceConfig, hash: string, a: Action, imageId: string): Promise<void> {
     const progress = this.opts.progress;
     const name = a.kind === 'create' ? containerName(this.project.name, s, a.number) : (a.container.Names[0] ?? '').replace(/^\//, '');
     try {
@@ -212,11 +242,7 @@ export class Engine {
           progress('Container', name, 'Running');
           return;
         case 'start':
-          this.record(s.name, a.container.Id, name);
-          if (noStart) return;
-          progress('Container', name, 'Starting');
-          await this.client.containers.start(a.container.Id);
-          progress('Container', name, 'Started');
+          this.record(s.name, a.container.Id, name, true);
           return;
         case 'remove':
           progress('Container', name, 'Stopping');
@@ -240,17 +266,15 @@ export class Engine {
           await this.client.containers.stop(a.container.Id, { t: this.stopTimeout(s) }).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
           await this.client.containers.remove(a.container.Id, { force: true }).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
           await this.client.containers.rename(id, final);
-          this.record(s.name, id, final);
+          this.record(s.name, id, final, true);
           progress('Container', name, 'Recreated');
-          if (!noStart) await this.startContainer(id, name);
           return;
         }
         case 'create': {
           progress('Container', name, 'Creating');
           const id = await this.createContainer(s, a.number, hash, imageId);
-          this.record(s.name, id, name);
+          this.record(s.name, id, name, true);
           progress('Container', name, 'Created');
-          if (!noStart) await this.startContainer(id, name);
           return;
         }
       }
@@ -260,9 +284,13 @@ export class Engine {
     }
   }
 
-  private async startContainer(id: string, name: string): Promise<void> {
+  private async startContainer(s: ServiceConfig, id: string, name: string): Promise<void> {
     this.opts.progress('Container', name, 'Starting');
-    await this.client.containers.start(id);
+    try {
+      await this.client.containers.start(id);
+    } catch (err) {
+      throw new ComposeError(`service "${s.name}": container ${name}: ${(err as Error).message}`);
+    }
     this.opts.progress('Container', name, 'Started');
   }
 
@@ -326,14 +354,35 @@ export class Engine {
         return;
       }
       this.opts.progress('Container', cname, 'Waiting');
-      for (;;) {
-        const info = await this.client.containers.inspect(c.Id);
-        const h = info.State.Health;
-        if (!h) throw new ComposeError(`dependency failed to start: container ${cname} has no healthcheck configured`);
-        if (h.Status === 'healthy') break;
-        if (h.Status === 'unhealthy') throw new ComposeError(`dependency failed to start: container ${cname} is unhealthy`);
-        if (!info.State.Running) throw new ComposeError(`dependency failed to start: container ${cname} exited (${info.State.ExitCode})`);
-        await new Promise((r) => setTimeout(r, 100));
+      const release = this.health.hold();
+      // around each probe the daemon is about to run, and from a success to the dependent's start, the
+      // other services' work makes way (for PROBE_HOLD_MS at most per probe: a failing probe is no reason)
+      let arm: NodeJS.Timeout | undefined;
+      let urgent: (() => void) | undefined;
+      try {
+        // without the event stream, a short poll
+        const fallback = (await this.health.open()) ? 2000 : 100;
+        for (;;) {
+          const changed = this.health.next(c.Id, fallback);
+          const info = await this.client.containers.inspect(c.Id);
+          const h = info.State.Health;
+          if (!h) throw new ComposeError(`dependency failed to start: container ${cname} has no healthcheck configured`);
+          if (h.Status === 'healthy') break;
+          if (h.Status === 'unhealthy') throw new ComposeError(`dependency failed to start: container ${cname} is unhealthy`);
+          if (!info.State.Running) throw new ComposeError(`dependency failed to start: container ${cname} exited (${info.State.ExitCode})`);
+          urgent?.();
+          urgent = undefined;
+          clearTimeout(arm);
+          const at = Math.max(nextProbeAt(info), Date.now());
+          arm = setTimeout(() => { urgent = this.gate.hold(); }, at - PROBE_LEAD_MS - Date.now());
+          await Promise.race([changed, new Promise((r) => setTimeout(r, at + PROBE_HOLD_MS - Date.now()).unref())]);
+        }
+      } finally {
+        clearTimeout(arm);
+        release();
+        // the dependent's start (urgent itself) is under way by then
+        const u = urgent;
+        if (u) setImmediate(u);
       }
       this.opts.progress('Container', cname, 'Healthy');
     }));
@@ -380,6 +429,70 @@ export class Engine {
     };
     await settleAll([...byService.keys()].map((s) => run(s, new Set())));
   }
+}
+
+/** The services whose containers a service names at create (links, volumes_from, service: modes). */
+function createDependenciesOf(s: ServiceConfig): string[] {
+  return [...new Set([...containerRefsOf(s), ...((s.links as string[] | undefined) ?? []).map((l) => l.split(':')[0]!)])];
+}
+
+/**
+ * The services on a chain of conditions among `names`: each that waits on a dependency's health or
+ * completion, that dependency, and whatever those wait for in turn.
+ */
+function criticalServices(p: Project, names: string[]): Set<string> {
+  const out = new Set<string>();
+  const add = (n: string) => {
+    if (out.has(n) || !names.includes(n)) return;
+    out.add(n);
+    for (const d of dependenciesOf(p.services[n]!)) add(d);
+  };
+  for (const n of names) {
+    const s = p.services[n]!;
+    for (const [d, c] of Object.entries(s.depends_on ?? {})) {
+      if ((c.condition ?? 'service_started') === 'service_started' || !names.includes(d)) continue;
+      add(n);
+      add(d);
+    }
+  }
+  return out;
+}
+
+/** How long before the daemon's expected probe the other services' work makes way (about one start). */
+const PROBE_LEAD_MS = 100;
+/** How many of the other services' creates and starts the daemon gets at a time while a chain is under way. */
+const BACKGROUND = 2;
+const PROBE_HOLD_MS = 500;
+
+/**
+ * When the daemon runs a starting container's next probe, as Docker: the start interval inside the
+ * start period, else the interval, counted from the start or from the end of the last probe.
+ */
+function nextProbeAt(info: ContainerInspect): number {
+  const h = info.Config.Healthcheck ?? {};
+  const ms = (ns: number | undefined, dflt: number) => (ns && ns > 0 ? ns / 1e6 : dflt);
+  const started = Date.parse(info.State.StartedAt);
+  const last = info.State.Health?.Log?.at(-1);
+  const from = last ? Date.parse(last.End) : started;
+  const inStart = from - started < ms(h.StartPeriod, 0);
+  return from + (inStart ? ms(h.StartInterval, 5000) : ms(h.Interval, 30000));
+}
+
+function openGate(): PriorityGate {
+  const g = new PriorityGate(0);
+  g.open();
+  return g;
+}
+
+/** The task under `key`, started once. */
+function memo(tasks: Map<string, Promise<void>>, key: string, fn: () => Promise<void>): Promise<void> {
+  let t = tasks.get(key);
+  if (!t) {
+    t = fn();
+    t.catch(() => undefined);
+    tasks.set(key, t);
+  }
+  return t;
 }
 
 /** The image a service runs: its `image`, or `<project>-<service>` for a build without one. */

@@ -23,3 +23,65 @@ export async function settleAll<T>(tasks: Promise<T>[]): Promise<T[]> {
   if (failed) throw failed.reason;
   return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
+
+/**
+ * Urgent work first: work on a critical path (`urgent`) runs at once; other work (`later`) waits while
+ * urgent work is under way and runs at most `background` at a time, until `open()` lifts both limits
+ * (nothing urgent is left to make way for).
+ */
+export class PriorityGate {
+  private urgentActive = 0;
+  private laterActive = 0;
+  private limited = true;
+  private readonly queue: (() => void)[] = [];
+  constructor(readonly background: number) {}
+
+  async urgent<T>(fn: () => Promise<T>): Promise<T> {
+    const release = this.hold();
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+
+  /** Urgent work under way (a probe the daemon is about to run) until the returned function is called. */
+  hold(): () => void {
+    this.urgentActive++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.urgentActive--;
+      this.pump();
+    };
+  }
+
+  async later<T>(fn: () => Promise<T>): Promise<T> {
+    // a slot is taken here, or by pump() for a waiter
+    if (this.free()) this.laterActive++;
+    else await new Promise<void>((r) => this.queue.push(r));
+    try {
+      return await fn();
+    } finally {
+      this.laterActive--;
+      this.pump();
+    }
+  }
+
+  open(): void {
+    this.limited = false;
+    this.pump();
+  }
+
+  private free(): boolean {
+    return !this.limited || (this.urgentActive === 0 && this.laterActive < this.background);
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0 && this.free()) {
+      this.laterActive++;
+      this.queue.shift()!();
+    }
+  }
+}

@@ -33,9 +33,12 @@ async function converge(ctx: Ctx, args: string[], o: Record<string, unknown>, g:
   const selected = withDependencies(s.project, args, noDeps);
   // what is there already, asked all at once: external resources (a missing one stops everything before
   // anything is made), the project's containers, its networks and volumes
-  const [, containers, missing] = await Promise.all([s.engine.checkExternals(selected), s.engine.containers(true), s.engine.missingResources(selected)]);
   const pull = o.pull === 'policy' || o.pull === undefined ? undefined : String(o.pull);
-  const imageIds = await s.engine.ensureImages(selected, { build: o.build === true, noBuild: o.build === false, pull });
+  const externals = s.engine.checkExternals(selected);
+  const lookups = Promise.all([s.engine.containers(true), s.engine.missingResources(selected)]);
+  // images are looked up at the same time, but nothing is pulled or built before the externals were found
+  const images = externals.then(() => s.engine.ensureImages(selected, { build: o.build === true, noBuild: o.build === false, pull }));
+  const [[containers, missing], imageIds] = await Promise.all([lookups, images, externals]);
   const plan = planUp(s.project, containers, { services: args, noDeps, forceRecreate: o.forceRecreate === true, noRecreate: o.recreate === false, scale, imageIds });
   if (plan.orphans.length > 0) {
     if (o.removeOrphans === true) await s.engine.removeContainers(plan.orphans);
