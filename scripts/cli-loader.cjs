@@ -1,9 +1,9 @@
 'use strict';
 /**
  * dist/bundle/cli/berth.cjs (copied there by scripts/bundle.mjs), what bin/berth runs: runs the CLI's
- * fast bundle, fast.cjs beside it, with V8's code cache for it (fast.cjs.v8cache, written at build time
- * by running `berth --help` once), so V8 deserializes the compiled top level instead of parsing 400 kB
- * of JavaScript on every start. A cache V8 rejects (another Node, other V8 flags) costs nothing but the
+ * fast bundle, fast.cjs beside it (compose.cjs for `berth compose`), with V8's code cache for it
+ * (fast.cjs.v8cache, written at build time by running `berth --help` once), so V8 deserializes the
+ * compiled top level instead of parsing 400 kB of JavaScript on every start. A cache V8 rejects (another Node, other V8 flags) costs nothing but the
  * saving: V8 then compiles from the source as without it.
  */
 const fs = require('node:fs');
@@ -11,10 +11,11 @@ const path = require('node:path');
 const vm = require('node:vm');
 const Module = require('node:module');
 
-// `berth compose ...` and `berth build ...` always end in the full bundle (their modules are stubs in the
-// fast one): go there at once rather than load the fast bundle first (60-70 ms). Only a shortcut: any
-// other spelling (global options first, `builder`, `cp`...) reaches the full bundle through the hand-over.
-if (process.argv[2] === 'compose' || process.argv[2] === 'build') {
+// `berth build ...` always ends in the full bundle (its modules are stubs in the fast one): go there at
+// once rather than load the fast bundle first (60-70 ms). `berth compose ...` has a bundle of its own,
+// compose.cjs (the fast one with Compose in it). Only shortcuts: any other spelling (global options
+// first, `builder`, `cp`...) reaches the full bundle through the hand-over.
+if (process.argv[2] === 'build') {
   import(require('node:url').pathToFileURL(path.join(__dirname, 'berth.js')).href).catch((err) => {
     process.stderr.write(`${String(err)}\n`);
     process.exit(1);
@@ -22,7 +23,7 @@ if (process.argv[2] === 'compose' || process.argv[2] === 'build') {
   return;
 }
 
-const file = path.join(__dirname, 'fast.cjs');
+const file = path.join(__dirname, process.argv[2] === 'compose' ? 'compose.cjs' : 'fast.cjs');
 const cacheFile = `${file}.v8cache`;
 let cachedData;
 try {
