@@ -1,11 +1,12 @@
 /**
  * Where one `compose up -d` spends its time, run by hand as root after `npm run build`:
- *   node dist/bench/compose-trace.js [--services N (20)] [--rounds N (1)] [--no-v1] [--again]
+ *   node dist/bench/compose-trace.js [--services N (20)] [--rounds N (1)] [--no-v1] [--again] [--started]
  * A fresh berthd behind a logging proxy (a unix socket that forwards every request and notes when it came,
  * when its answer's head and end went back); then `berth compose up -d` (and docker-compose 1.29.2's) of
  * bench/compose-project.ts's project through it. Prints, from the CLI's spawn: each API call (start, head,
  * end, ms), each progress line of the CLI, and per healthy-chain container the daemon's own times (created,
- * started, each probe's start and end). `--again` also traces the no-op `up -d`.
+ * started, each probe's start and end). `--again` also traces the no-op `up -d`; `--started` puts the
+ * chain on service_started.
  */
 import { spawn } from 'node:child_process';
 import http from 'node:http';
@@ -14,11 +15,12 @@ import { BERTH_CLI, TestDaemon } from '../test/harness.js';
 import { numOpt, usage } from './args.js';
 import { projectYaml } from './compose-project.js';
 
-usage('node dist/bench/compose-trace.js [--services N (20)] [--rounds N (1)] [--no-v1] [--again]');
+usage('node dist/bench/compose-trace.js [--services N (20)] [--rounds N (1)] [--no-v1] [--again] [--started]');
 const SERVICES = numOpt('--services', 20);
 const ROUNDS = numOpt('--rounds', 1);
 const V1 = !process.argv.includes('--no-v1');
 const AGAIN = process.argv.includes('--again');
+const CONDITION = process.argv.includes('--started') ? 'service_started' : 'service_healthy';
 
 interface Call { method: string; url: string; start: number; head?: number; end?: number; status?: number }
 
@@ -87,7 +89,7 @@ async function main(): Promise<void> {
   const px = await proxy(d.socket, sock);
   try {
     await d.importBusybox();
-    writeFileSync(`${dir}/compose.yaml`, projectYaml(SERVICES));
+    writeFileSync(`${dir}/compose.yaml`, projectYaml(SERVICES, CONDITION));
     const { NODE_EXTRA_CA_CERTS: _unused, ...base } = process.env;
     const env = { ...base, DOCKER_HOST: `unix://${sock}`, BERTH_HOST: `unix://${sock}` };
     const tools = {

@@ -10,7 +10,7 @@ import tar from 'tar-stream';
 import type { BerthClient } from '../client/client.js';
 import { ContainerFsApi } from '../client/filesystem.js';
 import { DaemonError } from '../client/errors.js';
-import type { ContainerCreateBody, ContainerInspect, ContainerSummary, Mount } from '../api/types.js';
+import type { ContainerCreateBody, ContainerSummary, Mount } from '../api/types.js';
 import { buildImage } from './build.js';
 import { containerSpec } from './containerspec.js';
 import { ComposeError } from './errors.js';
@@ -20,6 +20,7 @@ import type { Project, ServiceConfig } from './model.js';
 import { containerRefsOf, numberOf, refsFrom, type Action, type Observed, type Plan } from './planner.js';
 import { networkHash, serviceHash, volumeHash } from './hash.js';
 import { HealthWatch } from './healthwatch.js';
+import { BACKGROUND, createDependenciesOf, criticalServices, nextProbeAt, PROBE_HOLD_MS, PROBE_LEAD_MS } from './schedule.js';
 import { dependenciesOf } from './references.js';
 
 export type Progress = (kind: string, name: string, status: string) => void;
@@ -429,53 +430,6 @@ export class Engine {
     };
     await settleAll([...byService.keys()].map((s) => run(s, new Set())));
   }
-}
-
-/** The services whose containers a service names at create (links, volumes_from, service: modes). */
-function createDependenciesOf(s: ServiceConfig): string[] {
-  return [...new Set([...containerRefsOf(s), ...((s.links as string[] | undefined) ?? []).map((l) => l.split(':')[0]!)])];
-}
-
-/**
- * The services on a chain of conditions among `names`: each that waits on a dependency's health or
- * completion, that dependency, and whatever those wait for in turn.
- */
-function criticalServices(p: Project, names: string[]): Set<string> {
-  const out = new Set<string>();
-  const add = (n: string) => {
-    if (out.has(n) || !names.includes(n)) return;
-    out.add(n);
-    for (const d of dependenciesOf(p.services[n]!)) add(d);
-  };
-  for (const n of names) {
-    const s = p.services[n]!;
-    for (const [d, c] of Object.entries(s.depends_on ?? {})) {
-      if ((c.condition ?? 'service_started') === 'service_started' || !names.includes(d)) continue;
-      add(n);
-      add(d);
-    }
-  }
-  return out;
-}
-
-/** How long before the daemon's expected probe the other services' work makes way (about one start). */
-const PROBE_LEAD_MS = 100;
-/** How many of the other services' creates and starts the daemon gets at a time while a chain is under way. */
-const BACKGROUND = 2;
-const PROBE_HOLD_MS = 500;
-
-/**
- * When the daemon runs a starting container's next probe, as Docker: the start interval inside the
- * start period, else the interval, counted from the start or from the end of the last probe.
- */
-function nextProbeAt(info: ContainerInspect): number {
-  const h = info.Config.Healthcheck ?? {};
-  const ms = (ns: number | undefined, dflt: number) => (ns && ns > 0 ? ns / 1e6 : dflt);
-  const started = Date.parse(info.State.StartedAt);
-  const last = info.State.Health?.Log?.at(-1);
-  const from = last ? Date.parse(last.End) : started;
-  const inStart = from - started < ms(h.StartPeriod, 0);
-  return from + (inStart ? ms(h.StartInterval, 5000) : ms(h.Interval, 30000));
 }
 
 function openGate(): PriorityGate {
