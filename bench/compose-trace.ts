@@ -1,6 +1,6 @@
 /**
  * Where one `compose up -d` spends its time, run by hand as root after `npm run build`:
- *   node dist/bench/compose-trace.js [--services N (20)] [--rounds N (1)] [--no-v1] [--again] [--started]
+ *   node dist/bench/compose-trace.js [--services N (20)] [--rounds N (1)] [--no-v1] [--again] [--started] [--down]
  * A fresh berthd behind a logging proxy (a unix socket that forwards every request and notes when it came,
  * when its answer's head and end went back); then `berth compose up -d` (and docker-compose 1.29.2's) of
  * bench/compose-project.ts's project through it. Prints, from the CLI's spawn: each API call (start, head,
@@ -15,7 +15,7 @@ import { BERTH_CLI, TestDaemon } from '../test/harness.js';
 import { numOpt, usage } from './args.js';
 import { projectYaml } from './compose-project.js';
 
-usage('node dist/bench/compose-trace.js [--services N (20)] [--rounds N (1)] [--no-v1] [--again] [--started]');
+usage('node dist/bench/compose-trace.js [--services N (20)] [--rounds N (1)] [--no-v1] [--again] [--started] [--down]');
 const SERVICES = numOpt('--services', 20);
 const ROUNDS = numOpt('--rounds', 1);
 const V1 = !process.argv.includes('--no-v1');
@@ -110,7 +110,10 @@ async function main(): Promise<void> {
           for (const e of events) console.log(`${e.t.toFixed(0).padStart(6)}  ${e.text}`);
           if (what === 'up') for (const l of await daemonTimes(d, p, run.t0)) console.log(l);
         }
-        await tools[n](p, ['down', '-v', '-t', '1']);
+        px.calls.length = 0;
+        const down = await tools[n](p, ['down', '-v', '-t', '1']);
+        console.log(`\n== ${n} down -v -t 1: ${down.total.toFixed(0)} ms`);
+        if (process.argv.includes('--down')) for (const c of px.calls) console.log(`${(c.start - down.t0).toFixed(0).padStart(6)}  ${c.method.padEnd(6)} ${shortUrl(c.url).padEnd(60)} ${c.status ?? '-'} end +${((c.end ?? c.start) - c.start).toFixed(0)} ms`);
       }
     }
   } finally {
