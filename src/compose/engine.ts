@@ -38,7 +38,7 @@ export class Engine {
   readonly limit: Limiter;
   readonly fs: ContainerFsApi;
   readonly health: HealthWatch;
-  /** what makes way for the chain of conditions while `apply` runs (open outside it) */
+  /** what makes way for the chains of dependencies while `apply` runs (open outside it) */
   private gate = openGate();
   constructor(readonly client: BerthClient, readonly project: Project, readonly opts: EngineOptions) {
     this.limit = new Limiter(opts.parallel);
@@ -170,7 +170,7 @@ export class Engine {
    */
   async apply(plan: Plan, imageIds: Record<string, string>, o: { noStart?: boolean } = {}): Promise<void> {
     const p = this.project;
-    // the services on a chain of conditions go first: their creates and starts make the other services'
+    // the services on a chain of dependencies go first: their creates and starts make the other services'
     // wait at the daemon, which takes only a few of those at a time until the chain has started
     const critical = o.noStart ? new Set<string>() : criticalServices(p, Object.keys(plan.services));
     const gate = (this.gate = new PriorityGate(BACKGROUND));

@@ -13,21 +13,22 @@ function project(services: Record<string, Partial<ServiceConfig>>): Project {
 const healthy = { condition: 'service_healthy', required: true } as const;
 const started = { condition: 'service_started', required: true } as const;
 
-test('the chain of conditions: both ends of each conditional dependency and what they depend on, nothing else', () => {
+test('the chains of dependencies: both ends of each dependency, whatever its condition; nothing else', () => {
   const p = project({
     base: {},
     db: { depends_on: { base: started } },
     migrate: { depends_on: { db: healthy } },
     app: { depends_on: { migrate: { condition: 'service_completed_successfully', required: true } } },
-    web: { depends_on: { app: started } },
+    web: { links: ['app'] },
     other: {},
+    lone: {},
   });
   const all = Object.keys(p.services);
-  assert.deepEqual([...criticalServices(p, all)].sort(), ['app', 'base', 'db', 'migrate']);
-  // without conditions, nothing goes first
-  assert.equal(criticalServices(project({ a: {}, b: { depends_on: { a: started } } }), ['a', 'b']).size, 0);
+  assert.deepEqual([...criticalServices(p, all)].sort(), ['app', 'base', 'db', 'migrate', 'web']);
+  // without dependencies, nothing goes first
+  assert.equal(criticalServices(project({ a: {}, b: {} }), ['a', 'b']).size, 0);
   // a dependency outside the selection is not waited for
-  assert.deepEqual([...criticalServices(p, ['web', 'app'])], []);
+  assert.deepEqual([...criticalServices(p, ['web', 'other'])], []);
 });
 
 test('create waits only for the services a container names: links, volumes_from, service: modes', () => {

@@ -1,6 +1,6 @@
 /**
- * What goes first in `up`: the services on a chain of conditions (a dependent waits for a dependency's
- * health or completion) are created and started ahead of the others, and the others make way around the
+ * What goes first in `up`: the services on a chain of dependencies (a dependent waits for a dependency's
+ * start, health or completion) are created and started ahead of the others, and the others make way around the
  * probes the daemon is about to run for the chain, whose timing follows Docker's health monitor (moby
  * daemon/health.go: the first probe one interval after the start, or one start interval inside the start
  * period; the next one an interval after the end of the last).
@@ -16,22 +16,17 @@ export function createDependenciesOf(s: ServiceConfig): string[] {
 }
 
 /**
- * The services on a chain of conditions among `names`: each that waits on a dependency's health or
- * completion, that dependency, and whatever those wait for in turn.
+ * The services on a chain of dependencies among `names` (each that depends on another, and that other):
+ * each link of a chain waits for the one before it to start (or be healthy, or complete), so their starts
+ * are the path the whole `up` waits on.
  */
 export function criticalServices(p: Project, names: string[]): Set<string> {
   const out = new Set<string>();
-  const add = (n: string) => {
-    if (out.has(n) || !names.includes(n)) return;
-    out.add(n);
-    for (const d of dependenciesOf(p.services[n]!)) add(d);
-  };
   for (const n of names) {
-    const s = p.services[n]!;
-    for (const [d, c] of Object.entries(s.depends_on ?? {})) {
-      if ((c.condition ?? 'service_started') === 'service_started' || !names.includes(d)) continue;
-      add(n);
-      add(d);
+    for (const d of dependenciesOf(p.services[n]!)) {
+      if (!names.includes(d) || d === n) continue;
+      out.add(n);
+      out.add(d);
     }
   }
   return out;
