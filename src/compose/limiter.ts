@@ -25,34 +25,30 @@ export async function settleAll<T>(tasks: Promise<T>[]): Promise<T[]> {
 }
 
 /**
- * Urgent work first: work on a critical path (`urgent`) runs at once; other work (`later`) waits while
- * urgent work is under way and runs at most `background` at a time, until `open()` lifts both limits
- * (nothing urgent is left to make way for).
+ * Urgent work first: work on a critical path (`urgent`) runs at once; other work (`later`) runs at most
+ * `background` at a time, and waits while a hold is on (a probe the daemon is about to run), until
+ * `open()` lifts both limits (nothing urgent is left to make way for). Urgent work itself does not stop
+ * the other: with only a few of those at the daemon, it is not far behind them.
  */
 export class PriorityGate {
-  private urgentActive = 0;
+  private holds = 0;
   private laterActive = 0;
   private limited = true;
   private readonly queue: (() => void)[] = [];
   constructor(readonly background: number) {}
 
-  async urgent<T>(fn: () => Promise<T>): Promise<T> {
-    const release = this.hold();
-    try {
-      return await fn();
-    } finally {
-      release();
-    }
+  urgent<T>(fn: () => Promise<T>): Promise<T> {
+    return fn();
   }
 
   /** Urgent work under way (a probe the daemon is about to run) until the returned function is called. */
   hold(): () => void {
-    this.urgentActive++;
+    this.holds++;
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      this.urgentActive--;
+      this.holds--;
       this.pump();
     };
   }
@@ -75,7 +71,7 @@ export class PriorityGate {
   }
 
   private free(): boolean {
-    return !this.limited || (this.urgentActive === 0 && this.laterActive < this.background);
+    return !this.limited || (this.holds === 0 && this.laterActive < this.background);
   }
 
   private pump(): void {
