@@ -13,6 +13,10 @@
  *                                                fd 3 the sync pipe; this helper's environment plus the
  *                                                ENVC entries. Answered at the sync pipe's first line (or
  *                                                its end); both pipes are then closed.
+ *   TAG "x" CWD ENVC ENV... ARGC ARGV...         start conmon for an exec: as "c", plus fd 4 the start pipe
+ *                                                (the helper writes "0" into it at once, and again on "g")
+ *                                                and fd 5 the attach pipe. Answered three times.
+ *   TAG "g" TARGET                               write "0" into the start pipe of exec TARGET. No answer.
  *   TAG "k" TARGET SIGNAL                        kill(2) the program of request TARGET, if it still runs.
  *                                                No answer of its own.
  * Answers, one line each ("-" for an empty field, else base64):
@@ -20,6 +24,9 @@
  *   TAG "s" SIGNAL STDOUT STDERR    "r": killed by SIGNAL
  *   TAG "e" ERRNO                   could not start (chdir or execve failed in the child, or fork, pipe)
  *   TAG "c" SYNCLINE STDERR         "c": the first line of the sync pipe (at its end: what came)
+ *   TAG "a" LINE STDERR             "x": the first line of the attach pipe (conmon is ready), then
+ *   TAG "p" LINE                    "x": the first line of the sync pipe (the pid), then
+ *   TAG "z" LINE                    "x": its second line (the exit code); the last answer
  * It exits when stdin closes; programs still running keep running.
  */
 #define _GNU_SOURCE
@@ -46,9 +53,9 @@ struct job {
   int used, kind; /* 'r' or 'c' */
   char *tag;
   pid_t pid;
-  int out, err, sync; /* fds, -1 when closed */
-  int exited, status;
-  struct buf bout, berr, bsync;
+  int out, err, sync, attach, start; /* fds, -1 when closed */
+  int exited, status, answered; /* "x": how many of its three answers went */
+  struct buf bout, berr, bsync, battach;
 };
 
 static struct job jobs[MAXJOBS];
@@ -99,42 +106,87 @@ static void answer_errno(const char *tag, int e) {
 }
 
 static void finish(struct job *j) {
-  free(j->tag); free(j->bout.p); free(j->berr.p); free(j->bsync.p);
+  free(j->tag); free(j->bout.p); free(j->berr.p); free(j->bsync.p); free(j->battach.p);
   memset(j, 0, sizeof *j);
 }
 
-/* answers a job that is complete; a "c" job stays (unanswered, tagless) until its process is reaped */
+/* what is on a nonblocking pipe now (conmon's own process keeps stderr open while it runs) */
+static void drain(int fd, struct buf *b) {
+  char tmp[4096];
+  ssize_t r;
+  if (fd >= 0) while ((r = read(fd, tmp, sizeof tmp)) > 0) put(b, tmp, (size_t)r);
+}
+
+/* the first line of `b` (or, `fd` closed, what came), base64 into `o`; false when it is not there yet */
+static int line_of(struct buf *o, struct buf *b, int fd, int consume) {
+  char *nl = b->p ? memchr(b->p, '\n', b->n) : NULL;
+  if (!nl && fd >= 0) return 0;
+  size_t n = nl ? (size_t)(nl - b->p) : b->n;
+  b64(o, b->p, n);
+  if (consume) {
+    size_t used = nl ? n + 1 : n;
+    memmove(b->p, b->p + used, b->n - used);
+    b->n -= used;
+  }
+  return 1;
+}
+
+static void head(struct buf *o, const char *tag, const char *kind) { put(o, tag, strlen(tag)); put(o, kind, strlen(kind)); }
+
+/* ends a job's answers: its pipes closed; it stays, tagless, until its process is reaped */
+static void untag(struct job *j) {
+  closefd(&j->out); closefd(&j->err); closefd(&j->sync); closefd(&j->attach); closefd(&j->start);
+  free(j->tag); j->tag = NULL;
+}
+
+/* sends what a job can answer now */
 static void maybe_answer(struct job *j) {
   struct buf o = {0};
-  if (!j->tag) { if (j->exited && j->err < 0 && j->sync < 0) finish(j); return; }
+  if (!j->tag) { if (j->exited && j->out < 0 && j->err < 0 && j->sync < 0 && j->attach < 0 && j->start < 0) finish(j); return; }
   if (j->kind == 'r') {
     if (!j->exited || j->out >= 0 || j->err >= 0) return;
-    char head[48];
-    if (WIFSIGNALED(j->status)) snprintf(head, sizeof head, " s %d ", WTERMSIG(j->status));
-    else snprintf(head, sizeof head, " x %d ", WEXITSTATUS(j->status));
-    put(&o, j->tag, strlen(j->tag)); put(&o, head, strlen(head));
+    char h[48];
+    if (WIFSIGNALED(j->status)) snprintf(h, sizeof h, " s %d ", WTERMSIG(j->status));
+    else snprintf(h, sizeof h, " x %d ", WEXITSTATUS(j->status));
+    head(&o, j->tag, h);
     b64(&o, j->bout.p, j->bout.n); put(&o, " ", 1); b64(&o, j->berr.p, j->berr.n);
     send_line(&o);
     finish(j);
     return;
   }
-  char *nl = j->bsync.p ? memchr(j->bsync.p, '\n', j->bsync.n) : NULL;
-  if (!nl && j->sync >= 0) return;
-  /* the stderr that is there now: conmon's own process keeps the pipe open while it runs */
-  if (j->err >= 0) {
-    char tmp[4096];
-    ssize_t r;
-    while ((r = read(j->err, tmp, sizeof tmp)) > 0) put(&j->berr, tmp, (size_t)r);
+  if (j->kind == 'c') {
+    head(&o, j->tag, " c ");
+    if (!line_of(&o, &j->bsync, j->sync, 0)) { free(o.p); return; }
+    drain(j->err, &j->berr);
+    put(&o, " ", 1); b64(&o, j->berr.p, j->berr.n);
+    send_line(&o);
+    untag(j);
+    maybe_answer(j);
+    return;
   }
-  put(&o, j->tag, strlen(j->tag)); put(&o, " c ", 3);
-  b64(&o, j->bsync.p, nl ? (size_t)(nl - j->bsync.p) : j->bsync.n); put(&o, " ", 1); b64(&o, j->berr.p, j->berr.n);
-  send_line(&o);
-  closefd(&j->sync); closefd(&j->err);
-  free(j->tag); j->tag = NULL;
+  /* "x": conmon ready (attach pipe), then the pid and the exit code (sync pipe), in that order */
+  if (j->answered == 0) {
+    head(&o, j->tag, " a ");
+    if (!line_of(&o, &j->battach, j->attach, 0)) { free(o.p); return; }
+    drain(j->err, &j->berr);
+    put(&o, " ", 1); b64(&o, j->berr.p, j->berr.n);
+    send_line(&o);
+    closefd(&j->attach);
+    j->answered = 1;
+    o = (struct buf){0};
+  }
+  while (j->answered < 3) {
+    head(&o, j->tag, j->answered == 1 ? " p " : " z ");
+    if (!line_of(&o, &j->bsync, j->sync, 1)) { free(o.p); return; }
+    send_line(&o);
+    o = (struct buf){0};
+    j->answered++;
+  }
+  untag(j);
   maybe_answer(j);
 }
 
-static void child_exec(int errpipe, const char *cwd, char **argv, char **envp, int fds[4]) {
+static void child_exec(int errpipe, const char *cwd, char **argv, char **envp, int fds[6]) {
   sigset_t none;
   sigemptyset(&none);
   for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
@@ -142,11 +194,11 @@ static void child_exec(int errpipe, const char *cwd, char **argv, char **envp, i
   /* the error pipe and fds[i] (which becomes fd i) move to 64 and up first, so no dup2 overwrites a source */
   errpipe = fcntl(errpipe, F_DUPFD_CLOEXEC, 64);
   if (errpipe < 0) _exit(127);
-  int hi[4];
-  for (int i = 0; i < 4; i++) hi[i] = fds[i] < 0 ? -1 : fcntl(fds[i], F_DUPFD_CLOEXEC, 64);
-  for (int i = 0; i < 4; i++) if (hi[i] >= 0 && dup2(hi[i], i) < 0) goto fail;
+  int hi[6], keep = 3;
+  for (int i = 0; i < 6; i++) hi[i] = fds[i] < 0 ? -1 : fcntl(fds[i], F_DUPFD_CLOEXEC, 64);
+  for (int i = 0; i < 6; i++) if (hi[i] >= 0) { if (dup2(hi[i], i) < 0) goto fail; keep = i + 1; }
   /* every other descriptor, but the error pipe (close-on-exec) */
-  syscall(SYS_close_range, fds[3] >= 0 ? 4U : 3U, (unsigned)errpipe - 1, 0U);
+  syscall(SYS_close_range, (unsigned)keep, (unsigned)errpipe - 1, 0U);
   syscall(SYS_close_range, (unsigned)errpipe + 1, ~0U, 0U);
   if (*cwd && chdir(cwd) < 0) goto fail;
   execvpe(argv[0], argv, envp);
@@ -174,7 +226,7 @@ static void start(char **f, int nf) {
     envp = calloc((size_t)envc + 1, sizeof *envp);
     if (!envp) die("calloc");
     for (int e = 0; e < envc; e++) envp[e] = extra[e];
-  } else if (kind == 'c') {
+  } else if (kind != 'r') {
     size_t n = 0;
     while (environ[n]) n++;
     envp = calloc(n + (size_t)envc + 1, sizeof *envp);
@@ -185,11 +237,12 @@ static void start(char **f, int nf) {
   struct job *j = NULL;
   for (int k = 0; k < MAXJOBS; k++) if (!jobs[k].used) { j = &jobs[k]; break; }
   int p_out[2] = {-1, -1}, p_err[2] = {-1, -1}, p_sync[2] = {-1, -1}, p_fail[2] = {-1, -1}, stdin_fd = -1, devnull = -1;
+  int p_start[2] = {-1, -1}, p_attach[2] = {-1, -1};
   int e = 0;
   if (!j) { e = EAGAIN; goto out; }
   if (pipe2(p_err, O_CLOEXEC) < 0 || pipe2(p_fail, O_CLOEXEC) < 0) { e = errno; goto out; }
   if ((devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0) { e = errno; goto out; }
-  int fds[4] = { devnull, devnull, p_err[1], -1 };
+  int fds[6] = { devnull, devnull, p_err[1], -1, -1, -1 };
   if (kind == 'r') {
     if (pipe2(p_out, O_CLOEXEC) < 0) { e = errno; goto out; }
     fds[1] = p_out[1];
@@ -206,6 +259,11 @@ static void start(char **f, int nf) {
   } else {
     if (pipe2(p_sync, O_CLOEXEC) < 0) { e = errno; goto out; }
     fds[3] = p_sync[1];
+  }
+  if (kind == 'x') {
+    if (pipe2(p_start, O_CLOEXEC) < 0 || pipe2(p_attach, O_CLOEXEC) < 0) { e = errno; goto out; }
+    fds[4] = p_start[0];
+    fds[5] = p_attach[1];
   }
   pid_t pid = fork();
   if (pid < 0) { e = errno; goto out; }
@@ -225,10 +283,15 @@ static void start(char **f, int nf) {
   j->out = p_out[0]; p_out[0] = -1;
   j->err = p_err[0]; p_err[0] = -1;
   j->sync = p_sync[0]; p_sync[0] = -1;
-  if (kind == 'c') fcntl(j->err, F_SETFL, O_NONBLOCK);
+  j->attach = p_attach[0]; p_attach[0] = -1;
+  j->start = p_start[1]; p_start[1] = -1;
+  if (kind != 'r') fcntl(j->err, F_SETFL, O_NONBLOCK);
+  /* conmon waits for a first byte before it creates its attach socket */
+  if (kind == 'x' && write(j->start, "0", 1) < 0) closefd(&j->start);
 out:
   closefd(&p_out[0]); closefd(&p_out[1]); closefd(&p_err[0]); closefd(&p_err[1]);
   closefd(&p_sync[0]); closefd(&p_sync[1]); closefd(&p_fail[0]); closefd(&p_fail[1]);
+  closefd(&p_start[0]); closefd(&p_start[1]); closefd(&p_attach[0]); closefd(&p_attach[1]);
   closefd(&stdin_fd); closefd(&devnull);
   if (envp != environ) free(envp);
   free(argv);
@@ -239,6 +302,7 @@ out:
 static int needed(char **f, int nf) {
   if (nf < 2) return 0;
   if (f[1][0] == 'k') return 4;
+  if (f[1][0] == 'g') return 3;
   int i = f[1][0] == 'r' ? 4 : 3;
   if (nf <= i) return 0;
   int envc = atoi(f[i]);
@@ -266,7 +330,10 @@ static void parse(void) {
     if (f[1][0] == 'k') {
       for (int k = 0; k < MAXJOBS; k++)
         if (jobs[k].used && jobs[k].tag && !strcmp(jobs[k].tag, f[2]) && !jobs[k].exited) kill(jobs[k].pid, atoi(f[3]));
-    } else if (f[1][0] == 'r' || f[1][0] == 'c') {
+    } else if (f[1][0] == 'g') {
+      for (int k = 0; k < MAXJOBS; k++)
+        if (jobs[k].used && jobs[k].tag && !strcmp(jobs[k].tag, f[2]) && jobs[k].start >= 0 && write(jobs[k].start, "0", 1) < 0) closefd(&jobs[k].start);
+    } else if (f[1][0] == 'r' || f[1][0] == 'c' || f[1][0] == 'x') {
       start(f, nf);
     } else {
       fprintf(stderr, "berth-spawnd: unknown request %s\n", f[1]);
@@ -299,17 +366,17 @@ int main(void) {
   fcntl(0, F_SETFD, FD_CLOEXEC);
   fcntl(1, F_SETFD, FD_CLOEXEC);
   for (;;) {
-    struct pollfd p[2 + 3 * MAXJOBS];
-    struct { struct job *j; int *fd; struct buf *b; } who[2 + 3 * MAXJOBS];
+    struct pollfd p[2 + 4 * MAXJOBS];
+    struct { struct job *j; int *fd; struct buf *b; } who[2 + 4 * MAXJOBS];
     int n = 0;
     p[n++] = (struct pollfd){ .fd = 0, .events = POLLIN };
     p[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
     for (int k = 0; k < MAXJOBS; k++) {
       struct job *j = &jobs[k];
       if (!j->used) continue;
-      int *fds[3] = { &j->out, &j->err, &j->sync };
-      struct buf *bs[3] = { &j->bout, &j->berr, &j->bsync };
-      for (int i = 0; i < 3; i++) {
+      int *fds[4] = { &j->out, &j->err, &j->sync, &j->attach };
+      struct buf *bs[4] = { &j->bout, &j->berr, &j->bsync, &j->battach };
+      for (int i = 0; i < 4; i++) {
         if (*fds[i] < 0) continue;
         who[n].j = j; who[n].fd = fds[i]; who[n].b = bs[i];
         p[n++] = (struct pollfd){ .fd = *fds[i], .events = POLLIN };

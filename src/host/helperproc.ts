@@ -15,10 +15,13 @@ import { BerthError } from '../core/errors.js';
 
 interface Pending { resolve(line: string): void; reject(e: Error): void }
 
+/** The answers to one request of a tagged helper: `line` gets each, and says whether it was the last. */
+export interface AnswerStream { line(answer: string): boolean; reject(e: Error): void }
+
 export class HelperProcess {
   private child?: ChildProcess;
   private readonly pending: Pending[] = [];
-  private readonly tagged = new Map<string, Pending>();
+  private readonly tagged = new Map<string, AnswerStream>();
   private nextTag = 0;
   private buf = '';
 
@@ -28,14 +31,16 @@ export class HelperProcess {
 
   private waiting(): number { return this.pending.length + this.tagged.size; }
 
-  /** the request an answer line is for, and the answer without its tag */
-  private take(line: string): [Pending | undefined, string] {
-    if (!this.opts.tagged) return [this.pending.shift(), line];
+  /** hands an answer line to the request it is for */
+  private take(line: string): void {
+    if (!this.opts.tagged) {
+      this.pending.shift()?.resolve(line);
+      return;
+    }
     const sp = line.indexOf(' ');
     const tag = sp < 0 ? line : line.slice(0, sp);
-    const p = this.tagged.get(tag);
-    this.tagged.delete(tag);
-    return [p, sp < 0 ? '' : line.slice(sp + 1)];
+    const s = this.tagged.get(tag);
+    if (s?.line(sp < 0 ? '' : line.slice(sp + 1))) this.tagged.delete(tag);
   }
 
   private ensure(): ChildProcess {
@@ -48,9 +53,8 @@ export class HelperProcess {
       for (let nl = this.buf.indexOf('\n'); nl >= 0; nl = this.buf.indexOf('\n')) {
         const line = this.buf.slice(0, nl);
         this.buf = this.buf.slice(nl + 1);
-        const [p, answer] = this.take(line);
+        this.take(line);
         if (this.waiting() === 0) this.hold(child, false);
-        p?.resolve(answer);
       }
     });
     const gone = () => {
@@ -77,26 +81,38 @@ export class HelperProcess {
     if (on) { child.ref(); out.ref?.(); } else { child.unref(); out.unref?.(); }
   }
 
-  /**
-   * Sends one request; resolves with its answer line (without the tag of a tagged helper, which is handed
-   * to `onTag` before the request is written). A field holding a NUL is refused unsent.
-   */
+  /** Sends one request; resolves with its answer line (without a tagged helper's tag). A field holding a NUL is refused unsent. */
   send(fields: string[], onTag?: (tag: string) => void): Promise<string> {
-    if (fields.some((f) => f.includes('\0'))) return Promise.reject(new BerthError('InvalidArgument', `${this.name}: NUL in a request`));
-    const child = this.ensure();
-    return new Promise((resolve, reject) => {
-      let head = '';
-      if (this.opts.tagged) {
-        const tag = `t${this.nextTag++}`;
-        this.tagged.set(tag, { resolve, reject });
-        onTag?.(tag);
-        head = `${tag}\0`;
-      } else {
+    if (!this.opts.tagged) {
+      if (fields.some((f) => f.includes('\0'))) return Promise.reject(new BerthError('InvalidArgument', `${this.name}: NUL in a request`));
+      const child = this.ensure();
+      return new Promise((resolve, reject) => {
         this.pending.push({ resolve, reject });
-      }
-      this.hold(child, true);
-      child.stdin!.write(head + fields.map((f) => `${f}\0`).join(''));
+        this.hold(child, true);
+        child.stdin!.write(fields.map((f) => `${f}\0`).join(''));
+      });
+    }
+    return new Promise((resolve, reject) => {
+      const tag = this.open(fields, { line: (a) => { resolve(a); return true; }, reject });
+      if (tag !== undefined) onTag?.(tag);
     });
+  }
+
+  /**
+   * Sends one request to a tagged helper, whose answers go to `answers` until it says the last came;
+   * returns the request's tag (undefined when it was refused: a field holding a NUL).
+   */
+  open(fields: string[], answers: AnswerStream): string | undefined {
+    if (fields.some((f) => f.includes('\0'))) {
+      answers.reject(new BerthError('InvalidArgument', `${this.name}: NUL in a request`));
+      return undefined;
+    }
+    const child = this.ensure();
+    const tag = `t${this.nextTag++}`;
+    this.tagged.set(tag, answers);
+    this.hold(child, true);
+    child.stdin!.write(`${tag}\0${fields.map((f) => `${f}\0`).join('')}`);
+    return tag;
   }
 
   /** Writes a request that gets no answer (a tagged helper's control requests, tagged "-") to a running helper. */

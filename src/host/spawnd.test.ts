@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nativeHelper } from './native.js';
 import { HostCommandError, run } from './process.js';
-import { SpawnDaemon, SpawnError, parseConmonAnswer, parseRunAnswer, spawnDaemon } from './spawnd.js';
+import { SpawnDaemon, SpawnError, parseConmonAnswer, parseExecAnswer, parseRunAnswer, spawnDaemon } from './spawnd.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
@@ -15,6 +15,8 @@ test('berth-spawnd answers: exit, signal, a failed start, conmon\'s sync line', 
   assert.equal(e.message, 'spawn ip ENOENT');
   assert.deepEqual(parseConmonAnswer(`c ${b64('{"data": 42}')} -`, 'conmon'), { syncLine: '{"data": 42}', stderr: '' });
   assert.deepEqual(parseConmonAnswer(`c - ${b64('bad flag\n')}`, 'conmon'), { syncLine: undefined, stderr: 'bad flag\n' });
+  assert.deepEqual(parseExecAnswer(`a ${b64('{"data": 0}')} -`, 'conmon'), { kind: 'a', line: '{"data": 0}', stderr: '' });
+  assert.deepEqual(parseExecAnswer('z -', 'conmon'), { kind: 'z', line: undefined, stderr: '' });
   assert.throws(() => parseRunAnswer('x', 'sh'), /unexpected answer/);
   assert.throws(() => parseConmonAnswer('x 1 - -', 'conmon'), /unexpected answer/);
 });
@@ -78,4 +80,23 @@ test('host run() goes through berth-spawnd: errors and timeouts as before; input
   await assert.rejects(run('/nonexistent/prog', []), (e: HostCommandError) => e.exitCode === null && /ENOENT/.test(e.message));
   await assert.rejects(run('/bin/sh', ['-c', 'head -c 2000 /dev/zero'], { maxBuffer: 1000 }), /too much output/);
   assert.equal((await run('cat', [], { input: 'a\0b' })).stdout, 'a\0b');
+});
+
+test('berth-spawnd starts conmon for an exec: ready on the attach pipe, then the pid and the exit code once released', withHelper, async () => {
+  const d = new SpawnDaemon(helperPath!);
+  // conmon's protocol, played by sh: a byte on the start pipe, "ready" on the attach pipe, a second byte,
+  // then the pid and the exit code on the sync pipe
+  const script = 'head -c1 <&4 >/dev/null; echo warn >&2; echo "{\\"data\\": 0}" >&5; head -c1 <&4 >/dev/null; echo "{\\"data\\": $$}" >&3; sleep 0.2; echo "{\\"data\\": 7}" >&3';
+  const x = d.exec('/bin/sh', ['-c', script], { cwd: '/', env: {} });
+  assert.deepEqual(await x.ready, { line: '{"data": 0}', stderr: 'warn\n' });
+  // not released: no pid yet
+  const early = await Promise.race([x.pid, new Promise((r) => setTimeout(() => r('waiting'), 300))]);
+  assert.equal(early, 'waiting');
+  x.release();
+  assert.match((await x.pid)!, /^\{"data": \d+\}$/);
+  assert.equal(await x.exit, '{"data": 7}');
+  // a conmon that cannot start fails every step
+  const bad = d.exec('/nonexistent/conmon', [], { cwd: '/', env: {} });
+  await assert.rejects(bad.ready, (e: SpawnError) => e.code === 'ENOENT');
+  await assert.rejects(bad.exit, (e: SpawnError) => e.code === 'ENOENT');
 });

@@ -13,6 +13,18 @@ import { BerthError } from '../core/errors.js';
 import { HelperProcess } from './helperproc.js';
 import { nativeHelper } from './native.js';
 
+/**
+ * conmon started for an exec: `ready` is the attach pipe's first line (and stderr so far), `pid` and
+ * `exit` the sync pipe's first and second lines (undefined: it closed first); `release` writes the
+ * start pipe's second byte, which lets conmon run the process.
+ */
+export interface ExecStarted {
+  ready: Promise<{ line?: string; stderr: string }>;
+  pid: Promise<string | undefined>;
+  exit: Promise<string | undefined>;
+  release(): void;
+}
+
 /** A program that ran to its end. */
 export interface SpawnedResult {
   code: number | null;
@@ -36,6 +48,13 @@ export interface ConmonStarted {
 
 const errnoName = new Map(Object.entries(constants.errno).map(([k, v]) => [v, k]));
 const signalName = new Map(Object.entries(constants.signals).map(([k, v]) => [v, k as NodeJS.Signals]));
+
+function deferred<T>(): { promise: Promise<T>; resolve(v: T): void; reject(e: Error): void } {
+  let resolve!: (v: T) => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
+  return { promise, resolve, reject };
+}
 
 const field = (s: string): Buffer => (s === '-' ? Buffer.alloc(0) : Buffer.from(s, 'base64'));
 
@@ -92,6 +111,56 @@ export class SpawnDaemon {
     if (r instanceof SpawnError) throw r;
     return r;
   }
+
+  /** Starts conmon for an exec: stderr, the sync pipe (fd 3), the start pipe (fd 4) and the attach pipe (fd 5) to the helper. */
+  exec(file: string, args: string[], opts: { cwd: string; env: Record<string, string> }): ExecStarted {
+    const env = Object.entries(opts.env).map(([k, v]) => `${k}=${v}`);
+    const ready = deferred<{ line?: string; stderr: string }>();
+    const pid = deferred<string | undefined>();
+    const exit = deferred<string | undefined>();
+    const all = [ready, pid, exit];
+    const tag = this.proc.open(['x', opts.cwd, String(env.length), ...env, String(args.length + 1), file, ...args], {
+      line: (answer) => {
+        let r;
+        try {
+          r = parseExecAnswer(answer, file);
+        } catch (e) {
+          for (const d of all) d.reject(e as Error);
+          return true;
+        }
+        if (r instanceof SpawnError) {
+          for (const d of all) d.reject(r);
+          return true;
+        }
+        if (r.kind === 'a') ready.resolve({ line: r.line, stderr: r.stderr });
+        else if (r.kind === 'p') pid.resolve(r.line);
+        else exit.resolve(r.line);
+        return r.kind === 'z';
+      },
+      reject: (e) => { for (const d of all) d.reject(e); },
+    });
+    // nobody may wait for the later answers (a failed start): no unhandled rejections
+    for (const d of all) d.promise.catch(() => undefined);
+    let released = false;
+    return {
+      ready: ready.promise,
+      pid: pid.promise,
+      exit: exit.promise,
+      release: () => {
+        if (released || tag === undefined) return;
+        released = true;
+        this.proc.post(['g', tag]);
+      },
+    };
+  }
+}
+
+/** "a", "p" or "z" answers of an exec, in that order (pure, for tests): the kind and the decoded line */
+export function parseExecAnswer(answer: string, file: string): { kind: 'a' | 'p' | 'z'; line?: string; stderr: string } | SpawnError {
+  const [kind, a, b] = answer.split(' ');
+  if (kind === 'e') return new SpawnError(errnoName.get(Number(a)) ?? `errno ${a}`, file);
+  if ((kind !== 'a' && kind !== 'p' && kind !== 'z') || a === undefined) throw new BerthError('Internal', `berth-spawnd: unexpected answer ${JSON.stringify(answer)}`);
+  return { kind, line: a === '-' ? undefined : field(a).toString(), stderr: b === undefined ? '' : field(b).toString() };
 }
 
 let daemon: SpawnDaemon | null | undefined;

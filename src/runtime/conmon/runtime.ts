@@ -19,7 +19,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { internal, BerthError } from '../../core/errors.js';
 import { output } from '../../host/process.js';
-import { spawnDaemon } from '../../host/spawnd.js';
+import { spawnDaemon, type SpawnDaemon } from '../../host/spawnd.js';
 import { specToJSON } from '../oci/generate.js';
 import type { AttachConnection, CreateOptions, ExecOptions, ExecSession, Runtime, RuntimeState } from '../runtime.js';
 import { connectAttach } from './attach.js';
@@ -295,6 +295,8 @@ export class ConmonRuntime implements Runtime {
       '-l', 'none', '--exit-dir', o.dir, '--exec', '--exec-process-spec', spec, '--exec-attach', '--no-sync-log'];
     if (o.tty) args.push('-t');
     if (o.stdin) args.push('-i');
+    const helper = spawnDaemon();
+    if (helper) return this.execThrough(helper, args, o);
     const child = spawn(this.conmon, args, {
       stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
       env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', _OCI_ATTACHPIPE: '5' },
@@ -326,6 +328,33 @@ export class ConmonRuntime implements Runtime {
         sync.destroy();
         child.stderr!.destroy();
         return code.data;
+      }),
+    };
+    return session;
+  }
+
+  /** exec() with conmon started by berth-spawnd, which holds its pipes and answers at each step */
+  private async execThrough(helper: SpawnDaemon, args: string[], o: ExecOptions): Promise<ExecSession> {
+    const x = helper.exec(this.conmon, args, { cwd: o.dir, env: { _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', _OCI_ATTACHPIPE: '5' } });
+    const ready = await x.ready.catch((e: Error) => { throw internal(`conmon exec failed: ${e.message}`, e); });
+    const msg = ready.line === undefined ? undefined : parseSyncLine(ready.line);
+    if (!msg) throw internal(`conmon exec failed: ${ready.stderr.trim()}`);
+    if (msg.data < 0) throw internal(runcMessage(msg.message ?? 'exec failed'));
+    const pidP = x.pid.then((line) => {
+      const p = line === undefined ? undefined : parseSyncLine(line);
+      if (!p) throw internal('conmon closed its sync pipe without reporting');
+      return p;
+    });
+    const session: ExecSession = {
+      pid: 0,
+      pidKnown: pidP.then((p) => p.data),
+      attachPath: path.join(o.dir, 'attach'),
+      release: x.release,
+      exited: pidP.then(async (p) => {
+        if (p.data < 0) throw new BerthError('Internal', runcMessage(p.message ?? 'exec failed'));
+        session.pid = p.data;
+        const code = await x.exit.catch(() => undefined);
+        return (code === undefined ? undefined : parseSyncLine(code))?.data ?? -1;
       }),
     };
     return session;
