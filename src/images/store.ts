@@ -519,18 +519,32 @@ export class ImageStore {
         records.push({ Untagged: familiarString(r) });
       }
       await this.persistRefs();
-      const img = this.images.get(id)!;
-      this.images.delete(id);
-      await fs.rm(path.join(this.root, 'images', `${id.slice(7)}.json`), { force: true });
-      await this.content.delete(id);
-      records.push({ Deleted: id });
-      const removed = new Set(await this.gcLayers(img.meta.diffIDs, await this.snapshotter.usedLayers()));
-      const chains = chainIDs(img.meta.diffIDs);
-      img.meta.diffIDs.forEach((d, i) => {
-        if (removed.has(d)) records.push({ Deleted: chains[i]! });
-      });
+      let parent = await this.deleteImage(id, records);
+      // `prune` (unless noprune): the untagged parents (a build's intermediate images) go too, up to the
+      // first one that something else still uses: a tag, a container or another child (as dockerd does,
+      // quietly)
+      while (opts.prune && parent && this.images.has(parent)) {
+        const p = parent;
+        if (this.refsOf(p).length || usedBy(p).length || [...this.images.values()].some((i) => i.meta.parent === p)) break;
+        parent = await this.deleteImage(p, records);
+      }
       return records;
     });
+  }
+
+  /** Deletes an image and the layers only it used, recording both; returns its parent. Call in the mutex. */
+  private async deleteImage(id: string, records: ImageDeleteResponseItem[]): Promise<string | undefined> {
+    const img = this.images.get(id)!;
+    this.images.delete(id);
+    await fs.rm(path.join(this.root, 'images', `${id.slice(7)}.json`), { force: true });
+    await this.content.delete(id);
+    records.push({ Deleted: id });
+    const removed = new Set(await this.gcLayers(img.meta.diffIDs, await this.snapshotter.usedLayers()));
+    const chains = chainIDs(img.meta.diffIDs);
+    img.meta.diffIDs.forEach((d, i) => {
+      if (removed.has(d)) records.push({ Deleted: chains[i]! });
+    });
+    return img.meta.parent;
   }
 
   private deleteConflict(
