@@ -135,6 +135,10 @@ function backend(w: BuilderWiring): BuildBackend {
         throw e;
       }
     },
+    async ingestLayer(tar) {
+      const { diffID, release } = await images.store.ingestLayerStream(tar, { sync: false });
+      return { diffID, file: '', nonEmpty: diffID !== EMPTY_LAYER_DIFF_ID, release };
+    },
     async diffLayer(id) {
       const fs = await w.fs();
       // packed, stored and unpacked in one pass; flushed to the disk by syncImages at the build's end
