@@ -292,12 +292,15 @@ export class ImageStore {
 
   private async setRefs(id: string, refs: NamedRef[], touch: boolean): Promise<string | undefined> {
     let previous: string | undefined;
+    let changed = false;
     for (const ref of refs) {
       const old = this.refs.get(refString(ref));
       if (old && old.id !== id) previous = old.id;
+      if (old?.id !== id) changed = true;
       this.refs.set(refString(ref), { ref, id });
     }
-    await this.persistRefs();
+    // a tag that already points there (a rebuild's -t) changes nothing on the disk
+    if (changed) await this.persistRefs();
     const img = this.images.get(id)!;
     if (touch) {
       img.meta.lastTagTime = new Date().toISOString();
