@@ -103,7 +103,7 @@ export class Builder {
       if (this.o.gcEnabled && this.o.keepStorage > 0 && this.cache.totalSize() > this.o.keepStorage) {
         await this.prune({ all: false, keepStorage: this.o.keepStorage }).catch(() => undefined);
       }
-      if (process.env.BERTH_BUILD_TRACE) process.stderr.write(`build-trace +${Date.now() - t0}ms end\n`);
+      if (process.env.BERTH_BUILD_TRACE) process.stderr.write(`build-trace +${Date.now() - t0}ms end (started at ${t0})\n`);
     }
   }
 
@@ -132,7 +132,7 @@ function traceSteps(t0: number): Emit | undefined {
   if (!process.env.BERTH_BUILD_TRACE) return undefined;
   return (o) => {
     const text = typeof o.stream === 'string' ? o.stream : o.aux ? 'aux' : '';
-    if (/^(Step |Successfully|aux)/.test(text)) process.stderr.write(`build-trace +${Date.now() - t0}ms ${text.split('\n')[0]}\n`);
+    if (/^(Step |Successfully|aux)/.test(text)) process.stderr.write(`build-trace +${Date.now() - t0}ms (at ${Date.now() % 100000}) ${text.split('\n')[0]}\n`);
   };
 }
 

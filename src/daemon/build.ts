@@ -163,7 +163,7 @@ function traced(b: BuildBackend): BuildBackend {
     // sync calls stay sync (the builder uses image() and hasImage() without await)
     out[k] = (...args: unknown[]) => {
       const t = Date.now();
-      const done = () => process.stderr.write(`build-trace ${k} ${Date.now() - t}ms\n`);
+      const done = () => process.stderr.write(`build-trace ${k} ${Date.now() - t}ms (at ${t % 100000})\n`);
       const r = (v as (...a: unknown[]) => unknown).apply(b, args);
       if (r instanceof Promise) return r.finally(done);
       done();

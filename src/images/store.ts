@@ -363,7 +363,7 @@ export class ImageStore {
    */
   async ingestLayerStream(tar: Readable, opts: { sync?: boolean } = {}): Promise<{ diffID: string; size: number; release: () => void }> {
     const [forStore, forUnpack] = tee(tar);
-    const [stored, unpacked] = await Promise.allSettled([this.content.write(forStore), this.snapshotter.applyLayer(undefined, forUnpack, opts)]);
+    const [stored, unpacked] = await Promise.allSettled([this.content.write(forStore, undefined, opts), this.snapshotter.applyLayer(undefined, forUnpack, opts)]);
     if (stored.status === 'rejected' || unpacked.status === 'rejected') {
       if (stored.status === 'fulfilled') await this.dropUnreferencedTar(stored.value.digest);
       throw unpacked.status === 'rejected' ? unpacked.reason : (stored as PromiseRejectedResult).reason;
