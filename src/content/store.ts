@@ -37,7 +37,7 @@ export interface Ingester {
    * (InvalidArgument). `sync: false`: not flushed to the disk here (the caller syncs the file system).
    */
   write(data: Readable | AsyncIterable<Buffer>, expected?: string, o?: { sync?: boolean }): Promise<WriteResult>;
-  writeBuffer(data: Buffer | string, expected?: string): Promise<WriteResult>;
+  writeBuffer(data: Buffer | string, expected?: string, o?: { sync?: boolean }): Promise<WriteResult>;
 }
 
 export interface Manager {
@@ -119,8 +119,8 @@ export class LocalContentStore implements ContentStore {
     }
   }
 
-  async writeBuffer(data: Buffer | string, expected?: string): Promise<WriteResult> {
-    return this.write(Readable.from([Buffer.from(data)]), expected);
+  async writeBuffer(data: Buffer | string, expected?: string, o: { sync?: boolean } = {}): Promise<WriteResult> {
+    return this.write(Readable.from([Buffer.from(data)]), expected, o);
   }
 
   async delete(digest: string): Promise<void> {

@@ -115,12 +115,15 @@ export class ImageStore {
   private async loadState(): Promise<void> {
     for (const name of await fs.readdir(path.join(this.root, 'images'))) {
       if (!/^[a-f0-9]{64}\.json$/.test(name)) continue;
-      const meta = JSON.parse(await fs.readFile(path.join(this.root, 'images', name), 'utf8')) as ImageMeta;
+      let meta: ImageMeta;
       let config: ImageConfigBlob;
       try {
+        meta = JSON.parse(await fs.readFile(path.join(this.root, 'images', name), 'utf8')) as ImageMeta;
         config = JSON.parse((await this.content.readBuffer(meta.id)).toString('utf8')) as ImageConfigBlob;
       } catch (err) {
-        if (isKind(err, 'NotFound')) continue; // config lost: the image is unusable
+        // config lost, or a record or config a power cut cut short (a build's, written unflushed):
+        // the image is unusable
+        if (isKind(err, 'NotFound') || err instanceof SyntaxError) continue;
         throw err;
       }
       this.images.set(meta.id, { config, meta, size: await this.sizeOf(meta.diffIDs) });
@@ -152,8 +155,8 @@ export class ImageStore {
     await writeFileAtomic(path.join(this.root, 'repositories.json'), JSON.stringify({ Repositories: repos }));
   }
 
-  private async persistMeta(meta: ImageMeta): Promise<void> {
-    await writeFileAtomic(path.join(this.root, 'images', `${meta.id.slice(7)}.json`), JSON.stringify(meta));
+  private async persistMeta(meta: ImageMeta, sync = true): Promise<void> {
+    await writeFileAtomic(path.join(this.root, 'images', `${meta.id.slice(7)}.json`), JSON.stringify(meta), { sync });
   }
 
   // ---- lookups ----------------------------------------------------------------------------------
@@ -400,9 +403,11 @@ export class ImageStore {
 
   /**
    * Records an image from its config blob; every layer must have been ingested. `parent`: the image it
-   * was made from (builds), kept when that image exists.
+   * was made from (builds), kept when that image exists. `sync: false`: its files are not flushed here
+   * (a build syncs the file system once, before it tags its result; a record a power cut damaged is
+   * skipped at the next start).
    */
-  async createImage(config: Buffer, opts: { parent?: string } = {}): Promise<ImageRecord> {
+  async createImage(config: Buffer, opts: { parent?: string; sync?: boolean } = {}): Promise<ImageRecord> {
     let parsed: ImageConfigBlob;
     try {
       parsed = JSON.parse(config.toString('utf8')) as ImageConfigBlob;
@@ -420,12 +425,12 @@ export class ImageStore {
       if (!(await this.hasLayer(d))) throw invalidArgument(`invalid image config: layer ${d} is missing`);
     }
     return this.mutex.run(async () => {
-      const { digest: id } = await this.content.writeBuffer(config);
+      const { digest: id } = await this.content.writeBuffer(config, undefined, { sync: opts.sync });
       const existing = this.images.get(id);
       if (existing) return this.record(id);
       const meta: ImageMeta = { id, diffIDs: [...diffIDs], added: new Date().toISOString() };
       if (opts.parent && this.images.has(opts.parent)) meta.parent = opts.parent;
-      await this.persistMeta(meta);
+      await this.persistMeta(meta, opts.sync);
       this.images.set(id, { config: parsed, meta, size: await this.sizeOf(diffIDs) });
       return this.record(id);
     });
