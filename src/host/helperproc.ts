@@ -6,6 +6,9 @@
  * Lifecycle: the helper is spawned when the first request comes (and again if it died); an idle helper
  * never keeps the daemon (or a test) alive, since the event loop is held only while answers are awaited;
  * close() ends it (it exits when its stdin closes). Requests waiting when it dies are rejected.
+ *
+ * A tagged helper (berth-spawnd) answers out of order: send() puts a tag of its own first in each request,
+ * and each answer line starts with its request's tag and a space.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { BerthError } from '../core/errors.js';
@@ -15,10 +18,25 @@ interface Pending { resolve(line: string): void; reject(e: Error): void }
 export class HelperProcess {
   private child?: ChildProcess;
   private readonly pending: Pending[] = [];
+  private readonly tagged = new Map<string, Pending>();
+  private nextTag = 0;
   private buf = '';
 
   /** `onExit` runs when a helper process ends, before the waiting requests are rejected */
-  constructor(private readonly path: string, private readonly name: string, private readonly onExit?: () => void) {}
+  constructor(private readonly path: string, private readonly name: string, private readonly onExit?: () => void,
+    private readonly opts: { tagged?: boolean } = {}) {}
+
+  private waiting(): number { return this.pending.length + this.tagged.size; }
+
+  /** the request an answer line is for, and the answer without its tag */
+  private take(line: string): [Pending | undefined, string] {
+    if (!this.opts.tagged) return [this.pending.shift(), line];
+    const sp = line.indexOf(' ');
+    const tag = sp < 0 ? line : line.slice(0, sp);
+    const p = this.tagged.get(tag);
+    this.tagged.delete(tag);
+    return [p, sp < 0 ? '' : line.slice(sp + 1)];
+  }
 
   private ensure(): ChildProcess {
     if (this.child && this.child.exitCode === null && !this.child.killed) return this.child;
@@ -30,9 +48,9 @@ export class HelperProcess {
       for (let nl = this.buf.indexOf('\n'); nl >= 0; nl = this.buf.indexOf('\n')) {
         const line = this.buf.slice(0, nl);
         this.buf = this.buf.slice(nl + 1);
-        const p = this.pending.shift();
-        if (this.pending.length === 0) this.hold(child, false);
-        p?.resolve(line);
+        const [p, answer] = this.take(line);
+        if (this.waiting() === 0) this.hold(child, false);
+        p?.resolve(answer);
       }
     });
     const gone = () => {
@@ -40,7 +58,9 @@ export class HelperProcess {
         this.child = undefined;
         this.onExit?.();
       }
-      for (const p of this.pending.splice(0)) p.reject(new BerthError('Internal', `${this.name} exited`));
+      const lost = [...this.pending.splice(0), ...this.tagged.values()];
+      this.tagged.clear();
+      for (const p of lost) p.reject(new BerthError('Internal', `${this.name} exited`));
     };
     child.on('exit', gone);
     child.on('error', gone);
@@ -57,15 +77,32 @@ export class HelperProcess {
     if (on) { child.ref(); out.ref?.(); } else { child.unref(); out.unref?.(); }
   }
 
-  /** Sends one request; resolves with its answer line. A field holding a NUL is refused unsent. */
-  send(fields: string[]): Promise<string> {
+  /**
+   * Sends one request; resolves with its answer line (without the tag of a tagged helper, which is handed
+   * to `onTag` before the request is written). A field holding a NUL is refused unsent.
+   */
+  send(fields: string[], onTag?: (tag: string) => void): Promise<string> {
     if (fields.some((f) => f.includes('\0'))) return Promise.reject(new BerthError('InvalidArgument', `${this.name}: NUL in a request`));
     const child = this.ensure();
     return new Promise((resolve, reject) => {
-      this.pending.push({ resolve, reject });
+      let head = '';
+      if (this.opts.tagged) {
+        const tag = `t${this.nextTag++}`;
+        this.tagged.set(tag, { resolve, reject });
+        onTag?.(tag);
+        head = `${tag}\0`;
+      } else {
+        this.pending.push({ resolve, reject });
+      }
       this.hold(child, true);
-      child.stdin!.write(fields.map((f) => `${f}\0`).join(''));
+      child.stdin!.write(head + fields.map((f) => `${f}\0`).join(''));
     });
+  }
+
+  /** Writes a request that gets no answer (a tagged helper's control requests, tagged "-") to a running helper. */
+  post(fields: string[]): void {
+    if (fields.some((f) => f.includes('\0')) || !this.child) return;
+    this.child.stdin!.write(`-\0${fields.map((f) => `${f}\0`).join('')}`);
   }
 
   close(): void {
