@@ -6,9 +6,11 @@
  * docker build`, the engine of bench/private-docker.sh or any --docker-host), interleaved: per repetition
  * and engine a cold build (--no-cache), a rebuild with nothing changed, and a rebuild after one source file
  * changed. Then the daemon's peak RSS while a context of --upload-mb MB is uploaded (sampled every 20 ms).
+ * Also the docker CLI's own floor: the same `docker build` against a server that discards the context.
  * Prints medians and the Berth/Docker ratios.
  */
 import { promises as fsp, readFileSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import os from 'node:os';
 import { TestDaemon, runCmd } from '../test/harness.js';
@@ -41,6 +43,33 @@ EXPOSE 8080
 USER nobody
 CMD ["sh"]
 `;
+
+/**
+ * The docker CLI's floor: a server that answers /_ping, reads POST /build's context to the end and throws
+ * it away, then answers with an image id. What `docker build` costs with no engine behind it.
+ */
+async function nullEngine(sock: string): Promise<http.Server> {
+  const srv = http.createServer((req, res) => {
+    if (req.url?.includes('/_ping')) {
+      res.writeHead(200, { 'Api-Version': '1.47', 'Content-Type': 'text/plain' });
+      res.end('OK');
+      return;
+    }
+    if (req.method !== 'POST' || !req.url?.includes('/build')) {
+      res.writeHead(404, { 'Content-Type': 'application/json' });
+      res.end('{"message":"page not found"}');
+      return;
+    }
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(`${JSON.stringify({ aux: { ID: `sha256:${'0'.repeat(64)}` } })}\n${JSON.stringify({ stream: `sha256:${'0'.repeat(64)}\n` })}\n`);
+    });
+  });
+  await new Promise<void>((resolve) => srv.listen(sock, resolve));
+  srv.unref(); // never what keeps the bench running after an error
+  return srv;
+}
 
 interface Engine {
   name: string;
@@ -100,11 +129,15 @@ async function main(): Promise<void> {
     }
     const changed = path.join(ctx, 'src', 'd7', 'f7.txt');
     const times = engines.map(() => ({ cold: [] as number[], warm: [] as number[], changed: [] as number[] }));
+    const nullSock = path.join(work, 'null.sock');
+    const nullSrv = await nullEngine(nullSock);
+    const floor: number[] = [];
     for (const e of engines) await dockerBuild(e, ['-t', 'bench-build:warmup', ctx]); // base image layers, caches
     for (let rep = 0; rep < REPS; rep++) {
       for (const [i, e] of engines.entries()) {
         times[i]!.cold.push(await dockerBuild(e, ['--no-cache', '-t', 'bench-build:1', ctx]));
         times[i]!.warm.push(await dockerBuild(e, ['-t', 'bench-build:1', ctx]));
+        if (i === 0) floor.push(await dockerBuild({ name: 'null', host: `unix://${nullSock}`, pid: () => 0 }, [ctx]));
         await fsp.writeFile(changed, `changed ${rep} ${Date.now()}\n`);
         times[i]!.changed.push(await dockerBuild(e, ['-t', 'bench-build:1', ctx]));
       }
@@ -118,6 +151,10 @@ async function main(): Promise<void> {
     row('cold build (--no-cache)', 'cold');
     row('rebuild, nothing changed', 'warm');
     row('rebuild, one source file changed', 'changed');
+    const f = median(floor);
+    const docker = engines.length > 1 ? median(times[1]!.warm) : 0;
+    console.log(`  ${'docker CLI alone (context discarded)'.padEnd(34)} ${f.toFixed(0)}${docker ? `   /docker's rebuild ${(f / docker).toFixed(2)}x` : ''}`);
+    nullSrv.close();
 
     const big = path.join(work, 'big');
     await fsp.mkdir(big);

@@ -5,6 +5,8 @@
  *   berth-mountd           mount(2) and umount2(2) for berthd, one process for its whole life (native/mountd.c)
  *   berth-netd             links, addresses, routes (rtnetlink) and nftables rulesets (libnftables, loaded at run
  *                          time) for berthd, one process for its whole life (native/netd.c)
+ *   berth-spawnd           starts programs for berthd (runtime commands, conmon) without a fork of berthd
+ *                          per program, one process for its whole life (native/spawnd.c)
  * Needs a C compiler and libseccomp-dev. Without them the build goes on: berthd then runs crun through
  * unshare(1) and sh, and lets crun compile seccomp itself (slower, same behaviour).
  *
@@ -22,6 +24,7 @@ for (const [name, src, libs] of [
   ['berth-seccomp-bpf', 'native/seccomp-bpf.c', ['-lseccomp']],
   ['berth-mountd', 'native/mountd.c', []],
   ['berth-netd', 'native/netd.c', ['-ldl']],
+  ['berth-spawnd', 'native/spawnd.c', []],
 ]) {
   try {
     execFileSync(cc, ['-O2', '-Wall', '-Werror', '-o', path.join(out, name), src, ...libs], { stdio: ['ignore', 'ignore', 'pipe'] });

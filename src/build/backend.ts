@@ -53,6 +53,8 @@ export interface BuildBackend {
    * its cache entries are written and its image is tagged).
    */
   syncImages(): Promise<void>;
+  /** stores a layer tar made by the builder (packed as it streams in); held until `release` */
+  ingestLayer(tar: Readable): Promise<LayerFile>;
   /** tags an image `name[:tag]` (docker build -t) */
   tag(id: string, ref: string): Promise<void>;
   /** removes an untagged image nothing uses (cache pruning); false when it is still in use */

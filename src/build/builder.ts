@@ -67,9 +67,9 @@ export class Builder {
     const ctx = this.spare.pop() ?? { dir: path.join(this.backend.stateDir, 'tmp', `context-${newId().slice(0, 16)}`), index: new Map() };
     let received: ContextIndex | undefined;
     await fsp.mkdir(ctx.dir, { recursive: true, mode: 0o700 });
-    const out = new BuildOutput(emit, opts.quiet);
+    const t0 = Date.now();
+    const out = new BuildOutput(emit, opts.quiet, traceSteps(t0));
     try {
-      const t0 = Date.now();
       let input = body;
       if (opts.remote) {
         body.resume(); // the client sends no context with a remote one
@@ -103,6 +103,7 @@ export class Builder {
       if (this.o.gcEnabled && this.o.keepStorage > 0 && this.cache.totalSize() > this.o.keepStorage) {
         await this.prune({ all: false, keepStorage: this.o.keepStorage }).catch(() => undefined);
       }
+      if (process.env.BERTH_BUILD_TRACE) process.stderr.write(`build-trace +${Date.now() - t0}ms end (started at ${t0})\n`);
     }
   }
 
@@ -124,6 +125,15 @@ export class Builder {
       Size: e.size, CreatedAt: e.createdAt, LastUsedAt: e.lastUsedAt, UsageCount: e.usageCount,
     }));
   }
+}
+
+/** BERTH_BUILD_TRACE=1: the time of each `Step` line and of the result, from the request's start. */
+function traceSteps(t0: number): Emit | undefined {
+  if (!process.env.BERTH_BUILD_TRACE) return undefined;
+  return (o) => {
+    const text = typeof o.stream === 'string' ? o.stream : o.aux ? 'aux' : '';
+    if (/^(Step |Successfully|aux)/.test(text)) process.stderr.write(`build-trace +${Date.now() - t0}ms (at ${Date.now() % 100000}) ${text.split('\n')[0]}\n`);
+  };
 }
 
 async function dirBytes(dir: string): Promise<number> {

@@ -34,7 +34,7 @@ export interface CopyRoot {
 
 export type CopyItem =
   | { kind: 'file'; host: string; name: string; mode: number; size: number; mtime: Date }
-  | { kind: 'dir'; host?: string; name: string; mode: number; mtime: Date; rootOwned?: boolean }
+  | { kind: 'dir'; host?: string; name: string; mode: number; mtime: Date; rootOwned?: boolean; owner?: Owner }
   | { kind: 'symlink'; name: string; target: string; mode: number; mtime: Date }
   | { kind: 'data'; name: string; data: Buffer; mode: number; mtime: Date }
   | { kind: 'archive'; host: string; name: string };
@@ -265,6 +265,9 @@ export interface PackOptions {
 }
 
 /** The tar that writes the items (names relative to `/`); parents are made by the extraction. */
+const SMALL_FILE = 256 << 10;
+const READ_AHEAD = 16;
+
 export function packItems(items: CopyItem[], o: PackOptions): Readable {
   const pack = tar.pack();
   const out = new PassThrough();
@@ -273,12 +276,26 @@ export function packItems(items: CopyItem[], o: PackOptions): Readable {
     const entry = (header: Partial<tar.Header>, body?: Buffer) => new Promise<void>((resolve, reject) => {
       pack.entry(header as tar.Header, body ?? Buffer.alloc(0), (err) => (err ? reject(err) : resolve()));
     });
-    for (const it of items) {
+    // small files are read whole, several ahead of the packer (a stream per file costs more than the read)
+    const ahead = new Map<number, Promise<Buffer>>();
+    const readAhead = (from: number) => {
+      for (let k = from; k < Math.min(items.length, from + READ_AHEAD); k++) {
+        const x = items[k]!;
+        if (x.kind === 'file' && x.size <= SMALL_FILE && !ahead.has(k)) {
+          const p = fsp.readFile(x.host);
+          p.catch(() => undefined);
+          ahead.set(k, p);
+        }
+      }
+    };
+    for (const [i, it] of items.entries()) {
+      readAhead(i);
       const mode = (m: number) => o.chmod ?? m;
       switch (it.kind) {
         case 'dir':
-          if (it.rootOwned) await entry({ uid: 0, gid: 0, name: it.name, type: 'directory', mode: it.mode, mtime: it.mtime });
-          else if (it.name) await entry({ ...base, name: it.name, type: 'directory', mode: mode(it.mode), mtime: it.mtime });
+          // named `dir/`, as Docker's layers (and a container's diff) name directories
+          if (it.rootOwned) await entry({ uid: it.owner?.uid ?? 0, gid: it.owner?.gid ?? 0, name: `${it.name.replace(/\/+$/, '')}/`, type: 'directory', mode: it.mode, mtime: it.mtime });
+          else if (it.name) await entry({ ...base, name: `${it.name.replace(/\/+$/, '')}/`, type: 'directory', mode: mode(it.mode), mtime: it.mtime });
           break;
         case 'symlink':
           await entry({ ...base, name: it.name, type: 'symlink', linkname: it.target, mode: 0o777, mtime: it.mtime });
@@ -287,6 +304,15 @@ export function packItems(items: CopyItem[], o: PackOptions): Readable {
           await entry({ ...base, name: it.name, type: 'file', mode: mode(it.mode), mtime: it.mtime, size: it.data.length }, it.data);
           break;
         case 'file': {
+          const small = ahead.get(i);
+          if (small) {
+            ahead.delete(i);
+            const data = await small;
+            // changed since it was planned: the header's size would not match
+            if (data.length !== it.size) throw invalidArgument(`${it.name}: the file changed while it was copied`);
+            await entry({ ...base, name: it.name, type: 'file', mode: mode(it.mode), mtime: it.mtime, size: it.size }, data);
+            break;
+          }
           const w = pack.entry({ ...base, name: it.name, type: 'file', mode: mode(it.mode), mtime: it.mtime, size: it.size } as tar.Header);
           await pipeline(createReadStream(it.host), w);
           break;

@@ -9,7 +9,8 @@ export class BuildOutput {
   private held: Record<string, unknown>[] = [];
   private sent = false;
 
-  constructor(private readonly emitter: Emit, readonly quiet: boolean) {}
+  /** `trace`: sees every object, also those quiet mode holds back (BERTH_BUILD_TRACE) */
+  constructor(private readonly emitter: Emit, readonly quiet: boolean, private readonly trace?: Emit) {}
 
   /** true once something went to the client (an error after that goes into the stream) */
   get started(): boolean {
@@ -22,6 +23,7 @@ export class BuildOutput {
   }
 
   private put(obj: Record<string, unknown>) {
+    this.trace?.(obj);
     if (this.quiet) this.held.push(obj);
     else this.emit(obj);
   }
@@ -40,6 +42,7 @@ export class BuildOutput {
   }
 
   aux(obj: Record<string, unknown>): void {
+    this.trace?.({ aux: obj });
     this.emit({ aux: obj });
   }
 

@@ -17,6 +17,7 @@ import type { Instruction } from './dockerfile/instructions.js';
 import { packItems, planCopy, type CopyItem, type CopyRoot, type Owner } from './copy.js';
 import { short } from './output.js';
 import { writeItems } from './write.js';
+import { directLayer } from './directlayer.js';
 import type { StepStage } from './scope.js';
 
 type CopyIns = Extract<Instruction, { kind: 'copy' | 'add' }>;
@@ -121,6 +122,17 @@ export async function runCopy(s: StepStage, ins: CopyIns): Promise<void> {
     if (!s.imageId) {
       const plan = await planCopy(root, { ...base, destIsDir: endsSlash, hash: false });
       return { layer: await scratchLayer(s, plan.items, own, chmod), containerId: '' };
+    }
+    if (run.backend.directWrites) {
+      // the layer straight from the items when the image lets it be (see directLayer): no file is
+      // written into a container first
+      const layer = await run.withImageRoot(s.imageId, async (rootfs) => {
+        const st = endsSlash ? undefined : await fsp.stat(await resolveInRoot(rootfs, dest)).catch(() => undefined);
+        const plan = await planCopy(root, { ...base, destIsDir: endsSlash || !!st?.isDirectory(), hash: false });
+        const tar = await directLayer(rootfs, plan.items, { owner: own, chmod });
+        return tar && run.backend.ingestLayer(tar);
+      });
+      if (layer) return { layer, containerId: '' };
     }
     const id = await run.backend.createContainer({ ...s.cfg, Image: s.imageId, Cmd: [...s.shell(), `#(nop) ${word}`], Entrypoint: [''], HostConfig: run.hostConfig('none', [], {}) });
     run.track(id);

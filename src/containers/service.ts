@@ -198,13 +198,15 @@ export class ContainerService {
   /**
    * Runs `fn` under the container's lock with its root file system mounted, for work on its files (cp,
    * export, diff, commit): a start, an exit or a removal waits until it is done. A stopped container's
-   * rootfs is mounted for the call and unmounted after it.
+   * rootfs is mounted for the call and unmounted after it. `mount: false`: the lock alone (`rootfs` is
+   * ''), for readers of the upper directory (a build step's diff).
    */
-  async withRootfs<T>(ref: string, fn: (rec: ContainerRecord, rootfs: string) => Promise<T>): Promise<T> {
+  async withRootfs<T>(ref: string, fn: (rec: ContainerRecord, rootfs: string) => Promise<T>, o: { mount?: boolean } = {}): Promise<T> {
     const rec0 = this.d.store.resolve(ref);
     return this.locked(rec0.id, async () => {
       const rec = this.d.store.resolve(rec0.id);
       if (rec.state.Status === 'removing') throw conflict(`container ${rec.id} is marked for removal`);
+      if (o.mount === false) return fn(rec, '');
       const live = isActive(rec.state.Status);
       const { rootfs } = await this.d.rootfs.prepare(rec.id, rec.layers);
       try {

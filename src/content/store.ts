@@ -32,9 +32,12 @@ export interface WriteResult {
 }
 
 export interface Ingester {
-  /** Stores a stream; if `expected` is given and differs from the content, nothing is stored (InvalidArgument). */
-  write(data: Readable | AsyncIterable<Buffer>, expected?: string): Promise<WriteResult>;
-  writeBuffer(data: Buffer | string, expected?: string): Promise<WriteResult>;
+  /**
+   * Stores a stream; if `expected` is given and differs from the content, nothing is stored
+   * (InvalidArgument). `sync: false`: not flushed to the disk here (the caller syncs the file system).
+   */
+  write(data: Readable | AsyncIterable<Buffer>, expected?: string, o?: { sync?: boolean }): Promise<WriteResult>;
+  writeBuffer(data: Buffer | string, expected?: string, o?: { sync?: boolean }): Promise<WriteResult>;
 }
 
 export interface Manager {
@@ -85,7 +88,7 @@ export class LocalContentStore implements ContentStore {
     });
   }
 
-  async write(data: Readable | AsyncIterable<Buffer>, expected?: string): Promise<WriteResult> {
+  async write(data: Readable | AsyncIterable<Buffer>, expected?: string, o: { sync?: boolean } = {}): Promise<WriteResult> {
     if (expected !== undefined) parseDigest(expected);
     const tmp = path.join(this.root, 'ingest', `${Date.now()}-${randomBytes(8).toString('hex')}`);
     const hash = createHash('sha256');
@@ -104,7 +107,7 @@ export class LocalContentStore implements ContentStore {
       if (expected !== undefined && expected !== digest) {
         throw invalidArgument(`content digest mismatch: expected ${expected}, got ${digest}`);
       }
-      await fh.sync();
+      if (o.sync !== false) await fh.sync();
       await fh.close();
       const dest = this.blobPath(digest);
       await fs.rename(tmp, dest);
@@ -116,8 +119,8 @@ export class LocalContentStore implements ContentStore {
     }
   }
 
-  async writeBuffer(data: Buffer | string, expected?: string): Promise<WriteResult> {
-    return this.write(Readable.from([Buffer.from(data)]), expected);
+  async writeBuffer(data: Buffer | string, expected?: string, o: { sync?: boolean } = {}): Promise<WriteResult> {
+    return this.write(Readable.from([Buffer.from(data)]), expected, o);
   }
 
   async delete(digest: string): Promise<void> {

@@ -47,7 +47,7 @@ export async function apiRouter(s: Subsystems, me: DaemonIdentity): Promise<Rout
   // cp, export, diff and commit (and the builder's steps): loaded on first use, with their tar streams
   let containerFs: Promise<ContainerFs> | undefined;
   const fs = () => (containerFs ??= import('../containers/fs/index.js').then(({ ContainerFs, commitTarget }) => new ContainerFs({
-    containers: { resolve: (r) => store.resolve(r), withRootfs: (r, fn) => containers.withRootfs(r, fn), pause: (r) => containers.pause(r), unpause: (r) => containers.unpause(r) },
+    containers: { resolve: (r) => store.resolve(r), withRootfs: (r, fn, o) => containers.withRootfs(r, fn, o), pause: (r) => containers.pause(r), unpause: (r) => containers.unpause(r) },
     upperDir: (id) => images.snapshotter.upperDir(id), layerPath: (l) => images.snapshotter.layerPath(l),
     images: commitTarget(images.store), events, tmpDir: () => images.store.tmpDir(), idMap: s.idMap,
   })));

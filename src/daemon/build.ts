@@ -3,6 +3,7 @@
  * the image store, and the BuildApi the routes use. The builder module is loaded on the first build,
  * prune or df that needs it.
  */
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { BuildBackend } from '../build/backend.js';
 import type { Builder } from '../build/builder.js';
@@ -134,6 +135,10 @@ function backend(w: BuilderWiring): BuildBackend {
         throw e;
       }
     },
+    async ingestLayer(tar) {
+      const { diffID, release } = await images.store.ingestLayerStream(tar, { sync: false });
+      return { diffID, file: '', nonEmpty: diffID !== EMPTY_LAYER_DIFF_ID, release };
+    },
     async diffLayer(id) {
       const fs = await w.fs();
       // packed, stored and unpacked in one pass; flushed to the disk by syncImages at the build's end
@@ -158,7 +163,7 @@ function traced(b: BuildBackend): BuildBackend {
     // sync calls stay sync (the builder uses image() and hasImage() without await)
     out[k] = (...args: unknown[]) => {
       const t = Date.now();
-      const done = () => process.stderr.write(`build-trace ${k} ${Date.now() - t}ms\n`);
+      const done = () => process.stderr.write(`build-trace ${k} ${Date.now() - t}ms (at ${t % 100000})\n`);
       const r = (v as (...a: unknown[]) => unknown).apply(b, args);
       if (r instanceof Promise) return r.finally(done);
       done();
@@ -168,15 +173,30 @@ function traced(b: BuildBackend): BuildBackend {
   return out as unknown as BuildBackend;
 }
 
+/**
+ * What builds a killed daemon was running left behind: their step containers (nothing will ever finish
+ * them) and, when a build's scratch directory shows one was cut short (the builder removes it when a
+ * build ends), the layers it stored for images it never made. Those are the layers and blobs no image
+ * lists and no container stands on, which the image store's prune removes (nothing else has started
+ * using the store yet: builds wait for this, and pulls hold their layers).
+ */
+async function sweepInterrupted(w: BuilderWiring): Promise<void> {
+  for (const c of w.store.all().filter((r) => r.config.Labels?.[BUILD_LABEL] === '1')) {
+    await w.containers.remove(c.id, { force: true, volumes: true }).catch(() => undefined);
+  }
+  const tmp = path.join(w.dataRoot, 'builder', 'tmp');
+  const cut = (await fsp.readdir(tmp).catch(() => [] as string[])).filter((n) => !n.startsWith('context-'));
+  if (!cut.length) return;
+  const removed = await w.images.store.prune();
+  if (process.env.BERTH_BUILD_TRACE) process.stderr.write(`build-trace start sweep: ${removed.length} layers\n`);
+  for (const n of cut) await fsp.rm(path.join(tmp, n), { recursive: true, force: true });
+}
+
 export function openBuilder(w: BuilderWiring): { api: BuildApi; buildCache(): Promise<unknown[]> } {
   let builder: Promise<Builder> | undefined;
-  // step containers of builds a killed daemon was running: nothing will ever finish them
-  void (async () => {
-    for (const c of w.store.all().filter((r) => r.config.Labels?.[BUILD_LABEL] === '1')) {
-      await w.containers.remove(c.id, { force: true, volumes: true }).catch(() => undefined);
-    }
-  })();
-  const get = () => (builder ??= import('../build/builder.js').then(({ Builder }) => Builder.open(traced(backend(w)), builderGc(w.config))));
+  const swept = sweepInterrupted(w).catch(() => undefined);
+  // builds start once the sweep is done: it never sees a layer a new build has just stored
+  const get = () => (builder ??= swept.then(() => import('../build/builder.js')).then(({ Builder }) => Builder.open(traced(backend(w)), builderGc(w.config))));
   const api: BuildApi = {
     async build(body, req, emit, signal) {
       return (await get()).build(body, req, emit, signal);

@@ -15,6 +15,11 @@ export interface AtomicWriteOptions {
   tmpDir?: string;
   /** create the target's folder (0700) when it is missing */
   mkdir?: boolean;
+  /**
+   * false: still all or nothing for readers, but not flushed (no fsync of the file or the folder); for
+   * a caller that syncs the file system itself later (an image build)
+   */
+  sync?: boolean;
 }
 
 /** fsync a folder, so a rename or an unlink in it is on disk */
@@ -34,7 +39,7 @@ export async function writeFileAtomic(file: string, data: string | Buffer, opts:
   try {
     try {
       await fh.writeFile(data);
-      await fh.sync();
+      if (opts.sync !== false) await fh.sync();
     } finally {
       await fh.close();
     }
@@ -44,5 +49,5 @@ export async function writeFileAtomic(file: string, data: string | Buffer, opts:
     await fsp.rm(tmp, { force: true });
     throw err;
   }
-  await syncDir(dir);
+  if (opts.sync !== false) await syncDir(dir);
 }

@@ -6,19 +6,42 @@
  * Lifecycle: the helper is spawned when the first request comes (and again if it died); an idle helper
  * never keeps the daemon (or a test) alive, since the event loop is held only while answers are awaited;
  * close() ends it (it exits when its stdin closes). Requests waiting when it dies are rejected.
+ *
+ * A tagged helper (berth-spawnd) answers out of order: send() puts a tag of its own first in each request,
+ * and each answer line starts with its request's tag and a space.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { BerthError } from '../core/errors.js';
 
 interface Pending { resolve(line: string): void; reject(e: Error): void }
 
+/** The answers to one request of a tagged helper: `line` gets each, and says whether it was the last. */
+export interface AnswerStream { line(answer: string): boolean; reject(e: Error): void }
+
 export class HelperProcess {
   private child?: ChildProcess;
   private readonly pending: Pending[] = [];
+  private readonly tagged = new Map<string, AnswerStream>();
+  private nextTag = 0;
   private buf = '';
 
   /** `onExit` runs when a helper process ends, before the waiting requests are rejected */
-  constructor(private readonly path: string, private readonly name: string, private readonly onExit?: () => void) {}
+  constructor(private readonly path: string, private readonly name: string, private readonly onExit?: () => void,
+    private readonly opts: { tagged?: boolean } = {}) {}
+
+  private waiting(): number { return this.pending.length + this.tagged.size; }
+
+  /** hands an answer line to the request it is for */
+  private take(line: string): void {
+    if (!this.opts.tagged) {
+      this.pending.shift()?.resolve(line);
+      return;
+    }
+    const sp = line.indexOf(' ');
+    const tag = sp < 0 ? line : line.slice(0, sp);
+    const s = this.tagged.get(tag);
+    if (s?.line(sp < 0 ? '' : line.slice(sp + 1))) this.tagged.delete(tag);
+  }
 
   private ensure(): ChildProcess {
     if (this.child && this.child.exitCode === null && !this.child.killed) return this.child;
@@ -30,9 +53,8 @@ export class HelperProcess {
       for (let nl = this.buf.indexOf('\n'); nl >= 0; nl = this.buf.indexOf('\n')) {
         const line = this.buf.slice(0, nl);
         this.buf = this.buf.slice(nl + 1);
-        const p = this.pending.shift();
-        if (this.pending.length === 0) this.hold(child, false);
-        p?.resolve(line);
+        this.take(line);
+        if (this.waiting() === 0) this.hold(child, false);
       }
     });
     const gone = () => {
@@ -40,7 +62,9 @@ export class HelperProcess {
         this.child = undefined;
         this.onExit?.();
       }
-      for (const p of this.pending.splice(0)) p.reject(new BerthError('Internal', `${this.name} exited`));
+      const lost = [...this.pending.splice(0), ...this.tagged.values()];
+      this.tagged.clear();
+      for (const p of lost) p.reject(new BerthError('Internal', `${this.name} exited`));
     };
     child.on('exit', gone);
     child.on('error', gone);
@@ -57,15 +81,44 @@ export class HelperProcess {
     if (on) { child.ref(); out.ref?.(); } else { child.unref(); out.unref?.(); }
   }
 
-  /** Sends one request; resolves with its answer line. A field holding a NUL is refused unsent. */
-  send(fields: string[]): Promise<string> {
-    if (fields.some((f) => f.includes('\0'))) return Promise.reject(new BerthError('InvalidArgument', `${this.name}: NUL in a request`));
-    const child = this.ensure();
+  /** Sends one request; resolves with its answer line (without a tagged helper's tag). A field holding a NUL is refused unsent. */
+  send(fields: string[], onTag?: (tag: string) => void): Promise<string> {
+    if (!this.opts.tagged) {
+      if (fields.some((f) => f.includes('\0'))) return Promise.reject(new BerthError('InvalidArgument', `${this.name}: NUL in a request`));
+      const child = this.ensure();
+      return new Promise((resolve, reject) => {
+        this.pending.push({ resolve, reject });
+        this.hold(child, true);
+        child.stdin!.write(fields.map((f) => `${f}\0`).join(''));
+      });
+    }
     return new Promise((resolve, reject) => {
-      this.pending.push({ resolve, reject });
-      this.hold(child, true);
-      child.stdin!.write(fields.map((f) => `${f}\0`).join(''));
+      const tag = this.open(fields, { line: (a) => { resolve(a); return true; }, reject });
+      if (tag !== undefined) onTag?.(tag);
     });
+  }
+
+  /**
+   * Sends one request to a tagged helper, whose answers go to `answers` until it says the last came;
+   * returns the request's tag (undefined when it was refused: a field holding a NUL).
+   */
+  open(fields: string[], answers: AnswerStream): string | undefined {
+    if (fields.some((f) => f.includes('\0'))) {
+      answers.reject(new BerthError('InvalidArgument', `${this.name}: NUL in a request`));
+      return undefined;
+    }
+    const child = this.ensure();
+    const tag = `t${this.nextTag++}`;
+    this.tagged.set(tag, answers);
+    this.hold(child, true);
+    child.stdin!.write(`${tag}\0${fields.map((f) => `${f}\0`).join('')}`);
+    return tag;
+  }
+
+  /** Writes a request that gets no answer (a tagged helper's control requests, tagged "-") to a running helper. */
+  post(fields: string[]): void {
+    if (fields.some((f) => f.includes('\0')) || !this.child) return;
+    this.child.stdin!.write(`-\0${fields.map((f) => `${f}\0`).join('')}`);
   }
 
   close(): void {

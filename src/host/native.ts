@@ -7,7 +7,7 @@ import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type NativeHelper = 'berth-hide-mount-exec' | 'berth-seccomp-bpf' | 'berth-mountd' | 'berth-netd';
+export type NativeHelper = 'berth-hide-mount-exec' | 'berth-seccomp-bpf' | 'berth-mountd' | 'berth-netd' | 'berth-spawnd';
 
 export function nativeHelper(name: NativeHelper): string | undefined {
   const dir = process.env.BERTH_NATIVE_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../native');

@@ -5,10 +5,14 @@
  *
  * A command may run in another network namespace: `netns` names a process whose namespace to enter
  * (through nsenter), or a namespace file (/run/netns/x, /proc/<pid>/ns/net).
+ *
+ * Programs are started by berth-spawnd (spawnd.ts) where it is built, so the daemon's thread does not
+ * fork; else (or for input holding a NUL) by Node.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import path from 'node:path';
 import { BerthError } from '../core/errors.js';
+import { spawnDaemon, type SpawnDaemon } from './spawnd.js';
 
 export interface RunOptions {
   /** written to the program's stdin, which is then closed */
@@ -59,6 +63,9 @@ function label(cmd: string, args: string[]): string {
 export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   const [file, argv] = inNetns(cmd, args, opts.netns);
   const name = label(cmd, args);
+  const helper = spawnDaemon();
+  const input = opts.input ?? '';
+  if (helper && !(typeof input === 'string' ? input.includes('\0') : input.includes(0)) && argv.length < 4000) return runThrough(helper, name, file, argv, opts);
   const max = opts.maxBuffer ?? 64 << 20;
   return new Promise((resolve, reject) => {
     const child = spawn(file, argv, { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -80,13 +87,36 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      if (code === 0 && !timedOut && !overflow) return resolve({ stdout: Buffer.concat(out).toString(), stderr: err });
-      const how = timedOut ? `timed out after ${opts.timeoutMs} ms` : overflow ? 'too much output'
-        : code !== null ? `exit status ${code}` : `killed by ${signal}`;
-      reject(new HostCommandError(name, code, signal, timedOut || overflow ? '' : err, how));
+      settle(resolve, reject, name, { code, signal, stdout: Buffer.concat(out), stderr: err }, opts, timedOut, overflow);
     });
     child.stdin!.on('error', () => undefined); // a program that exits without reading its input
-    child.stdin!.end(opts.input ?? '');
+    child.stdin!.end(input);
+  });
+}
+
+/** The end of a run, either way it was started: output, or the HostCommandError that says why not. */
+function settle(resolve: (r: RunResult) => void, reject: (e: Error) => void, name: string,
+  r: { code: number | null; signal: NodeJS.Signals | null; stdout: Buffer; stderr: string }, opts: RunOptions, timedOut: boolean, overflow: boolean): void {
+  if (r.code === 0 && !timedOut && !overflow) return resolve({ stdout: r.stdout.toString(), stderr: r.stderr });
+  const how = timedOut ? `timed out after ${opts.timeoutMs} ms` : overflow ? 'too much output'
+    : r.code !== null ? `exit status ${r.code}` : `killed by ${r.signal}`;
+  reject(new HostCommandError(name, r.code, r.signal, timedOut || overflow ? '' : r.stderr, how));
+}
+
+function runThrough(helper: SpawnDaemon, name: string, file: string, argv: string[], opts: RunOptions): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    helper.run(file, argv, { cwd: opts.cwd, env: opts.env, input: opts.input }, (kill) => {
+      if (opts.timeoutMs) timer = setTimeout(() => { timedOut = true; kill(9); }, opts.timeoutMs);
+    }).then((r) => {
+      clearTimeout(timer);
+      const overflow = r.stdout.length > (opts.maxBuffer ?? 64 << 20);
+      settle(resolve, reject, name, { ...r, stderr: r.stderr.subarray(0, 1 << 16).toString() }, opts, timedOut, overflow);
+    }, (e: Error) => {
+      clearTimeout(timer);
+      reject(new HostCommandError(name, null, null, '', e.message, e));
+    });
   });
 }
 

@@ -107,14 +107,25 @@ export class ImageService {
   async remove(ref: string, opts: { force: boolean; prune: boolean }): Promise<ImageDeleteResponseItem[]> {
     const before = this.store.resolve(ref);
     const labels = before.config.config?.Labels ?? {};
+    // the parents a prune may delete with it
+    const images = new Set<string>();
+    for (let id: string | undefined = before.id; id && !images.has(id); id = this.parentOf(id)) images.add(id);
     const out = await this.store.remove(ref, opts, this.d.usedBy);
     for (const item of out) {
       if (item.Untagged) this.event('untag', before.id, before.id, labels);
-      // the other Deleted items are the image's layers, which dockerd reports without an event
-      if (item.Deleted === before.id) this.event('delete', before.id, before.id, {});
+      // the other Deleted items are the images' layers, which dockerd reports without an event
+      if (item.Deleted && images.has(item.Deleted)) this.event('delete', item.Deleted, item.Deleted, {});
     }
     await this.store.prune().catch(() => undefined);
     return out;
+  }
+
+  private parentOf(id: string): string | undefined {
+    try {
+      return this.store.resolve(id).parent;
+    } catch {
+      return undefined;
+    }
   }
 
   async importRootfs(body: Readable, opts: { repo?: string; tag?: string; changes: string[]; message?: string; platform?: string }): Promise<{ id: string }> {

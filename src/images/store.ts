@@ -115,12 +115,15 @@ export class ImageStore {
   private async loadState(): Promise<void> {
     for (const name of await fs.readdir(path.join(this.root, 'images'))) {
       if (!/^[a-f0-9]{64}\.json$/.test(name)) continue;
-      const meta = JSON.parse(await fs.readFile(path.join(this.root, 'images', name), 'utf8')) as ImageMeta;
+      let meta: ImageMeta;
       let config: ImageConfigBlob;
       try {
+        meta = JSON.parse(await fs.readFile(path.join(this.root, 'images', name), 'utf8')) as ImageMeta;
         config = JSON.parse((await this.content.readBuffer(meta.id)).toString('utf8')) as ImageConfigBlob;
       } catch (err) {
-        if (isKind(err, 'NotFound')) continue; // config lost: the image is unusable
+        // config lost, or a record or config a power cut cut short (a build's, written unflushed):
+        // the image is unusable
+        if (isKind(err, 'NotFound') || err instanceof SyntaxError) continue;
         throw err;
       }
       this.images.set(meta.id, { config, meta, size: await this.sizeOf(meta.diffIDs) });
@@ -152,8 +155,8 @@ export class ImageStore {
     await writeFileAtomic(path.join(this.root, 'repositories.json'), JSON.stringify({ Repositories: repos }));
   }
 
-  private async persistMeta(meta: ImageMeta): Promise<void> {
-    await writeFileAtomic(path.join(this.root, 'images', `${meta.id.slice(7)}.json`), JSON.stringify(meta));
+  private async persistMeta(meta: ImageMeta, sync = true): Promise<void> {
+    await writeFileAtomic(path.join(this.root, 'images', `${meta.id.slice(7)}.json`), JSON.stringify(meta), { sync });
   }
 
   // ---- lookups ----------------------------------------------------------------------------------
@@ -292,12 +295,15 @@ export class ImageStore {
 
   private async setRefs(id: string, refs: NamedRef[], touch: boolean): Promise<string | undefined> {
     let previous: string | undefined;
+    let changed = false;
     for (const ref of refs) {
       const old = this.refs.get(refString(ref));
       if (old && old.id !== id) previous = old.id;
+      if (old?.id !== id) changed = true;
       this.refs.set(refString(ref), { ref, id });
     }
-    await this.persistRefs();
+    // a tag that already points there (a rebuild's -t) changes nothing on the disk
+    if (changed) await this.persistRefs();
     const img = this.images.get(id)!;
     if (touch) {
       img.meta.lastTagTime = new Date().toISOString();
@@ -360,7 +366,7 @@ export class ImageStore {
    */
   async ingestLayerStream(tar: Readable, opts: { sync?: boolean } = {}): Promise<{ diffID: string; size: number; release: () => void }> {
     const [forStore, forUnpack] = tee(tar);
-    const [stored, unpacked] = await Promise.allSettled([this.content.write(forStore), this.snapshotter.applyLayer(undefined, forUnpack, opts)]);
+    const [stored, unpacked] = await Promise.allSettled([this.content.write(forStore, undefined, opts), this.snapshotter.applyLayer(undefined, forUnpack, opts)]);
     if (stored.status === 'rejected' || unpacked.status === 'rejected') {
       if (stored.status === 'fulfilled') await this.dropUnreferencedTar(stored.value.digest);
       throw unpacked.status === 'rejected' ? unpacked.reason : (stored as PromiseRejectedResult).reason;
@@ -397,9 +403,11 @@ export class ImageStore {
 
   /**
    * Records an image from its config blob; every layer must have been ingested. `parent`: the image it
-   * was made from (builds), kept when that image exists.
+   * was made from (builds), kept when that image exists. `sync: false`: its files are not flushed here
+   * (a build syncs the file system once, before it tags its result; a record a power cut damaged is
+   * skipped at the next start).
    */
-  async createImage(config: Buffer, opts: { parent?: string } = {}): Promise<ImageRecord> {
+  async createImage(config: Buffer, opts: { parent?: string; sync?: boolean } = {}): Promise<ImageRecord> {
     let parsed: ImageConfigBlob;
     try {
       parsed = JSON.parse(config.toString('utf8')) as ImageConfigBlob;
@@ -417,12 +425,12 @@ export class ImageStore {
       if (!(await this.hasLayer(d))) throw invalidArgument(`invalid image config: layer ${d} is missing`);
     }
     return this.mutex.run(async () => {
-      const { digest: id } = await this.content.writeBuffer(config);
+      const { digest: id } = await this.content.writeBuffer(config, undefined, { sync: opts.sync });
       const existing = this.images.get(id);
       if (existing) return this.record(id);
       const meta: ImageMeta = { id, diffIDs: [...diffIDs], added: new Date().toISOString() };
       if (opts.parent && this.images.has(opts.parent)) meta.parent = opts.parent;
-      await this.persistMeta(meta);
+      await this.persistMeta(meta, opts.sync);
       this.images.set(id, { config: parsed, meta, size: await this.sizeOf(diffIDs) });
       return this.record(id);
     });
@@ -519,18 +527,32 @@ export class ImageStore {
         records.push({ Untagged: familiarString(r) });
       }
       await this.persistRefs();
-      const img = this.images.get(id)!;
-      this.images.delete(id);
-      await fs.rm(path.join(this.root, 'images', `${id.slice(7)}.json`), { force: true });
-      await this.content.delete(id);
-      records.push({ Deleted: id });
-      const removed = new Set(await this.gcLayers(img.meta.diffIDs, await this.snapshotter.usedLayers()));
-      const chains = chainIDs(img.meta.diffIDs);
-      img.meta.diffIDs.forEach((d, i) => {
-        if (removed.has(d)) records.push({ Deleted: chains[i]! });
-      });
+      let parent = await this.deleteImage(id, records);
+      // `prune` (unless noprune): the untagged parents (a build's intermediate images) go too, up to the
+      // first one that something else still uses: a tag, a container or another child (as dockerd does,
+      // quietly)
+      while (opts.prune && parent && this.images.has(parent)) {
+        const p = parent;
+        if (this.refsOf(p).length || usedBy(p).length || [...this.images.values()].some((i) => i.meta.parent === p)) break;
+        parent = await this.deleteImage(p, records);
+      }
       return records;
     });
+  }
+
+  /** Deletes an image and the layers only it used, recording both; returns its parent. Call in the mutex. */
+  private async deleteImage(id: string, records: ImageDeleteResponseItem[]): Promise<string | undefined> {
+    const img = this.images.get(id)!;
+    this.images.delete(id);
+    await fs.rm(path.join(this.root, 'images', `${id.slice(7)}.json`), { force: true });
+    await this.content.delete(id);
+    records.push({ Deleted: id });
+    const removed = new Set(await this.gcLayers(img.meta.diffIDs, await this.snapshotter.usedLayers()));
+    const chains = chainIDs(img.meta.diffIDs);
+    img.meta.diffIDs.forEach((d, i) => {
+      if (removed.has(d)) records.push({ Deleted: chains[i]! });
+    });
+    return img.meta.parent;
   }
 
   private deleteConflict(

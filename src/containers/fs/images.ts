@@ -16,7 +16,7 @@ export function commitTarget(store: Pick<ImageStore, 'resolve' | 'withLayersHeld
       // an empty layer is not part of the image (image.NewChildImage)
       // (a layer without a file is in the store already)
       if (diffIDs.includes(layer.diffID) && layer.file) await store.ingestLayer(layer.diffID, createReadStream(layer.file), { sync });
-      const rec = await store.createImage(Buffer.from(JSON.stringify(config)), { parent });
+      const rec = await store.createImage(Buffer.from(JSON.stringify(config)), { parent, sync });
       if (ref) await store.tag(rec.id, ref.repo, ref.tag);
       return rec.id;
     });

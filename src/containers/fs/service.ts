@@ -41,7 +41,7 @@ import { inContainerTerms, scrubHostPaths } from './errors.js';
 export interface FsContainers {
   resolve(ref: string): ContainerRecord;
   /** runs fn under the container's lock with its rootfs mounted (see ContainerService.withRootfs) */
-  withRootfs<T>(ref: string, fn: (rec: ContainerRecord, rootfs: string) => Promise<T>): Promise<T>;
+  withRootfs<T>(ref: string, fn: (rec: ContainerRecord, rootfs: string) => Promise<T>, o?: { mount?: boolean }): Promise<T>;
   pause(ref: string): Promise<void>;
   unpause(ref: string): Promise<void>;
 }
@@ -321,6 +321,7 @@ export class ContainerFs {
    * image store stores and unpacks it in the same pass, no file in between).
    */
   async diffLayerTo<T>(ref: string, consume: (tar: Readable) => Promise<T>): Promise<T> {
+    // the upper directory is all it reads: a stopped step container is not mounted again for it
     return this.d.containers.withRootfs(ref, async (r) => {
       const upper = this.d.upperDir(r.id);
       await fsp.mkdir(upper, { recursive: true });
@@ -336,7 +337,7 @@ export class ContainerFs {
       } finally {
         await scope.close();
       }
-    });
+    }, { mount: false });
   }
 
   /** Writes the upper directory as an OCI layer tar to `file`; returns its digest. */

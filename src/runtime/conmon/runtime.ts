@@ -12,12 +12,14 @@
  * Glossary: bundle = the OCI bundle dir (config.json; conmon's attach socket, ctl and winsz FIFOs live
  * there); runc root = this daemon's private runc state dir (so daemons never see each other's containers).
  */
-import { spawn, execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { promises as fsp, watch, type FSWatcher, constants as fsc, openSync, fstatSync, closeSync, unlinkSync, writeSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { internal, BerthError } from '../../core/errors.js';
+import { output } from '../../host/process.js';
+import { spawnDaemon, type SpawnDaemon } from '../../host/spawnd.js';
 import { specToJSON } from '../oci/generate.js';
 import type { AttachConnection, CreateOptions, ExecOptions, ExecSession, Runtime, RuntimeState } from '../runtime.js';
 import { connectAttach } from './attach.js';
@@ -42,15 +44,19 @@ export interface RuntimeOptions {
 
 export type { CreateOptions, ExecOptions, ExecSession };
 
-/** Run a command, resolving with stdout; rejects with its stderr in the message. */
+/** Run a command, resolving with stdout; rejects with its stderr in the message (host/process.ts). */
 export function run(cmd: string, args: string[], opts: { input?: string } = {}): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(cmd, args, { maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      if (err) reject(internal(`${path.basename(cmd)} ${args.find((a) => !a.startsWith('-')) ?? ''}: ${(stderr || err.message).trim()}`, err));
-      else resolve(stdout);
-    });
-    if (opts.input !== undefined) child.stdin?.end(opts.input);
-  });
+  return output(cmd, args, { input: opts.input, maxBuffer: 16 << 20 });
+}
+
+/** A sync pipe's line `{"data": n, "message"?: s}`, or undefined when it is not one (yet). */
+function parseSyncLine(text: string): { data: number; message?: string } | undefined {
+  try {
+    const msg = JSON.parse(text) as { data: number; message?: string };
+    return typeof msg === 'object' && msg !== null && typeof msg.data === 'number' ? msg : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads one JSON line `{"data": n, "message"?: s}` from a conmon sync/attach pipe. */
@@ -60,17 +66,13 @@ function readSyncLine(stream: Readable): Promise<{ data: number; message?: strin
     const onData = (d: Buffer) => {
       buf += d.toString();
       const nl = buf.indexOf('\n');
-      const text = nl >= 0 ? buf.slice(0, nl) : buf;
-      try {
-        const msg = JSON.parse(text) as { data: number; message?: string };
-        cleanup();
-        // keep what follows for the next reader
-        const rest = nl >= 0 ? buf.slice(nl + 1) : '';
-        if (rest) stream.unshift(Buffer.from(rest));
-        resolve(msg);
-      } catch {
-        /* incomplete line: wait for more */
-      }
+      const msg = parseSyncLine(nl >= 0 ? buf.slice(0, nl) : buf);
+      if (!msg) return; // incomplete line: wait for more
+      cleanup();
+      // keep what follows for the next reader
+      const rest = nl >= 0 ? buf.slice(nl + 1) : '';
+      if (rest) stream.unshift(Buffer.from(rest));
+      resolve(msg);
     };
     const onEnd = () => { cleanup(); reject(internal('conmon closed its sync pipe without reporting')); };
     const cleanup = () => { stream.off('data', onData); stream.off('end', onEnd); stream.off('close', onEnd); stream.pause(); };
@@ -131,6 +133,15 @@ export class ConmonRuntime implements Runtime {
     if (o.tty) args.push('-t');
     if (o.stdin) args.push('-i');
     if (o.stdin && o.leaveStdinOpen) args.push('--leave-stdin-open');
+    const helper = spawnDaemon();
+    if (helper) {
+      const started = await helper.conmon(this.conmon, args, { cwd: o.bundle, env: { _OCI_SYNCPIPE: '3' } })
+        .catch((e: Error) => { throw internal(`conmon failed: ${e.message}`, e); });
+      const msg = started.syncLine === undefined ? undefined : parseSyncLine(started.syncLine);
+      if (!msg) throw internal(`conmon failed: ${started.stderr.trim() || 'conmon closed its sync pipe without reporting'}`);
+      if (msg.data < 0) throw new BerthError('Internal', runcMessage(msg.message ?? 'runc create failed'));
+      return msg.data;
+    }
     const child = spawn(this.conmon, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: { ...process.env, _OCI_SYNCPIPE: '3' }, cwd: o.bundle });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
@@ -284,6 +295,8 @@ export class ConmonRuntime implements Runtime {
       '-l', 'none', '--exit-dir', o.dir, '--exec', '--exec-process-spec', spec, '--exec-attach', '--no-sync-log'];
     if (o.tty) args.push('-t');
     if (o.stdin) args.push('-i');
+    const helper = spawnDaemon();
+    if (helper) return this.execThrough(helper, args, o);
     const child = spawn(this.conmon, args, {
       stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
       env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', _OCI_ATTACHPIPE: '5' },
@@ -315,6 +328,33 @@ export class ConmonRuntime implements Runtime {
         sync.destroy();
         child.stderr!.destroy();
         return code.data;
+      }),
+    };
+    return session;
+  }
+
+  /** exec() with conmon started by berth-spawnd, which holds its pipes and answers at each step */
+  private async execThrough(helper: SpawnDaemon, args: string[], o: ExecOptions): Promise<ExecSession> {
+    const x = helper.exec(this.conmon, args, { cwd: o.dir, env: { _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', _OCI_ATTACHPIPE: '5' } });
+    const ready = await x.ready.catch((e: Error) => { throw internal(`conmon exec failed: ${e.message}`, e); });
+    const msg = ready.line === undefined ? undefined : parseSyncLine(ready.line);
+    if (!msg) throw internal(`conmon exec failed: ${ready.stderr.trim()}`);
+    if (msg.data < 0) throw internal(runcMessage(msg.message ?? 'exec failed'));
+    const pidP = x.pid.then((line) => {
+      const p = line === undefined ? undefined : parseSyncLine(line);
+      if (!p) throw internal('conmon closed its sync pipe without reporting');
+      return p;
+    });
+    const session: ExecSession = {
+      pid: 0,
+      pidKnown: pidP.then((p) => p.data),
+      attachPath: path.join(o.dir, 'attach'),
+      release: x.release,
+      exited: pidP.then(async (p) => {
+        if (p.data < 0) throw new BerthError('Internal', runcMessage(p.message ?? 'exec failed'));
+        session.pid = p.data;
+        const code = await x.exit.catch(() => undefined);
+        return (code === undefined ? undefined : parseSyncLine(code))?.data ?? -1;
       }),
     };
     return session;

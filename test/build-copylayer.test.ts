@@ -1,0 +1,65 @@
+/**
+ * COPY's layer made straight from the context (src/build/directlayer.ts) against the image it lands in:
+ * a parent directory the image has keeps its owner and mode, missing parents are root's 0755, a parent
+ * that is a symlink in the image is followed (the container path), and the layer holds only what COPY
+ * wrote, its parents included.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fsp } from 'node:fs';
+import { busyboxDaemon, contextDir, runCmd } from './harness.js';
+
+process.env.DOCKER_BUILDKIT = '0';
+const t = busyboxDaemon();
+
+test('COPY into the image: owners and modes of existing parents, new parents, symlinked parents', async () => {
+  const d = t.d;
+  const ctx = await contextDir({
+    Dockerfile: [
+      'FROM busybox',
+      'RUN mkdir -p /owned /real && chown 65534:65534 /owned && chmod 0750 /owned && ln -s /real /link && echo old > /owned/keep',
+      'COPY a.txt /owned/',
+      'COPY a.txt /link/',
+      'COPY a.txt /newdir/deeper/',
+      'COPY --chown=7:8 sub/ /owned/',
+      '',
+    ].join('\n'),
+    'a.txt': 'a\n',
+    'sub/b.txt': 'b\n',
+  });
+  try {
+    const r = await d.docker(['build', '-t', 'copylayer:1', ctx], { timeout: 120000 });
+    assert.equal(r.code, 0, r.stderr);
+    const out = await d.dockerOk(['run', '--rm', 'copylayer:1', 'sh', '-c',
+      'stat -c "%n %u:%g %a" /owned /owned/a.txt /owned/keep /newdir /newdir/deeper /newdir/deeper/a.txt /owned/b.txt /link /real/a.txt; cat /owned/keep /real/a.txt']);
+    assert.deepEqual(out.split('\n'), [
+      '/owned 65534:65534 750',
+      '/owned/a.txt 0:0 644',
+      '/owned/keep 0:0 644',
+      '/newdir 0:0 755',
+      '/newdir/deeper 0:0 755',
+      '/newdir/deeper/a.txt 0:0 644',
+      '/owned/b.txt 7:8 644',
+      '/link 0:0 777',
+      '/real/a.txt 0:0 644',
+      'old',
+      'a',
+    ]);
+    // each COPY's layer: what it wrote and the parents it wrote below, nothing else
+    const save = await d.docker(['save', '-o', `${ctx}/img.tar`, 'copylayer:1']);
+    assert.equal(save.code, 0, save.stderr);
+    await fsp.mkdir(`${ctx}/img`);
+    assert.equal((await runCmd('tar', ['-xf', `${ctx}/img.tar`, '-C', `${ctx}/img`])).code, 0);
+    const layers = (JSON.parse(await fsp.readFile(`${ctx}/img/manifest.json`, 'utf8')) as { Layers: string[] }[])[0]!.Layers;
+    assert.equal(layers.length, 6); // busybox, RUN, four COPYs
+    const list = async (i: number) => (await runCmd('tar', ['-tvf', `${ctx}/img/${layers[i]}`])).stdout.trim().split('\n')
+      .map((l) => { const f = l.split(/\s+/); return `${f[1]} ${f[5]}`; });
+    assert.deepEqual(await list(2), ['65534/65534 owned/', '0/0 owned/a.txt']);
+    assert.deepEqual(await list(3), ['0/0 real/', '0/0 real/a.txt']);
+    assert.deepEqual(await list(4), ['0/0 newdir/', '0/0 newdir/deeper/', '0/0 newdir/deeper/a.txt']);
+    assert.deepEqual(await list(5), ['65534/65534 owned/', '7/8 owned/b.txt']);
+  } finally {
+    await d.docker(['rmi', 'copylayer:1']);
+    await fsp.rm(ctx, { recursive: true, force: true });
+  }
+});
