@@ -1,8 +1,9 @@
 /**
- * The CLI's fast bundle (dist/bundle/cli/berth.cjs, what bin/berth runs) against its full bundle
- * (berth.js, ES modules) on a real berthd: the same stdout, stderr and exit status for a set of verbs,
- * for the commands it runs itself and for the heavy ones it hands over to the full bundle. And bin/berth
- * itself: through a symlink, from another directory, without NODE_EXTRA_CA_CERTS.
+ * The CLI's fast bundles (dist/bundle/cli/berth.cjs, what bin/berth runs: fast.cjs, and compose.cjs for
+ * `berth compose`) against its full bundle (berth.js, ES modules) on a real berthd: the same stdout,
+ * stderr and exit status for a set of verbs, for the commands they run themselves and for the heavy ones
+ * they hand over to the full bundle. And bin/berth itself: through a symlink, from another directory,
+ * without NODE_EXTRA_CA_CERTS.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -59,8 +60,29 @@ test('commands the fast bundle runs itself: same output and status as the full b
   assert.equal((await same(['stop'])).code, 1);
 });
 
-test('heavy commands are handed over to the full bundle, with the same argv and result', async () => {
+test('berth compose runs from its own bundle, as the full one runs it', async () => {
   assert.match((await same(['compose', 'version'])).stdout, /^Docker Compose version /);
+  await same(['compose', '--help']);
+  await same(['compose', 'up', '--help']);
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-compose-'));
+  try {
+    const file = path.join(dir, 'compose.yaml');
+    await fsp.writeFile(file, 'services:\n  web:\n    image: busybox\n    environment: {A: "${A:-1}"}\n    depends_on: {db: {condition: service_healthy}}\n  db:\n    image: busybox\n    healthcheck: {test: ["CMD", "true"]}\n');
+    const env = { BERTH_COMPOSE_CACHE: path.join(dir, 'valid') };
+    const config = await cli(BERTH_CLI, ['compose', '-f', file, '-p', 'fastcheck', 'config'], env);
+    assert.equal(config.code, 0, config.stderr);
+    assert.deepEqual(await cli(BERTH_CLI_FULL, ['compose', '-f', file, '-p', 'fastcheck', 'config'], env), config);
+    assert.deepEqual(await cli(BERTH_CLI, ['compose', '-f', file, '-p', 'fastcheck', 'ps', '-a'], env), await cli(BERTH_CLI_FULL, ['compose', '-f', file, '-p', 'fastcheck', 'ps', '-a'], env));
+    // an error, with its status
+    const bad = await cli(BERTH_CLI, ['compose', '-f', path.join(dir, 'missing.yaml'), 'config'], env);
+    assert.notEqual(bad.code, 0);
+    assert.deepEqual(await cli(BERTH_CLI_FULL, ['compose', '-f', path.join(dir, 'missing.yaml'), 'config'], env), bad);
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('heavy commands are handed over to the full bundle, with the same argv and result', async () => {
   assert.equal((await same(['docker-cli-plugin-metadata'])).code, 0);
   assert.equal((await same(['builder', 'prune', '-f'])).code, 0);
   assert.equal((await same(['bootstrap', 'nosuch'])).code, 1);
@@ -88,7 +110,7 @@ test('bin/berth: through a symlink and from another directory, without NODE_EXTR
     const direct = await runCmd(process.execPath, [BERTH_CLI, 'ps', '--format', '{{.Names}}'], { env });
     assert.equal(direct.stdout, 'web\n');
     assert.match(direct.stderr, /extra certs/i, 'node itself reads NODE_EXTRA_CA_CERTS');
-    // `compose` first goes straight to the full bundle; after a global option, through the hand-over
+    // `compose` first goes straight to its own bundle; after a global option, through the hand-over
     const direct2 = await runCmd(path.join(root, 'bin/berth'), ['compose', 'version', '--short'], { env });
     assert.equal(direct2.code, 0, direct2.stderr);
     assert.equal(direct2.stderr, '');
