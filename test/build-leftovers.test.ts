@@ -74,6 +74,22 @@ test('a parent a container uses is not pruned', async () => {
   assert.ok(out.includes(`Deleted: ${parent}`), out);
 });
 
+test('an image with children: by id a hard conflict, forced or not; by its tag only the tag goes', async () => {
+  const d = t.d;
+  const img = await build('FROM busybox\nRUN echo k > /k\nRUN echo l > /l\n', 'kid');
+  const parent = await parentOf(img);
+  for (const args of [['rmi', parent], ['rmi', '-f', parent]]) {
+    const r = await d.docker(args);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, new RegExp(`conflict: unable to delete ${parent.slice(7, 19)} \\(cannot be forced\\) - image has dependent child images`));
+  }
+  await d.dockerOk(['tag', parent, 'kid-parent']);
+  assert.equal(await d.dockerOk(['rmi', 'kid-parent']), 'Untagged: kid-parent:latest');
+  assert.ok((await allImages()).has(parent), 'the untag leaves the image its child needs');
+  const out = await d.dockerOk(['rmi', 'kid']);
+  assert.ok(out.includes(`Deleted: ${img}`) && out.includes(`Deleted: ${parent}`), out);
+});
+
 test('a layer stored just before a daemon crash, with no image yet, is removed at the next start', async () => {
   const d = t.d;
   const id = await build('FROM busybox\nRUN echo leftover > /left\n');

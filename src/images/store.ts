@@ -519,7 +519,8 @@ export class ImageStore {
       }
       const c = this.deleteConflict(id, users(), { running: true, references: !force, stopped: !force });
       if (c) {
-        if (quiet && (this.refsOf(id).length > 0 || c.used)) return records;
+        // an untag that leaves an image still in use (a tag, a child, a container) ends there quietly
+        if (quiet && (this.refsOf(id).length > 0 || this.hasChildren(id) || c.used)) return records;
         throw conflictError(id, c);
       }
       for (const r of this.refsOf(id)) {
@@ -533,11 +534,16 @@ export class ImageStore {
       // quietly)
       while (opts.prune && parent && this.images.has(parent)) {
         const p = parent;
-        if (this.refsOf(p).length || usedBy(p).length || [...this.images.values()].some((i) => i.meta.parent === p)) break;
+        if (this.refsOf(p).length || usedBy(p).length || this.hasChildren(p)) break;
         parent = await this.deleteImage(p, records);
       }
       return records;
     });
+  }
+
+  private hasChildren(id: string): boolean {
+    for (const i of this.images.values()) if (i.meta.parent === id) return true;
+    return false;
   }
 
   /** Deletes an image and the layers only it used, recording both; returns its parent. Call in the mutex. */
@@ -560,6 +566,8 @@ export class ImageStore {
     users: ImageUser[],
     check: { running: boolean; references: boolean; stopped: boolean },
   ): Conflict | undefined {
+    // the hard conflicts (moby's conflictHard): an image with children, one a running container uses
+    if (check.running && this.hasChildren(id)) return { hard: true, used: false, message: 'image has dependent child images' };
     const running = users.find((u) => u.running);
     if (check.running && running) {
       return { hard: true, used: true, message: `image is being used by running container ${shortId(running.id)}` };
