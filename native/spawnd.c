@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -45,7 +46,8 @@
 
 extern char **environ;
 
-#define MAXJOBS 256
+/* programs at once: an exec holds its slot (and three descriptors) while it runs */
+#define MAXJOBS 4096
 
 struct buf { char *p; size_t n, cap; };
 
@@ -59,6 +61,7 @@ struct job {
 };
 
 static struct job jobs[MAXJOBS];
+static struct rlimit nofile; /* as berthd had it: the helper raises its own, its programs get this one */
 static struct buf in;   /* bytes read from stdin not yet parsed */
 
 static void die(const char *what) { fprintf(stderr, "berth-spawnd: %s: %s\n", what, strerror(errno)); exit(1); }
@@ -191,6 +194,7 @@ static void child_exec(int errpipe, const char *cwd, char **argv, char **envp, i
   sigemptyset(&none);
   for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
   sigprocmask(SIG_SETMASK, &none, NULL);
+  setrlimit(RLIMIT_NOFILE, &nofile);
   /* the error pipe and fds[i] (which becomes fd i) move to 64 and up first, so no dup2 overwrites a source */
   errpipe = fcntl(errpipe, F_DUPFD_CLOEXEC, 64);
   if (errpipe < 0) _exit(127);
@@ -363,11 +367,15 @@ int main(void) {
   int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) die("signalfd");
   signal(SIGPIPE, SIG_IGN);
+  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+    struct rlimit raised = { nofile.rlim_max, nofile.rlim_max };
+    setrlimit(RLIMIT_NOFILE, &raised);
+  }
   fcntl(0, F_SETFD, FD_CLOEXEC);
   fcntl(1, F_SETFD, FD_CLOEXEC);
   for (;;) {
-    struct pollfd p[2 + 4 * MAXJOBS];
-    struct { struct job *j; int *fd; struct buf *b; } who[2 + 4 * MAXJOBS];
+    static struct pollfd p[2 + 4 * MAXJOBS];
+    static struct { struct job *j; int *fd; struct buf *b; } who[2 + 4 * MAXJOBS];
     int n = 0;
     p[n++] = (struct pollfd){ .fd = 0, .events = POLLIN };
     p[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };

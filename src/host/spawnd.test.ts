@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { nativeHelper } from './native.js';
 import { HostCommandError, run } from './process.js';
 import { SpawnDaemon, SpawnError, parseConmonAnswer, parseExecAnswer, parseRunAnswer, spawnDaemon } from './spawnd.js';
@@ -99,4 +100,14 @@ test('berth-spawnd starts conmon for an exec: ready on the attach pipe, then the
   const bad = d.exec('/nonexistent/conmon', [], { cwd: '/', env: {} });
   await assert.rejects(bad.ready, (e: SpawnError) => e.code === 'ENOENT');
   await assert.rejects(bad.exit, (e: SpawnError) => e.code === 'ENOENT');
+});
+
+test('berth-spawnd holds hundreds of programs at once (long execs each keep theirs), with the descriptor limit its programs had', withHelper, async () => {
+  const d = new SpawnDaemon(helperPath!);
+  const runs = Array.from({ length: 400 }, (_v, i) => d.run('/bin/sh', ['-c', `sleep 1; echo ${i}`], {}));
+  const out = await Promise.all(runs);
+  assert.deepEqual(out.map((r) => r.stdout.toString()), out.map((_r, i) => `${i}\n`));
+  // the helper may raise its own soft limit for all those pipes; what it starts gets what Node's spawn gives
+  const limit = (await d.run('/bin/sh', ['-c', 'ulimit -Sn'], {})).stdout.toString().trim();
+  assert.equal(limit, execFileSync('/bin/sh', ['-c', 'ulimit -Sn']).toString().trim());
 });
