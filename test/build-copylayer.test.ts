@@ -2,7 +2,8 @@
  * COPY's layer made straight from the context (src/build/directlayer.ts) against the image it lands in:
  * a parent directory the image has keeps its owner and mode, missing parents are root's 0755, a parent
  * that is a symlink in the image is followed (the container path), and the layer holds only what COPY
- * wrote, its parents included.
+ * wrote, its parents included. With --chown, the directories a COPY creates get the owner as Docker
+ * 20.10's builder gives it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -60,6 +61,51 @@ test('COPY into the image: owners and modes of existing parents, new parents, sy
     assert.deepEqual(await list(5), ['65534/65534 owned/', '7/8 owned/b.txt']);
   } finally {
     await d.docker(['rmi', 'copylayer:1']);
+    await fsp.rm(ctx, { recursive: true, force: true });
+  }
+});
+
+test('COPY --chown gives its owner to the directories it creates, as Docker 20.10: every parent of a file, the destination of a directory', async () => {
+  const d = t.d;
+  // what the private Docker 20.10.24 gave for the same Dockerfile (bench/private-docker.sh, 2026-12-06)
+  const ctx = await contextDir({
+    Dockerfile: [
+      'FROM scratch AS bare',
+      'COPY --chown=1000:1000 f /a/b/f',
+      'FROM busybox',
+      'RUN mkdir /have /real && ln -s /real /lnk',
+      'COPY --chown=1000:1000 f /a/b/c/f',
+      'COPY --chown=1000:1000 d /x/y/z/',
+      'COPY --chown=1000:1000 f /have/n/',
+      // a symlinked parent: the items are written into a container (write.ts), not straight into a layer
+      'COPY --chown=1000:1000 f /lnk/p/q/f',
+      '',
+    ].join('\n'),
+    f: 'hi\n',
+    'd/g': 'in\n',
+  });
+  try {
+    const r = await d.docker(['build', '-t', 'copyown:1', ctx], { timeout: 120000 });
+    assert.equal(r.code, 0, r.stderr);
+    const out = await d.dockerOk(['run', '--rm', 'copyown:1', 'sh', '-c',
+      'stat -c "%n %u:%g %a" /a /a/b /a/b/c /a/b/c/f /x /x/y /x/y/z /x/y/z/g /have /have/n /have/n/f /real /real/p /real/p/q /real/p/q/f']);
+    assert.deepEqual(out.split('\n'), [
+      '/a 1000:1000 755', '/a/b 1000:1000 755', '/a/b/c 1000:1000 755', '/a/b/c/f 1000:1000 644',
+      '/x 0:0 755', '/x/y 0:0 755', '/x/y/z 1000:1000 755', '/x/y/z/g 1000:1000 644',
+      '/have 0:0 755', '/have/n 1000:1000 755', '/have/n/f 1000:1000 644',
+      '/real 0:0 755', '/real/p 1000:1000 755', '/real/p/q 1000:1000 755', '/real/p/q/f 1000:1000 644',
+    ]);
+    // FROM scratch: the layer written from the items alone
+    const b = await d.docker(['build', '--target', 'bare', '-t', 'copyown:bare', ctx], { timeout: 120000 });
+    assert.equal(b.code, 0, b.stderr);
+    assert.equal((await d.docker(['save', '-o', `${ctx}/bare.tar`, 'copyown:bare'])).code, 0);
+    await fsp.mkdir(`${ctx}/bare`);
+    assert.equal((await runCmd('tar', ['-xf', `${ctx}/bare.tar`, '-C', `${ctx}/bare`])).code, 0);
+    const [layer] = (JSON.parse(await fsp.readFile(`${ctx}/bare/manifest.json`, 'utf8')) as { Layers: string[] }[])[0]!.Layers;
+    const entries = (await runCmd('tar', ['-tvf', `${ctx}/bare/${layer}`])).stdout.trim().split('\n').map((l) => { const f = l.split(/\s+/); return `${f[1]} ${f[5]}`; });
+    assert.deepEqual(entries, ['1000/1000 a/', '1000/1000 a/b/', '1000/1000 a/b/f']);
+  } finally {
+    await d.docker(['rmi', 'copyown:1', 'copyown:bare']);
     await fsp.rm(ctx, { recursive: true, force: true });
   }
 });

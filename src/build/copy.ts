@@ -41,6 +41,12 @@ export type CopyItem =
 
 export interface CopyPlan {
   items: CopyItem[];
+  /**
+   * Directories that get the items' owner when this copy creates them (Docker 20.10's builder: every
+   * missing parent of a file copied from a file source; the destination of a directory source, not the
+   * parents above it). Those that exist keep theirs; the other missing ones are root's.
+   */
+  ownNew: string[];
   /** `file:<hex>`, `dir:<hex>` or `multi:<hex>`, as Docker's history shows the sources */
   sourceDesc: string;
 }
@@ -141,8 +147,13 @@ export async function planCopy(root: CopyRoot, o: PlanOptions): Promise<CopyPlan
   const excludes = o.exclude.map((p) => new IgnoreMatcher([p]));
   const strip = (p: string) => p.replace(/^\/+/, '');
   const now = new Date();
+  const ownNew = new Set<string>();
+  const ownParents = (name: string) => {
+    for (let p = path.posix.dirname(name); p !== '.' && p !== '' && !ownNew.has(p); p = path.posix.dirname(p)) ownNew.add(p);
+  };
   for (const h of o.inline) {
     items.push({ kind: 'data', name: strip(o.destIsDir ? path.posix.join(dest, h.name) : dest), data: Buffer.from(h.content), mode: 0o644, mtime: now });
+    ownParents(items[items.length - 1]!.name);
   }
   let dirs = 0;
   for (const rel of matched) {
@@ -152,15 +163,20 @@ export async function planCopy(root: CopyRoot, o: PlanOptions): Promise<CopyPlan
       dirs++;
       const target = o.parents ? path.posix.join(dest, rel) : dest;
       await walk(root, host, rel, strip(target), excludes, items);
+      const top = strip(target).replace(/\/+$/, '');
+      if (top) ownNew.add(top);
       continue;
     }
     const name = strip(o.destIsDir ? path.posix.join(dest, o.parents ? rel : path.posix.basename(rel)) : dest);
     if (o.unpack && (await isArchive(host))) items.push({ kind: 'archive', host, name: strip(o.destIsDir ? dest : path.posix.dirname(dest)) || '' });
-    else items.push({ kind: 'file', host, name, mode: st.mode & 0o7777, size: st.size, mtime: st.mtime });
+    else {
+      items.push({ kind: 'file', host, name, mode: st.mode & 0o7777, size: st.size, mtime: st.mtime });
+      ownParents(name);
+    }
   }
   const hash = o.hash === false ? '' : await hashItems(items, root);
   const kind = total > 1 ? 'multi' : dirs > 0 ? 'dir' : 'file';
-  return { items, sourceDesc: `${kind}:${hash}` };
+  return { items, ownNew: [...ownNew], sourceDesc: `${kind}:${hash}` };
 }
 
 /** The names in each directory of a context index ('' is the root), sorted; made once per index. */
@@ -260,6 +276,8 @@ async function hashItems(items: CopyItem[], root: CopyRoot): Promise<string> {
 
 export interface PackOptions {
   owner: Owner;
+  /** the plan's `ownNew`: missing directories made with `owner` rather than root */
+  ownNew?: ReadonlySet<string>;
   /** --chmod: the mode of files and directories */
   chmod?: number;
 }

@@ -3,7 +3,8 @@
  * the container's diff afterwards (which wrote every file twice: into the container, then into the
  * layer store). It gives the tar that diff would give: the items, the parent directories they were
  * written below (those the image has, with the image's owner and mode, as overlayfs copies them up;
- * the missing ones root's, 0755, as the write path makes them), and nothing else.
+ * the missing ones 0755, root's or the owner's as the plan's `ownNew` says, as the write path makes
+ * them), and nothing else.
  *
  * Only when that is certain: every parent is a plain directory or missing in the image (no symlink to
  * resolve), and no item turns a directory of the image into a non-directory or the other way round
@@ -37,7 +38,8 @@ export async function directLayer(root: string, planned: CopyItem[], o: PackOpti
     if (st && !st.isDirectory()) return undefined;
     found.set(p, st);
     if (own.has(p)) continue; // an item of its own says what it is
-    dirs.push(st ? { kind: 'dir', name: p, mode: st.mode & 0o7777, mtime: now, rootOwned: true, owner: { uid: st.uid, gid: st.gid } } : { kind: 'dir', name: p, mode: 0o755, mtime: now, rootOwned: true });
+    const owner = st ? { uid: st.uid, gid: st.gid } : o.ownNew?.has(p) ? o.owner : undefined;
+    dirs.push({ kind: 'dir', name: p, mode: st ? st.mode & 0o7777 : 0o755, mtime: now, rootOwned: true, owner });
   }
   const checks = await Promise.all(items.map(async (it) => {
     const up = path.posix.dirname(it.name);

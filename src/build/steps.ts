@@ -23,7 +23,7 @@ import type { StepStage } from './scope.js';
 type CopyIns = Extract<Instruction, { kind: 'copy' | 'add' }>;
 
 /** A layer tar written straight from items (FROM scratch), with their parent directories. */
-async function scratchLayer(s: StepStage, items: CopyItem[], owner: Owner, chmod?: number): Promise<LayerFile> {
+async function scratchLayer(s: StepStage, items: CopyItem[], owner: Owner, chmod?: number, ownNew: ReadonlySet<string> = new Set()): Promise<LayerFile> {
   const parents = new Map<string, CopyItem>();
   for (const it of items) {
     const parts = it.name.split('/').slice(0, -1);
@@ -35,7 +35,7 @@ async function scratchLayer(s: StepStage, items: CopyItem[], owner: Owner, chmod
   const file = path.join(s.run.tmpDir, `layer-${newId().slice(0, 16)}.tar`);
   const hash = createHash('sha256');
   const hasher = new Transform({ transform(c: Buffer, _e, cb) { hash.update(c); cb(null, c); } });
-  const all = packItems([...[...parents.values()].map((p) => ({ ...p, rootOwned: true })), ...items], { owner, chmod });
+  const all = packItems([...[...parents.values()].map((p) => ({ ...p, rootOwned: true, owner: ownNew.has(p.name) ? owner : undefined })), ...items], { owner, chmod });
   await pipeline(all, hasher, createWriteStream(file, { mode: 0o600 }));
   return { diffID: `sha256:${hash.digest('hex')}`, file, nonEmpty: true };
 }
@@ -121,7 +121,7 @@ export async function runCopy(s: StepStage, ins: CopyIns): Promise<void> {
   const write = async (root: CopyRoot, base: Omit<Parameters<typeof planCopy>[1], 'destIsDir'>) => {
     if (!s.imageId) {
       const plan = await planCopy(root, { ...base, destIsDir: endsSlash, hash: false });
-      return { layer: await scratchLayer(s, plan.items, own, chmod), containerId: '' };
+      return { layer: await scratchLayer(s, plan.items, own, chmod, new Set(plan.ownNew)), containerId: '' };
     }
     if (run.backend.directWrites) {
       // the layer straight from the items when the image lets it be (see directLayer): no file is
@@ -129,7 +129,7 @@ export async function runCopy(s: StepStage, ins: CopyIns): Promise<void> {
       const layer = await run.withImageRoot(s.imageId, async (rootfs) => {
         const st = endsSlash ? undefined : await fsp.stat(await resolveInRoot(rootfs, dest)).catch(() => undefined);
         const plan = await planCopy(root, { ...base, destIsDir: endsSlash || !!st?.isDirectory(), hash: false });
-        const tar = await directLayer(rootfs, plan.items, { owner: own, chmod });
+        const tar = await directLayer(rootfs, plan.items, { owner: own, chmod, ownNew: new Set(plan.ownNew) });
         return tar && run.backend.ingestLayer(tar);
       });
       if (layer) return { layer, containerId: '' };
@@ -142,7 +142,7 @@ export async function runCopy(s: StepStage, ins: CopyIns): Promise<void> {
           const st = endsSlash ? undefined : await fsp.stat(await resolveInRoot(rootfs, dest)).catch(() => undefined);
           const plan = await planCopy(root, { ...base, destIsDir: endsSlash || !!st?.isDirectory(), hash: false });
           if (plan.items.some((it) => it.kind === 'archive')) return plan;
-          await writeItems(rootfs, plan.items, { owner: own, chmod });
+          await writeItems(rootfs, plan.items, { owner: own, chmod, ownNew: new Set(plan.ownNew) });
           return undefined;
         });
         if (wrote) await run.backend.copyInto(id, packItems(wrote.items, { owner: own, chmod }));

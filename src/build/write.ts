@@ -2,7 +2,8 @@
  * COPY's fast path: the items written straight into a stopped step container's mounted root file
  * system (no tar in between). Every parent directory is resolved inside the root as the container would
  * see it (its symlinks lead where they lead inside it, never out: resolveInRoot); the last component is
- * never followed: an existing symlink or file there is replaced. Missing parents are made, root's, 0755.
+ * never followed: an existing symlink or file there is replaced. Missing parents are made 0755, root's
+ * or, where the plan's `ownNew` says so, the items' owner's.
  * Nothing runs in the container meanwhile, so the paths cannot change under the writer.
  */
 import { constants as C, promises as fsp } from 'node:fs';
@@ -26,15 +27,25 @@ async function removeLeaf(p: string, keepDir: boolean): Promise<boolean> {
 export async function writeItems(root: string, items: CopyItem[], o: PackOptions): Promise<void> {
   const dirs = new Map<string, string>();
   const dirTimes: [string, Date][] = [];
+  const { uid, gid } = o.owner;
   const hostDir = async (ctr: string): Promise<string> => {
     let h = dirs.get(ctr);
     if (h) return h;
     h = await resolveInRoot(root, ctr);
-    await fsp.mkdir(h, { recursive: true, mode: 0o755 });
+    const first = await fsp.mkdir(h, { recursive: true, mode: 0o755 });
+    // the directories made here (the last components: resolveInRoot resolved the existing ones) that
+    // the plan gives the owner
+    if (first && o.ownNew?.size && (uid !== 0 || gid !== 0)) {
+      const made = path.relative(path.dirname(first), h).split(path.sep).length;
+      const names = ctr.replace(/^\/+/, '').split('/');
+      for (let k = 0; k < made; k++) {
+        const name = names.slice(0, names.length - k).join('/');
+        if (o.ownNew.has(name)) await fsp.chown(path.join(h, ...Array<string>(k).fill('..')), uid, gid);
+      }
+    }
     dirs.set(ctr, h);
     return h;
   };
-  const { uid, gid } = o.owner;
   // files and links go in batches, in parallel (each is a few system calls); directories in order, first
   const pending: Promise<void>[] = [];
   const flush = async () => {
