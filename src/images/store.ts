@@ -22,12 +22,10 @@ import { maybeDecompress, tee } from './streams.js';
 import { goArch } from '../core/platform.js';
 import { Mutex, writeFileAtomic } from '../host/index.js';
 import { byCodePoint } from '../core/compare.js';
+import { conflictError, deleteConflict, isImageIDPrefix, isSingleReference, type Conflict, type ConflictCheck, type ImageUser } from './conflicts.js';
 
-/** A container using an image, as `remove` needs to know it. A bare id counts as a stopped container. */
-export interface ImageUser {
-  id: string;
-  running: boolean;
-}
+export type { ImageUser } from './conflicts.js';
+
 export type UsedBy = (imageId: string) => Array<string | ImageUser>;
 
 export interface RemoveOptions {
@@ -66,12 +64,6 @@ interface StoredImage {
   config: ImageConfigBlob;
   meta: ImageMeta;
   size: number;
-}
-
-interface Conflict {
-  hard: boolean;
-  used: boolean;
-  message: string;
 }
 
 /**
@@ -561,25 +553,8 @@ export class ImageStore {
     return img.meta.parent;
   }
 
-  private deleteConflict(
-    id: string,
-    users: ImageUser[],
-    check: { running: boolean; references: boolean; stopped: boolean },
-  ): Conflict | undefined {
-    // the hard conflicts (moby's conflictHard): an image with children, one a running container uses
-    if (check.running && this.hasChildren(id)) return { hard: true, used: false, message: 'image has dependent child images' };
-    const running = users.find((u) => u.running);
-    if (check.running && running) {
-      return { hard: true, used: true, message: `image is being used by running container ${shortId(running.id)}` };
-    }
-    if (check.references && this.refsOf(id).length > 0) {
-      return { hard: false, used: false, message: 'image is referenced in multiple repositories' };
-    }
-    const stopped = users.find((u) => !u.running);
-    if (check.stopped && stopped) {
-      return { hard: false, used: true, message: `image is being used by stopped container ${shortId(stopped.id)}` };
-    }
-    return undefined;
+  private deleteConflict(id: string, users: ImageUser[], check: ConflictCheck): Conflict | undefined {
+    return deleteConflict(users, check, { hasChildren: this.hasChildren(id), referenced: this.refsOf(id).length > 0 });
   }
 
   /** Removes those of `candidates` that no image, active snapshot or ongoing ingest uses. Call in the mutex. */
@@ -621,25 +596,4 @@ export class ImageStore {
       return removed;
     });
   }
-}
-
-function conflictError(id: string, c: Conflict) {
-  return conflict(`conflict: unable to delete ${shortId(id)} (${c.hard ? 'cannot be forced' : 'must be forced'}) - ${c.message}`);
-}
-
-function isImageIDPrefix(id: string, s: string): boolean {
-  return id.startsWith(s) || id.slice(7).startsWith(s);
-}
-
-/** True when all references are in one repository with at most one tag (moby's isSingleReference). */
-function isSingleReference(refs: NamedRef[]): boolean {
-  if (refs.length <= 1) return refs.length === 1;
-  let single: NamedRef | undefined;
-  const canonical = new Set<string>();
-  for (const r of refs) {
-    if (r.digest !== undefined) canonical.add(fullName(r));
-    else if (!single) single = r;
-    else return false;
-  }
-  return canonical.size === 1 && canonical.has(fullName(single ?? refs[0]!));
 }
