@@ -46,7 +46,7 @@ export interface CopyPlan {
    * missing parent of a file copied from a file source; the destination of a directory source, not the
    * parents above it). Those that exist keep theirs; the other missing ones are root's.
    */
-  ownNew: string[];
+  ownNew: ReadonlySet<string>;
   /** `file:<hex>`, `dir:<hex>` or `multi:<hex>`, as Docker's history shows the sources */
   sourceDesc: string;
 }
@@ -176,7 +176,7 @@ export async function planCopy(root: CopyRoot, o: PlanOptions): Promise<CopyPlan
   }
   const hash = o.hash === false ? '' : await hashItems(items, root);
   const kind = total > 1 ? 'multi' : dirs > 0 ? 'dir' : 'file';
-  return { items, ownNew: [...ownNew], sourceDesc: `${kind}:${hash}` };
+  return { items, ownNew, sourceDesc: `${kind}:${hash}` };
 }
 
 /** The names in each directory of a context index ('' is the root), sorted; made once per index. */

@@ -121,7 +121,7 @@ export async function runCopy(s: StepStage, ins: CopyIns): Promise<void> {
   const write = async (root: CopyRoot, base: Omit<Parameters<typeof planCopy>[1], 'destIsDir'>) => {
     if (!s.imageId) {
       const plan = await planCopy(root, { ...base, destIsDir: endsSlash, hash: false });
-      return { layer: await scratchLayer(s, plan.items, own, chmod, new Set(plan.ownNew)), containerId: '' };
+      return { layer: await scratchLayer(s, plan.items, own, chmod, plan.ownNew), containerId: '' };
     }
     if (run.backend.directWrites) {
       // the layer straight from the items when the image lets it be (see directLayer): no file is
@@ -129,7 +129,7 @@ export async function runCopy(s: StepStage, ins: CopyIns): Promise<void> {
       const layer = await run.withImageRoot(s.imageId, async (rootfs) => {
         const st = endsSlash ? undefined : await fsp.stat(await resolveInRoot(rootfs, dest)).catch(() => undefined);
         const plan = await planCopy(root, { ...base, destIsDir: endsSlash || !!st?.isDirectory(), hash: false });
-        const tar = await directLayer(rootfs, plan.items, { owner: own, chmod, ownNew: new Set(plan.ownNew) });
+        const tar = await directLayer(rootfs, plan.items, { owner: own, chmod, ownNew: plan.ownNew });
         return tar && run.backend.ingestLayer(tar);
       });
       if (layer) return { layer, containerId: '' };
@@ -142,7 +142,7 @@ export async function runCopy(s: StepStage, ins: CopyIns): Promise<void> {
           const st = endsSlash ? undefined : await fsp.stat(await resolveInRoot(rootfs, dest)).catch(() => undefined);
           const plan = await planCopy(root, { ...base, destIsDir: endsSlash || !!st?.isDirectory(), hash: false });
           if (plan.items.some((it) => it.kind === 'archive')) return plan;
-          await writeItems(rootfs, plan.items, { owner: own, chmod, ownNew: new Set(plan.ownNew) });
+          await writeItems(rootfs, plan.items, { owner: own, chmod, ownNew: plan.ownNew });
           return undefined;
         });
         if (wrote) await run.backend.copyInto(id, packItems(wrote.items, { owner: own, chmod }));

@@ -7,7 +7,7 @@
  */
 import { BerthError, isKind } from '../core/errors.js';
 import { HelperProcess } from './helperproc.js';
-import { nativeHelper } from './native.js';
+import { sharedHelper } from './native.js';
 
 const MS: Record<string, [set: number, clear: number]> = {
   ro: [1, 0], rw: [0, 1], nosuid: [2, 0], suid: [0, 2], nodev: [4, 0], dev: [0, 4], noexec: [8, 0], exec: [0, 8],
@@ -65,13 +65,5 @@ export class MountDaemon {
   }
 }
 
-let shared: MountDaemon | null | undefined;
-
 /** the process-wide helper, or null when it was not built (then mount(8) does everything) */
-export function mountDaemon(): MountDaemon | null {
-  if (shared === undefined) {
-    const helper = process.env.BERTH_MOUNT_EXEC === '1' ? undefined : nativeHelper('berth-mountd');
-    shared = helper ? new MountDaemon(helper) : null;
-  }
-  return shared;
-}
+export const mountDaemon = sharedHelper('berth-mountd', () => process.env.BERTH_MOUNT_EXEC === '1', (helper) => new MountDaemon(helper));

@@ -9,7 +9,7 @@
  */
 import { BerthError } from '../core/errors.js';
 import { HelperProcess } from './helperproc.js';
-import { nativeHelper } from './native.js';
+import { sharedHelper } from './native.js';
 
 /** One step of a request; `ns` switches the steps after it into the network namespace of `pid`. */
 export type NetOp =
@@ -99,13 +99,5 @@ export class NetDaemon {
   }
 }
 
-let shared: NetDaemon | null | undefined;
-
 /** the process-wide helper, or null when it was not built or BERTH_NETD=0 (then ip, nsenter and nft run) */
-export function netDaemon(): NetDaemon | null {
-  if (shared === undefined) {
-    const helper = process.env.BERTH_NETD === '0' ? undefined : nativeHelper('berth-netd');
-    shared = helper ? new NetDaemon(helper) : null;
-  }
-  return shared;
-}
+export const netDaemon = sharedHelper('berth-netd', () => process.env.BERTH_NETD === '0', (helper) => new NetDaemon(helper));

@@ -11,7 +11,7 @@
 import { constants } from 'node:os';
 import { BerthError } from '../core/errors.js';
 import { HelperProcess } from './helperproc.js';
-import { nativeHelper } from './native.js';
+import { sharedHelper } from './native.js';
 
 /**
  * conmon started for an exec: `ready` is the attach pipe's first line (and stderr so far), `pid` and
@@ -57,15 +57,16 @@ function deferred<T>(): { promise: Promise<T>; resolve(v: T): void; reject(e: Er
 }
 
 const field = (s: string): Buffer => (s === '-' ? Buffer.alloc(0) : Buffer.from(s, 'base64'));
+/** an "e ERRNO" answer: the program could not start */
+const startError = (errno: string | undefined, file: string) => new SpawnError(errnoName.get(Number(errno)) ?? `errno ${errno}`, file);
+const unexpected = (answer: string) => new BerthError('Internal', `berth-spawnd: unexpected answer ${JSON.stringify(answer)}`);
 
 /** a "r" request's answer (pure, for tests) */
 export function parseRunAnswer(answer: string, file: string): SpawnedResult | SpawnError {
   const [kind, num, out, err] = answer.split(' ');
   const n = Number(num);
-  if (kind === 'e') return new SpawnError(errnoName.get(n) ?? `errno ${n}`, file);
-  if ((kind !== 'x' && kind !== 's') || !Number.isInteger(n) || out === undefined || err === undefined) {
-    throw new BerthError('Internal', `berth-spawnd: unexpected answer ${JSON.stringify(answer)}`);
-  }
+  if (kind === 'e') return startError(num, file);
+  if ((kind !== 'x' && kind !== 's') || !Number.isInteger(n) || out === undefined || err === undefined) throw unexpected(answer);
   return {
     code: kind === 'x' ? n : null,
     signal: kind === 's' ? signalName.get(n) ?? 'SIGKILL' : null,
@@ -77,8 +78,8 @@ export function parseRunAnswer(answer: string, file: string): SpawnedResult | Sp
 /** a "c" request's answer (pure, for tests) */
 export function parseConmonAnswer(answer: string, file: string): ConmonStarted | SpawnError {
   const [kind, a, b] = answer.split(' ');
-  if (kind === 'e') return new SpawnError(errnoName.get(Number(a)) ?? `errno ${a}`, file);
-  if (kind !== 'c' || a === undefined || b === undefined) throw new BerthError('Internal', `berth-spawnd: unexpected answer ${JSON.stringify(answer)}`);
+  if (kind === 'e') return startError(a, file);
+  if (kind !== 'c' || a === undefined || b === undefined) throw unexpected(answer);
   return { syncLine: a === '-' ? undefined : field(a).toString(), stderr: field(b).toString() };
 }
 
@@ -158,18 +159,10 @@ export class SpawnDaemon {
 /** "a", "p" or "z" answers of an exec, in that order (pure, for tests): the kind and the decoded line */
 export function parseExecAnswer(answer: string, file: string): { kind: 'a' | 'p' | 'z'; line?: string; stderr: string } | SpawnError {
   const [kind, a, b] = answer.split(' ');
-  if (kind === 'e') return new SpawnError(errnoName.get(Number(a)) ?? `errno ${a}`, file);
-  if ((kind !== 'a' && kind !== 'p' && kind !== 'z') || a === undefined) throw new BerthError('Internal', `berth-spawnd: unexpected answer ${JSON.stringify(answer)}`);
+  if (kind === 'e') return startError(a, file);
+  if ((kind !== 'a' && kind !== 'p' && kind !== 'z') || a === undefined) throw unexpected(answer);
   return { kind, line: a === '-' ? undefined : field(a).toString(), stderr: b === undefined ? '' : field(b).toString() };
 }
 
-let daemon: SpawnDaemon | null | undefined;
-
 /** The daemon's one spawn helper, started on first use; null without one (not built, or BERTH_SPAWND=0). */
-export function spawnDaemon(): SpawnDaemon | null {
-  if (daemon === undefined) {
-    const helper = process.env.BERTH_SPAWND === '0' ? undefined : nativeHelper('berth-spawnd');
-    daemon = helper ? new SpawnDaemon(helper) : null;
-  }
-  return daemon;
-}
+export const spawnDaemon = sharedHelper('berth-spawnd', () => process.env.BERTH_SPAWND === '0', (helper) => new SpawnDaemon(helper));
