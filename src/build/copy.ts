@@ -17,7 +17,7 @@ import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
-import { invalidArgument } from '../core/errors.js';
+import { invalidArgument, isKind } from '../core/errors.js';
 import { maybeDecompress } from '../images/streams.js';
 import { resolveInRoot } from '../volumes/copyup.js';
 import { entryName, type ContextEntry, type ContextIndex } from './context/receive.js';
@@ -101,7 +101,7 @@ async function matchSource(root: CopyRoot, src: string, isContext: boolean): Pro
     if (root.ignore?.ignores(f)) continue;
     if (await fsp.lstat(await resolveInRoot(root.dir, f)).then(() => true, () => false)) out.push(f);
   }
-  if (out.length === 0) throw invalidArgument(`COPY failed: no source files were specified`);
+  if (out.length === 0) throw invalidArgument('no source files were specified');
   return out;
 }
 
@@ -118,6 +118,8 @@ export interface PlanOptions {
   parents: boolean;
   /** heredoc sources: name -> content */
   inline: { name: string; content: string }[];
+  /** the instruction, for error texts (default COPY) */
+  cmd?: 'COPY' | 'ADD';
   /** hash the contents (for the cache key); off when only the items are wanted */
   hash?: boolean;
 }
@@ -141,9 +143,17 @@ export async function planCopy(root: CopyRoot, o: PlanOptions): Promise<CopyPlan
   const dest = path.posix.normalize(o.dest);
   const items: CopyItem[] = [];
   const matched: string[] = [];
-  for (const s of o.sources) matched.push(...(await matchSource(root, s, o.isContext)));
+  const cmd = o.cmd ?? 'COPY';
+  for (const s of o.sources) {
+    // the classic builder names the instruction in front of a source's error: `COPY failed: ...`
+    try {
+      matched.push(...(await matchSource(root, s, o.isContext)));
+    } catch (e) {
+      throw isKind(e, 'InvalidArgument') ? invalidArgument(`${cmd} failed: ${(e as Error).message}`) : e;
+    }
+  }
   const total = matched.length + o.inline.length;
-  if (total > 1 && !o.destIsDir) throw invalidArgument('When using COPY with more than one source file, the destination must be a directory and end with a /');
+  if (total > 1 && !o.destIsDir) throw invalidArgument(`When using ${cmd} with more than one source file, the destination must be a directory and end with a /`);
   const excludes = o.exclude.map((p) => new IgnoreMatcher([p]));
   const strip = (p: string) => p.replace(/^\/+/, '');
   const now = new Date();

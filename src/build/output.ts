@@ -37,6 +37,12 @@ export class BuildOutput {
     this.stream(`${text}\n`);
   }
 
+  /** a `Step N/M : ...` line: the text and its newline in two messages, as the classic builder writes them */
+  step(text: string): void {
+    this.stream(text);
+    this.stream('\n');
+  }
+
   progress(obj: Record<string, unknown>): void {
     this.put(obj);
   }

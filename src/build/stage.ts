@@ -8,6 +8,7 @@ import type { ContainerConfig, HealthConfig, ImageConfigBlob } from '../api/type
 import { invalidArgument } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { parseDuration } from '../core/duration.js';
+import { parseSignal } from '../runtime/oci/signal.js';
 import { childImageConfig, EMPTY_LAYER_DIFF_ID } from '../containers/fs/commit.js';
 import type { BuildImage, LayerFile } from './backend.js';
 import type { Instruction, Step } from './dockerfile/instructions.js';
@@ -59,7 +60,7 @@ export class StageRun implements StepStage {
 
   private stepLine(node: Node): void {
     const n = this.run.stepNo.get(node);
-    if (n !== undefined) this.run.out.line(`Step ${n}/${this.run.total} : ${node.original}`);
+    if (n !== undefined) this.run.out.step(`Step ${n}/${this.run.total} : ${node.original}`);
   }
 
   async execute(): Promise<BuildImage | undefined> {
@@ -196,7 +197,7 @@ export class StageRun implements StepStage {
           const key = this.expand(p.key);
           const value = this.expand(p.value);
           labels[key] = value;
-          parts.push(`${JSON.stringify(key)}=${JSON.stringify(value)}`);
+          parts.push(`${key}=${value}`);
         }
         this.cfg.Labels = labels;
         return this.nop(`LABEL ${parts.join(' ')}`);
@@ -219,7 +220,8 @@ export class StageRun implements StepStage {
         return this.nop(`MAINTAINER ${this.author}`);
       case 'expose': {
         const ports: string[] = [];
-        for (const v of ins.values) ports.push(...expandWords(v, this.lookup, esc));
+        // the words sorted as written, before substitution (the classic builder's parseExpose)
+        for (const v of [...ins.values].sort()) ports.push(...expandWords(v, this.lookup, esc));
         const exposed = { ...(this.cfg.ExposedPorts ?? {}) };
         for (const p of ports) {
           const m = /^(\d+)(?:-(\d+))?(?:\/(tcp|udp|sctp))?$/i.exec(p);
@@ -241,7 +243,11 @@ export class StageRun implements StepStage {
         return this.nop(`USER ${this.cfg.User}`);
       case 'stopsignal': {
         const sig = this.expand(ins.value);
-        if (!/^(SIG)?[A-Z0-9+-]+$|^\d+$/i.test(sig)) throw invalidArgument(`Invalid signal: ${sig}`);
+        try {
+          parseSignal(sig);
+        } catch {
+          throw invalidArgument(`Invalid signal: ${sig}`);
+        }
         this.cfg.StopSignal = sig;
         return this.nop(`STOPSIGNAL ${sig}`);
       }
@@ -262,7 +268,7 @@ export class StageRun implements StepStage {
       }
       case 'shell':
         this.cfg.Shell = ins.args;
-        return this.nop(`SHELL ${goQuoteList(ins.args)}`);
+        return this.nop(`SHELL [${ins.args.join(' ')}]`);
       case 'healthcheck': {
         if (ins.none) {
           this.cfg.Healthcheck = { Test: ['NONE'] };
@@ -290,8 +296,8 @@ export class StageRun implements StepStage {
         return this.nop(`HEALTHCHECK ${healthText(this.cfg.Healthcheck)}`);
       }
       case 'onbuild': {
-        const m = /^(\S+)([\s\S]*)$/.exec(ins.expression)!;
-        const trigger = `${m[1]!.toUpperCase()}${m[2]}`;
+        // kept as written (the classic builder does not change the instruction word's case)
+        const trigger = ins.expression;
         this.cfg.OnBuild = [...(this.cfg.OnBuild ?? []), trigger];
         return this.nop(`ONBUILD ${trigger}`);
       }
