@@ -1,0 +1,145 @@
+/**
+ * What the classic builder (Docker 20.10, DOCKER_BUILDKIT=0) writes, checked side by side with a real
+ * dockerd: history's created_by texts (LABEL, SHELL, WORKDIR, ONBUILD, EXPOSE, COPY's destination as
+ * written and its `--chown=`), `--label` as one LABEL step per label, the ARGs before the first FROM as
+ * steps, the JSON stream's message boundaries and order, and the texts of its errors. The expected texts
+ * are Docker 20.10's, taken from its output for the same Dockerfiles.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fsp } from 'node:fs';
+import http from 'node:http';
+import { busyboxDaemon, contextDir } from './harness.js';
+
+process.env.DOCKER_BUILDKIT = '0';
+const t = busyboxDaemon();
+
+const build = (args: string[]) => t.d.docker(['build', ...args], { timeout: 180000 });
+
+async function withContext<T>(files: Record<string, string>, fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await contextDir(files);
+  try {
+    return await fn(dir);
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+}
+
+test('history records each instruction as the classic builder writes it', async () => {
+  const df = [
+    'FROM busybox',
+    'ARG U=1',
+    'LABEL a="x y" b=c "d e"=f',
+    'SHELL ["/bin/sh", "-ec"]',
+    'WORKDIR rel',
+    'ONBUILD copy f /f',
+    'EXPOSE 90/udp 80 100-102',
+    'COPY --chown=$U:2 f sub/',
+    'COPY f .',
+    '',
+  ].join('\n');
+  await withContext({ Dockerfile: df, f: 'f\n' }, async (ctx) => {
+    const r = await build(['--no-cache', '-t', 'classic:hist', '--label', 'z=1', '--label', 'k=2 $X', ctx]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    // one LABEL step per --label, sorted, the value not substituted
+    assert.match(r.stdout, /Step 10\/11 : LABEL k=2 \$X\n[\s\S]*Step 11\/11 : LABEL z=1\n/);
+    const hist = (await t.d.dockerOk(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'classic:hist'])).split('\n').filter(Boolean)
+      .map((h) => h.replace(/:[0-9a-f]{64}/, ':H'));
+    assert.deepEqual(hist.reverse(), [
+      '/bin/sh -c #(nop)  ARG U=1',
+      '/bin/sh -c #(nop)  LABEL a=x y b=c d e=f',
+      '/bin/sh -ec #(nop)  SHELL [/bin/sh -ec]',
+      '/bin/sh -ec #(nop) WORKDIR /rel',
+      '/bin/sh -ec #(nop)  ONBUILD copy f /f',
+      '/bin/sh -ec #(nop)  EXPOSE 100-102 80 90/udp',
+      '/bin/sh -ec #(nop) COPY --chown=1:2file:H in sub/ ',
+      '/bin/sh -ec #(nop) COPY file:H in . ',
+      '/bin/sh -ec #(nop)  LABEL k=2 $X',
+      '/bin/sh -ec #(nop)  LABEL z=1',
+    ]);
+    const cfg = JSON.parse(await t.d.dockerOk(['image', 'inspect', '-f', '{{json .Config}}', 'classic:hist'])) as Record<string, unknown>;
+    assert.deepEqual(cfg.Labels, { a: 'x y', b: 'c', 'd e': 'f', k: '2 $X', z: '1' });
+    assert.deepEqual(cfg.OnBuild, ['copy f /f']);
+    const ls = await t.d.dockerOk(['run', '--rm', '--entrypoint', '', 'classic:hist', 'sh', '-c', 'stat -c "%n %u:%g" /rel/sub/f /rel/f']);
+    assert.equal(ls, '/rel/sub/f 1:2\n/rel/f 0:0');
+    await t.d.docker(['rmi', 'classic:hist']);
+  });
+});
+
+/** POST /build of a context holding only a Dockerfile: the status and the JSON stream's objects. */
+async function apiBuild(query: string, dockerfile: string): Promise<{ status: number; objects: Record<string, unknown>[]; body: string }> {
+  const { default: tarStream } = await import('tar-stream');
+  const pack = tarStream.pack();
+  pack.entry({ name: 'Dockerfile' }, dockerfile);
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of pack) chunks.push(c as Buffer);
+  const body = Buffer.concat(chunks);
+  const socketPath = t.d.host.replace(/^unix:\/\//, '');
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath, path: `/v1.41/build?${query}`, method: 'POST', headers: { 'Content-Type': 'application/x-tar', 'Content-Length': body.length } }, (res) => {
+      let s = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => { s += d; });
+      res.on('end', () => {
+        const objects = res.statusCode === 200 ? s.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) : [];
+        resolve({ status: res.statusCode ?? 0, objects, body: s });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+test('the JSON stream: meta ARG steps, a Step line and its newline apart, the ID before the unused-args warning, parser warnings in red', async () => {
+  const r = await apiBuild(`nocache=1&buildargs=${encodeURIComponent(JSON.stringify({ UNUSED: '1' }))}`, 'ARG B=busybox\nFROM $B\nRUN echo a \\\n\n  b\n');
+  assert.equal(r.status, 200);
+  const streams = r.objects.map((o) => (o.aux ? 'AUX' : String(o.stream ?? o.error)));
+  assert.equal(streams[0], '\x1b[91m[WARNING]: Empty continuation line found in:\n    RUN echo a   b\n[WARNING]: Empty continuation lines will become errors in a future release.\n\x1b[0m');
+  assert.deepEqual(streams.slice(1, 6), ['Step 1/3 : ARG B=busybox', '\n', 'Step 2/3 : FROM $B', '\n', streams[5]]);
+  assert.match(streams[5]!, /^ ---> [0-9a-f]{12}\n$/);
+  assert.deepEqual(streams.slice(-3).map((s) => s.replace(/[0-9a-f]{12}/, 'ID')), [
+    'AUX', '[Warning] One or more build-args [UNUSED] were not consumed\n', 'Successfully built ID\n',
+  ]);
+});
+
+test('error texts: COPY/ADD failed:, --chown lookups, the parser\'s own errors name the file, no stage', async () => {
+  const cases: [string, string | RegExp][] = [
+    ['FROM busybox\nCOPY nope /m\n', 'COPY failed: file not found in build context or excluded by .dockerignore: stat nope: file does not exist'],
+    ['FROM busybox\nADD *.nope /m/\n', 'ADD failed: no source files were specified'],
+    ['FROM busybox\nCOPY ../x /m\n', 'COPY failed: forbidden path outside the build context: ../x ()'],
+    ['FROM busybox\nADD Dockerfile Dockerfile /m\n', 'When using ADD with more than one source file, the destination must be a directory and end with a /'],
+    ['FROM busybox\nCOPY --chown=nouser Dockerfile /n\n', 'unable to convert uid/gid chown string to host mapping: can\'t find uid for user nouser: no such user: nouser'],
+    ['FROM busybox\nCOPY --chown=root:nogrp Dockerfile /n\n', 'unable to convert uid/gid chown string to host mapping: can\'t find gid for group nogrp: no such group: nogrp'],
+    ['FROM busybox\nCOPY --chown=1:2:3 Dockerfile /n\n', 'unable to convert uid/gid chown string to host mapping: invalid chown string format: 1:2:3'],
+    ['FROM busybox\nSTOPSIGNAL FOO\n', 'Invalid signal: FOO'],
+  ];
+  for (const [df, want] of cases) {
+    const r = await apiBuild('nocache=1', df);
+    assert.equal(r.status, 200, df + r.body);
+    const err = r.objects.find((o) => o.error);
+    assert.equal(err?.error, want, df);
+  }
+  // errors found before anything runs are the response's status
+  const early: [string, string][] = [
+    ['RUN echo\n', 'no build stage in current context'],
+    ['FROM busybox\nENV A\n', 'failed to parse Dockerfile: ENV must have two arguments'],
+    ['# escape=x\nFROM busybox\n', 'failed to parse Dockerfile: invalid escape token \'x\' does not match ` or \\'],
+    ['\n# nothing\n', 'failed to parse Dockerfile: file with no instructions'],
+    ['FROM busybox\nARG\n', 'dockerfile parse error on line 2: ARG requires at least one argument'],
+    ['FROM busybox\nHEALTHCHECK --interval=1us CMD x\n', 'dockerfile parse error on line 2: Interval "interval" cannot be less than 1ms'],
+  ];
+  for (const [df, want] of early) {
+    const r = await apiBuild('nocache=1', df);
+    assert.equal(r.status, 400, df + r.body);
+    assert.equal((JSON.parse(r.body) as { message: string }).message, want, df);
+  }
+  // accepted as the classic builder accepts them: USER's and STOPSIGNAL's whole rest, LABEL's legacy form
+  const ok = await apiBuild('nocache=1&t=classic:ok', 'FROM busybox\nUSER a b\nLABEL key some value\nSTOPSIGNAL 9\n');
+  assert.ok(!ok.objects.some((o) => o.error), ok.body);
+  const cfg = JSON.parse(await t.d.dockerOk(['image', 'inspect', '-f', '{{json .Config}}', 'classic:ok'])) as Record<string, unknown>;
+  assert.equal(cfg.User, 'a b');
+  assert.deepEqual(cfg.Labels, { key: 'some value' });
+  assert.equal(cfg.StopSignal, '9');
+  await t.d.docker(['rmi', 'classic:ok']);
+});
