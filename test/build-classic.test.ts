@@ -143,3 +143,56 @@ test('error texts: COPY/ADD failed:, --chown lookups, the parser\'s own errors n
   assert.equal(cfg.StopSignal, '9');
   await t.d.docker(['rmi', 'classic:ok']);
 });
+
+test('ADD unpacks tar archives plain, gzip, bzip2 and xz (by content, into the destination); other files are copied; bzip2 and xz contexts', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const { default: tarStream } = await import('tar-stream');
+  const pack = tarStream.pack();
+  pack.entry({ name: 'in/t1', mode: 0o640 }, 'one\n');
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of pack) chunks.push(c as Buffer);
+  const tarball = Buffer.concat(chunks);
+  const ctx = await contextDir({
+    Dockerfile: 'FROM busybox\nADD plain.tar /p\nADD g.tgz /g/\nADD b.bin /b/\nADD x.dat /x\nADD notar.gz /n/\nRUN find /p /g /b /x /n | sort\n',
+  });
+  try {
+    await fsp.writeFile(`${ctx}/plain.tar`, tarball);
+    await fsp.writeFile(`${ctx}/g.tgz`, execFileSync('gzip', ['-c'], { input: tarball }));
+    await fsp.writeFile(`${ctx}/b.bin`, execFileSync('bzip2', ['-c'], { input: tarball }));
+    await fsp.writeFile(`${ctx}/x.dat`, execFileSync('xz', ['-c'], { input: tarball }));
+    await fsp.writeFile(`${ctx}/notar.gz`, execFileSync('gzip', ['-c'], { input: 'just text\n' }));
+    const r = await build(['--no-cache', ctx]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /\n\/b\n\/b\/in\n\/b\/in\/t1\n\/g\n\/g\/in\n\/g\/in\/t1\n\/n\n\/n\/notar\.gz\n\/p\n\/p\/in\n\/p\/in\/t1\n\/x\n\/x\/in\n\/x\/in\/t1\n/);
+
+    // the context itself as bzip2 and as xz
+    const ctxTar = execFileSync('tar', ['-C', ctx, '-c', 'Dockerfile', 'plain.tar', 'g.tgz', 'b.bin', 'x.dat', 'notar.gz']);
+    for (const tool of ['bzip2', 'xz']) {
+      const body = execFileSync(tool, ['-c'], { input: ctxTar });
+      const text = await new Promise<string>((resolve, reject) => {
+        const req = http.request({ socketPath: t.d.socket, path: '/v1.41/build?q=1', method: 'POST', headers: { 'Content-Type': 'application/x-tar', 'Content-Length': body.length } }, (res) => {
+          let s = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => { s += d; });
+          res.on('end', () => resolve(`${res.statusCode} ${s}`));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+      assert.match(text, /^200 \{"stream":"sha256:[0-9a-f]{64}\\n"\}\n$/, tool);
+    }
+  } finally {
+    await fsp.rm(ctx, { recursive: true, force: true });
+  }
+});
+
+test('ONBUILD triggers run inside the FROM step: one image id line, after them', async () => {
+  await withContext({ Dockerfile: 'FROM busybox AS p\nONBUILD RUN echo trig > /t\nONBUILD ARG Q=1\nFROM p\nRUN cat /t\n' }, async (ctx) => {
+    const r = await build(['--no-cache', ctx]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const from = r.stdout.split(/^Step /m).find((s) => s.startsWith('4/5 : FROM p'))!;
+    assert.match(from, /^4\/5 : FROM p\n# Executing 2 build triggers\n ---> Running in [0-9a-f]{12}\nRemoving intermediate container [0-9a-f]{12}\n ---> Running in [0-9a-f]{12}\nRemoving intermediate container [0-9a-f]{12}\n ---> [0-9a-f]{12}\n$/);
+    assert.match(r.stdout, /Step 5\/5 : RUN cat \/t\n ---> Running in [0-9a-f]{12}\ntrig\n/);
+  });
+});

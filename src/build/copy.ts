@@ -124,18 +124,34 @@ export interface PlanOptions {
   hash?: boolean;
 }
 
+/**
+ * Whether ADD unpacks a file, as Docker's IsArchivePath decides it: its content, decompressed when it is
+ * gzip, bzip2 or xz, starts with a tar header whose checksum holds. Anything else (a compressed file that
+ * is not a tar, a broken archive) is copied as it is.
+ */
 async function isArchive(file: string): Promise<boolean> {
-  const fh = await fsp.open(file, 'r');
+  let head = Buffer.alloc(0);
+  const src = createReadStream(file);
   try {
-    const b = Buffer.alloc(512);
-    const { bytesRead } = await fh.read(b, 0, 512, 0);
-    if (bytesRead >= 3 && b[0] === 0x1f && b[1] === 0x8b) return true;
-    if (bytesRead >= 3 && b.subarray(0, 3).toString('latin1') === 'BZh') return true;
-    if (bytesRead >= 6 && b.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return true;
-    return bytesRead >= 262 && b.subarray(257, 262).toString('latin1') === 'ustar';
+    for await (const c of await maybeDecompress(src)) {
+      head = Buffer.concat([head, c as Buffer]);
+      if (head.length >= 512) break;
+    }
+  } catch {
+    return false;
   } finally {
-    await fh.close();
+    src.destroy();
   }
+  return head.length >= 512 && tarHeaderValid(head.subarray(0, 512));
+}
+
+/** A tar header block: not all zeros, and its checksum (bytes summed, the checksum field as spaces) holds. */
+export function tarHeaderValid(h: Buffer): boolean {
+  const field = h.subarray(148, 156).toString('latin1').replace(/[\0 ]+$/, '').trim();
+  if (!/^[0-7]+$/.test(field)) return false;
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : h[i]!;
+  return sum === parseInt(field, 8);
 }
 
 /** Plans a COPY/ADD: the items to write, named by their absolute destination (without the leading `/`). */
@@ -178,7 +194,8 @@ export async function planCopy(root: CopyRoot, o: PlanOptions): Promise<CopyPlan
       continue;
     }
     const name = strip(o.destIsDir ? path.posix.join(dest, o.parents ? rel : path.posix.basename(rel)) : dest);
-    if (o.unpack && (await isArchive(host))) items.push({ kind: 'archive', host, name: strip(o.destIsDir ? dest : path.posix.dirname(dest)) || '' });
+    // an archive unpacks into the destination, a directory whether or not it ends in `/` (Docker's UntarPath)
+    if (o.unpack && (await isArchive(host))) items.push({ kind: 'archive', host, name: strip(dest) || '' });
     else {
       items.push({ kind: 'file', host, name, mode: st.mode & 0o7777, size: st.size, mtime: st.mtime });
       ownParents(name);

@@ -49,7 +49,8 @@ export class BuildOutput {
 
   aux(obj: Record<string, unknown>): void {
     this.trace?.({ aux: obj });
-    this.emit({ aux: obj });
+    // a quiet build writes the ID alone (no aux object), as the classic builder does
+    if (!this.quiet) this.emit({ aux: obj });
   }
 
   /** quiet mode: the image id, the one line a quiet build prints */

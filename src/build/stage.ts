@@ -32,6 +32,8 @@ export class StageRun implements StepStage {
   cfg!: ContainerConfig;
   readonly args = new Map<string, string | undefined>();
   private cmdSet = false;
+  /** running the base image's ONBUILD triggers (no ` ---> id` line per trigger) */
+  private inTriggers = false;
   author: string | undefined;
 
   constructor(readonly run: BuildScope, readonly plan: StagePlan) {}
@@ -69,13 +71,20 @@ export class StageRun implements StepStage {
     await this.from();
     const triggers = this.cfg.OnBuild ?? [];
     if (triggers.length) {
+      // the triggers are part of the FROM step: their images' ids are not written, the FROM's last one is
       this.run.out.line(`# Executing ${triggers.length} build trigger${triggers.length > 1 ? 's' : ''}`);
       this.cfg = { ...this.cfg, OnBuild: null };
-      for (const t of triggers) {
-        const node = parseLine(t, stage.fromNode.startLine);
-        await this.dispatch({ node, ins: toInstruction(node, this.run.df.escape) });
+      this.inTriggers = true;
+      try {
+        for (const t of triggers) {
+          const node = parseLine(t, stage.fromNode.startLine);
+          await this.dispatch({ node, ins: toInstruction(node, this.run.df.escape) });
+        }
+      } finally {
+        this.inTriggers = false;
       }
     }
+    if (this.imageId) this.run.out.line(` ---> ${short(this.imageId)}`);
     for (const step of stage.steps) {
       this.run.signal.throwIfAborted();
       this.stepLine(step.node);
@@ -96,7 +105,6 @@ export class StageRun implements StepStage {
       const img = await run.resolveImage(plan.base, plan.stage.from.platform ? this.expandMeta(plan.stage.from.platform) : undefined);
       this.setImage(img.id, img.config);
     }
-    if (this.imageId) run.out.line(` ---> ${short(this.imageId)}`);
     if (!(this.cfg.Env ?? []).some((e) => e.startsWith('PATH='))) this.cfg.Env = [...(this.cfg.Env ?? []), `PATH=${DEFAULT_PATH}`];
   }
 
@@ -130,7 +138,7 @@ export class StageRun implements StepStage {
         run.out.line(' ---> Using cache');
         const img = run.backend.image(hit);
         this.setImageKeepState(hit, img.config);
-        run.out.line(` ---> ${short(hit)}`);
+        if (!this.inTriggers) run.out.line(` ---> ${short(hit)}`);
         return;
       }
     }
@@ -157,7 +165,7 @@ export class StageRun implements StepStage {
     }
     if (c.work) await run.finishContainer(containerId);
     else if (containerId && (run.opts.rm || run.opts.forceRm)) run.out.line(`Removing intermediate container ${short(containerId)}`);
-    run.out.line(` ---> ${short(this.imageId!)}`);
+    if (!this.inTriggers) run.out.line(` ---> ${short(this.imageId!)}`);
   }
 
   private setImageKeepState(id: string, config: ImageConfigBlob): void {
