@@ -16,15 +16,22 @@ export interface BuildApi {
   checkTag(tag: string): void;
 }
 
-function jsonParam<T>(q: URLSearchParams, name: string, dflt: T): T {
+/** A JSON query parameter of the shape `ok` accepts; `what` names it in the error, as dockerd does. */
+function jsonParam<T>(q: URLSearchParams, name: string, dflt: T, what: string, ok: (v: unknown) => boolean): T {
   const v = q.get(name);
   if (v === null || v === '') return dflt;
+  let parsed: unknown;
   try {
-    return JSON.parse(v) as T;
-  } catch {
-    throw invalidArgument(`invalid ${name} value: ${v}`);
+    parsed = JSON.parse(v);
+  } catch (e) {
+    throw invalidArgument(`error reading ${what}: ${(e as Error).message}`);
   }
+  if (parsed === null) return dflt;
+  if (!ok(parsed)) throw invalidArgument(`error reading ${what}: ${JSON.stringify(v)} is not ${name === 'cachefrom' ? 'a list of strings' : 'an object of strings'}`);
+  return parsed as T;
 }
+
+const isObjectOf = (vals: (v: unknown) => boolean) => (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every(vals);
 
 /** The query string of POST /build as options (dockerd's newImageBuildOptions). */
 export function parseBuildQuery(q: URLSearchParams, registryConfig: string | undefined): BuildRequest {
@@ -33,9 +40,9 @@ export function parseBuildQuery(q: URLSearchParams, registryConfig: string | und
   if (version && version !== '1') {
     throw invalidArgument(`builder version ${version} (BuildKit) is not supported by Berth: build with DOCKER_BUILDKIT=0 docker build ..., or berth build`);
   }
-  const buildArgs = jsonParam<Record<string, string | null>>(q, 'buildargs', {});
-  const labels = jsonParam<Record<string, string>>(q, 'labels', {});
-  const cacheFrom = jsonParam<string[]>(q, 'cachefrom', []);
+  const buildArgs = jsonParam<Record<string, string | null>>(q, 'buildargs', {}, 'build args', isObjectOf((v) => v === null || typeof v === 'string'));
+  const labels = jsonParam<Record<string, string>>(q, 'labels', {}, 'labels', isObjectOf((v) => typeof v === 'string'));
+  const cacheFrom = jsonParam<string[]>(q, 'cachefrom', [], 'cache-from', (v) => Array.isArray(v) && v.every((x) => typeof x === 'string'));
   let registryAuth: Record<string, Record<string, string>> = {};
   if (registryConfig) {
     try {
