@@ -196,3 +196,31 @@ test('ONBUILD triggers run inside the FROM step: one image id line, after them',
     assert.match(r.stdout, /Step 5\/5 : RUN cat \/t\n ---> Running in [0-9a-f]{12}\ntrig\n/);
   });
 });
+
+test('POST /build/prune: an unknown or broken filter is refused and prunes nothing; type/inuse select all or none', async () => {
+  const built = await apiBuild('nocache=1', 'FROM busybox\nENV PRUNE=me\n');
+  assert.ok(!built.objects.some((o) => o.error), built.body);
+  const count = async () => ((await t.d.request('GET', '/system/df')).json() as { BuildCache: unknown[] }).BuildCache.length;
+  const before = await count();
+  assert.ok(before > 0);
+  const prune = (filters: Record<string, string[]>, extra = '') => t.d.request('POST', `/build/prune?filters=${encodeURIComponent(JSON.stringify(filters))}${extra}`);
+  const bad = await prune({ bogus: ['x'] });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.json().message, 'failed to prune build cache: Invalid filter \'bogus\'');
+  const until = await prune({ until: ['bad'] });
+  assert.equal(until.status, 400);
+  assert.equal(until.json().message, 'failed to prune build cache: "until" filter expects a duration (e.g., \'24h\'): time: invalid duration "bad"');
+  const keep = await prune({}, '&keep-storage=abc');
+  assert.equal(keep.status, 400);
+  assert.match(keep.json().message, /^keep-storage is in bytes and expects an integer, got abc/);
+  for (const f of [{ type: ['exec.cachemount'] }, { inuse: ['true'] }, { shared: ['true'] }] as Record<string, string[]>[]) {
+    const r = await prune(f);
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.json(), { CachesDeleted: null, SpaceReclaimed: 0 });
+  }
+  assert.equal(await count(), before);
+  const all = await prune({ type: ['regular'], inuse: ['false'] });
+  assert.equal(all.status, 200);
+  assert.equal((all.json() as { CachesDeleted: string[] }).CachesDeleted.length, before);
+  assert.equal(await count(), 0);
+});
