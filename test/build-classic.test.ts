@@ -224,3 +224,46 @@ test('POST /build/prune: an unknown or broken filter is refused and prunes nothi
   assert.equal((all.json() as { CachesDeleted: string[] }).CachesDeleted.length, before);
   assert.equal(await count(), 0);
 });
+
+test('remote contexts and ADD URLs reach any port (fetch()\'s "bad ports" too), with dockerd\'s error text', async () => {
+  const { default: tarStream } = await import('tar-stream');
+  const pack = tarStream.pack();
+  pack.entry({ name: 'Dockerfile' }, 'FROM busybox\nCOPY f /f\n');
+  pack.entry({ name: 'f' }, 'from the remote tar\n');
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of pack) chunks.push(c as Buffer);
+  const ctxTar = Buffer.concat(chunks);
+  const server = http.createServer((req, res) => {
+    if (req.url === '/ctx.tar') res.end(ctxTar);
+    else if (req.url === '/file.txt') res.end('added over http\n');
+    else { res.statusCode = 404; res.end('no'); }
+  });
+  // ports the Fetch standard blocks (X11, IRC): Go's client, and so dockerd, take them
+  let port = 0;
+  for (const p of [6000, 6665, 6666, 6667, 6668, 6669, 10080]) {
+    const ok = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(p, '127.0.0.1', () => resolve(true));
+    });
+    if (ok) { port = p; break; }
+  }
+  assert.ok(port, 'no blocked port free');
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    const remote = (query: string) => t.d.request('POST', `/v1.41/build?${query}`);
+    const r = await remote(`t=classic:remote&remote=${encodeURIComponent(`${base}/ctx.tar`)}`);
+    assert.equal(r.status, 200, r.body);
+    assert.doesNotMatch(r.body, /"error"/);
+    assert.equal(await t.d.dockerOk(['run', '--rm', 'classic:remote', 'cat', '/f']), 'from the remote tar');
+    const missing = await remote(`remote=${encodeURIComponent(`${base}/nothing.tar`)}`);
+    assert.equal(missing.status, 400);
+    assert.equal(missing.json().message, `error downloading remote context ${base}/nothing.tar: failed to GET ${base}/nothing.tar with status 404 Not Found`);
+    const add = await apiBuild('t=classic:addurl&nocache=1', `FROM busybox\nADD ${base}/file.txt /got/\nRUN cat /got/file.txt\n`);
+    assert.ok(!add.objects.some((o) => o.error), add.body);
+    assert.ok(add.objects.some((o) => o.stream === 'added over http\n'), add.body);
+  } finally {
+    server.close();
+    await t.d.docker(['rmi', 'classic:remote', 'classic:addurl']);
+  }
+});

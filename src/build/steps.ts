@@ -17,6 +17,7 @@ import { packItems, planCopy, type CopyItem, type CopyRoot, type Owner } from '.
 import { short } from './output.js';
 import { writeItems } from './write.js';
 import { directLayer } from './directlayer.js';
+import { httpGet, type HttpResponse } from './context/httpget.js';
 import type { StepStage } from './scope.js';
 
 type CopyIns = Extract<Instruction, { kind: 'copy' | 'add' }>;
@@ -83,14 +84,17 @@ async function download(s: StepStage, url: string): Promise<{ dir: string; name:
   const dir = path.join(s.run.tmpDir, `remote-${newId().slice(0, 12)}`);
   await fsp.mkdir(dir, { recursive: true });
   const name = decodeURIComponent(new URL(url).pathname.split('/').filter(Boolean).pop() ?? '') || '__unnamed__';
-  let res: Response;
+  let res: HttpResponse;
   try {
-    res = await fetch(url, { signal: s.run.signal });
+    res = await httpGet(url, s.run.signal);
   } catch (e) {
-    throw invalidArgument(`failed to GET ${url}: ${((e as Error).cause as Error | undefined)?.message ?? (e as Error).message}`);
+    throw invalidArgument(`failed to GET ${url}: ${(e as Error).message}`);
   }
-  if (!res.ok || !res.body) throw invalidArgument(`failed to GET ${url} with status ${res.status} ${res.statusText}`);
-  await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(path.join(dir, name), { mode: 0o600 }));
+  if (res.status >= 400) {
+    res.body.resume();
+    throw invalidArgument(`failed to GET ${url} with status ${res.statusLine}`);
+  }
+  await pipeline(res.body, createWriteStream(path.join(dir, name), { mode: 0o600 }));
   return { dir, name };
 }
 
