@@ -267,3 +267,19 @@ test('remote contexts and ADD URLs reach any port (fetch()\'s "bad ports" too), 
     await t.d.docker(['rmi', 'classic:remote', 'classic:addurl']);
   }
 });
+
+test('image inspect: a built image\'s Config has the keys and order of Docker\'s', async () => {
+  const r = await apiBuild('t=classic:shape&nocache=1', 'FROM busybox\nRUN echo hi\n');
+  assert.ok(!r.objects.some((o) => o.error), r.body);
+  const cfg = (await t.d.request('GET', '/v1.47/images/classic:shape/json')).json().Config as Record<string, unknown>;
+  // Docker 20.10's answer for the same Dockerfile on the same busybox (Image is the parent's id)
+  assert.deepEqual(Object.keys(cfg), ['Hostname', 'Domainname', 'User', 'AttachStdin', 'AttachStdout', 'AttachStderr', 'Tty', 'OpenStdin',
+    'StdinOnce', 'Env', 'Cmd', 'Image', 'Volumes', 'WorkingDir', 'Entrypoint', 'OnBuild', 'Labels']);
+  assert.deepEqual({ ...cfg, Image: '' }, {
+    Hostname: '', Domainname: '', User: '', AttachStdin: false, AttachStdout: false, AttachStderr: false, Tty: false, OpenStdin: false,
+    StdinOnce: false, Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['sh'], Image: '', Volumes: null,
+    WorkingDir: '', Entrypoint: null, OnBuild: null, Labels: null,
+  });
+  assert.match(cfg.Image as string, /^sha256:[0-9a-f]{64}$/);
+  await t.d.docker(['rmi', 'classic:shape']);
+});
