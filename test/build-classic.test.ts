@@ -283,3 +283,15 @@ test('image inspect: a built image\'s Config has the keys and order of Docker\'s
   assert.match(cfg.Image as string, /^sha256:[0-9a-f]{64}$/);
   await t.d.docker(['rmi', 'classic:shape']);
 });
+
+test('FROM scratch writes an empty id line; a RUN as a user passwd does not know has HOME=/ (as runc sets it), in builds and containers', async () => {
+  const scratch = await apiBuild('nocache=1', 'FROM scratch\nENV A=1\n');
+  const streams = scratch.objects.map((o) => String(o.stream ?? ''));
+  assert.deepEqual(streams.slice(0, 3), ['Step 1/2 : FROM scratch', '\n', ' ---> \n']);
+  const r = await apiBuild('nocache=1&t=classic:home', 'FROM busybox\nUSER 1000:1000\nRUN echo "home=[$HOME]"\nUSER nobody\nRUN echo "home=[$HOME]"\n');
+  assert.ok(!r.objects.some((o) => o.error), r.body);
+  assert.deepEqual(r.objects.map((o) => o.stream).filter((s) => String(s).startsWith('home=')), ['home=[/]\n', 'home=[/home]\n']);
+  assert.equal(await t.d.dockerOk(['run', '--rm', '--user', '1000', 'classic:home', 'sh', '-c', 'echo "[$HOME]"']), '[/]');
+  assert.equal(await t.d.dockerOk(['run', '--rm', '--user', 'root', '-e', 'HOME=/set', 'classic:home', 'sh', '-c', 'echo "[$HOME]"']), '[/set]');
+  await t.d.docker(['rmi', 'classic:home']);
+});

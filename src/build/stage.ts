@@ -84,7 +84,8 @@ export class StageRun implements StepStage {
         this.inTriggers = false;
       }
     }
-    if (this.imageId) this.run.out.line(` ---> ${short(this.imageId)}`);
+    // FROM scratch too, with an empty id, as the classic builder writes it
+    this.run.out.line(` ---> ${short(this.imageId ?? '')}`);
     for (const step of stage.steps) {
       this.run.signal.throwIfAborted();
       this.stepLine(step.node);
