@@ -295,3 +295,12 @@ test('FROM scratch writes an empty id line; a RUN as a user passwd does not know
   assert.equal(await t.d.dockerOk(['run', '--rm', '--user', 'root', '-e', 'HOME=/set', 'classic:home', 'sh', '-c', 'echo "[$HOME]"']), '[/set]');
   await t.d.docker(['rmi', 'classic:home']);
 });
+
+test('docker build -f - (the CLI sends the context tar without its end blocks) builds', async () => {
+  await withContext({ Dockerfile: 'FROM busybox\nRUN false\n', f: 'from the context\n' }, async (ctx) => {
+    const r = await t.d.docker(['build', '-q', '-t', 'classic:stdin-df', '-f', '-', ctx], { input: 'FROM busybox\nCOPY f /f\n', timeout: 180000 });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.equal(await t.d.dockerOk(['run', '--rm', 'classic:stdin-df', 'cat', '/f']), 'from the context');
+    await t.d.docker(['rmi', 'classic:stdin-df']);
+  });
+});

@@ -18,6 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
 import { invalidArgument } from '../../core/errors.js';
 import { maybeDecompress } from '../../images/streams.js';
+import { completeTarEnd } from './tarend.js';
 
 /** The cleaned relative name of an entry; InvalidArgument when it climbs out. */
 export function entryName(name: string): string {
@@ -53,7 +54,7 @@ export async function receiveContext(body: Readable, dir: string, signal?: Abort
   const extract = tar.extract();
   let files = 0;
   const dirTimes: [string, Date][] = [];
-  const done = pipeline(input, extract, { signal }).catch((e: unknown) => {
+  const done = pipeline(input, completeTarEnd(), extract, { signal }).catch((e: unknown) => {
     throw invalidArgument(`invalid build context: ${(e as Error).message}`, e);
   });
   done.catch(() => undefined);
