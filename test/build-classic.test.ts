@@ -304,3 +304,11 @@ test('docker build -f - (the CLI sends the context tar without its end blocks) b
     await t.d.docker(['rmi', 'classic:stdin-df']);
   });
 });
+
+test('MAINTAINER is taken as written (no substitution), in Author and history', async () => {
+  const r = await apiBuild('nocache=1&t=classic:maint', 'FROM busybox\nENV M=me\nMAINTAINER $M <x@y>\n');
+  assert.ok(!r.objects.some((o) => o.error), r.body);
+  assert.equal(await t.d.dockerOk(['image', 'inspect', '-f', '{{.Author}}', 'classic:maint']), '$M <x@y>');
+  assert.equal((await t.d.dockerOk(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'classic:maint'])).split('\n')[0], '/bin/sh -c #(nop)  MAINTAINER $M <x@y>');
+  await t.d.docker(['rmi', 'classic:maint']);
+});

@@ -225,7 +225,8 @@ export class StageRun implements StepStage {
         return this.nop(`ARG ${parts.join(' ')}`);
       }
       case 'maintainer':
-        this.author = this.expand(ins.value);
+        // taken as written: the classic builder substitutes no variables in MAINTAINER
+        this.author = ins.value;
         return this.nop(`MAINTAINER ${this.author}`);
       case 'expose': {
         const ports: string[] = [];
