@@ -83,10 +83,11 @@ export async function contextIgnore(dir: string, dockerfile: string): Promise<Ig
  */
 function walk(dir: string, ignore: IgnoreMatcher, keep: Set<string>): Item[] {
   const out: Item[] = [];
+  const root = path.resolve(dir);
   const visit = (rel: string): void => {
-    for (const n of readdirSync(path.join(dir, rel)).sort()) {
+    for (const n of readdirSync(rel ? `${root}/${rel}` : root).sort()) {
       const r = rel ? `${rel}/${n}` : n;
-      const host = path.join(dir, r);
+      const host = `${root}/${r}`;
       const st = lstatSync(host);
       const ignored = !keep.has(r) && ignore.ignores(r);
       if (st.isDirectory()) {
