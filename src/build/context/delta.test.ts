@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
-import { contextIgnore, packContext, PAX_SAME, type DirContext } from '../../client/buildcontext.js';
+import { contextIgnore, packContext, PAX_SAME, PAX_STAMP, type DirContext } from '../../client/buildcontext.js';
 import type { IgnoreMatcher } from '../../core/dockerignore.js';
 import { isKind } from '../../core/errors.js';
 import { receiveContext, stampsOf, type ContextIndex } from './receive.js';
@@ -150,6 +150,15 @@ test('a list of unchanged paths: refused without a kept copy, a Conflict when it
     await assert.rejects(receiveContext(list(['Dockerfile']), kept, undefined, first.index), (e) => isKind(e, 'InvalidArgument'));
     await assert.rejects(receiveContext(list(['../etc/passwd']), kept, undefined, first.index, { delta: true }), /leaves the context/);
     await assert.rejects(receiveContext(list(['nothing/here']), kept, undefined, first.index, { delta: true }), (e) => isKind(e, 'Conflict'));
+    // a stamp too long to be Berth's is not kept
+    const long = tar.pack();
+    long.entry({ name: 'x.txt', pax: { [PAX_STAMP]: 's'.repeat(300) } }, 'x');
+    long.entry({ name: 'y.txt', pax: { [PAX_STAMP]: 's'.repeat(30) } }, 'y');
+    long.finalize();
+    const other = path.join(base, 'other');
+    await fsp.mkdir(other);
+    const got = await receiveContext(long as unknown as Readable, other);
+    assert.deepEqual(stampsOf(got.index), { 'y.txt': 's'.repeat(30) });
     // the kept copy was not touched by the refused ones: a delta against it still gives the source
     const again = await receiveContext(packContext(c, ignore, stamps, { now }), kept, undefined, first.index, { delta: true });
     assert.equal(again.written, 0);

@@ -113,7 +113,8 @@ export async function receiveContext(body: Readable, dir: string, signal?: Abort
       await adopt(entry);
       return;
     }
-    const stamp = pax?.[PAX_STAMP];
+    // a stamp is the client's few words on its lstat: a long one is not kept (it would only cost memory)
+    const stamp = pax?.[PAX_STAMP] !== undefined && pax[PAX_STAMP].length <= MAX_STAMP ? pax[PAX_STAMP] : undefined;
     const rel = entryName(h.name);
     const target = rel === '' ? dir : path.join(dir, rel);
     const mode = (h.mode ?? 0o644) & 0o7777;
@@ -268,6 +269,9 @@ export async function receiveContext(body: Readable, dir: string, signal?: Abort
   for (const [d, t] of dirTimes.reverse()) await fsp.utimes(d, t, t).catch(() => undefined);
   return { files, written, index };
 }
+
+/** The longest stamp kept (Berth's client sends about 60 characters). */
+const MAX_STAMP = 256;
 
 /** A delta's list of unchanged paths is read whole: no longer than this. */
 const MAX_SAME_LIST = 64 << 20;
