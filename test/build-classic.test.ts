@@ -187,6 +187,31 @@ test('ADD unpacks tar archives plain, gzip, bzip2 and xz (by content, into the d
   }
 });
 
+test('ADD of an archive cut short fails the build with an error; the daemon lives on and leaves nothing', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const { randomBytes } = await import('node:crypto');
+  const { default: tarStream } = await import('tar-stream');
+  const pack = tarStream.pack();
+  pack.entry({ name: 'big.bin' }, randomBytes(256 << 10));
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of pack) chunks.push(c as Buffer);
+  const tarball = Buffer.concat(chunks);
+  const gz = execFileSync('gzip', ['-c'], { input: tarball });
+  await withContext({ Dockerfile: 'FROM busybox\nADD broken.tgz /x/\n', 'cut.tar': '' }, async (ctx) => {
+    await fsp.writeFile(`${ctx}/broken.tgz`, gz.subarray(0, gz.length >> 1));
+    await fsp.writeFile(`${ctx}/Dockerfile.tar`, 'FROM busybox\nADD cut.tar /y/\n');
+    await fsp.writeFile(`${ctx}/cut.tar`, tarball.subarray(0, 100 << 10));
+    for (const df of ['Dockerfile', 'Dockerfile.tar']) {
+      const r = await build(['--no-cache', '-f', `${ctx}/${df}`, ctx]);
+      assert.notEqual(r.code, 0, df);
+      assert.match(r.stderr, /ADD failed|unexpected end|EOF/i, df);
+      assert.equal((await t.d.request('GET', '/_ping')).status, 200, `the daemon is up after ${df}`);
+    }
+    assert.equal(await t.d.dockerOk(['ps', '-aq']), '');
+  });
+});
+
 test('ONBUILD triggers run inside the FROM step: one image id line, after them', async () => {
   await withContext({ Dockerfile: 'FROM busybox AS p\nONBUILD RUN echo trig > /t\nONBUILD ARG Q=1\nFROM p\nRUN cat /t\n' }, async (ctx) => {
     const r = await build(['--no-cache', ctx]);

@@ -387,7 +387,12 @@ export function packItems(items: CopyItem[], o: PackOptions): Readable {
     pack.finalize();
   };
   pack.pipe(out);
-  run().catch((e: unknown) => out.destroy(e as Error));
+  // an entry that fails (an archive cut short) destroys the pack with its error: the reader gets it
+  pack.on('error', (e: Error) => out.destroy(e));
+  run().catch((e: unknown) => {
+    pack.destroy(e as Error);
+    out.destroy(e as Error);
+  });
   return out;
 }
 
