@@ -75,3 +75,20 @@ test('--init: tini is PID 1, forwards SIGTERM (a fast stop) and reaps orphans', 
   assert.equal((await t.d.docker(['inspect', '-f', '{{.State.ExitCode}}', c.stdout.trim()])).stdout.trim(), '143');
   await t.d.docker(['rm', c.stdout.trim()]);
 });
+
+test('the process\'s groups are Docker\'s: the primary group first, then memberships and --group-add, on crun and runc', async () => {
+  // the expected lines are Docker 20.10's (runc) for the same runs of busybox
+  const cases: [string[], string][] = [
+    [['--user', 'nobody'], 'uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup) | 65534'],
+    [['--user', '1234'], 'uid=1234 gid=0(root) groups=0(root) | 0'],
+    [[], 'uid=0(root) gid=0(root) groups=0(root),10(wheel) | 0 10'],
+    [['--user', 'nobody:daemon'], 'uid=65534(nobody) gid=1(daemon) groups=1(daemon) | 1'],
+  ];
+  for (const runtime of ['crun', 'runc']) {
+    for (const [args, want] of cases) {
+      const r = await run(['--runtime', runtime, ...args, 'busybox', 'sh', '-c', 'echo "$(id) |" $(grep Groups /proc/self/status | cut -f2)']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), want, `${runtime} ${args.join(' ')}`);
+    }
+  }
+});

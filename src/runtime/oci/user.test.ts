@@ -32,18 +32,18 @@ test('resolveUser table', async (t) => {
   const dir = await rootfs();
   t.after(() => rm(dir, { recursive: true, force: true }));
   const table: [string, { uid: number; gid: number; additionalGids: number[]; home: string }][] = [
-    ['', { uid: 0, gid: 0, additionalGids: [10], home: '/root' }],
-    ['root', { uid: 0, gid: 0, additionalGids: [10], home: '/root' }],
-    ['app', { uid: 1000, gid: 1000, additionalGids: [10, 50], home: '/home/app' }],
-    ['1000', { uid: 1000, gid: 1000, additionalGids: [10, 50], home: '/home/app' }],
-    ['app:staff', { uid: 1000, gid: 50, additionalGids: [], home: '/home/app' }],
-    ['app:999', { uid: 1000, gid: 999, additionalGids: [], home: '/home/app' }],
-    ['4242', { uid: 4242, gid: 0, additionalGids: [], home: '/' }],
-    ['4242:4343', { uid: 4242, gid: 4343, additionalGids: [], home: '/' }],
-    ['daemon:docker', { uid: 1, gid: 999, additionalGids: [], home: '/usr/sbin' }],
+    ['', { uid: 0, gid: 0, additionalGids: [0, 10], home: '/root' }],
+    ['root', { uid: 0, gid: 0, additionalGids: [0, 10], home: '/root' }],
+    ['app', { uid: 1000, gid: 1000, additionalGids: [1000, 10, 50], home: '/home/app' }],
+    ['1000', { uid: 1000, gid: 1000, additionalGids: [1000, 10, 50], home: '/home/app' }],
+    ['app:staff', { uid: 1000, gid: 50, additionalGids: [50], home: '/home/app' }],
+    ['app:999', { uid: 1000, gid: 999, additionalGids: [999], home: '/home/app' }],
+    ['4242', { uid: 4242, gid: 0, additionalGids: [0], home: '/' }],
+    ['4242:4343', { uid: 4242, gid: 4343, additionalGids: [4343], home: '/' }],
+    ['daemon:docker', { uid: 1, gid: 999, additionalGids: [999], home: '/usr/sbin' }],
   ];
   for (const [spec, want] of table) assert.deepEqual(await resolveUser(dir, spec), want, spec);
-  assert.deepEqual((await resolveUser(dir, 'daemon', ['docker', '77', 'wheel'])).additionalGids, [999, 77, 10]);
+  assert.deepEqual((await resolveUser(dir, 'daemon', ['docker', '77', 'wheel'])).additionalGids, [1, 999, 77, 10]);
   await assert.rejects(resolveUser(dir, 'xyz'), invalid('unable to find user xyz: no matching entries in passwd file'));
   await assert.rejects(resolveUser(dir, 'app:nogroup'), invalid('unable to find group nogroup: no matching entries in group file'));
   await assert.rejects(resolveUser(dir, 'app', ['nogroup']), invalid('Unable to find group nogroup: no matching entries in group file'));
@@ -53,8 +53,8 @@ test('resolveUser table', async (t) => {
 test('resolveUser without passwd: numeric ids only', async (t) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'berth-user-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  assert.deepEqual(await resolveUser(dir, ''), { uid: 0, gid: 0, additionalGids: [], home: '/' });
-  assert.deepEqual(await resolveUser(dir, '5:6'), { uid: 5, gid: 6, additionalGids: [], home: '/' });
+  assert.deepEqual(await resolveUser(dir, ''), { uid: 0, gid: 0, additionalGids: [0], home: '/' });
+  assert.deepEqual(await resolveUser(dir, '5:6'), { uid: 5, gid: 6, additionalGids: [6], home: '/' });
   await assert.rejects(resolveUser(dir, 'app'), invalid('unable to find user app: no matching entries in passwd file'));
 });
 

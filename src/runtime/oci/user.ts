@@ -146,6 +146,9 @@ export function resolveUserFrom(passwdText: string | null, groupText: string | n
     else throw invalidArgument(`Unable to find group ${ag}: no matching entries in group file`);
     if (!user.additionalGids.includes(gid)) user.additionalGids.push(gid);
   }
+  // the primary group is a supplementary group too, first, as dockerd gives it (`id` in a container
+  // shows `groups=<gid>`, /proc/self/status `Groups: <gid> ...`)
+  user.additionalGids = [user.gid, ...user.additionalGids.filter((g) => g !== user.gid)];
   return user;
 }
 
