@@ -358,7 +358,11 @@ export class ImageStore {
    */
   async ingestLayerStream(tar: Readable, opts: { sync?: boolean } = {}): Promise<{ diffID: string; size: number; release: () => void }> {
     const [forStore, forUnpack] = tee(tar);
-    const [stored, unpacked] = await Promise.allSettled([this.content.write(forStore, undefined, opts), this.snapshotter.applyLayer(undefined, forUnpack, opts)]);
+    // the content store hashes the tar as it writes it: the unpack takes that digest
+    const storing = this.content.write(forStore, undefined, opts);
+    const digest = storing.then((r) => r.digest);
+    digest.catch(() => undefined);
+    const [stored, unpacked] = await Promise.allSettled([storing, this.snapshotter.applyLayer(undefined, forUnpack, { ...opts, digest })]);
     if (stored.status === 'rejected' || unpacked.status === 'rejected') {
       if (stored.status === 'fulfilled') await this.dropUnreferencedTar(stored.value.digest);
       throw unpacked.status === 'rejected' ? unpacked.reason : (stored as PromiseRejectedResult).reason;
