@@ -25,6 +25,12 @@ export interface PackOptions {
   signal?: AbortSignal;
   /** the owner a header carries for a file with this lstat (default: its own ids; see owners.ts) */
   owner?(st: Stats): { uid: number; gid: number };
+  /**
+   * lstat entries and read small files with synchronous calls: for a tree on the daemon's own disk (a
+   * container's upper directory), where a thread pool round trip per call costs more than the call;
+   * never where a mount (a network file system) could hang the daemon's event loop
+   */
+  local?: boolean;
 }
 
 /** A tar header as written (tar-stream fills in what is left out). */
@@ -139,10 +145,11 @@ export class TreePacker {
       try {
         const prefix = name === '' || name.endsWith('/') ? name : `${name}/`;
         if (name !== '') await this.write(e, { ...this.baseHeader(prefix, st), type: 'directory' });
-        const names = [...new Set([...readdirSync(dir.host), ...this.scope.mountNamesIn(dir.ctr)])].sort();
+        const local = this.opts.local === true;
+        const names = [...new Set([...(local ? readdirSync(dir.host) : await fsp.readdir(dir.host)), ...this.scope.mountNamesIn(dir.ctr)])].sort();
         for (const n of names) {
-          if (++this.count % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
-          await this.entry(this.scope.childSync(dir, n), `${prefix}${n}`);
+          if (local && ++this.count % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
+          await this.entry(local ? this.scope.childSync(dir, n) : await this.scope.child(dir, n), `${prefix}${n}`);
         }
       } finally {
         await this.scope.release(dir);
@@ -161,7 +168,7 @@ export class TreePacker {
         await this.write(e, { ...this.baseHeader(name, st), type: 'link', linkname: first, size: 0 });
         return;
       }
-      if (st.size <= SMALL_FILE) {
+      if (this.opts.local && st.size <= SMALL_FILE) {
         const got = readSmall(e.host, st);
         if (got === undefined) return;
         if (got !== 'big') {

@@ -109,7 +109,8 @@ export class Scope {
 
   /**
    * child(), with synchronous calls: a walk over thousands of small entries (a layer) costs a thread
-   * pool round trip per lstat otherwise, far more than the call itself.
+   * pool round trip per lstat otherwise, far more than the call itself. Only for a tree on the
+   * daemon's own disk (see PackOptions.local).
    */
   childSync(dir: Dir, name: string): Entry {
     const ctr = dir.ctr === '/' ? `/${name}` : `${dir.ctr}/${name}`;

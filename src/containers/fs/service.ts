@@ -329,7 +329,7 @@ export class ContainerFs {
       const scope = await Scope.open(upper);
       const out = new PassThrough();
       try {
-        const opts = { skip: (e: Entry) => noise.has(e.ctr), rewrite: ociWhiteouts, ...this.owners('error') };
+        const opts = { skip: (e: Entry) => noise.has(e.ctr), rewrite: ociWhiteouts, local: true, ...this.owners('error') };
         const consumed = consume(out);
         consumed.catch((e: unknown) => out.destroy(e as Error));
         const [, res] = await Promise.all([packInto(async (pack) => new TreePacker(scope, pack, opts).entry(await scope.rootEntry(), ''), coalesce(), out), consumed]);
@@ -349,7 +349,7 @@ export class ContainerFs {
     const hash = createHash('sha256');
     const hasher = new Transform({ transform(chunk: Buffer, _e, cb) { hash.update(chunk); cb(null, chunk); } });
     try {
-      const opts = { skip: (e: Entry) => noise.has(e.ctr), rewrite: ociWhiteouts, ...this.owners('error') };
+      const opts = { skip: (e: Entry) => noise.has(e.ctr), rewrite: ociWhiteouts, local: true, ...this.owners('error') };
       await packInto(async (pack) => new TreePacker(scope, pack, opts).entry(await scope.rootEntry(), ''), coalesce(), hasher, createWriteStream(file, { mode: 0o600 }));
     } finally {
       await scope.close();
