@@ -49,9 +49,9 @@ const TICK = 100; // USER_HZ
  * user+system CPU time of a process and of its children it waited for, in ms (dockerd unpacks a layer in
  * a child process of its own, docker-applyLayer)
  */
-function cpuMs(pid: number): number {
+function cpuMs(pid: number, children = true): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 1000) / TICK;
+  return ((Number(f[11]) + Number(f[12]) + (children ? Number(f[13]) + Number(f[14]) : 0)) * 1000) / TICK;
 }
 
 const load = () => os.loadavg()[0]!.toFixed(2);
@@ -118,17 +118,19 @@ async function main(): Promise<void> {
       const ctx = path.join(work, `c${n}`);
       await fsp.mkdir(ctx);
       await fsp.writeFile(path.join(ctx, 'Dockerfile'), c.dockerfile);
-      const rows = { diff: [] as number[], cpu: [] as number[], wall: [] as number[], dcpu: [] as number[], dwall: [] as number[], load: [] as string[] };
+      const rows = { diff: [] as number[], cpu: [] as number[], own: [] as number[], wall: [] as number[], dcpu: [] as number[], dwall: [] as number[], load: [] as string[] };
       for (let rep = 0; rep < REPS; rep++) {
         rows.load.push(load());
         const logAt = berth.log.length;
         const pid = berth.proc!.pid!;
         let cpu0 = cpuMs(pid);
+        const own0 = cpuMs(pid, false);
         let t = process.hrtime.bigint();
         const r = await berth.docker(['build', '-q', '--no-cache', '-t', `bench-layer:${n}`, ctx], { timeout: 600000 });
         if (r.code !== 0) throw new Error(`berth build: ${r.stderr}`);
         rows.wall.push(Number(process.hrtime.bigint() - t) / 1e6);
         rows.cpu.push(cpuMs(pid) - cpu0);
+        rows.own.push(cpuMs(pid, false) - own0);
         const d = /build-trace diffLayer (\d+)ms/.exec(berth.log.slice(logAt));
         rows.diff.push(d ? Number(d[1]) : NaN);
         if (docker) {
@@ -143,7 +145,7 @@ async function main(): Promise<void> {
         }
       }
       console.log(`${c.name} (median of ${REPS}, ms; load ${rows.load.join(' ')})`);
-      console.log(`  berth   diffLayer ${median(rows.diff).toFixed(0)}   daemon CPU ${median(rows.cpu).toFixed(0)}   build wall ${median(rows.wall).toFixed(0)}`);
+      console.log(`  berth   diffLayer ${median(rows.diff).toFixed(0)}   daemon CPU ${median(rows.cpu).toFixed(0)} (its own ${median(rows.own).toFixed(0)})   build wall ${median(rows.wall).toFixed(0)}`);
       if (docker) console.log(`  docker ${docker.version}   dockerd CPU ${median(rows.dcpu).toFixed(0)}   build wall ${median(rows.dwall).toFixed(0)}`);
     }
     await components(work);

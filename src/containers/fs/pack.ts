@@ -71,7 +71,8 @@ async function put(pack: tar.Pack, h: Header, body?: Buffer | (() => AsyncIterab
 async function* readExactly(h: fsp.FileHandle, size: number): AsyncGenerator<Buffer> {
   let left = size;
   while (left > 0) {
-    // a buffer per read, handed on as it is (no copy); 1 MiB reads keep the calls few
+    // a buffer per read, handed on as it is (no copy); 64 KiB: larger buffers are mmap'ed by malloc, and
+    // their page faults and unmapping (in the daemon's GC) cost more than the extra reads
     const buf = Buffer.allocUnsafe(Math.min(CHUNK, left));
     const { bytesRead } = await h.read(buf, 0, buf.length, null);
     if (bytesRead === 0) {
@@ -83,7 +84,7 @@ async function* readExactly(h: fsp.FileHandle, size: number): AsyncGenerator<Buf
   }
 }
 
-const CHUNK = 1 << 20;
+const CHUNK = 64 << 10;
 /** files up to this size are read whole with synchronous calls (page cache copies: microseconds) */
 const SMALL_FILE = 256 << 10;
 /** the walk lets other work of the event loop run after this many entries */
@@ -239,7 +240,13 @@ export function coalesce(size = 256 << 10): Transform {
   let n = 0;
   return new Transform({
     transform(c: Buffer, _e, cb) {
-      if (n === 0 && c.length >= size) return cb(null, c);
+      // a large chunk (a large file's read) goes on as it is, never copied: only small ones are gathered
+      if (c.length >= CHUNK) {
+        if (n > 0) this.push(Buffer.concat(held, n));
+        held = [];
+        n = 0;
+        return cb(null, c);
+      }
       held.push(c);
       n += c.length;
       if (n < size) return cb();

@@ -117,7 +117,7 @@ test('TreePacker: the local walk (synchronous reads, a layer) and the async one 
   const a = await packed(false, false);
   const b = await packed(true, true);
   assert.ok(b.tar.equals(a.tar), 'the same bytes');
-  assert.ok(b.chunks < a.chunks / 4, `${b.chunks} chunks gathered from ${a.chunks}`);
+  assert.ok(b.chunks < a.chunks / 2, `${b.chunks} chunks gathered from ${a.chunks}`);
   const names: string[] = [];
   for await (const e of readTar(Readable.from([b.tar]))) {
     names.push(`${e.header.name} ${e.header.type} ${e.header.size} ${(e.header.mode ?? 0).toString(8)}`);
