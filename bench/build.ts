@@ -5,15 +5,17 @@
  * one stage the target does not need) with Berth and with Docker's classic builder (`DOCKER_BUILDKIT=0
  * docker build`, the engine of bench/private-docker.sh or any --docker-host), interleaved: per repetition
  * and engine a cold build (--no-cache), a rebuild with nothing changed, and a rebuild after one source file
- * changed. Then the daemon's peak RSS while a context of --upload-mb MB is uploaded (sampled every 20 ms).
- * Also the docker CLI's own floor: the same `docker build` against a server that discards the context.
- * Prints medians and the Berth/Docker ratios.
+ * changed. Berth is measured twice: through the docker CLI (the whole context each time, as for any
+ * client) and through `berth build` (which sends only what changed since its last build of the directory:
+ * client/buildcontext.ts). Then the daemon's peak RSS while a context of --upload-mb MB is uploaded
+ * (sampled every 20 ms). Also the docker CLI's own floor: the same `docker build` against a server that
+ * discards the context. Prints medians and the ratios to Docker.
  */
 import { promises as fsp, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import os from 'node:os';
-import { TestDaemon, runCmd } from '../test/harness.js';
+import { BERTH_CLI, TestDaemon, runCmd } from '../test/harness.js';
 import { numOpt, opt, usage } from './args.js';
 
 usage('node dist/bench/build.js [--reps N (3)] [--files N (2000)] [--upload-mb N (500)] [--docker-host URL]');
@@ -75,14 +77,19 @@ interface Engine {
   name: string;
   host: string;
   pid(): number;
+  /** the client: the docker CLI (default) or berth's */
+  berth?: boolean;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function dockerBuild(e: Engine, args: string[]): Promise<number> {
   const t = process.hrtime.bigint();
-  const r = await runCmd('docker', ['-H', e.host, 'build', '-q', ...args], { env: { ...process.env, DOCKER_BUILDKIT: '0' }, timeout: 900000 });
-  if (r.code !== 0) throw new Error(`${e.name}: docker build ${args.join(' ')}: ${r.stderr}`);
+  const { NODE_EXTRA_CA_CERTS: _unused, ...env } = process.env; // as bin/berth runs it
+  const r = e.berth
+    ? await runCmd(process.execPath, [BERTH_CLI, '-H', e.host, 'build', '-q', ...args], { env, timeout: 900000 })
+    : await runCmd('docker', ['-H', e.host, 'build', '-q', ...args], { env: { ...process.env, DOCKER_BUILDKIT: '0' }, timeout: 900000 });
+  if (r.code !== 0) throw new Error(`${e.name}: build ${args.join(' ')}: ${r.stderr}`);
   return Number(process.hrtime.bigint() - t) / 1e6;
 }
 
@@ -119,7 +126,10 @@ async function main(): Promise<void> {
       await fsp.writeFile(path.join(dir, `f${i}.txt`), `file ${i}\n`.repeat(20));
     }
     await fsp.writeFile(path.join(ctx, 'Dockerfile'), DOCKERFILE);
-    const engines: Engine[] = [{ name: 'berth', host: berth.host, pid: () => berth.proc!.pid! }];
+    const engines: Engine[] = [
+      { name: 'berth', host: berth.host, pid: () => berth.proc!.pid! },
+      { name: 'berth build', host: berth.host, pid: () => berth.proc!.pid!, berth: true },
+    ];
     const v = await runCmd('docker', ['-H', DOCKER_HOST, 'version', '-f', '{{.Server.Version}}']);
     if (v.code === 0) {
       const pidFile = DOCKER_HOST.includes('/tmp/bt-dockerd/') ? '/tmp/bt-dockerd/docker.pid' : '/var/run/docker.pid';
@@ -133,6 +143,8 @@ async function main(): Promise<void> {
     const nullSrv = await nullEngine(nullSock);
     const floor: number[] = [];
     for (const e of engines) await dockerBuild(e, ['-t', 'bench-build:warmup', ctx]); // base image layers, caches
+    await new Promise((resolve) => setTimeout(resolve, 2100)); // the context settles: berth build's stamps (client/buildcontext.ts)
+    await dockerBuild(engines[1]!, ['-t', 'bench-build:warmup', ctx]);
     for (let rep = 0; rep < REPS; rep++) {
       for (const [i, e] of engines.entries()) {
         times[i]!.cold.push(await dockerBuild(e, ['--no-cache', '-t', 'bench-build:1', ctx]));
@@ -145,14 +157,15 @@ async function main(): Promise<void> {
     console.log(`build of ${FILES} files, 3 stages, 20 steps; median of ${REPS} (ms)`);
     const row = (label: string, k: 'cold' | 'warm' | 'changed') => {
       const m = times.map((t) => median(t[k]));
-      const ratio = m.length > 1 ? `   berth/docker ${(m[0]! / m[1]!).toFixed(2)}x` : '';
+      const docker = m[2];
+      const ratio = docker ? `   berth/docker ${(m[0]! / docker).toFixed(2)}x, berth build/docker ${(m[1]! / docker).toFixed(2)}x` : '';
       console.log(`  ${label.padEnd(34)} ${engines.map((e, i) => `${e.name} ${m[i]!.toFixed(0)}`).join('   ')}${ratio}`);
     };
     row('cold build (--no-cache)', 'cold');
     row('rebuild, nothing changed', 'warm');
     row('rebuild, one source file changed', 'changed');
     const f = median(floor);
-    const docker = engines.length > 1 ? median(times[1]!.warm) : 0;
+    const docker = engines.length > 2 ? median(times[2]!.warm) : 0;
     console.log(`  ${'docker CLI alone (context discarded)'.padEnd(34)} ${f.toFixed(0)}${docker ? `   /docker's rebuild ${(f / docker).toFixed(2)}x` : ''}`);
     nullSrv.close();
 
@@ -161,11 +174,11 @@ async function main(): Promise<void> {
     await fsp.writeFile(path.join(big, 'Dockerfile'), 'FROM busybox\nRUN true\n');
     await runCmd('dd', ['if=/dev/urandom', `of=${path.join(big, 'blob')}`, 'bs=1M', `count=${UPLOAD_MB}`], { timeout: 600000 });
     console.log(`daemon RSS while a ${UPLOAD_MB} MB context is uploaded and built (MB)`);
-    for (const e of engines) {
+    for (const e of engines.filter((x) => !x.berth)) {
       const r = await peakRss(e, big);
       console.log(`  ${e.name.padEnd(20)} before ${r.before.toFixed(0)}   peak ${r.peak.toFixed(0)}`);
     }
-    for (const e of engines.slice(1)) await runCmd('docker', ['-H', e.host, 'rmi', '-f', 'bench-build:1', 'bench-build:warmup']);
+    for (const e of engines.slice(2)) await runCmd('docker', ['-H', e.host, 'rmi', '-f', 'bench-build:1', 'bench-build:warmup']);
   } finally {
     await berth.stop();
     await fsp.rm(work, { recursive: true, force: true });

@@ -45,7 +45,7 @@ for (const [name, entry, dir] of [['berthd', 'src/daemon/berthd.js', 'daemon'], 
  * The modules of the heavy commands, as a command's dispatch in src/cli/register imports them (and only
  * there: the hand-over is invisible only at that point, before the command has done anything).
  */
-const COLD = /^\.\.\/(commands\/(build|filesystem|registryserver|bootstrap)|compose\/(index|plugin))\.js$/;
+const COLD = /^\.\.\/(commands\/(filesystem|registryserver|bootstrap)|compose\/(index|plugin))\.js$/;
 const coldStubs = (cold) => ({
   name: 'berth-cold-stubs',
   setup(b) {
@@ -99,9 +99,9 @@ async function fastBundle(file, cold, stubs) {
   const stubbed = Object.keys(r.metafile.inputs).filter((k) => k.startsWith('cold:')).length;
   if (stubbed !== stubs) throw new Error(`bundle.mjs: expected ${stubs} cold stubs in ${file}, found ${stubbed}: update its cold modules`);
 }
-await fastBundle('fast.cjs', COLD, 6);
+await fastBundle('fast.cjs', COLD, 5);
 // Compose's: every module Compose runs is in (cp's too), the others stay stubs
-await fastBundle('compose.cjs', /^\.\.\/commands\/(build|filesystem|registryserver|bootstrap)\.js$/, 4);
+await fastBundle('compose.cjs', /^\.\.\/commands\/(filesystem|registryserver|bootstrap)\.js$/, 3);
 
 // the loader, berth.cjs, and V8's code cache for each bundle, from one run of a command (scripts/cli-loader.cjs)
 const loader = path.join(out, 'bundle/cli/berth.cjs');

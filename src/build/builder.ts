@@ -6,16 +6,20 @@
  *
  * The context directory of a finished build is kept (with its index, in memory) for the next build,
  * which receives into it and writes only the files that changed: a rebuild of the same context writes
- * nothing. Two are kept at most (builds running at the same time take one each); a daemon start clears
- * them, as the index does not outlive the process.
+ * nothing. Two are kept at most, the last used (builds running at the same time take one each); a
+ * daemon start clears them, as the index does not outlive the process. Berth's own client names its
+ * context (a key) and may send only what changed since the copy kept under that key, its base
+ * (client/buildcontext.ts): a build with a base takes that copy or fails with a Conflict before it reads
+ * the body, and the client sends the whole context.
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { conflict } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { BuildBackend } from './backend.js';
 import { BuildCache, type CacheEntry, type PruneOptions } from './cache.js';
-import { receiveContext, type ContextIndex } from './context/receive.js';
+import { receiveContext, stampsOf, type ContextIndex } from './context/receive.js';
 import { cloneGitContext, httpContext, isGitUrl, packDir } from './context/remote.js';
 import { BuildOutput, type Emit } from './output.js';
 import { BuildRun, failure, type BuildOptions } from './run.js';
@@ -45,8 +49,17 @@ export interface BuildCacheRecord {
 const SPARE_CONTEXTS = 2;
 const SPARE_MAX_ENTRIES = 200_000;
 
+/** A kept context directory: its index, the client's key for it (if any), and the id of this copy. */
+interface KeptContext {
+  dir: string;
+  index: ContextIndex;
+  key?: string;
+  base: string;
+}
+
 export class Builder {
-  private readonly spare: { dir: string; index: ContextIndex }[] = [];
+  /** kept contexts, the last used last */
+  private readonly spare: KeptContext[] = [];
 
   private constructor(private readonly backend: BuildBackend, readonly cache: BuildCache, private readonly o: BuilderOptions) {}
 
@@ -61,15 +74,15 @@ export class Builder {
    * its status, as dockerd does); after that it goes into the stream as errorDetail.
    */
   async build(body: Readable, opts: BuildOptions, emit: Emit, signal: AbortSignal): Promise<string | undefined> {
+    const ctx = this.takeContext(opts.contextKey, opts.contextBase);
     const dir = path.join(this.backend.stateDir, 'tmp', newId().slice(0, 16));
     const tmpDir = path.join(dir, 'tmp');
-    await fsp.mkdir(tmpDir, { recursive: true, mode: 0o700 });
-    const ctx = this.spare.pop() ?? { dir: path.join(this.backend.stateDir, 'tmp', `context-${newId().slice(0, 16)}`), index: new Map() };
     let received: ContextIndex | undefined;
-    await fsp.mkdir(ctx.dir, { recursive: true, mode: 0o700 });
     const t0 = Date.now();
     const out = new BuildOutput(emit, opts.quiet, traceSteps(t0));
     try {
+      await fsp.mkdir(tmpDir, { recursive: true, mode: 0o700 });
+      await fsp.mkdir(ctx.dir, { recursive: true, mode: 0o700 });
       let input = body;
       if (opts.remote) {
         body.resume(); // the client sends no context with a remote one
@@ -82,7 +95,7 @@ export class Builder {
           if (rc.dockerfile) opts = { ...opts, dockerfile: rc.dockerfile };
         }
       }
-      const got = await receiveContext(input, ctx.dir, signal, ctx.index);
+      const got = await receiveContext(input, ctx.dir, signal, ctx.index, { delta: opts.contextBase !== undefined });
       received = got.index;
       if (process.env.BERTH_BUILD_TRACE) process.stderr.write(`build-trace context ${Date.now() - t0}ms ${got.files} files, ${got.written} written\n`);
       const run = new BuildRun(opts, { backend: this.backend, cache: this.cache, out, contextDir: ctx.dir, contextIndex: received, tmpDir, signal });
@@ -98,13 +111,38 @@ export class Builder {
     } finally {
       await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
       // a context that did not arrive whole is in no known state: it goes
-      if (received && received.size <= SPARE_MAX_ENTRIES && this.spare.length < SPARE_CONTEXTS) this.spare.push({ dir: ctx.dir, index: received });
+      if (received && received.size <= SPARE_MAX_ENTRIES) this.spare.push({ dir: ctx.dir, index: received, key: opts.contextKey, base: newId().slice(0, 16) });
       else await fsp.rm(ctx.dir, { recursive: true, force: true }).catch(() => undefined);
+      for (const old of this.spare.splice(0, Math.max(0, this.spare.length - SPARE_CONTEXTS))) await fsp.rm(old.dir, { recursive: true, force: true }).catch(() => undefined);
       if (this.o.gcEnabled && this.o.keepStorage > 0 && this.cache.totalSize() > this.o.keepStorage) {
         await this.prune({ all: false, keepStorage: this.o.keepStorage }).catch(() => undefined);
       }
       if (process.env.BERTH_BUILD_TRACE) process.stderr.write(`build-trace +${Date.now() - t0}ms end (started at ${t0})\n`);
     }
+  }
+
+  /**
+   * The context directory a build receives into: with a base, that kept copy (Conflict when it is gone);
+   * else the copy kept under the key, or the last kept one no client named, or a new directory.
+   */
+  private takeContext(key: string | undefined, base: string | undefined): { dir: string; index: ContextIndex } {
+    let at = key !== undefined ? this.lastKept((k) => k.key === key && (base === undefined || k.base === base)) : -1;
+    if (at < 0 && base !== undefined) throw conflict(`build context base ${base} is gone: send the whole context`);
+    if (at < 0) at = this.lastKept((k) => k.key === undefined);
+    if (at >= 0) return this.spare.splice(at, 1)[0]!;
+    return { dir: path.join(this.backend.stateDir, 'tmp', `context-${newId().slice(0, 16)}`), index: new Map() };
+  }
+
+  /** The index of the last used kept context `f` accepts; -1 when none. */
+  private lastKept(f: (k: KeptContext) => boolean): number {
+    for (let i = this.spare.length - 1; i >= 0; i--) if (f(this.spare[i]!)) return i;
+    return -1;
+  }
+
+  /** What the daemon keeps under a client's key: the copy's base and its paths' stamps (none: no base). */
+  keptContext(key: string): { Base: string | null; Entries: Record<string, string> } {
+    const k = this.spare[this.lastKept((s) => s.key === key)];
+    return { Base: k?.base ?? null, Entries: k ? stampsOf(k.index) : {} };
   }
 
   async prune(opts: PruneOptions): Promise<{ CachesDeleted: string[]; SpaceReclaimed: number }> {

@@ -21,7 +21,7 @@ import { invalidArgument } from '../core/errors.js';
 import { maybeDecompress } from '../images/streams.js';
 import { resolveInRoot } from '../volumes/copyup.js';
 import { entryName, type ContextEntry, type ContextIndex } from './context/receive.js';
-import { IgnoreMatcher } from './context/ignore.js';
+import { IgnoreMatcher } from '../core/dockerignore.js';
 
 export interface CopyRoot {
   /** host directory the sources are read from */

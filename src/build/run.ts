@@ -13,7 +13,7 @@ import { resolveInRoot } from '../volumes/copyup.js';
 import type { BuildBackend, BuildImage } from './backend.js';
 import type { BuildCache } from './cache.js';
 import { cacheFromHit } from './cachefrom.js';
-import { IgnoreMatcher, parseIgnoreFile } from './context/ignore.js';
+import { IgnoreMatcher, parseIgnoreFile } from '../core/dockerignore.js';
 import type { ContextIndex } from './context/receive.js';
 import { loadDockerfile, type Dockerfile } from './dockerfile/instructions.js';
 import { parseLine, type Node } from './dockerfile/parser.js';

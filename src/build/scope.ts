@@ -5,7 +5,7 @@
 import type { ContainerConfig, HostConfig, ImageConfigBlob } from '../api/types.js';
 import type { BuildBackend, BuildImage, LayerFile } from './backend.js';
 import type { BuildCache } from './cache.js';
-import type { IgnoreMatcher } from './context/ignore.js';
+import type { IgnoreMatcher } from '../core/dockerignore.js';
 import type { ContextIndex } from './context/receive.js';
 import type { Dockerfile } from './dockerfile/instructions.js';
 import type { Node } from './dockerfile/parser.js';
@@ -42,6 +42,9 @@ export interface BuildOptions {
   remote?: string;
   /** X-Registry-Config: registry -> auth config, for pulls */
   registryAuth: Record<string, Record<string, string>>;
+  /** Berth's client: the key its context is kept under, and the kept copy it sent a delta of (client/buildcontext.ts) */
+  contextKey?: string;
+  contextBase?: string;
 }
 
 /** What a build offers its stages. */

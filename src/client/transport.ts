@@ -80,7 +80,11 @@ export class Transport {
     const req = http.request(options);
     if (payload) req.end(payload);
     else if (Buffer.isBuffer(opts.rawBody)) req.end(opts.rawBody);
-    else if (opts.rawBody) opts.rawBody.pipe(req);
+    else if (opts.rawBody) {
+      // a body that fails as it is read (a context file that cannot be read) ends the request with its error
+      opts.rawBody.once('error', (e) => req.destroy(e));
+      opts.rawBody.pipe(req);
+    }
     else req.end();
     return req;
   }

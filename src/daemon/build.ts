@@ -209,6 +209,9 @@ export function openBuilder(w: BuilderWiring): { api: BuildApi; buildCache(): Pr
     checkTag(tag) {
       parseNormalizedNamed(tag); // Docker's "invalid reference format" errors
     },
+    async keptContext(key) {
+      return (await get()).keptContext(key);
+    },
   };
   return { api, buildCache: async () => (await get()).df() };
 }

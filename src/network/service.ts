@@ -16,14 +16,13 @@ import type {
   ContainerCreateBody, EndpointSettings, NetworkCreateRequest, NetworkResource,
 } from '../api/types.js';
 import { forbidden, invalidArgument, notFound } from '../core/errors.js';
-import type { EventBus } from '../core/events.js';
 import { newId, shortId } from '../core/ids.js';
 import { KeyedLock } from '../host/lock.js';
-import type { ContainerLookup, NetContainer } from './endpoint.js';
+import type { NetContainer } from './endpoint.js';
 import { checkEndpoint, endpointsForCreate } from './endpoints.js';
 export { networkOfMode } from './endpoints.js';
 import type { FirewallState } from './nft/types.js';
-import { type AddressPool, Pool } from './ipam.js';
+import { Pool } from './ipam.js';
 import { isIPv4, macFromIp } from '../core/ipnet.js';
 import {
   type AttachPlan, attachOps, bridgeScript, containerOps, detachOps, dnsRedirectRuleset, hostIfaceName, parseLink,
@@ -33,62 +32,13 @@ import { checkNetworkName, planDefaultBridge, planNetworkCreate } from './create
 import { planBindings, PortAllocator, portsView, type Binding } from './ports.js';
 import { type EndpointRecord, type NetworkRecord, networkView, prefixLen } from './record.js';
 import { hasEmbeddedDns, NameResolver } from './resolver.js';
-import type { NetworkStore } from './store.js';
 import type { HostEntry } from './files.js';
 import { UserlandProxy } from './proxy.js';
 import { followDns, switchResolvConf } from './dnsconf.js';
 import { removeIdleFirewall, watchHostFirewall } from './upkeep.js';
 import { matchesFilters, matchesPruneFilters } from './filters.js';
-
-/** daemon.json's networking keys (parsed in src/daemon/config.ts) */
-export interface NetworkOptions {
-  pools: AddressPool[];
-  mtu: number;
-  icc: boolean;
-  ipForward: boolean;
-  ipMasq: boolean;
-  userlandProxy: boolean;
-}
-
-export interface NetworkConfig extends NetworkOptions {
-  /** name of this daemon's nft tables (derived from its data root) */
-  table: string;
-  /** the default bridge (--bridge) and its address (--bip) */
-  defaultBridge: string;
-  bip?: string;
-  /** daemon.json `dns` */
-  dns: string[];
-}
-
-export interface NetworkDeps {
-  store: NetworkStore;
-  containers: ContainerLookup;
-  events: EventBus;
-  firewall: {
-    apply(s: FirewallState): Promise<void>;
-    remove(table: string): Promise<void>;
-    /** load a ruleset into the network namespace of process `pid` (the embedded DNS redirect) */
-    applyInNamespace(pid: number, script: string): Promise<void>;
-    /** look at the host's other firewalls again; what was found and done there (nft/hostfw-apply.ts) */
-    checkHost?(s: FirewallState): Promise<void>;
-    warnings?(): string[];
-  };
-  dns: { listen(address: string): Promise<void>; close(address: string): Promise<void>; closeAll(): Promise<void> };
-  hostResolvConf(): Promise<string>;
-  log(msg: string): void;
-  /** the host calls (default: the real host) */
-  host?: NetHost;
-}
-
-/** What the container lifecycle needs for the container's /etc files. */
-export interface PreparedNetworking {
-  /** the container's address on its first network (for its own /etc/hosts line) */
-  selfIp?: string;
-  /** legacy links on the default bridge: /etc/hosts entries */
-  links: HostEntry[];
-  /** on a user-defined network: resolv.conf points at 127.0.0.11 */
-  embeddedDns: boolean;
-}
+import type { NetworkConfig, NetworkDeps, PreparedNetworking } from './config.js';
+export type { NetworkConfig, NetworkDeps, NetworkOptions, PreparedNetworking } from './config.js';
 
 const MODE_NETWORKS = new Set(['host', 'none']);
 

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
-import { receiveContext } from './receive.js';
+import { entryName, receiveContext } from './receive.js';
 
 type E = { name: string; type?: 'file' | 'directory' | 'symlink'; body?: string | Buffer; linkname?: string; mode?: number; mtime?: Date };
 
@@ -110,4 +110,11 @@ test('a large unchanged file is compared, not rewritten', async () => {
     assert.equal(again.written, 0);
     assert.equal((await fsp.stat(path.join(dir, 'big.bin'))).ino, ino);
   });
+});
+
+test('context tar entries: `..` is refused, absolute names are relative', () => {
+  assert.equal(entryName('/etc/passwd'), 'etc/passwd');
+  assert.equal(entryName('./a/./b/'), 'a/b');
+  assert.throws(() => entryName('../x'), /leaves the context/);
+  assert.throws(() => entryName('a/../../x'), /leaves the context/);
 });

@@ -8,6 +8,11 @@
  * the directory holds, from the previous receive. A file whose content (sha256, computed as the entry
  * streams in), mode and time are unchanged is not written again, and paths the new tar does not have are
  * removed at the end. Each file's sha256 is kept in the index, so COPY's cache key needs no second read.
+ *
+ * Berth's client stamps the paths it sends (pax `BERTH.stamp`, kept in the index). In a delta (`delta`:
+ * the build claimed the kept copy the client compared against; client/buildcontext.ts), an entry marked
+ * `BERTH.same` lists the paths that did not change: the known ones stay as they are. A listed path the
+ * known index does not have is a Conflict (the client then sends the whole context).
  */
 import { constants as C, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
@@ -16,8 +21,9 @@ import type { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
 import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
-import { invalidArgument } from '../../core/errors.js';
+import { conflict, invalidArgument } from '../../core/errors.js';
 import { maybeDecompress } from '../../images/streams.js';
+import { PAX_SAME, PAX_STAMP } from '../../client/buildcontext.js';
 
 /** The cleaned relative name of an entry; InvalidArgument when it climbs out. */
 export function entryName(name: string): string {
@@ -32,19 +38,26 @@ export function entryName(name: string): string {
 
 /** What one path of a received context is; files carry the sha256 (hex) of their content. */
 export type ContextEntry =
-  | { type: 'file'; sum: string; mode: number; mtime: number; size: number }
-  | { type: 'dir'; mode: number; mtime: number }
-  | { type: 'symlink'; target: string; mtime: number }
+  | { type: 'file'; sum: string; mode: number; mtime: number; size: number; stamp?: string }
+  | { type: 'dir'; mode: number; mtime: number; stamp?: string }
+  | { type: 'symlink'; target: string; mtime: number; stamp?: string }
   | { type: 'link' };
 
 /** A received context directory's contents: relative path -> entry. */
 export type ContextIndex = Map<string, ContextEntry>;
 
+/** The client's stamps of an index's paths (those it stamped), for its next delta. */
+export function stampsOf(index: ContextIndex): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [rel, e] of index) if (e.type !== 'link' && e.stamp !== undefined) out[rel] = e.stamp;
+  return out;
+}
+
 /**
  * Unpacks a context tar stream into `dir`, which is empty or holds what `known` describes (its index
  * from the previous receive). Returns the new index; on an error `dir` is in no known state.
  */
-export async function receiveContext(body: Readable, dir: string, signal?: AbortSignal, known: ContextIndex = new Map()): Promise<{ files: number; written: number; index: ContextIndex }> {
+export async function receiveContext(body: Readable, dir: string, signal?: AbortSignal, known: ContextIndex = new Map(), o: { delta?: boolean } = {}): Promise<{ files: number; written: number; index: ContextIndex }> {
   const input = await maybeDecompress(body);
   const index: ContextIndex = new Map();
   let written = 0;
@@ -59,6 +72,8 @@ export async function receiveContext(body: Readable, dir: string, signal?: Abort
   done.catch(() => undefined);
   /** directories known to be real directories (not symlinks) inside `dir` */
   const safe = new Set<string>(['']);
+  /** directories an entry was written into (their times are set again at the end) */
+  const touched = new Set<string>();
   const parentOf = async (rel: string) => {
     const parts = rel.split('/').slice(0, -1);
     for (let k = 1; k <= parts.length; k++) {
@@ -73,7 +88,11 @@ export async function receiveContext(body: Readable, dir: string, signal?: Abort
       } else if (!st) await fsp.mkdir(path.join(dir, sub), { mode: 0o755 });
       else if (!st.isDirectory()) throw invalidArgument(`invalid build context: entry ${JSON.stringify(rel)} is below a non-directory`);
       safe.add(sub);
-      if (!index.has(sub)) index.set(sub, { type: 'dir', mode: 0o755, mtime: Date.now() });
+      touched.add(sub);
+      if (!index.has(sub)) {
+        const k = known.get(sub);
+        index.set(sub, st?.isDirectory() && k?.type === 'dir' ? k : { type: 'dir', mode: 0o755, mtime: Date.now() });
+      }
     }
   };
   const replaced = (rel: string) => {
@@ -89,6 +108,13 @@ export async function receiveContext(body: Readable, dir: string, signal?: Abort
   }
   async function one(entry: { header: tar.Header; resume(): unknown } & AsyncIterable<unknown>) {
     const h = entry.header;
+    const pax = (h as { pax?: Record<string, string> }).pax;
+    if (pax?.[PAX_SAME] !== undefined) {
+      await adopt(entry);
+      return;
+    }
+    // a stamp is the client's few words on its lstat: a long one is not kept (it would only cost memory)
+    const stamp = pax?.[PAX_STAMP] !== undefined && pax[PAX_STAMP].length <= MAX_STAMP ? pax[PAX_STAMP] : undefined;
     const rel = entryName(h.name);
     const target = rel === '' ? dir : path.join(dir, rel);
     const mode = (h.mode ?? 0o644) & 0o7777;
@@ -107,7 +133,7 @@ export async function receiveContext(body: Readable, dir: string, signal?: Abort
           await fsp.mkdir(target, { mode: 0o755 });
         }
         safe.add(rel);
-        if (rel !== '') index.set(rel, { type: 'dir', mode, mtime: mtime.getTime() });
+        if (rel !== '') index.set(rel, { type: 'dir', mode, mtime: mtime.getTime(), stamp });
         await fsp.chmod(target, mode);
         dirTimes.push([target, mtime]);
         break;
@@ -151,7 +177,7 @@ export async function receiveContext(body: Readable, dir: string, signal?: Abort
             await fsp.utimes(target, mtime, mtime);
             written++;
           }
-          index.set(rel, { type: 'file', sum: hex, mode, mtime: t, size: bytes });
+          index.set(rel, { type: 'file', sum: hex, mode, mtime: t, size: bytes, stamp });
           files++;
           break;
         }
@@ -169,7 +195,7 @@ export async function receiveContext(body: Readable, dir: string, signal?: Abort
         } finally {
           await fh.close();
         }
-        index.set(rel, { type: 'file', sum: sum.digest('hex'), mode, mtime: t, size: bytes });
+        index.set(rel, { type: 'file', sum: sum.digest('hex'), mode, mtime: t, size: bytes, stamp });
         files++;
         written++;
         break;
@@ -182,7 +208,7 @@ export async function receiveContext(body: Readable, dir: string, signal?: Abort
           await fsp.symlink(h.linkname ?? '', target);
         }
         if (was?.type !== 'symlink' || was.mtime !== t) await fsp.lutimes(target, mtime, mtime).catch(() => undefined);
-        index.set(rel, { type: 'symlink', target: h.linkname ?? '', mtime: t });
+        index.set(rel, { type: 'symlink', target: h.linkname ?? '', mtime: t, stamp });
         break;
       }
       case 'link': {
@@ -201,6 +227,23 @@ export async function receiveContext(body: Readable, dir: string, signal?: Abort
     }
     entry.resume();
   }
+  /** A delta's list of unchanged paths (NUL-separated): their known entries stay. */
+  async function adopt(entry: AsyncIterable<unknown>): Promise<void> {
+    if (!o.delta) throw invalidArgument('invalid build context: a list of unchanged paths without a kept context to keep them from');
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of entry) {
+      if ((size += (c as Buffer).length) > MAX_SAME_LIST) throw invalidArgument('invalid build context: the list of unchanged paths is too long');
+      chunks.push(c as Buffer);
+    }
+    for (const name of Buffer.concat(chunks).toString('utf8').split('\0')) {
+      const rel = entryName(name);
+      const k = known.get(rel);
+      if (rel === '' || !k || index.has(rel)) throw conflict(`build context: ${JSON.stringify(rel)} is listed as unchanged, and the kept context does not have it: send the whole context`);
+      index.set(rel, k);
+      if (k.type === 'file') files++;
+    }
+  }
   /** Drops known entries below `rel` (its directory was replaced: they went with it). */
   function forgetBelow(rel: string): void {
     for (const m of [known, index]) for (const k of m.keys()) if (k.startsWith(`${rel}/`)) m.delete(k);
@@ -214,9 +257,24 @@ export async function receiveContext(body: Readable, dir: string, signal?: Abort
     if (parent !== '' && index.get(parent)?.type !== 'dir') continue;
     await fsp.rm(path.join(dir, rel), { force: true, recursive: true });
   }
+  for (const [rel] of known) if (!index.has(rel)) touched.add(rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '');
+  // a directory the tar did not carry (a delta's unchanged one) keeps its time though its entries changed
+  for (const d of touched) {
+    const e = index.get(d);
+    if (e?.type === 'dir') await fsp.utimes(path.join(dir, d), e.mtime / 1000, e.mtime / 1000).catch(() => undefined);
+  }
+  // the root, when the tar has no entry for it (the docker CLI sends none): the time of this receive, as a
+  // directory just unpacked has (COPY . gives it to the destination)
+  if (!dirTimes.some(([d]) => d === dir)) await fsp.utimes(dir, new Date(), new Date()).catch(() => undefined);
   for (const [d, t] of dirTimes.reverse()) await fsp.utimes(d, t, t).catch(() => undefined);
   return { files, written, index };
 }
+
+/** The longest stamp kept (Berth's client sends about 60 characters). */
+const MAX_STAMP = 256;
+
+/** A delta's list of unchanged paths is read whole: no longer than this. */
+const MAX_SAME_LIST = 64 << 20;
 
 /** Files up to this size are held in memory while their content is compared with the known one. */
 const HOLD = 1 << 20;

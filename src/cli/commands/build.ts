@@ -1,18 +1,18 @@
 /**
  * `berth build` (docker build's flags, the classic API) and `berth builder prune`. The context is a
- * directory (sent as a tar made as it is read, with .dockerignore applied as the docker CLI does; the
- * Dockerfile and .dockerignore always go), a tar or Dockerfile on stdin (`-`), or a URL the daemon fetches.
+ * directory (client/buildcontext.ts: a tar made as it is read, .dockerignore applied as the docker CLI
+ * does, and against berthd only what changed since the copy it keeps), a tar or Dockerfile on stdin
+ * (`-`), or a URL the daemon fetches.
  * Output: `plain` prints the stream as it comes; `tty` (the default on a terminal) draws one line per step
  * with its elapsed time, redrawn in place, and the output of the running step below it.
  */
-import { createReadStream, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import * as tar from 'tar-stream';
-import { pipeline } from 'node:stream/promises';
 import { jsonStream } from '../../client/stream.js';
-import { IgnoreMatcher, parseIgnoreFile } from '../../build/context/ignore.js';
+import { postDirBuild, type DirContext } from '../../client/buildcontext.js';
 import { ramInBytes } from '../../core/units.js';
 import { clientOf, write, type Ctx } from '../context.js';
 import { CliError } from '../program.js';
@@ -52,43 +52,6 @@ function labels(list: string[] | undefined): Record<string, string> {
   return out;
 }
 
-/** A directory as a tar stream, read as it is sent; ignored paths are left out, `keep` always goes. */
-export function tarDirectory(dir: string, ignore: IgnoreMatcher, keep: Set<string>, extra?: { name: string; data: Buffer }): Readable {
-  const pack = tar.pack();
-  const walk = async (rel: string): Promise<void> => {
-    const names = (await fsp.readdir(path.join(dir, rel))).sort();
-    for (const n of names) {
-      const r = rel ? `${rel}/${n}` : n;
-      const host = path.join(dir, r);
-      const st = await fsp.lstat(host);
-      const ignored = !keep.has(r) && ignore.ignores(r);
-      if (st.isDirectory()) {
-        if (ignored && !ignore.mayReinclude(r)) continue;
-        if (!ignored) await entry({ name: `${r}/`, type: 'directory', mode: st.mode & 0o7777, mtime: st.mtime });
-        await walk(r);
-        continue;
-      }
-      if (ignored) continue;
-      if (st.isSymbolicLink()) await entry({ name: r, type: 'symlink', linkname: await fsp.readlink(host), mode: 0o777, mtime: st.mtime });
-      else if (st.isFile()) {
-        const w = pack.entry({ name: r, type: 'file', mode: st.mode & 0o7777, size: st.size, mtime: st.mtime } as tar.Header);
-        await pipeline(createReadStream(host), w);
-      }
-    }
-  };
-  const entry = (h: Partial<tar.Header>, body?: Buffer) => new Promise<void>((resolve, reject) => {
-    pack.entry(h as tar.Header, body ?? Buffer.alloc(0), (e) => (e ? reject(e) : resolve()));
-  });
-  const out = new PassThrough();
-  pack.pipe(out);
-  (async () => {
-    if (extra) await entry({ name: extra.name, type: 'file', mode: 0o600, mtime: new Date() }, extra.data);
-    await walk('');
-    pack.finalize();
-  })().catch((e: unknown) => out.destroy(e as Error));
-  return out;
-}
-
 async function readAll(s: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of s) chunks.push(Buffer.from(c as Buffer));
@@ -98,7 +61,8 @@ async function readAll(s: NodeJS.ReadableStream): Promise<Buffer> {
 const isArchive = (b: Buffer) => (b.length > 262 && b.subarray(257, 262).toString('latin1') === 'ustar') || (b[0] === 0x1f && b[1] === 0x8b)
   || b.subarray(0, 3).toString('latin1') === 'BZh' || (b[0] === 0xfd && b.subarray(1, 5).toString('latin1') === '7zXZ');
 
-async function context(ctx: Ctx, arg: string, file: string | undefined): Promise<{ body?: Readable; dockerfile?: string; remote?: string }> {
+/** What `berth build` sends: a directory (client/buildcontext.ts), a tar or Dockerfile from stdin, or a URL. */
+async function context(ctx: Ctx, arg: string, file: string | undefined): Promise<{ body?: Readable; dir?: DirContext; dockerfile?: string; remote?: string }> {
   if (/^(https?:\/\/|git@|git:\/\/|github\.com\/)/.test(arg)) return { remote: arg, dockerfile: file };
   if (arg === '-') {
     if (file === '-') throw new CliError(125, 'invalid argument: can\'t use stdin for both build context and dockerfile');
@@ -129,10 +93,7 @@ async function context(ctx: Ctx, arg: string, file: string | undefined): Promise
     if (await fsp.stat(path.join(dir, 'dockerfile')).catch(() => undefined)) dfRel = 'dockerfile';
     else throw new CliError(1, `unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat ${path.join(dir, 'Dockerfile')}: no such file or directory`);
   }
-  let ignoreText = await fsp.readFile(path.join(dir, `${dfRel}.dockerignore`), 'utf8').catch(() => undefined);
-  ignoreText ??= await fsp.readFile(path.join(dir, '.dockerignore'), 'utf8').catch(() => '');
-  const keep = new Set([dfRel, '.dockerignore', `${dfRel}.dockerignore`]);
-  return { body: tarDirectory(dir, new IgnoreMatcher(parseIgnoreFile(ignoreText)), keep, extra), dockerfile: dfRel };
+  return { dir: { dir, dockerfile: dfRel, extra }, dockerfile: dfRel };
 }
 
 export async function build(ctx: Ctx, args: string[], opts: Record<string, unknown>): Promise<number> {
@@ -153,7 +114,9 @@ export async function build(ctx: Ctx, args: string[], opts: Record<string, unkno
     cpushares: opts.cpuShares as string | undefined, cpusetcpus: opts.cpusetCpus as string | undefined,
     cpuperiod: opts.cpuPeriod as string | undefined, cpuquota: opts.cpuQuota as string | undefined, version: '1',
   };
-  const res = await client.transport.request({ method: 'POST', path: '/build', query, rawBody: c.body ?? Buffer.alloc(0), contentType: 'application/x-tar' });
+  const res = c.dir
+    ? await postDirBuild(client.transport, query, c.dir)
+    : await client.transport.request({ method: 'POST', path: '/build', query, rawBody: c.body ?? Buffer.alloc(0), contentType: 'application/x-tar' });
   let id = '';
   let failed: BuildMessage | undefined;
   const view = tty ? new TtyProgress(ctx.stderr) : undefined;

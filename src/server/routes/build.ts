@@ -1,4 +1,4 @@
-/** POST /build (the classic builder's API) and POST /build/prune. The builder is reached through BuildApi. */
+/** POST /build (the classic builder's API), POST /build/prune, and Berth's GET /berth/build/context. The builder is reached through BuildApi. */
 import type { BuildOptions } from '../../build/scope.js';
 import type { Readable } from 'node:stream';
 import { invalidArgument } from '../../core/errors.js';
@@ -14,6 +14,16 @@ export interface BuildApi {
   prune(opts: { all: boolean; keepStorage: number; until?: number; ids?: string[] }): Promise<{ CachesDeleted: string[]; SpaceReclaimed: number }>;
   /** InvalidArgument for a tag `docker build -t` could not use */
   checkTag(tag: string): void;
+  /** The stamps of the paths of the context kept under a Berth client's key (client/buildcontext.ts) */
+  keptContext(key: string): Promise<{ Base: string | null; Entries: Record<string, string> }>;
+}
+
+/** berthcontext and berthbase: ids made of hex digits */
+function hexParam(q: URLSearchParams, name: string): string | undefined {
+  const v = q.get(name);
+  if (v === null || v === '') return undefined;
+  if (!/^[0-9a-f]{1,64}$/.test(v)) throw invalidArgument(`invalid ${name} value: ${v}`);
+  return v;
 }
 
 function jsonParam<T>(q: URLSearchParams, name: string, dflt: T): T {
@@ -64,6 +74,8 @@ export function parseBuildQuery(q: URLSearchParams, registryConfig: string | und
     cacheFrom,
     platform: q.get('platform') || undefined,
     registryAuth,
+    contextKey: hexParam(q, 'berthcontext'),
+    contextBase: hexParam(q, 'berthbase'),
   };
 }
 
@@ -92,6 +104,12 @@ export function buildRoutes(r: Router, api: BuildApi, opts: { pruned?(reclaimed:
     }
     res ??= ctx.stream(200, 'application/json');
     res.end();
+  });
+  // Berth's extension for its own client: what the daemon keeps of a context (a delta is sent against it)
+  r.add('GET', '/berth/build/context', async (ctx) => {
+    const key = hexParam(ctx.query, 'key');
+    if (!key) throw invalidArgument('key is required');
+    ctx.send(200, await api.keptContext(key));
   });
   r.add('POST', '/build/prune', async (ctx) => {
     const f = parseFilters(ctx.query.get('filters'));

@@ -99,7 +99,9 @@ export function coverageMarkdown(ops: SpecOperation[], table: RouteEntry[], spec
   }
   const extra = table.filter((r) => !ops.some((op) => [op.method, op.method === 'HEAD' ? 'GET' : op.method].includes(r.method) && shape(op.path) === shape(r.pattern)));
   if (extra.length) {
-    out.push('', 'Routes Berth serves that the API description does not list (DELETE `/containers/{parent}/{alias}` is how', 'dockerd serves `DELETE /containers/{id}` for a link name, `?link=1` removing the link):', '');
+    out.push('', 'Routes Berth serves that the API description does not list (DELETE `/containers/{parent}/{alias}` is how',
+      'dockerd serves `DELETE /containers/{id}` for a link name, `?link=1` removing the link; GET `/berth/build/context`',
+      'is Berth\'s own, for `berth build`\'s context deltas, src/client/buildcontext.ts):', '');
     for (const r of extra) out.push(`- ${r.method} \`${r.pattern}\``);
   }
   return `${out.join('\n')}\n`;

@@ -84,6 +84,7 @@ export class IgnoreMatcher {
 
   /** True when the path (relative to the context, `/`-separated) is ignored. */
   ignores(rel: string): boolean {
+    if (this.patterns.length === 0) return false;
     const p = cleanPattern(rel);
     if (p === '.') return false;
     const parents = p.split('/');
