@@ -3,7 +3,8 @@
  * a parent directory the image has keeps its owner and mode, missing parents are root's 0755, a parent
  * that is a symlink in the image is followed (the container path), and the layer holds only what COPY
  * wrote, its parents included. With --chown, the directories a COPY creates get the owner as Docker
- * 20.10's builder gives it.
+ * 20.10's builder gives it; ADD of a local archive keeps the archive's owners and makes its directories
+ * root's, --chown or not.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
