@@ -103,7 +103,7 @@ test('remote: what cannot be fetched is a clear error and builds nothing', async
   const before = await t.d.dockerOk(['images', '-aq']);
   const gone = await remoteBuild(`remote=${encodeURIComponent('http://127.0.0.1:9/ctx.tar')}`);
   assert.equal(gone.status, 400);
-  assert.match(gone.text, /unable to prepare context: unable to download remote context http:\/\/127\.0\.0\.1:9\/ctx\.tar/);
+  assert.match(gone.text, /error downloading remote context http:\/\/127\.0\.0\.1:9\/ctx\.tar: Get "http:\/\/127\.0\.0\.1:9\/ctx\.tar": connect ECONNREFUSED/);
   const missing = await remoteBuild(`remote=${encodeURIComponent(`${base}/nothing.tar`)}`);
   assert.equal(missing.status, 400);
   assert.match(missing.text, /404/);

@@ -64,7 +64,8 @@ test('docker build (legacy builder): a multi-stage Dockerfile, run and inspected
   try {
     const r = await build(['-t', 'demo:1', '--build-arg', 'VERSION=2.5', '--build-arg', 'UNUSED=x', ctx]);
     assert.equal(r.code, 0, r.stderr + r.stdout);
-    assert.match(r.stdout, /^Step 1\/\d+ : FROM \$\{BASE\} AS deps$/m);
+    // the ARG before the first FROM is a step of its own, as the classic builder counts it
+    assert.match(r.stdout, /^Step 1\/\d+ : ARG BASE=busybox\nStep 2\/\d+ : FROM \$\{BASE\} AS deps$/m);
     assert.doesNotMatch(r.stdout, /this stage must never run/);
     assert.match(r.stdout, / ---> Running in [0-9a-f]{12}\n/);
     assert.match(r.stdout, /\nRemoving intermediate container [0-9a-f]{12}\n/);
@@ -88,7 +89,7 @@ test('docker build (legacy builder): a multi-stage Dockerfile, run and inspected
     const hist = (await d.dockerOk(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'demo:1'])).split('\n');
     assert.equal(hist[0], '/bin/sh -c #(nop)  ENTRYPOINT ["/usr/local/bin/start"]');
     assert.ok(hist.includes('/bin/sh -c #(nop)  USER app'), hist.join('\n'));
-    assert.ok(hist.some((h) => /^\/bin\/sh -c #\(nop\) COPY dir:[0-9a-f]{64} in \/srv\/app\/src\/ $/.test(h)), hist.join('\n'));
+    assert.ok(hist.some((h) => /^\/bin\/sh -c #\(nop\) COPY dir:[0-9a-f]{64} in \.\/src\/ $/.test(h)), hist.join('\n'));
     const layers = JSON.parse(await d.dockerOk(['image', 'inspect', '-f', '{{json .RootFS.Layers}}', 'demo:1'])) as string[];
     const base = JSON.parse(await d.dockerOk(['image', 'inspect', '-f', '{{json .RootFS.Layers}}', 'busybox'])) as string[];
     // the COPY --from, COPY src/, COPY heredoc, RUN and WORKDIR steps each add a layer; config steps none

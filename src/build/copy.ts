@@ -17,7 +17,7 @@ import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
-import { invalidArgument } from '../core/errors.js';
+import { invalidArgument, isKind } from '../core/errors.js';
 import { maybeDecompress } from '../images/streams.js';
 import { resolveInRoot } from '../volumes/copyup.js';
 import { entryName, type ContextEntry, type ContextIndex } from './context/receive.js';
@@ -101,7 +101,7 @@ async function matchSource(root: CopyRoot, src: string, isContext: boolean): Pro
     if (root.ignore?.ignores(f)) continue;
     if (await fsp.lstat(await resolveInRoot(root.dir, f)).then(() => true, () => false)) out.push(f);
   }
-  if (out.length === 0) throw invalidArgument(`COPY failed: no source files were specified`);
+  if (out.length === 0) throw invalidArgument('no source files were specified');
   return out;
 }
 
@@ -118,22 +118,40 @@ export interface PlanOptions {
   parents: boolean;
   /** heredoc sources: name -> content */
   inline: { name: string; content: string }[];
+  /** the instruction, for error texts (default COPY) */
+  cmd?: 'COPY' | 'ADD';
   /** hash the contents (for the cache key); off when only the items are wanted */
   hash?: boolean;
 }
 
+/**
+ * Whether ADD unpacks a file, as Docker's IsArchivePath decides it: its content, decompressed when it is
+ * gzip, bzip2 or xz, starts with a tar header whose checksum holds. Anything else (a compressed file that
+ * is not a tar, a broken archive) is copied as it is.
+ */
 async function isArchive(file: string): Promise<boolean> {
-  const fh = await fsp.open(file, 'r');
+  let head = Buffer.alloc(0);
+  const src = createReadStream(file);
   try {
-    const b = Buffer.alloc(512);
-    const { bytesRead } = await fh.read(b, 0, 512, 0);
-    if (bytesRead >= 3 && b[0] === 0x1f && b[1] === 0x8b) return true;
-    if (bytesRead >= 3 && b.subarray(0, 3).toString('latin1') === 'BZh') return true;
-    if (bytesRead >= 6 && b.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return true;
-    return bytesRead >= 262 && b.subarray(257, 262).toString('latin1') === 'ustar';
+    for await (const c of await maybeDecompress(src)) {
+      head = Buffer.concat([head, c as Buffer]);
+      if (head.length >= 512) break;
+    }
+  } catch {
+    return false;
   } finally {
-    await fh.close();
+    src.destroy();
   }
+  return head.length >= 512 && tarHeaderValid(head.subarray(0, 512));
+}
+
+/** A tar header block: not all zeros, and its checksum (bytes summed, the checksum field as spaces) holds. */
+export function tarHeaderValid(h: Buffer): boolean {
+  const field = h.subarray(148, 156).toString('latin1').replace(/[\0 ]+$/, '').trim();
+  if (!/^[0-7]+$/.test(field)) return false;
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : h[i]!;
+  return sum === parseInt(field, 8);
 }
 
 /** Plans a COPY/ADD: the items to write, named by their absolute destination (without the leading `/`). */
@@ -141,9 +159,17 @@ export async function planCopy(root: CopyRoot, o: PlanOptions): Promise<CopyPlan
   const dest = path.posix.normalize(o.dest);
   const items: CopyItem[] = [];
   const matched: string[] = [];
-  for (const s of o.sources) matched.push(...(await matchSource(root, s, o.isContext)));
+  const cmd = o.cmd ?? 'COPY';
+  for (const s of o.sources) {
+    // the classic builder names the instruction in front of a source's error: `COPY failed: ...`
+    try {
+      matched.push(...(await matchSource(root, s, o.isContext)));
+    } catch (e) {
+      throw isKind(e, 'InvalidArgument') ? invalidArgument(`${cmd} failed: ${(e as Error).message}`) : e;
+    }
+  }
   const total = matched.length + o.inline.length;
-  if (total > 1 && !o.destIsDir) throw invalidArgument('When using COPY with more than one source file, the destination must be a directory and end with a /');
+  if (total > 1 && !o.destIsDir) throw invalidArgument(`When using ${cmd} with more than one source file, the destination must be a directory and end with a /`);
   const excludes = o.exclude.map((p) => new IgnoreMatcher([p]));
   const strip = (p: string) => p.replace(/^\/+/, '');
   const now = new Date();
@@ -171,9 +197,10 @@ export async function planCopy(root: CopyRoot, o: PlanOptions): Promise<CopyPlan
       continue;
     }
     const name = strip(o.destIsDir ? path.posix.join(dest, o.parents ? rel : path.posix.basename(rel)) : dest);
+    // an archive unpacks into the destination, a directory whether or not it ends in `/` (Docker's UntarPath);
+    // its entries keep the archive's owners and the directories it makes are root's, --chown or not
     if (o.unpack && (await isArchive(host))) {
-      // its entries keep the archive's owners and the directories it makes are root's, --chown or not
-      const at = strip(o.destIsDir ? dest : path.posix.dirname(dest)) || '';
+      const at = strip(dest) || '';
       items.push({ kind: 'archive', host, name: at });
       for (let p = at.replace(/\/+$/, ''); p !== '.' && p !== ''; p = path.posix.dirname(p)) archiveMade.add(p);
     } else {

@@ -37,13 +37,20 @@ export class BuildOutput {
     this.stream(`${text}\n`);
   }
 
+  /** a `Step N/M : ...` line: the text and its newline in two messages, as the classic builder writes them */
+  step(text: string): void {
+    this.stream(text);
+    this.stream('\n');
+  }
+
   progress(obj: Record<string, unknown>): void {
     this.put(obj);
   }
 
   aux(obj: Record<string, unknown>): void {
     this.trace?.({ aux: obj });
-    this.emit({ aux: obj });
+    // a quiet build writes the ID alone (no aux object), as the classic builder does
+    if (!this.quiet) this.emit({ aux: obj });
   }
 
   /** quiet mode: the image id, the one line a quiet build prints */

@@ -16,7 +16,7 @@ import { cacheFromHit } from './cachefrom.js';
 import { IgnoreMatcher, parseIgnoreFile } from '../core/dockerignore.js';
 import type { ContextIndex } from './context/receive.js';
 import { loadDockerfile, type Dockerfile } from './dockerfile/instructions.js';
-import { parseLine, type Node } from './dockerfile/parser.js';
+import { isSyntaxError, parseLine, type Node } from './dockerfile/parser.js';
 import { expandWord } from './dockerfile/shell.js';
 import { planBuild, runGraph } from './graph.js';
 import { short, type BuildOutput } from './output.js';
@@ -111,8 +111,14 @@ export class BuildRun implements BuildScope {
     }
     const { text, rel } = await this.readDockerfile();
     this.ignore = await this.readIgnore(rel);
-    this.df = loadDockerfile(text);
-    for (const w of this.df.parsed.warnings) this.out.line(w);
+    try {
+      this.df = loadDockerfile(text);
+    } catch (e) {
+      // the parser's own errors name the file, as the classic builder writes them
+      throw isSyntaxError(e) ? invalidArgument(`failed to parse ${this.opts.dockerfile.includes('\n') ? 'Dockerfile' : this.opts.dockerfile || 'Dockerfile'}: ${(e as Error).message}`) : e;
+    }
+    // the parser's warnings in one message, red as the classic builder's stderr
+    if (this.df.parsed.warnings.length) this.out.stream(`\x1b[91m${this.df.parsed.warnings.join('\n')}\n\x1b[0m`);
     for (const [k, v] of this.platformArgs()) this.metaArgs.set(k, v);
     for (const a of this.df.metaArgs) {
       this.consumed.add(a.name);
@@ -121,17 +127,22 @@ export class BuildRun implements BuildScope {
       this.metaArgs.set(a.name, typeof given === 'string' ? given : def);
     }
     const plan = planBuild(this.df, this.opts.target, (s) => expandWord(s, (n) => this.metaArgs.get(n), this.df.escape));
-    // --label: a LABEL step at the end of the target stage, as the classic builder adds it
-    const labels = Object.entries(this.opts.labels);
-    if (labels.length) {
-      const line = `LABEL ${labels.map(([k, v]) => `${JSON.stringify(k)}=${JSON.stringify(v)}`).join(' ')}`;
-      const node = parseLine(line);
-      plan.stages[plan.target]!.stage.steps.push({ node, ins: { kind: 'label', pairs: labels.map(([key, value]) => ({ key: JSON.stringify(key), value: JSON.stringify(value) })) } });
+    // --label: one LABEL step per label, in key order, at the end of the target stage, as the classic
+    // builder adds them (`LABEL k=v`; the value is taken as it is, not substituted)
+    const esc = this.df.escape;
+    const literal = (v: string) => `'${v.split("'").join(`'${esc}''`)}'`;
+    for (const [k, v] of Object.entries(this.opts.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const node: Node = { ...parseLine('LABEL x=y'), original: `LABEL ${k}=${v}` };
+      plan.stages[plan.target]!.stage.steps.push({ node, ins: { kind: 'label', pairs: [{ key: literal(k), value: literal(v) }] } });
     }
+    // the ARGs before the first FROM are steps of their own, with no image (as the classic builder counts them)
+    const metaNodes = this.df.parsed.nodes.slice(0, this.df.parsed.nodes.findIndex((n) => n.instruction === 'from'));
+    for (const n of metaNodes) this.stepNo.set(n, ++this.total);
     for (const i of plan.needed) {
       const st = plan.stages[i]!.stage;
       for (const n of [st.fromNode, ...st.steps.map((s) => s.node)]) this.stepNo.set(n, ++this.total);
     }
+    for (const n of metaNodes) this.out.step(`Step ${this.stepNo.get(n)}/${this.total} : ${n.original}`);
     let failed = true;
     try {
       await runGraph(plan, async (sp) => {
@@ -152,9 +163,10 @@ export class BuildRun implements BuildScope {
     }
     const result = this.results.get(plan.target);
     if (!result) throw invalidArgument('No image was generated. Is your Dockerfile empty?');
+    // the image's ID first, then the warning for unused build args (the classic builder's order)
+    this.out.aux({ ID: result.id });
     const unused = Object.keys(this.opts.buildArgs).filter((k) => !this.consumed.has(k) && !BUILTIN_ARGS.includes(k)).sort();
     if (unused.length) this.out.line(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed`);
-    this.out.aux({ ID: result.id });
     this.out.line(`Successfully built ${short(result.id)}`);
     for (const r of refs) {
       const name = familiarString(r);

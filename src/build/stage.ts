@@ -8,6 +8,7 @@ import type { ContainerConfig, HealthConfig, ImageConfigBlob } from '../api/type
 import { invalidArgument } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { parseDuration } from '../core/duration.js';
+import { parseSignal } from '../runtime/oci/signal.js';
 import { childImageConfig, EMPTY_LAYER_DIFF_ID } from '../containers/fs/commit.js';
 import type { BuildImage, LayerFile } from './backend.js';
 import type { Instruction, Step } from './dockerfile/instructions.js';
@@ -31,6 +32,8 @@ export class StageRun implements StepStage {
   cfg!: ContainerConfig;
   readonly args = new Map<string, string | undefined>();
   private cmdSet = false;
+  /** running the base image's ONBUILD triggers (no ` ---> id` line per trigger) */
+  private inTriggers = false;
   author: string | undefined;
 
   constructor(readonly run: BuildScope, readonly plan: StagePlan) {}
@@ -59,7 +62,7 @@ export class StageRun implements StepStage {
 
   private stepLine(node: Node): void {
     const n = this.run.stepNo.get(node);
-    if (n !== undefined) this.run.out.line(`Step ${n}/${this.run.total} : ${node.original}`);
+    if (n !== undefined) this.run.out.step(`Step ${n}/${this.run.total} : ${node.original}`);
   }
 
   async execute(): Promise<BuildImage | undefined> {
@@ -68,13 +71,21 @@ export class StageRun implements StepStage {
     await this.from();
     const triggers = this.cfg.OnBuild ?? [];
     if (triggers.length) {
+      // the triggers are part of the FROM step: their images' ids are not written, the FROM's last one is
       this.run.out.line(`# Executing ${triggers.length} build trigger${triggers.length > 1 ? 's' : ''}`);
       this.cfg = { ...this.cfg, OnBuild: null };
-      for (const t of triggers) {
-        const node = parseLine(t, stage.fromNode.startLine);
-        await this.dispatch({ node, ins: toInstruction(node, this.run.df.escape) });
+      this.inTriggers = true;
+      try {
+        for (const t of triggers) {
+          const node = parseLine(t, stage.fromNode.startLine);
+          await this.dispatch({ node, ins: toInstruction(node, this.run.df.escape) });
+        }
+      } finally {
+        this.inTriggers = false;
       }
     }
+    // FROM scratch too, with an empty id, as the classic builder writes it
+    this.run.out.line(` ---> ${short(this.imageId ?? '')}`);
     for (const step of stage.steps) {
       this.run.signal.throwIfAborted();
       this.stepLine(step.node);
@@ -95,7 +106,6 @@ export class StageRun implements StepStage {
       const img = await run.resolveImage(plan.base, plan.stage.from.platform ? this.expandMeta(plan.stage.from.platform) : undefined);
       this.setImage(img.id, img.config);
     }
-    if (this.imageId) run.out.line(` ---> ${short(this.imageId)}`);
     if (!(this.cfg.Env ?? []).some((e) => e.startsWith('PATH='))) this.cfg.Env = [...(this.cfg.Env ?? []), `PATH=${DEFAULT_PATH}`];
   }
 
@@ -129,7 +139,7 @@ export class StageRun implements StepStage {
         run.out.line(' ---> Using cache');
         const img = run.backend.image(hit);
         this.setImageKeepState(hit, img.config);
-        run.out.line(` ---> ${short(hit)}`);
+        if (!this.inTriggers) run.out.line(` ---> ${short(hit)}`);
         return;
       }
     }
@@ -156,7 +166,7 @@ export class StageRun implements StepStage {
     }
     if (c.work) await run.finishContainer(containerId);
     else if (containerId && (run.opts.rm || run.opts.forceRm)) run.out.line(`Removing intermediate container ${short(containerId)}`);
-    run.out.line(` ---> ${short(this.imageId!)}`);
+    if (!this.inTriggers) run.out.line(` ---> ${short(this.imageId!)}`);
   }
 
   private setImageKeepState(id: string, config: ImageConfigBlob): void {
@@ -196,7 +206,7 @@ export class StageRun implements StepStage {
           const key = this.expand(p.key);
           const value = this.expand(p.value);
           labels[key] = value;
-          parts.push(`${JSON.stringify(key)}=${JSON.stringify(value)}`);
+          parts.push(`${key}=${value}`);
         }
         this.cfg.Labels = labels;
         return this.nop(`LABEL ${parts.join(' ')}`);
@@ -215,11 +225,13 @@ export class StageRun implements StepStage {
         return this.nop(`ARG ${parts.join(' ')}`);
       }
       case 'maintainer':
-        this.author = this.expand(ins.value);
+        // taken as written: the classic builder substitutes no variables in MAINTAINER
+        this.author = ins.value;
         return this.nop(`MAINTAINER ${this.author}`);
       case 'expose': {
         const ports: string[] = [];
-        for (const v of ins.values) ports.push(...expandWords(v, this.lookup, esc));
+        // the words sorted as written, before substitution (the classic builder's parseExpose)
+        for (const v of [...ins.values].sort()) ports.push(...expandWords(v, this.lookup, esc));
         const exposed = { ...(this.cfg.ExposedPorts ?? {}) };
         for (const p of ports) {
           const m = /^(\d+)(?:-(\d+))?(?:\/(tcp|udp|sctp))?$/i.exec(p);
@@ -241,7 +253,11 @@ export class StageRun implements StepStage {
         return this.nop(`USER ${this.cfg.User}`);
       case 'stopsignal': {
         const sig = this.expand(ins.value);
-        if (!/^(SIG)?[A-Z0-9+-]+$|^\d+$/i.test(sig)) throw invalidArgument(`Invalid signal: ${sig}`);
+        try {
+          parseSignal(sig);
+        } catch {
+          throw invalidArgument(`Invalid signal: ${sig}`);
+        }
         this.cfg.StopSignal = sig;
         return this.nop(`STOPSIGNAL ${sig}`);
       }
@@ -262,7 +278,7 @@ export class StageRun implements StepStage {
       }
       case 'shell':
         this.cfg.Shell = ins.args;
-        return this.nop(`SHELL ${goQuoteList(ins.args)}`);
+        return this.nop(`SHELL [${ins.args.join(' ')}]`);
       case 'healthcheck': {
         if (ins.none) {
           this.cfg.Healthcheck = { Test: ['NONE'] };
@@ -290,8 +306,8 @@ export class StageRun implements StepStage {
         return this.nop(`HEALTHCHECK ${healthText(this.cfg.Healthcheck)}`);
       }
       case 'onbuild': {
-        const m = /^(\S+)([\s\S]*)$/.exec(ins.expression)!;
-        const trigger = `${m[1]!.toUpperCase()}${m[2]}`;
+        // kept as written (the classic builder does not change the instruction word's case)
+        const trigger = ins.expression;
         this.cfg.OnBuild = [...(this.cfg.OnBuild ?? []), trigger];
         return this.nop(`ONBUILD ${trigger}`);
       }

@@ -10,7 +10,6 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { invalidArgument } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import { lookupUser } from '../containers/fs/paths.js';
 import { resolveInRoot } from '../volumes/copyup.js';
 import type { LayerFile } from './backend.js';
 import type { Instruction } from './dockerfile/instructions.js';
@@ -19,6 +18,7 @@ import { short } from './output.js';
 import { writeItems } from './write.js';
 import { directLayer } from './directlayer.js';
 import { ownedNewDirs } from './ownnew.js';
+import { httpGet, type HttpResponse } from './context/httpget.js';
 import type { StepStage } from './scope.js';
 
 type CopyIns = Extract<Instruction, { kind: 'copy' | 'add' }>;
@@ -41,19 +41,36 @@ async function scratchLayer(s: StepStage, items: CopyItem[], owner: Owner, chmod
   return { diffID: `sha256:${hash.digest('hex')}`, file, nonEmpty: true };
 }
 
-/** `--chown` to ids: numeric, or names looked up in the stage's /etc/passwd and /etc/group. */
+/**
+ * `--chown` to ids: numeric, or names looked up in the stage's /etc/passwd and /etc/group, with the
+ * classic builder's error texts. A user given alone takes the group of the same name, or (where the
+ * classic builder fails and BuildKit goes on) the user's primary group.
+ */
 async function owner(s: StepStage, spec: string | undefined): Promise<Owner> {
   if (!spec) return { uid: 0, gid: 0 };
   const v = s.expand(spec);
-  const [u = '', g] = v.split(':', 2);
-  if (/^\d+$/.test(u) && (g === undefined || /^\d+$/.test(g))) return { uid: Number(u), gid: Number(g ?? u) };
+  const parts = v.split(':');
+  if (parts.length > 2) throw invalidArgument(`unable to convert uid/gid chown string to host mapping: invalid chown string format: ${v}`);
+  const [u = '', g] = parts;
+  const num = (x: string) => /^\d+$/.test(x);
+  if (num(u) && (g === undefined || g === '' || num(g))) return { uid: Number(u), gid: Number(g || u) };
   if (!s.imageId) throw invalidArgument(`unable to convert uid/gid chown string to host mapping: no passwd file in a stage FROM scratch`);
   return s.run.withImageRoot(s.imageId, async (root) => {
-    const read = async (f: string) => fsp.readFile(await resolveInRoot(root, f), 'utf8').catch(() => '');
-    return lookupUser(g === undefined ? `${u}:${u}` : v, await read('/etc/passwd'), await read('/etc/group'))
-  }).catch((e: unknown) => {
-    if (g === undefined) return s.run.withImageRoot(s.imageId!, async (root) => lookupUser(u, await fsp.readFile(await resolveInRoot(root, '/etc/passwd'), 'utf8').catch(() => ''), ''));
-    throw e;
+    const read = async (f: string) => (await fsp.readFile(await resolveInRoot(root, f), 'utf8').catch(() => '')).split('\n').map((l) => l.split(':'));
+    const users = (await read('/etc/passwd')).filter((f) => f.length >= 4);
+    const groups = (await read('/etc/group')).filter((f) => f.length >= 3);
+    const fail = (m: string) => invalidArgument(`unable to convert uid/gid chown string to host mapping: ${m}`);
+    const user = users.find((f) => f[0] === u) ?? (num(u) ? users.find((f) => f[2] === u) : undefined);
+    if (!user && !num(u)) throw fail(`can't find uid for user ${u}: no such user: ${u}`);
+    const uid = num(u) ? Number(u) : Number(user![2]);
+    if (g === undefined || g === '') {
+      const same = groups.find((f) => f[0] === u);
+      return { uid, gid: same ? Number(same[2]) : num(u) ? uid : Number(user![3]) };
+    }
+    if (num(g)) return { uid, gid: Number(g) };
+    const grp = groups.find((f) => f[0] === g);
+    if (!grp) throw fail(`can't find gid for group ${g}: no such group: ${g}`);
+    return { uid, gid: Number(grp[2]) };
   });
 }
 
@@ -68,14 +85,17 @@ async function download(s: StepStage, url: string): Promise<{ dir: string; name:
   const dir = path.join(s.run.tmpDir, `remote-${newId().slice(0, 12)}`);
   await fsp.mkdir(dir, { recursive: true });
   const name = decodeURIComponent(new URL(url).pathname.split('/').filter(Boolean).pop() ?? '') || '__unnamed__';
-  let res: Response;
+  let res: HttpResponse;
   try {
-    res = await fetch(url, { signal: s.run.signal });
+    res = await httpGet(url, s.run.signal);
   } catch (e) {
-    throw invalidArgument(`failed to GET ${url}: ${((e as Error).cause as Error | undefined)?.message ?? (e as Error).message}`);
+    throw invalidArgument(`failed to GET ${url}: ${(e as Error).message}`);
   }
-  if (!res.ok || !res.body) throw invalidArgument(`failed to GET ${url} with status ${res.status} ${res.statusText}`);
-  await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(path.join(dir, name), { mode: 0o600 }));
+  if (res.status >= 400) {
+    res.body.resume();
+    throw invalidArgument(`failed to GET ${url} with status ${res.statusLine}`);
+  }
+  await pipeline(res.body, createWriteStream(path.join(dir, name), { mode: 0o600 }));
   return { dir, name };
 }
 
@@ -95,7 +115,9 @@ export async function runCopy(s: StepStage, ins: CopyIns): Promise<void> {
   const esc = run.df.escape;
   const quote = (t: string) => `"${t.split(esc).join(esc + esc).replace(/"/g, `${esc}"`)}"`;
   const inline = ins.heredocs.map((h) => ({ name: h.name, content: h.expand ? s.expand(quote(h.content)) : h.content }));
-  const flags = [ins.chown ? `--chown=${ins.chown} ` : '', ins.chmod ? `--chmod=${ins.chmod} ` : '', ins.from ? `--from=${ins.from} ` : ''].join('');
+  // history names --chown (substituted) as the classic builder does, and --chmod; not --from (the key has it)
+  // (`--chown=u:g` runs into the source's hash without a space in Docker's text, and so it does here)
+  const flags = [ins.chown ? `--chown=${s.expand(ins.chown)}` : '', ins.chmod ? `--chmod=${ins.chmod} ` : ''].join('');
 
   const withRoot = async <T>(fn: (root: CopyRoot, extra: string[]) => Promise<T>): Promise<T> => {
     if (remote.length) {
@@ -158,13 +180,13 @@ export async function runCopy(s: StepStage, ins: CopyIns): Promise<void> {
       await run.dropContainer(id);
     }
   };
-  const baseOf = (srcs: string[]) => ({ sources: srcs, dest, isContext: !ins.from && !remote.length, exclude: ins.exclude, unpack: ins.kind === 'add' && !remote.length, parents: ins.parents, inline });
+  const baseOf = (srcs: string[]) => ({ cmd: word as 'COPY' | 'ADD', sources: srcs, dest, isContext: !ins.from && !remote.length, exclude: ins.exclude, unpack: ins.kind === 'add' && !remote.length, parents: ins.parents, inline });
   const contentHash = (desc: string) => `${desc}|${own.uid}:${own.gid}|${chmod ?? ''}|${endsSlash}|${remote.length ? 'remote' : ''}`;
 
   if (ins.from) {
     // --from: the source image decides the content, so the key needs none of its files (a hit mounts nothing)
     const img = await s.fromSource(ins.from);
-    const keyCmd = `${word} ${flags}from:${img?.id ?? 'scratch'} ${JSON.stringify(sources)} ${JSON.stringify(ins.exclude)} ${ins.parents} in ${dest}`;
+    const keyCmd = `${word} ${flags}--from=${ins.from} from:${img?.id ?? 'scratch'} ${JSON.stringify(sources)} ${JSON.stringify(ins.exclude)} ${ins.parents} in ${dest}`;
     await s.commit({
       cmd: [...s.shell(), `#(nop) ${word} ${flags}`],
       keyCmd,
@@ -172,7 +194,7 @@ export async function runCopy(s: StepStage, ins: CopyIns): Promise<void> {
       work: async () => withRoot(async (root, srcs) => {
         const desc = (await planCopy(root, { ...baseOf(srcs), destIsDir: true })).sourceDesc;
         const r = await write(root, baseOf(srcs));
-        return { ...r, cmd: [...s.shell(), `#(nop) ${word} ${flags}${desc} in ${dest} `] };
+        return { ...r, cmd: [...s.shell(), `#(nop) ${word} ${flags}${desc} in ${destRaw} `] };
       }),
     });
     return;
@@ -183,7 +205,8 @@ export async function runCopy(s: StepStage, ins: CopyIns): Promise<void> {
     // the key takes the sources as a directory destination would name them: whether the destination
     // is a directory depends only on the parent image, which the key holds already
     const keyPlan = await planCopy(root, { ...base, destIsDir: true });
-    const text = `${word} ${flags}${keyPlan.sourceDesc} in ${dest} `;
+    // the destination as written (substituted): the key has the working directory through the config
+    const text = `${word} ${flags}${keyPlan.sourceDesc} in ${destRaw} `;
     await s.commit({ cmd: [...s.shell(), `#(nop) ${text}`], contentHash: contentHash(keyPlan.sourceDesc), work: () => write(root, base) });
   });
 }
@@ -192,7 +215,7 @@ export async function runWorkdir(s: StepStage, value: string): Promise<void> {
   const run = s.run;
   const wd = path.posix.resolve(s.cfg.WorkingDir || '/', value);
   s.cfg.WorkingDir = wd;
-  const cmd = [...s.shell(), '#(nop) ', `WORKDIR ${wd}`];
+  const cmd = [...s.shell(), `#(nop) WORKDIR ${wd}`];
   await s.commit({
     cmd,
     work: async () => {

@@ -10,7 +10,7 @@ import type { ContainerCreateBody, ContainerConfig, ExecCreateBody } from '../ap
 import type { ContainerRecord } from './record.js';
 import type { NamespacePlan, SpecBuilder, SpecMounts } from './service.js';
 import {
-  generateSpec, buildRlimits, mergeConfig, composeArgs, containerEnv, replaceOrAppendEnv, resolveUser, capabilitiesFromMask,
+  generateSpec, buildRlimits, mergeConfig, composeArgs, containerEnv, withHome, replaceOrAppendEnv, resolveUser, capabilitiesFromMask,
   specToJSON, checkSysctls, rlimitWarnings, resolveDevices, hostDevices, devicesFromPath, normalizeDeviceMapping,
   type HostRlimit, type DeviceMappingSpec, type OciDevice, type OciDeviceCgroup, type OciSpec,
 } from '../runtime/oci/index.js';
@@ -112,7 +112,7 @@ export function makeSpecBuilder(o: {
         rootfs: ctx.rootfs,
         readonlyRootfs: hc.ReadonlyRootfs,
         args: [rec.path, ...rec.args],
-        env: containerEnv({ hostname: rec.config.Hostname, tty: rec.config.Tty, env: rec.config.Env, extra: ns.linkEnv }),
+        env: withHome(containerEnv({ hostname: rec.config.Hostname, tty: rec.config.Tty, env: rec.config.Env, extra: ns.linkEnv }), user.home),
         cwd: rec.config.WorkingDir,
         user,
         tty: rec.config.Tty,
@@ -159,7 +159,7 @@ export function makeSpecBuilder(o: {
       const sec = security(rec.hostConfig, !!body.Privileged || !!rec.hostConfig.Privileged);
       const capList = sec.capabilities;
       // as Docker's exec: the container's environment with its link variables, TERM by the exec's own tty
-      const env = replaceOrAppendEnv(containerEnv({ hostname: rec.config.Hostname, tty: body.Tty, env: rec.config.Env, extra: rec.linkEnv }), body.Env ?? []);
+      const env = withHome(replaceOrAppendEnv(containerEnv({ hostname: rec.config.Hostname, tty: body.Tty, env: rec.config.Env, extra: rec.linkEnv }), body.Env ?? []), user.home);
       return {
         terminal: !!body.Tty,
         user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },

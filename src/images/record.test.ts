@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { historyOf, type ImageRecord } from './record.js';
+import { historyOf, inspectConfig, type ImageRecord } from './record.js';
 
 test('history: newest first, sizes follow non-empty steps in layer order, id and tags on the top entry', () => {
   const img: ImageRecord = {
@@ -21,4 +21,15 @@ test('history: newest first, sizes follow non-empty steps in layer order, id and
     { Id: '<missing>', Created: 1704067200, CreatedBy: '/bin/sh -c #(nop) ADD file:abc in /', Tags: null, Size: 100, Comment: '' },
   ]);
   assert.deepEqual(historyOf({ ...img, config: { ...img.config, history: [] } }, () => 0), []);
+});
+
+test('inspect Config has the shape of Go\'s container.Config: every field without omitempty, in order', () => {
+  const got = inspectConfig({ Cmd: ['sh'], Env: ['A=1'], Image: 'sha256:x', StopSignal: 'SIGINT', ExposedPorts: {}, Shell: [], Unknown: 1 } as object);
+  assert.deepEqual(Object.entries(got), Object.entries({
+    Hostname: '', Domainname: '', User: '', AttachStdin: false, AttachStdout: false, AttachStderr: false, Tty: false, OpenStdin: false,
+    StdinOnce: false, Env: ['A=1'], Cmd: ['sh'], Image: 'sha256:x', Volumes: null, WorkingDir: '', Entrypoint: null, OnBuild: null,
+    Labels: null, StopSignal: 'SIGINT',
+  }));
+  const set = inspectConfig({ ExposedPorts: { '80/tcp': {} }, Healthcheck: { Test: ['NONE'] }, StopTimeout: 0 }) as Record<string, unknown>;
+  assert.deepEqual([set.ExposedPorts, set.Healthcheck, set.StopTimeout], [{ '80/tcp': {} }, { Test: ['NONE'] }, 0]);
 });

@@ -35,6 +35,30 @@ export function chainIDs(diffIDs: string[]): string[] {
   return out;
 }
 
+/**
+ * The image's config as dockerd's API (v1.47) writes it: Go's container.Config, whose fields without
+ * `omitempty` are always there (empty strings, false, null) in the struct's order, the others only when
+ * set. Clients that index the JSON (`attrs['Config']['User']`) find the same keys as on Docker.
+ */
+const CONFIG_FIELDS: [key: string, dflt: unknown][] = [
+  ['Hostname', ''], ['Domainname', ''], ['User', ''], ['AttachStdin', false], ['AttachStdout', false], ['AttachStderr', false],
+  ['ExposedPorts', undefined], ['Tty', false], ['OpenStdin', false], ['StdinOnce', false], ['Env', null], ['Cmd', null],
+  ['Healthcheck', undefined], ['ArgsEscaped', undefined], ['Image', ''], ['Volumes', null], ['WorkingDir', ''], ['Entrypoint', null],
+  ['NetworkDisabled', undefined], ['MacAddress', undefined], ['OnBuild', null], ['Labels', null], ['StopSignal', undefined],
+  ['StopTimeout', undefined], ['Shell', undefined],
+];
+
+export function inspectConfig(cfg: object): ImageInspect['Config'] {
+  const src = cfg as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, dflt] of CONFIG_FIELDS) {
+    const v = src[k];
+    if (dflt !== undefined) out[k] = v ?? dflt;
+    else if (!(v === undefined || v === null || v === false || v === '' || (typeof v === 'object' && Object.keys(v).length === 0))) out[k] = v;
+  }
+  return out as ImageInspect['Config'];
+}
+
 export function toInspect(img: ImageRecord, layerDirs: string[]): ImageInspect {
   const c = img.config;
   const top = layerDirs[layerDirs.length - 1];
@@ -49,7 +73,7 @@ export function toInspect(img: ImageRecord, layerDirs: string[]): ImageInspect {
     Created: c.created ?? '',
     DockerVersion: c.docker_version ?? '',
     Author: c.author ?? '',
-    Config: c.config ?? {},
+    Config: inspectConfig(c.config ?? {}),
     Architecture: c.architecture,
     Os: c.os,
     Size: img.size,

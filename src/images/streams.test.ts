@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { PassThrough, Readable } from 'node:stream';
 import test, { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { execFileSync } from 'node:child_process';
 import { isKind } from '../core/errors.js';
 import { maybeDecompress, tee } from './streams.js';
 import { globRegExp } from '../core/glob.js';
@@ -18,7 +19,14 @@ describe('util', () => {
     assert.equal(await readAll(await maybeDecompress(Readable.from([gzipSync('hello world')]))), 'hello world');
     assert.equal(await readAll(await maybeDecompress(Readable.from([Buffer.from('pl'), Buffer.from('ain')]))), 'plain');
     assert.equal(await readAll(await maybeDecompress(Readable.from([]))), '');
-    await assert.rejects(maybeDecompress(Readable.from([Buffer.from('BZh91AY')])), (e) => isKind(e, 'InvalidArgument'));
+    // bzip2 and xz through the system's tools, streamed; a broken stream fails the reader, zstd is refused
+    for (const tool of ['bzip2', 'xz']) {
+      const packed = execFileSync(tool, ['-c'], { input: 'x'.repeat(200000) });
+      const chunks = [packed.subarray(0, 3), packed.subarray(3, 100), packed.subarray(100)];
+      assert.equal(await readAll(await maybeDecompress(Readable.from(chunks))), 'x'.repeat(200000), tool);
+    }
+    await assert.rejects(readAll(await maybeDecompress(Readable.from([Buffer.from('BZh91AY')]))), (e) => isKind(e, 'InvalidArgument') && /bzip2 decompression failed/.test((e as Error).message));
+    await assert.rejects(maybeDecompress(Readable.from([Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0, 0])])), (e) => isKind(e, 'InvalidArgument'));
     await assert.rejects(readAll(await maybeDecompress(Readable.from([Buffer.from([0x1f, 0x8b, 1, 2, 3, 4, 5])]))));
   });
 

@@ -5,8 +5,9 @@ import { pipeline } from 'node:stream/promises';
 import { invalidArgument, unavailable } from '../core/errors.js';
 
 /**
- * Returns the stream decompressed if it starts with the gzip magic, as is otherwise. Other compressions
- * Docker accepts (bzip2, xz, zstd) are refused with InvalidArgument.
+ * Returns the stream decompressed if it starts with the gzip, bzip2 or xz magic, as is otherwise (as
+ * Docker's DecompressStream; bzip2 and xz through the system's `bzip2 -dc` and `xz -dc`, streamed). zstd
+ * is refused with InvalidArgument.
  */
 export async function maybeDecompress(input: Readable | AsyncIterable<Buffer>): Promise<Readable> {
   const it = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
@@ -43,8 +44,36 @@ export async function maybeDecompress(input: Readable | AsyncIterable<Buffer>): 
         : head.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))
           ? 'zstd'
           : undefined;
+  if (kind === 'bzip2' || kind === 'xz') return Readable.from(external(kind, raw), { objectMode: false });
   if (kind) throw invalidArgument(`${kind} compressed archives are not supported`);
   return raw;
+}
+
+/** `bzip2 -dc` / `xz -dc` over a stream; a tool that fails ends the output with its message. */
+async function* external(kind: 'bzip2' | 'xz', raw: Readable): AsyncGenerator<Buffer> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(kind, ['-dc'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  let spawnError: Error | undefined;
+  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr = (stderr + d).slice(-2000); });
+  const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  child.on('error', (e) => { spawnError = e; });
+  const feeding = pipeline(raw, child.stdin).catch(() => undefined); // EPIPE when the tool stops early
+  let finished = false;
+  try {
+    for await (const c of child.stdout) yield c as Buffer;
+    finished = true;
+  } finally {
+    if (!finished) {
+      child.kill('SIGKILL');
+      raw.destroy();
+    }
+    await feeding;
+    const code = await closed;
+    if (finished && (spawnError || code !== 0)) {
+      throw invalidArgument(`${kind} decompression failed: ${spawnError?.message ?? (stderr.trim() || `exit code ${code}`)}`);
+    }
+  }
 }
 
 /**

@@ -227,7 +227,8 @@ function topFrame(e: unknown): string {
 export function qBool(q: URLSearchParams, name: string, dflt = false): boolean {
   const v = q.get(name);
   if (v === null || v === '') return dflt;
-  return !['0', 'false', 'False', 'FALSE', 'no'].includes(v);
+  // Go's httputils.BoolValue: anything but these (any case) is true
+  return !['0', 'false', 'no', 'none'].includes(v.trim().toLowerCase());
 }
 
 export function qInt(q: URLSearchParams, name: string): number | undefined {

@@ -23,6 +23,7 @@ import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
 import { conflict, invalidArgument } from '../../core/errors.js';
 import { maybeDecompress } from '../../images/streams.js';
+import { completeTarEnd } from './tarend.js';
 import { PAX_SAME, PAX_STAMP } from '../../client/buildcontext.js';
 
 /** The cleaned relative name of an entry; InvalidArgument when it climbs out. */
@@ -66,7 +67,7 @@ export async function receiveContext(body: Readable, dir: string, signal?: Abort
   const extract = tar.extract();
   let files = 0;
   const dirTimes: [string, Date][] = [];
-  const done = pipeline(input, extract, { signal }).catch((e: unknown) => {
+  const done = pipeline(input, completeTarEnd(), extract, { signal }).catch((e: unknown) => {
     throw invalidArgument(`invalid build context: ${(e as Error).message}`, e);
   });
   done.catch(() => undefined);

@@ -6,7 +6,8 @@
  *     left out, the subdirectory as the context;
  *   - any other http(s) URL: a tar (plain or compressed, recognised by its first bytes), streamed, or a
  *     Dockerfile alone, which becomes a context of that one file.
- * An URL that cannot be fetched is an InvalidArgument with Docker's `unable to prepare context:` text.
+ * An URL that cannot be fetched is an InvalidArgument (dockerd's `error downloading remote context` text
+ * for http; `unable to prepare context:` for git).
  */
 import { execFile } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
@@ -14,6 +15,7 @@ import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import * as tar from 'tar-stream';
 import { invalidArgument } from '../../core/errors.js';
+import { httpGet, type HttpResponse } from './httpget.js';
 
 /** moby's urlutil.IsGitURL. */
 export function isGitUrl(url: string): boolean {
@@ -99,14 +101,18 @@ export async function packDir(dir: string): Promise<Readable> {
 /** An http(s) context: the body streamed when it is an archive, or a one-Dockerfile context. */
 export async function httpContext(url: string, signal: AbortSignal, dockerfileName = 'Dockerfile'): Promise<{ body: Readable; dockerfile?: string }> {
   if (!/^https?:\/\//.test(url)) throw invalidArgument(`unable to prepare context: remote URL ${url} is not an http(s) URL`);
-  let res: Response;
+  // dockerd's texts (the docker CLI fetches URL contexts itself; API clients send `remote`)
+  let res: HttpResponse;
   try {
-    res = await fetch(url, { signal });
+    res = await httpGet(url, signal);
   } catch (e) {
-    throw invalidArgument(`unable to prepare context: unable to download remote context ${url}: ${((e as Error).cause as Error | undefined)?.message ?? (e as Error).message}`);
+    throw invalidArgument(`error downloading remote context ${url}: Get ${JSON.stringify(url)}: ${(e as Error).message}`);
   }
-  if (!res.ok || !res.body) throw invalidArgument(`unable to prepare context: unable to download remote context ${url}: ${res.status} ${res.statusText}`);
-  const src = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
+  if (res.status >= 400) {
+    res.body.resume();
+    throw invalidArgument(`error downloading remote context ${url}: failed to GET ${url} with status ${res.statusLine}`);
+  }
+  const src: Readable = res.body;
   // the first 512 bytes tell a tar or a compressed stream from a Dockerfile; they go back in front
   const head: Buffer[] = [];
   let n = 0;

@@ -4,7 +4,8 @@
  * step runs, with the stage's environment and build args at that point.
  */
 import { invalidArgument } from '../../core/errors.js';
-import { parseDockerfile, parseLine, type Heredoc, type Node, type ParsedDockerfile } from './parser.js';
+import { parseDockerfile, parseLine, syntaxError, type Heredoc, type Node, type ParsedDockerfile } from './parser.js';
+import { parseDuration } from '../../core/duration.js';
 import { splitWords } from './shell.js';
 
 export type Form = { json: string[] } | { shell: string };
@@ -94,14 +95,14 @@ function pairs(n: Node, what: 'ENV' | 'LABEL', esc: string): { key: string; valu
   const words = splitWords(n.rest, esc);
   if (words.length === 0) throw fail(n, `${what} requires at least one argument`);
   if (!words[0]!.includes('=')) {
-    if (what === 'LABEL') throw fail(n, `LABEL requires at least one argument`);
+    // the legacy `KEY name value` form (LABEL has it too)
     const m = /^(\S+)\s+([\s\S]*)$/.exec(n.rest.trim());
-    if (!m) throw fail(n, 'ENV must have two arguments');
+    if (!m) throw syntaxError(`${what} must have two arguments`);
     return [{ key: m[1]!, value: m[2]!.trim() }];
   }
   return words.map((w) => {
     const eq = w.indexOf('=');
-    if (eq < 0) throw fail(n, `Syntax error - can't find = in "${w}". Must be of the form: name=value`);
+    if (eq < 0) throw syntaxError(`Syntax error - can't find = in ${JSON.stringify(w)}. Must be of the form: name=value`);
     const key = w.slice(0, eq);
     if (key === '') throw fail(n, `${what} names can not be blank`);
     return { key, value: w.slice(eq + 1) };
@@ -163,7 +164,7 @@ export function toInstruction(n: Node, esc: string): Instruction {
     case 'arg': {
       readFlags(n, {});
       const w = splitWords(n.rest, esc);
-      if (w.length === 0) throw fail(n, 'ARG requires exactly one argument');
+      if (w.length === 0) throw fail(n, 'ARG requires at least one argument');
       return {
         kind: 'arg', args: w.map((s) => {
           const eq = s.indexOf('=');
@@ -188,7 +189,6 @@ export function toInstruction(n: Node, esc: string): Instruction {
       readFlags(n, {});
       const v = n.rest.trim();
       if (!v) throw fail(n, `${n.instruction.toUpperCase()} requires exactly one argument`);
-      if (n.instruction !== 'maintainer' && n.instruction !== 'workdir' && words().length !== 1) throw fail(n, `${n.instruction.toUpperCase()} requires exactly one argument`);
       return { kind: n.instruction, value: v };
     }
     case 'healthcheck': {
@@ -203,6 +203,21 @@ export function toInstruction(n: Node, esc: string): Instruction {
       const rest = m![2]!;
       const json = rest.trim().startsWith('[') ? (() => { try { return JSON.parse(rest) as string[]; } catch { return undefined; } })() : undefined;
       if (!json && !rest.trim()) throw fail(n, 'Missing command after HEALTHCHECK CMD');
+      // the durations are checked with the Dockerfile, before any step runs
+      for (const [flag, v] of [['interval', one(f, 'interval')], ['timeout', one(f, 'timeout')], ['start-period', one(f, 'start-period')], ['start-interval', one(f, 'start-interval')]] as const) {
+        if (v === undefined || v === '') continue;
+        let ns: number;
+        try {
+          ns = parseDuration(v);
+        } catch (e) {
+          throw fail(n, (e as Error).message);
+        }
+        if (ns < 0) throw fail(n, `Interval ${JSON.stringify(flag)} cannot be negative`);
+        if (ns !== 0 && ns < 1e6) throw fail(n, `Interval ${JSON.stringify(flag)} cannot be less than 1ms`);
+      }
+      const retries = one(f, 'retries');
+      if (retries !== undefined && !/^-?\d+$/.test(retries)) throw fail(n, `strconv.ParseInt: parsing ${JSON.stringify(retries)}: invalid syntax`);
+      if (retries !== undefined && Number(retries) < 0) throw fail(n, '--retries cannot be negative');
       return {
         kind: 'healthcheck', none: false, form: json ? { json } : { shell: rest },
         interval: one(f, 'interval'), timeout: one(f, 'timeout'), startPeriod: one(f, 'start-period'), startInterval: one(f, 'start-interval'), retries: one(f, 'retries'),
@@ -248,14 +263,14 @@ export function loadDockerfile(text: string): Dockerfile {
     }
     const cur = stages[stages.length - 1];
     if (!cur) {
-      if (ins.kind !== 'arg') throw invalidArgument(`dockerfile parse error on line ${node.startLine}: no build stage in current context`);
+      if (ins.kind !== 'arg') throw invalidArgument('no build stage in current context');
       metaArgs.push(...ins.args);
       continue;
     }
     if (ins.kind === 'onbuild') toInstruction(parseLine(ins.expression, node.startLine), esc); // checked now
     cur.steps.push({ node, ins });
   }
-  if (stages.length === 0) throw invalidArgument('dockerfile parse error: no build stage in current context');
+  if (stages.length === 0) throw invalidArgument('no build stage in current context');
   const names = new Set<string>();
   for (const s of stages) {
     if (!s.name) continue;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDockerfile } from './parser.js';
+import { isSyntaxError, parseDockerfile } from './parser.js';
 import { loadDockerfile } from './instructions.js';
 
 test('continuations, comments inside them, BOM and blank lines', () => {
@@ -39,7 +39,10 @@ test('errors carry Docker\'s text and line numbers', () => {
     ['FROM busybox\nHEALTHCHECK --interval=5s NONE\n', /HEALTHCHECK NONE takes no arguments/],
     ['FROM busybox\nONBUILD ONBUILD RUN x\n', /Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed/],
     ['FROM busybox\nONBUILD FROM x\n', /FROM isn't allowed as an ONBUILD trigger/],
-    ['RUN echo\n', /line 1: no build stage in current context/],
+    ['RUN echo\n', /(?<!line 1): no build stage in current context$/],
+    ['FROM busybox\nARG\n', /line 2: ARG requires at least one argument$/],
+    ['FROM busybox\nHEALTHCHECK --interval=1us CMD x\n', /line 2: Interval "interval" cannot be less than 1ms$/],
+    ['FROM busybox\nHEALTHCHECK --timeout=-1s CMD x\n', /line 2: Interval "timeout" cannot be negative$/],
     ['FROM busybox\nRUN --mount=type=secret,id=x cat /run/secrets/x\n', /type=secret is not supported/],
     ['FROM a AS x\nFROM b AS X\n', /duplicate name x/],
     ['# syntax=example.com/frontend:1\nFROM a\n', /external frontend images are not supported/],
@@ -81,4 +84,27 @@ test('meta args before the first FROM; ENV legacy form; LABEL and ARG pairs', ()
   assert.deepEqual(e2, { kind: 'env', pairs: [{ key: 'B', value: '"x y"' }, { key: 'C', value: 'z' }] });
   assert.deepEqual(l, { kind: 'label', pairs: [{ key: '"k 1"', value: 'v' }, { key: 'k2', value: "'w'" }] });
   assert.deepEqual(a, { kind: 'arg', args: [{ name: 'X', value: '1' }, { name: 'Y' }] });
+});
+
+test('the classic builder\'s parse rules: parser-level errors, legacy LABEL, USER and STOPSIGNAL take the rest, warnings', () => {
+  // errors of the parser proper carry no line (the build names the file: `failed to parse Dockerfile: ...`)
+  for (const [text, re] of [
+    ['FROM busybox\nENV A\n', /^ENV must have two arguments$/],
+    ['FROM busybox\nLABEL a=b c\n', /^Syntax error - can't find = in "c". Must be of the form: name=value$/],
+    ['# escape=x\nFROM busybox\n', /^invalid escape token 'x' does not match ` or \\$/],
+    ['\n# only a comment\n', /^file with no instructions$/],
+  ] as [string, RegExp][]) {
+    assert.throws(() => loadDockerfile(text), (e: unknown) => isSyntaxError(e) && re.test((e as Error).message), text);
+  }
+  assert.throws(() => loadDockerfile('FROM busybox\nRUNN x\n'), (e: unknown) => !isSyntaxError(e));
+  const df = loadDockerfile('FROM busybox\nLABEL key some value\nUSER a b\nSTOPSIGNAL SIGTERM\n');
+  assert.deepEqual(df.stages[0]!.steps.map((s) => s.ins), [
+    { kind: 'label', pairs: [{ key: 'key', value: 'some value' }] },
+    { kind: 'user', value: 'a b' },
+    { kind: 'stopsignal', value: 'SIGTERM' },
+  ]);
+  assert.deepEqual(parseDockerfile('FROM busybox\nRUN echo a \\\n\n  b\n').warnings, [
+    '[WARNING]: Empty continuation line found in:\n    RUN echo a   b',
+    '[WARNING]: Empty continuation lines will become errors in a future release.',
+  ]);
 });

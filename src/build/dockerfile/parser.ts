@@ -67,6 +67,18 @@ export class ParseError extends Error {
 
 const parseError = (line: number, msg: string) => invalidArgument(new ParseError(line, msg).message);
 
+/**
+ * Errors of the parser proper (directives, the file as a whole, ENV/LABEL pairs), which the classic
+ * builder reports as `failed to parse <Dockerfile>: ...` rather than with a line number.
+ */
+const syntaxErrors = new WeakSet<object>();
+export function syntaxError(msg: string): Error {
+  const e = invalidArgument(msg);
+  syntaxErrors.add(e);
+  return e;
+}
+export const isSyntaxError = (e: unknown): boolean => typeof e === 'object' && e !== null && syntaxErrors.has(e);
+
 /** Reads the directives at the top; returns them and the index of the first line that is not one. */
 function readDirectives(lines: string[]): { directives: Directives; next: number } {
   const directives: Directives = { escape: '\\' };
@@ -78,10 +90,10 @@ function readDirectives(lines: string[]): { directives: Directives; next: number
     const name = m[1]!.toLowerCase();
     const value = m[2]!;
     if (!['syntax', 'escape', 'check'].includes(name)) continue; // an unknown directive is a comment, and directives go on
-    if (seen.has(name)) throw parseError(i + 1, `only one ${name} parser directive can be used`);
+    if (seen.has(name)) throw syntaxError(`only one ${name} parser directive can be used`);
     seen.add(name);
     if (name === 'escape') {
-      if (value !== '\\' && value !== '`') throw parseError(i + 1, `invalid escape token '${value}' does not match ${'`'} or \\`);
+      if (value !== '\\' && value !== '`') throw syntaxError(`invalid escape token '${value}' does not match ${'`'} or \\`);
       directives.escape = value;
     } else if (name === 'syntax') directives.syntax = value;
     else directives.check = value;
@@ -174,7 +186,7 @@ export function parseDockerfile(text: string): ParsedDockerfile {
       i++;
       break;
     }
-    if (emptyContinuation) warnings.push(`[WARNING]: Empty continuation line found in: ${joined.trim()}`);
+    if (emptyContinuation) warnings.push(`[WARNING]: Empty continuation line found in:\n    ${joined.trim()}`);
     const m = /^(\S+)(?:\s+([\s\S]*))?$/.exec(joined.trim());
     if (!m) continue;
     const keyword = m[1]!;
@@ -212,7 +224,8 @@ export function parseDockerfile(text: string): ParsedDockerfile {
     }
     nodes.push(node);
   }
-  if (nodes.length === 0) throw invalidArgument('file with no instructions');
+  if (nodes.length === 0) throw syntaxError('file with no instructions');
+  if (warnings.length) warnings.push('[WARNING]: Empty continuation lines will become errors in a future release.');
   return { directives, nodes, warnings };
 }
 

@@ -126,6 +126,8 @@ export async function build(ctx: Ctx, args: string[], opts: Record<string, unkno
       break;
     }
     if (m.aux?.ID) id = m.aux.ID;
+    // a quiet build answers with the ID alone, as a stream line (no aux), as the docker CLI reads it
+    if (quiet && m.stream && /^sha256:[0-9a-f]{64}\n?$/.test(m.stream)) id = m.stream.trim();
     if (quiet) continue;
     if (view) view.message(m);
     else if (m.stream) await write(ctx.stdout, m.stream);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ContainerConfig } from '../../api/types.js';
 import { isKind } from '../../core/errors.js';
-import { composeArgs, containerEnv, mergeConfig, replaceOrAppendEnv } from './config.js';
+import { composeArgs, containerEnv, mergeConfig, replaceOrAppendEnv, withHome } from './config.js';
 
 test('composeArgs table', () => {
   const table: [string[] | null | undefined, string[] | null | undefined, string[]][] = [
@@ -83,4 +83,9 @@ test('containerEnv as Docker builds it', () => {
   assert.deepEqual(containerEnv({ hostname: 'abc', tty: true, env: ['FOO=1', 'PATH=/x'] }), ['PATH=/x', 'HOSTNAME=abc', 'TERM=xterm', 'FOO=1']);
   assert.deepEqual(containerEnv({ hostname: 'abc', env: ['HOSTNAME'] }), ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin']);
   assert.deepEqual(replaceOrAppendEnv(['A=1', 'B=2'], ['B=3', 'C=4', 'A']), ['B=3', 'C=4']);
+});
+
+test('withHome: HOME from passwd (or "/") unless the environment has one, as runc sets it', () => {
+  assert.deepEqual(withHome(['PATH=/bin'], '/'), ['PATH=/bin', 'HOME=/']);
+  assert.deepEqual(withHome(['HOME=/mine', 'PATH=/bin'], '/root'), ['HOME=/mine', 'PATH=/bin']);
 });

@@ -124,6 +124,14 @@ export function replaceOrAppendEnv(defaults: readonly string[], overrides: reado
  * The process environment as Docker's CreateDaemonEnvironment builds it: PATH, HOSTNAME, TERM=xterm with
  * a tty, then `extra` (link variables) and the config's Env on top.
  */
+/**
+ * HOME as runc's init sets it when the environment has none: the user's passwd home, "/" for a user
+ * passwd does not know (crun leaves it unset then; Docker's containers always have it).
+ */
+export function withHome(env: readonly string[], home: string): string[] {
+  return env.some((e) => e.startsWith('HOME=')) ? [...env] : [...env, `HOME=${home}`];
+}
+
 export function containerEnv(opts: { hostname?: string; tty?: boolean; env?: readonly string[] | null; extra?: readonly string[] }): string[] {
   const base = [DEFAULT_PATH_ENV, `HOSTNAME=${opts.hostname ?? ''}`];
   if (opts.tty) base.push('TERM=xterm');

@@ -21,7 +21,7 @@ export {
   ALL_CAPABILITIES, DEFAULT_CAPABILITIES, capabilitiesFromMask, normalizeCapabilities, resolveCapabilities,
 } from './capabilities.js';
 export type { CapabilityOptions } from './capabilities.js';
-export { mergeConfig, composeArgs, containerEnv, replaceOrAppendEnv, DEFAULT_PATH_ENV } from './config.js';
+export { mergeConfig, composeArgs, containerEnv, withHome, replaceOrAppendEnv, DEFAULT_PATH_ENV } from './config.js';
 export { resolveUser, resolveUserFrom, resolveInRoot, readFileInRoot, parsePasswd, parseGroup } from './user.js';
 export type { ResolvedUser } from './user.js';
 export { parseSignal, signalName } from './signal.js';

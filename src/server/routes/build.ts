@@ -26,15 +26,22 @@ function hexParam(q: URLSearchParams, name: string): string | undefined {
   return v;
 }
 
-function jsonParam<T>(q: URLSearchParams, name: string, dflt: T): T {
+/** A JSON query parameter of the shape `ok` accepts; `what` names it in the error, as dockerd does. */
+function jsonParam<T>(q: URLSearchParams, name: string, dflt: T, what: string, ok: (v: unknown) => boolean): T {
   const v = q.get(name);
   if (v === null || v === '') return dflt;
+  let parsed: unknown;
   try {
-    return JSON.parse(v) as T;
-  } catch {
-    throw invalidArgument(`invalid ${name} value: ${v}`);
+    parsed = JSON.parse(v);
+  } catch (e) {
+    throw invalidArgument(`error reading ${what}: ${(e as Error).message}`);
   }
+  if (parsed === null) return dflt;
+  if (!ok(parsed)) throw invalidArgument(`error reading ${what}: ${JSON.stringify(v)} is not ${name === 'cachefrom' ? 'a list of strings' : 'an object of strings'}`);
+  return parsed as T;
 }
+
+const isObjectOf = (vals: (v: unknown) => boolean) => (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every(vals);
 
 /** The query string of POST /build as options (dockerd's newImageBuildOptions). */
 export function parseBuildQuery(q: URLSearchParams, registryConfig: string | undefined): BuildRequest {
@@ -43,9 +50,9 @@ export function parseBuildQuery(q: URLSearchParams, registryConfig: string | und
   if (version && version !== '1') {
     throw invalidArgument(`builder version ${version} (BuildKit) is not supported by Berth: build with DOCKER_BUILDKIT=0 docker build ..., or berth build`);
   }
-  const buildArgs = jsonParam<Record<string, string | null>>(q, 'buildargs', {});
-  const labels = jsonParam<Record<string, string>>(q, 'labels', {});
-  const cacheFrom = jsonParam<string[]>(q, 'cachefrom', []);
+  const buildArgs = jsonParam<Record<string, string | null>>(q, 'buildargs', {}, 'build args', isObjectOf((v) => v === null || typeof v === 'string'));
+  const labels = jsonParam<Record<string, string>>(q, 'labels', {}, 'labels', isObjectOf((v) => typeof v === 'string'));
+  const cacheFrom = jsonParam<string[]>(q, 'cachefrom', [], 'cache-from', (v) => Array.isArray(v) && v.every((x) => typeof x === 'string'));
   let registryAuth: Record<string, Record<string, string>> = {};
   if (registryConfig) {
     try {
@@ -113,15 +120,36 @@ export function buildRoutes(r: Router, api: BuildApi, opts: { pruned?(reclaimed:
   });
   r.add('POST', '/build/prune', async (ctx) => {
     const f = parseFilters(ctx.query.get('filters'));
-    const keep = ctx.query.get('keep-storage') ?? ctx.query.get('reserved-space');
-    const untilRaw = f.until?.[0];
+    const fail = (msg: string) => invalidArgument(`failed to prune build cache: ${msg}`);
+    // dockerd's build-cache filters; an unknown one is refused, and nothing is pruned
+    for (const k of Object.keys(f)) {
+      if (!PRUNE_FILTERS.includes(k)) throw fail(`Invalid filter '${k}'`);
+    }
+    const keepRaw = ctx.query.get('keep-storage') ?? ctx.query.get('reserved-space');
+    if (keepRaw && !/^\d+$/.test(keepRaw)) throw invalidArgument(`keep-storage is in bytes and expects an integer, got ${keepRaw}`);
+    const untilRaw = f.until?.[0] ?? f['unused-for']?.[0];
     let until: number | undefined;
     if (untilRaw) {
       until = /^\d+$/.test(untilRaw) ? Number(untilRaw) * 1000 : Date.parse(untilRaw);
-      if (Number.isNaN(until)) until = Date.now() - parseDuration(untilRaw) / 1e6;
+      if (Number.isNaN(until)) {
+        try {
+          until = Date.now() - parseDuration(untilRaw) / 1e6;
+        } catch (e) {
+          throw fail(`"until" filter expects a duration (e.g., '24h'): ${(e as Error).message}`);
+        }
+      }
     }
-    const out = await api.prune({ all: qBool(ctx.query, 'all'), keepStorage: keep ? Number(keep) : 0, until, ids: f.id });
+    // every entry of Berth's cache is a regular, private one that no build holds: these filters select all
+    // of it or none of it
+    const none = (f.type ?? []).some((v) => v !== 'regular') || (f.inuse ?? []).includes('true') || (f.shared ?? []).includes('true')
+      || (f.private ?? []).includes('false');
+    if (f.parent || f.description) throw fail(`the ${f.parent ? 'parent' : 'description'} filter is not supported by Berth's build cache`);
+    const out = none ? { CachesDeleted: [], SpaceReclaimed: 0 }
+      : await api.prune({ all: qBool(ctx.query, 'all'), keepStorage: keepRaw ? Number(keepRaw) : 0, until, ids: f.id });
     opts.pruned?.(out.SpaceReclaimed);
     ctx.send(200, { CachesDeleted: out.CachesDeleted.length ? out.CachesDeleted : null, SpaceReclaimed: out.SpaceReclaimed });
   });
 }
+
+/** The filters POST /build/prune takes (dockerd's cacheFields, until and unused-for). */
+const PRUNE_FILTERS = ['until', 'unused-for', 'id', 'parent', 'type', 'description', 'inuse', 'shared', 'private'];
