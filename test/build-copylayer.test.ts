@@ -3,12 +3,14 @@
  * a parent directory the image has keeps its owner and mode, missing parents are root's 0755, a parent
  * that is a symlink in the image is followed (the container path), and the layer holds only what COPY
  * wrote, its parents included. With --chown, the directories a COPY creates get the owner as Docker
- * 20.10's builder gives it.
+ * 20.10's builder gives it; ADD of a local archive keeps the archive's owners and makes its directories
+ * root's, --chown or not.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import { busyboxDaemon, contextDir, runCmd } from './harness.js';
+import { execFileSync } from 'node:child_process';
 
 process.env.DOCKER_BUILDKIT = '0';
 const t = busyboxDaemon();
@@ -106,6 +108,44 @@ test('COPY --chown gives its owner to the directories it creates, as Docker 20.1
     assert.deepEqual(entries, ['1000/1000 a/', '1000/1000 a/b/', '1000/1000 a/b/f']);
   } finally {
     await d.docker(['rmi', 'copyown:1', 'copyown:bare']);
+    await fsp.rm(ctx, { recursive: true, force: true });
+  }
+});
+
+test('ADD of a local archive with --chown, as Docker 20.10: its entries keep their owners, the directories it makes are root\'s, and so are those of a later source', async () => {
+  const d = t.d;
+  // the archive path (the items go into a container through a tar): the directories --chown owns
+  // come in the tar; what the private Docker 20.10.24 gave for this Dockerfile (2026-12-06)
+  const ctx = await contextDir({
+    Dockerfile: [
+      'FROM busybox',
+      'RUN mkdir /have',
+      'ADD --chown=1000:1000 arch.tar /p/q/',
+      'ADD --chown=1000:1000 arch.tgz /have/',
+      'ADD --chown=1000:1000 arch.tar f /m/n/',
+      'ADD --chown=1000:1000 f arch.tar /k/l/',
+      '',
+    ].join('\n'),
+    f: 'hi\n',
+    'src/d/f': 'f\n',
+    'src/top': 't\n',
+  });
+  try {
+    for (const [name, z] of [['arch.tar', ''], ['arch.tgz', 'z']]) {
+      execFileSync('tar', [`-c${z}f`, `${ctx}/${name}`, '--owner=5', '--group=6', '--numeric-owner', '-C', `${ctx}/src`, 'd', 'top']);
+    }
+    const r = await d.docker(['build', '-t', 'addown:1', ctx], { timeout: 120000 });
+    assert.equal(r.code, 0, r.stderr);
+    const out = await d.dockerOk(['run', '--rm', 'addown:1', 'sh', '-c',
+      'stat -c "%n %u:%g %a" /p /p/q /p/q/d /p/q/d/f /p/q/top /have /have/d /have/top /m /m/n /m/n/f /m/n/top /k /k/l /k/l/f /k/l/top']);
+    assert.deepEqual(out.split('\n'), [
+      '/p 0:0 755', '/p/q 0:0 755', '/p/q/d 5:6 755', '/p/q/d/f 5:6 644', '/p/q/top 5:6 644',
+      '/have 0:0 755', '/have/d 5:6 755', '/have/top 5:6 644',
+      '/m 0:0 755', '/m/n 0:0 755', '/m/n/f 1000:1000 644', '/m/n/top 5:6 644',
+      '/k 1000:1000 755', '/k/l 1000:1000 755', '/k/l/f 1000:1000 644', '/k/l/top 5:6 644',
+    ]);
+  } finally {
+    await d.docker(['rmi', 'addown:1']);
     await fsp.rm(ctx, { recursive: true, force: true });
   }
 });

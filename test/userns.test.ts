@@ -12,7 +12,8 @@
  * with Docker's error before writing anything; `docker cp` out of it and `docker export` carry container
  * ids (cp shows a host id outside the range as the overflow id 65534, as `stat` inside does; export and
  * commit fail on it as Docker's do); a committed layer carries container ids, so the committed image
- * runs with the same owners inside and, shifted, on the host.
+ * runs with the same owners inside and, shifted, on the host. A build writes COPY's files through the
+ * archive path there: the directories a COPY --chown creates are the owner's, as on the direct paths.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -378,4 +379,35 @@ test('--userns host: what it makes is host root\'s, outside the range: cp shows 
   assert.match(c.stderr, /Error response from daemon: Host ID 0 cannot be mapped to a container ID/);
   assert.equal((await d.docker(['images', '-q'])).stdout, images);
   assert.equal((await d.docker(['rm', 'uh'])).code, 0);
+});
+
+test('a build in the remapped daemon: COPY --chown gives the directories it creates to the owner through the archive path, as Docker 20.10 (an existing destination keeps its owner)', async () => {
+  const ctx = await fsp.mkdtemp(path.join(d.dir, 'ctx-'));
+  try {
+    await fsp.mkdir(path.join(ctx, 'd'));
+    await fsp.writeFile(path.join(ctx, 'f'), 'hi\n');
+    await fsp.writeFile(path.join(ctx, 'd', 'g'), 'in\n');
+    await fsp.writeFile(path.join(ctx, 'Dockerfile'), [
+      'FROM busybox',
+      'RUN mkdir /have',
+      'COPY --chown=1000:1000 f /a/b/c/f',
+      'COPY --chown=1000:1000 d /x/y/z/',
+      'COPY --chown=1000:1000 f /have/n/',
+      'COPY --chown=1000:1000 d /have/',
+      '',
+    ].join('\n'));
+    process.env.DOCKER_BUILDKIT = '0'; // the classic builder's API (buildx is not installed)
+    const b = await d.docker(['build', '-t', 'remapped:built', ctx], { timeout: 120000 });
+    assert.equal(b.code, 0, b.stderr);
+    const r = await d.docker(['run', '--rm', '--network', 'none', 'remapped:built', 'stat', '-c', '%n %u:%g %a', '/a', '/a/b', '/a/b/c', '/a/b/c/f', '/x', '/x/y', '/x/y/z', '/x/y/z/g', '/have', '/have/n', '/have/n/f', '/have/g']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split('\n'), [
+      '/a 1000:1000 755', '/a/b 1000:1000 755', '/a/b/c 1000:1000 755', '/a/b/c/f 1000:1000 644',
+      '/x 0:0 755', '/x/y 0:0 755', '/x/y/z 1000:1000 755', '/x/y/z/g 1000:1000 644',
+      '/have 0:0 755', '/have/n 1000:1000 755', '/have/n/f 1000:1000 644', '/have/g 1000:1000 644',
+    ]);
+  } finally {
+    await d.docker(['rmi', 'remapped:built']);
+    await fsp.rm(ctx, { recursive: true, force: true });
+  }
 });

@@ -174,8 +174,11 @@ export async function planCopy(root: CopyRoot, o: PlanOptions): Promise<CopyPlan
   const strip = (p: string) => p.replace(/^\/+/, '');
   const now = new Date();
   const ownNew = new Set<string>();
+  // what an archive unpacked before made (its destination and the parents above it, root's): it exists
+  // when a later source is copied, as in Docker, which copies the sources one after another
+  const archiveMade = new Set<string>();
   const ownParents = (name: string) => {
-    for (let p = path.posix.dirname(name); p !== '.' && p !== '' && !ownNew.has(p); p = path.posix.dirname(p)) ownNew.add(p);
+    for (let p = path.posix.dirname(name); p !== '.' && p !== ''; p = path.posix.dirname(p)) if (!archiveMade.has(p)) ownNew.add(p);
   };
   for (const h of o.inline) {
     items.push({ kind: 'data', name: strip(o.destIsDir ? path.posix.join(dest, h.name) : dest), data: Buffer.from(h.content), mode: 0o644, mtime: now });
@@ -190,13 +193,17 @@ export async function planCopy(root: CopyRoot, o: PlanOptions): Promise<CopyPlan
       const target = o.parents ? path.posix.join(dest, rel) : dest;
       await walk(root, host, rel, strip(target), excludes, items);
       const top = strip(target).replace(/\/+$/, '');
-      if (top) ownNew.add(top);
+      if (top && !archiveMade.has(top)) ownNew.add(top);
       continue;
     }
     const name = strip(o.destIsDir ? path.posix.join(dest, o.parents ? rel : path.posix.basename(rel)) : dest);
-    // an archive unpacks into the destination, a directory whether or not it ends in `/` (Docker's UntarPath)
-    if (o.unpack && (await isArchive(host))) items.push({ kind: 'archive', host, name: strip(dest) || '' });
-    else {
+    // an archive unpacks into the destination, a directory whether or not it ends in `/` (Docker's UntarPath);
+    // its entries keep the archive's owners and the directories it makes are root's, --chown or not
+    if (o.unpack && (await isArchive(host))) {
+      const at = strip(dest) || '';
+      items.push({ kind: 'archive', host, name: at });
+      for (let p = at.replace(/\/+$/, ''); p !== '.' && p !== ''; p = path.posix.dirname(p)) archiveMade.add(p);
+    } else {
       items.push({ kind: 'file', host, name, mode: st.mode & 0o7777, size: st.size, mtime: st.mtime });
       ownParents(name);
     }

@@ -17,6 +17,7 @@ import { packItems, planCopy, type CopyItem, type CopyRoot, type Owner } from '.
 import { short } from './output.js';
 import { writeItems } from './write.js';
 import { directLayer } from './directlayer.js';
+import { ownedNewDirs } from './ownnew.js';
 import { httpGet, type HttpResponse } from './context/httpget.js';
 import type { StepStage } from './scope.js';
 
@@ -158,6 +159,7 @@ export async function runCopy(s: StepStage, ins: CopyIns): Promise<void> {
     }
     const id = await run.backend.createContainer({ ...s.cfg, Image: s.imageId, Cmd: [...s.shell(), `#(nop) ${word}`], Entrypoint: [''], HostConfig: run.hostConfig('none', [], {}) });
     run.track(id);
+    const exists = async (p: string) => !!(await run.backend.statPath(id, p));
     try {
       if (run.backend.directWrites) {
         const wrote = await run.backend.withRootfs(id, async (rootfs) => {
@@ -167,11 +169,11 @@ export async function runCopy(s: StepStage, ins: CopyIns): Promise<void> {
           await writeItems(rootfs, plan.items, { owner: own, chmod, ownNew: plan.ownNew });
           return undefined;
         });
-        if (wrote) await run.backend.copyInto(id, packItems(wrote.items, { owner: own, chmod }));
+        if (wrote) await run.backend.copyInto(id, packItems([...(await ownedNewDirs(wrote.items, wrote.ownNew, own, exists)), ...wrote.items], { owner: own, chmod }));
       } else {
         const st = endsSlash ? undefined : await run.backend.statPath(id, dest);
         const plan = await planCopy(root, { ...base, destIsDir: endsSlash || !!st?.isDir, hash: false });
-        await run.backend.copyInto(id, packItems(plan.items, { owner: own, chmod }));
+        await run.backend.copyInto(id, packItems([...(await ownedNewDirs(plan.items, plan.ownNew, own, exists)), ...plan.items], { owner: own, chmod }));
       }
       return { layer: await run.backend.diffLayer(id), containerId: '' };
     } finally {

@@ -95,11 +95,16 @@ export class LocalContentStore implements ContentStore {
     let size = 0;
     const fh = await fs.open(tmp, 'wx', 0o600);
     try {
+      // what arrives while a write is under way goes in the next one, in a single writev
       const sink = new Writable({
-        write(chunk: Buffer, _enc, cb) {
-          hash.update(chunk);
-          size += chunk.length;
-          fh.write(chunk).then(() => cb(), cb);
+        highWaterMark: 1 << 20,
+        writev(chunks, cb) {
+          const bufs = chunks.map((c) => c.chunk as Buffer);
+          for (const b of bufs) {
+            hash.update(b);
+            size += b.length;
+          }
+          fh.writev(bufs).then(() => cb(), cb);
         },
       });
       await pipeline(data, sink);

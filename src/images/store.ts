@@ -343,7 +343,11 @@ export class ImageStore {
     }
     // Neither yet: keep the tar and unpack it in one pass over the stream.
     const [forStore, forUnpack] = tee(tar instanceof Readable ? tar : Readable.from(tar));
-    const [stored, unpacked] = await Promise.allSettled([this.content.write(forStore, diffID), this.snapshotter.applyLayer(diffID, forUnpack, opts)]);
+    // hashed once: the content store checks the digest as it writes, the unpack takes its result
+    const storing = this.content.write(forStore, diffID);
+    const digest = storing.then((r) => r.digest);
+    digest.catch(() => undefined);
+    const [stored, unpacked] = await Promise.allSettled([storing, this.snapshotter.applyLayer(diffID, forUnpack, { ...opts, digest })]);
     if (unpacked.status === 'rejected') {
       if (stored.status === 'fulfilled') await this.dropUnreferencedTar(diffID);
       throw stored.status === 'rejected' && !isKind(unpacked.reason, 'InvalidArgument') ? stored.reason : unpacked.reason;
@@ -358,7 +362,11 @@ export class ImageStore {
    */
   async ingestLayerStream(tar: Readable, opts: { sync?: boolean } = {}): Promise<{ diffID: string; size: number; release: () => void }> {
     const [forStore, forUnpack] = tee(tar);
-    const [stored, unpacked] = await Promise.allSettled([this.content.write(forStore, undefined, opts), this.snapshotter.applyLayer(undefined, forUnpack, opts)]);
+    // the content store hashes the tar as it writes it: the unpack takes that digest
+    const storing = this.content.write(forStore, undefined, opts);
+    const digest = storing.then((r) => r.digest);
+    digest.catch(() => undefined);
+    const [stored, unpacked] = await Promise.allSettled([storing, this.snapshotter.applyLayer(undefined, forUnpack, { ...opts, digest })]);
     if (stored.status === 'rejected' || unpacked.status === 'rejected') {
       if (stored.status === 'fulfilled') await this.dropUnreferencedTar(stored.value.digest);
       throw unpacked.status === 'rejected' ? unpacked.reason : (stored as PromiseRejectedResult).reason;

@@ -98,7 +98,7 @@ export class OverlaySnapshotter implements Snapshotter {
     return path.join(this.layerDir(diffID), 'diff');
   }
 
-  async applyLayer(want: string | undefined, tar: Readable | AsyncIterable<Buffer>, opts: { sync?: boolean } = {}): Promise<{ size: number; diffID: string }> {
+  async applyLayer(want: string | undefined, tar: Readable | AsyncIterable<Buffer>, opts: { sync?: boolean; digest?: Promise<string> } = {}): Promise<{ size: number; diffID: string }> {
     const existing = want === undefined ? undefined : await this.readLayerMeta(want);
     if (existing) {
       // Consume the stream so the producer is not left hanging.
@@ -112,7 +112,8 @@ export class OverlaySnapshotter implements Snapshotter {
       await fs.mkdir(path.join(tmp, 'diff'), { recursive: true, mode: 0o755 });
       // the tar reader is loaded with the first layer: a daemon that unpacks nothing does not carry it
       const { unpackLayer } = await import('./unpack.js');
-      const res = await unpackLayer(tar, path.join(tmp, 'diff'), { idMap: this.opts.idMap });
+      const res = await unpackLayer(tar, path.join(tmp, 'diff'), { idMap: this.opts.idMap, hash: !opts.digest });
+      if (opts.digest) res.digest = await opts.digest;
       if (want !== undefined && res.digest !== want) throw invalidArgument(`layer digest mismatch: expected ${want}, got ${res.digest}`);
       const diffID = res.digest;
       const dir = this.layerDir(diffID);

@@ -29,8 +29,10 @@ export interface Snapshotter {
    * Unpacks an uncompressed layer tar; InvalidArgument if its digest is not `diffID` or it is unsafe.
    * `sync: false` leaves flushing the files to the disk to the caller (a build syncs once at its end).
    * An undefined `diffID`: the layer is named by the digest of what arrived (returned as `diffID`).
+   * `digest`: that digest as the caller computes it from the same bytes anyway (the content store
+   * writing the tar beside), so the tar is not hashed twice; a rejection fails the apply.
    */
-  applyLayer(diffID: string | undefined, tar: Readable | AsyncIterable<Buffer>, opts?: { sync?: boolean }): Promise<{ size: number; diffID: string }>;
+  applyLayer(diffID: string | undefined, tar: Readable | AsyncIterable<Buffer>, opts?: { sync?: boolean; digest?: Promise<string> }): Promise<{ size: number; diffID: string }>;
   /** Bytes of file content in the layer; NotFound if absent. */
   layerSize(diffID: string): Promise<number>;
   /** Directory holding the unpacked layer (for GraphDriver data); a pure path computation. */

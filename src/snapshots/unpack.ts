@@ -19,6 +19,8 @@ export interface UnpackResult {
 export interface UnpackOptions {
   /** userns-remap: owners are shifted into these maps (root in the layer -> the remapped root on disk) */
   idMap?: IdentityMapping;
+  /** false: the caller has the tar's digest from elsewhere (the result's `digest` is then '') */
+  hash?: boolean;
 }
 
 /** The on-disk owner of an entry: its tar uid/gid through the maps (identity without them). */
@@ -163,7 +165,7 @@ export async function unpackLayer(input: Readable | AsyncIterable<Buffer>, dest:
     },
   });
   const extract = tar.extract();
-  const feeding = pipeline(input, hasher, extract);
+  const feeding = opts.hash === false ? pipeline(input, extract) : pipeline(input, hasher, extract);
   feeding.catch(() => {}); // awaited below; avoid an unhandled rejection while entries are processed
   const dirTimes: DeferredTime[] = [];
   const root = path.resolve(dest);
@@ -184,7 +186,7 @@ export async function unpackLayer(input: Readable | AsyncIterable<Buffer>, dest:
   }
   // Directory mtimes last, deepest first, since creating children changed them.
   for (const d of dirTimes.reverse()) fs.lutimesSync(d.path, d.mtime, d.mtime);
-  return { digest: `sha256:${hash.digest('hex')}`, size };
+  return { digest: opts.hash === false ? '' : `sha256:${hash.digest('hex')}`, size };
 }
 
 /**

@@ -5,8 +5,9 @@
  * descriptors opened with O_NOFOLLOW, so nothing outside the scope is ever read.
  */
 import { once } from 'node:events';
-import { constants as C, type Stats } from 'node:fs';
+import { closeSync, constants as C, fstatSync, openSync, readdirSync, readSync, type Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import { errnoCode, invalidArgument } from '../../core/errors.js';
@@ -24,14 +25,26 @@ export interface PackOptions {
   signal?: AbortSignal;
   /** the owner a header carries for a file with this lstat (default: its own ids; see owners.ts) */
   owner?(st: Stats): { uid: number; gid: number };
+  /**
+   * lstat entries and read small files with synchronous calls: for a tree on the daemon's own disk (a
+   * container's upper directory), where a thread pool round trip per call costs more than the call;
+   * never where a mount (a network file system) could hang the daemon's event loop
+   */
+  local?: boolean;
 }
 
 /** A tar header as written (tar-stream fills in what is left out). */
 export type Header = Partial<tar.Header> & { name: string };
 
 
-/** Adds one entry; resolves once its content is written. */
-async function put(pack: tar.Pack, h: Header, body?: () => AsyncIterable<Buffer>): Promise<void> {
+/** Adds one entry; resolves once its content is written (a Buffer goes in at once). */
+async function put(pack: tar.Pack, h: Header, body?: Buffer | (() => AsyncIterable<Buffer>)): Promise<void> {
+  if (Buffer.isBuffer(body)) {
+    await new Promise<void>((resolve, reject) => {
+      pack.entry(h, body, (err) => (err ? reject(err) : resolve())).on('error', () => undefined);
+    });
+    return;
+  }
   await new Promise<void>((resolve, reject) => {
     const w = pack.entry(h, (err) => (err ? reject(err) : resolve()));
     // a pack destroyed under the entry (the client went away) errors the entry too: the callback has it
@@ -57,20 +70,59 @@ async function put(pack: tar.Pack, h: Header, body?: () => AsyncIterable<Buffer>
 /** Exactly `size` bytes of an open file (zero-padded if it shrank meanwhile, cut if it grew). */
 async function* readExactly(h: fsp.FileHandle, size: number): AsyncGenerator<Buffer> {
   let left = size;
-  const buf = Buffer.alloc(64 * 1024);
   while (left > 0) {
-    const { bytesRead } = await h.read(buf, 0, Math.min(buf.length, left), null);
+    // a buffer per read, handed on as it is (no copy); 64 KiB: larger buffers are mmap'ed by malloc, and
+    // their page faults and unmapping (in the daemon's GC) cost more than the extra reads
+    const buf = Buffer.allocUnsafe(Math.min(CHUNK, left));
+    const { bytesRead } = await h.read(buf, 0, buf.length, null);
     if (bytesRead === 0) {
       yield Buffer.alloc(left);
       return;
     }
     left -= bytesRead;
-    yield Buffer.from(buf.subarray(0, bytesRead));
+    yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
+  }
+}
+
+const CHUNK = 64 << 10;
+/** files up to this size are read whole with synchronous calls (page cache copies: microseconds) */
+const SMALL_FILE = 256 << 10;
+/** the walk lets other work of the event loop run after this many entries */
+const YIELD_EVERY = 256;
+
+/**
+ * A small regular file read whole through a descriptor opened with O_NOFOLLOW: its fstat and content,
+ * or undefined when it is gone or was replaced since `st` (its lstat), or 'big' when it grew past
+ * SMALL_FILE meanwhile (read as a stream then).
+ */
+function readSmall(host: string, st: Stats): { stats: Stats; data: Buffer } | undefined | 'big' {
+  let fd: number;
+  try {
+    fd = openSync(host, C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK);
+  } catch (err) {
+    if (['ENOENT', 'ELOOP'].includes(errnoCode(err) ?? '')) return undefined;
+    throw err;
+  }
+  try {
+    const now = fstatSync(fd);
+    if (!now.isFile() || now.ino !== st.ino) return undefined;
+    if (now.size > SMALL_FILE) return 'big';
+    // zero-padded if it shrank meanwhile
+    const data = Buffer.alloc(now.size);
+    for (let off = 0; off < data.length;) {
+      const n = readSync(fd, data, off, data.length - off, null);
+      if (n === 0) break;
+      off += n;
+    }
+    return { stats: now, data };
+  } finally {
+    closeSync(fd);
   }
 }
 
 export class TreePacker {
   private readonly links = new Map<string, string>();
+  private count = 0;
 
   constructor(private readonly scope: Scope, private readonly pack: tar.Pack, private readonly opts: PackOptions = {}) {}
 
@@ -94,8 +146,12 @@ export class TreePacker {
       try {
         const prefix = name === '' || name.endsWith('/') ? name : `${name}/`;
         if (name !== '') await this.write(e, { ...this.baseHeader(prefix, st), type: 'directory' });
-        const names = [...new Set([...(await fsp.readdir(dir.host)), ...this.scope.mountNamesIn(dir.ctr)])].sort();
-        for (const n of names) await this.entry(await this.scope.child(dir, n), `${prefix}${n}`);
+        const local = this.opts.local === true;
+        const names = [...new Set([...(local ? readdirSync(dir.host) : await fsp.readdir(dir.host)), ...this.scope.mountNamesIn(dir.ctr)])].sort();
+        for (const n of names) {
+          if (local && ++this.count % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
+          await this.entry(local ? this.scope.childSync(dir, n) : await this.scope.child(dir, n), `${prefix}${n}`);
+        }
       } finally {
         await this.scope.release(dir);
       }
@@ -112,6 +168,15 @@ export class TreePacker {
       if (first !== undefined) {
         await this.write(e, { ...this.baseHeader(name, st), type: 'link', linkname: first, size: 0 });
         return;
+      }
+      if (this.opts.local && st.size <= SMALL_FILE) {
+        const got = readSmall(e.host, st);
+        if (got === undefined) return;
+        if (got !== 'big') {
+          if (st.nlink > 1) this.links.set(key, name);
+          await this.write(e, { ...this.baseHeader(name, got.stats), type: 'file', size: got.data.length }, got.data);
+          return;
+        }
       }
       let h: fsp.FileHandle;
       try {
@@ -142,7 +207,7 @@ export class TreePacker {
     return { name, mode: st.mode & 0o7777, uid: o.uid, gid: o.gid, mtime: st.mtime };
   }
 
-  private async write(e: Entry, h: Header, body?: () => AsyncIterable<Buffer>): Promise<void> {
+  private async write(e: Entry, h: Header, body?: Buffer | (() => AsyncIterable<Buffer>)): Promise<void> {
     const headers = this.opts.rewrite ? await this.opts.rewrite(e, h) : [h];
     for (const x of headers) await put(this.pack, x, x === h ? body : undefined);
   }
@@ -163,4 +228,35 @@ export async function packInto(fill: (pack: tar.Pack) => Promise<void>, ...sinks
     pack.destroy(e as Error);
   }
   await piping;
+}
+
+/**
+ * Gathers a tar's small chunks (512-byte headers, small files, padding) into buffers of about `size`
+ * bytes, so that each reader downstream (a hash, a file write, a tar parser) sees a few large chunks
+ * rather than three per entry. Chunks are held, not copied, until there are enough of them.
+ */
+export function coalesce(size = 256 << 10): Transform {
+  let held: Buffer[] = [];
+  let n = 0;
+  return new Transform({
+    transform(c: Buffer, _e, cb) {
+      // a large chunk (a large file's read) goes on as it is, never copied: only small ones are gathered
+      if (c.length >= CHUNK) {
+        if (n > 0) this.push(Buffer.concat(held, n));
+        held = [];
+        n = 0;
+        return cb(null, c);
+      }
+      held.push(c);
+      n += c.length;
+      if (n < size) return cb();
+      const out = Buffer.concat(held, n);
+      held = [];
+      n = 0;
+      cb(null, out);
+    },
+    flush(cb) {
+      cb(null, n ? Buffer.concat(held, n) : undefined);
+    },
+  });
 }

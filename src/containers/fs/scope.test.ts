@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import { existsSync, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import * as tar from 'tar-stream';
 import { Extractor, checkEntries, readTar } from './extract.js';
 import { archiveOwner } from './owners.js';
-import { TreePacker } from './pack.js';
+import { coalesce, packInto, TreePacker } from './pack.js';
 import { Scope } from './scope.js';
 
 async function fixture(t: { after(fn: () => Promise<void>): void }) {
@@ -93,6 +93,40 @@ test('TreePacker archives in scope: links as links, hardlinks once, mounts inclu
   assert.equal(headers.get('etc/passwd')?.linkname, 'etc/hard');
   assert.equal(headers.get('data/vol/v')?.size, 6);
   assert.ok(![...headers.keys()].some((n) => n.includes('secret')), 'nothing of the host directory');
+});
+
+test('TreePacker: the local walk (synchronous reads, a layer) and the async one give the same tar, chunks gathered or not', async (t) => {
+  const f = await fixture(t);
+  await fsp.link(path.join(f.root, 'etc/passwd'), path.join(f.root, 'etc/hard'));
+  // files on both sides of the size read whole, one that a symlink replaced, an empty one, a fifo
+  await fsp.writeFile(path.join(f.root, 'data/big'), Buffer.alloc((256 << 10) + 1, 7));
+  await fsp.writeFile(path.join(f.root, 'data/edge'), Buffer.alloc(256 << 10, 9));
+  await fsp.writeFile(path.join(f.root, 'data/empty'), '');
+  await fsp.chmod(path.join(f.root, 'data/edge'), 0o4750);
+  const packed = async (local: boolean, gather: boolean) => {
+    const s = await Scope.open(f.root);
+    try {
+      const parts: Buffer[] = [];
+      const sink = new Writable({ write(c: Buffer, _e, cb) { parts.push(c); cb(); } });
+      await packInto(async (pack) => new TreePacker(s, pack, { local }).entry(await s.rootEntry(), ''), ...(gather ? [coalesce(4096), sink] : [sink]));
+      return { tar: Buffer.concat(parts), chunks: parts.length };
+    } finally {
+      await s.close();
+    }
+  };
+  const a = await packed(false, false);
+  const b = await packed(true, true);
+  assert.ok(b.tar.equals(a.tar), 'the same bytes');
+  assert.ok(b.chunks < a.chunks / 2, `${b.chunks} chunks gathered from ${a.chunks}`);
+  const names: string[] = [];
+  for await (const e of readTar(Readable.from([b.tar]))) {
+    names.push(`${e.header.name} ${e.header.type} ${e.header.size} ${(e.header.mode ?? 0).toString(8)}`);
+    e.resume();
+  }
+  assert.ok(names.includes('data/big file 262145 644'), names.join('\n'));
+  assert.ok(names.includes('data/edge file 262144 4750'), names.join('\n'));
+  assert.ok(names.includes('data/empty file 0 644'), names.join('\n'));
+  assert.ok(names.includes('etc/passwd link 0 644'), names.join('\n'));
 });
 
 test('Extractor: hostile entries are refused before anything is written; links are replaced, not followed', async (t) => {

@@ -13,7 +13,7 @@
  * A mount destination is found by the resolved container path: there the walk continues in the
  * mount's source directory (or the source file of a file bind).
  */
-import { constants as C, promises as fsp, type Stats } from 'node:fs';
+import { constants as C, lstatSync, promises as fsp, statSync, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError, errnoCode, notFound } from '../../core/errors.js';
@@ -104,6 +104,19 @@ export class Scope {
     } catch (e) {
       if (errnoCode(e) !== 'ENOENT') throw e;
     }
+    return { ctr, name, host, stats, ...(mount ? { mount } : {}) };
+  }
+
+  /**
+   * child(), with synchronous calls: a walk over thousands of small entries (a layer) costs a thread
+   * pool round trip per lstat otherwise, far more than the call itself. Only for a tree on the
+   * daemon's own disk (see PackOptions.local).
+   */
+  childSync(dir: Dir, name: string): Entry {
+    const ctr = dir.ctr === '/' ? `/${name}` : `${dir.ctr}/${name}`;
+    const mount = this.mounts.get(ctr);
+    const host = mount ? mount.source : `${dir.host}/${name}`;
+    const stats = mount ? statSync(host, { throwIfNoEntry: false }) : lstatSync(host, { throwIfNoEntry: false });
     return { ctr, name, host, stats, ...(mount ? { mount } : {}) };
   }
 

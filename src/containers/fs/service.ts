@@ -33,7 +33,7 @@ import { childImageConfig, commitConfig } from './commit.js';
 import { checkEntries, Extractor, readTar } from './extract.js';
 import type { IdentityMapping } from '../../core/idmap.js';
 import { archiveOwner, hostOwner, type Unmapped } from './owners.js';
-import { packInto, TreePacker, type Header, type PackOptions } from './pack.js';
+import { coalesce, packInto, TreePacker, type Header, type PackOptions } from './pack.js';
 import { archivePath, encodePathStat, goFileMode, goTime, lookupUser, mountHolding, type PathStat } from './paths.js';
 import { Scope, type Entry, type ScopeMount } from './scope.js';
 import { inContainerTerms, scrubHostPaths } from './errors.js';
@@ -329,10 +329,10 @@ export class ContainerFs {
       const scope = await Scope.open(upper);
       const out = new PassThrough();
       try {
-        const opts = { skip: (e: Entry) => noise.has(e.ctr), rewrite: ociWhiteouts, ...this.owners('error') };
+        const opts = { skip: (e: Entry) => noise.has(e.ctr), rewrite: ociWhiteouts, local: true, ...this.owners('error') };
         const consumed = consume(out);
         consumed.catch((e: unknown) => out.destroy(e as Error));
-        const [, res] = await Promise.all([packInto(async (pack) => new TreePacker(scope, pack, opts).entry(await scope.rootEntry(), ''), out), consumed]);
+        const [, res] = await Promise.all([packInto(async (pack) => new TreePacker(scope, pack, opts).entry(await scope.rootEntry(), ''), coalesce(), out), consumed]);
         return res;
       } finally {
         await scope.close();
@@ -349,8 +349,8 @@ export class ContainerFs {
     const hash = createHash('sha256');
     const hasher = new Transform({ transform(chunk: Buffer, _e, cb) { hash.update(chunk); cb(null, chunk); } });
     try {
-      const opts = { skip: (e: Entry) => noise.has(e.ctr), rewrite: ociWhiteouts, ...this.owners('error') };
-      await packInto(async (pack) => new TreePacker(scope, pack, opts).entry(await scope.rootEntry(), ''), hasher, createWriteStream(file, { mode: 0o600 }));
+      const opts = { skip: (e: Entry) => noise.has(e.ctr), rewrite: ociWhiteouts, local: true, ...this.owners('error') };
+      await packInto(async (pack) => new TreePacker(scope, pack, opts).entry(await scope.rootEntry(), ''), coalesce(), hasher, createWriteStream(file, { mode: 0o600 }));
     } finally {
       await scope.close();
     }
