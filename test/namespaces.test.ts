@@ -238,7 +238,7 @@ test('-u uid:gid and --group-add set the ids; inspect shows the fields as given'
   assert.equal(r.code, 0, r.stderr);
   const m = /^uid=1000 gid=1000 groups=(.*)$/.exec(r.stdout.trim());
   assert.ok(m, r.stdout);
-  assert.deepEqual(m[1]!.split(',').sort(), ['29(audio)', '50(staff)']);
+  assert.deepEqual(m[1]!.split(',').sort(), ['1000', '29(audio)', '50(staff)']); // Docker 20.10: groups=29(audio),50(staff),1000
   const named = await run(['-u', 'nobody', 'busybox', 'id', '-u']);
   assert.equal(named.stdout.trim(), '65534');
   const c = await ok(['create', '-u', '1000:1000', '--group-add', '50', '--ulimit', 'nofile=1024:2048', '--pid', 'host', '--uts', 'host', '--ipc', 'none', '--shm-size', '1m', 'busybox']);

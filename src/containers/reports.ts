@@ -36,7 +36,12 @@ export class ContainerReports {
     const rec = this.d.store.resolve(ref);
     if (rec.state.Status === 'restarting') throw conflict(`Container ${rec.id} is restarting, wait until the container is running`);
     if (!hasProcesses(rec.state.Status)) throw conflict(`container ${rec.id} is not running`);
-    const pids = new Set((await this.d.pids(rec.id)).map(String));
+    const pids = new Set((await this.d.pids(rec.id).catch((e: unknown) => {
+      // the runtime's `ps` fails (crun 1.8 can even crash) on a container whose process has just ended:
+      // that is a container that is not running
+      if (!rec.state.Pid || !pidAlive(rec.state.Pid)) throw conflict(`container ${rec.id} is not running`);
+      throw e;
+    })).map(String));
     const args = (psArgs || '-ef').split(/\s+/).filter(Boolean);
     const out = await output('ps', args).catch((e: Error) => { throw invalidArgument(`ps: ${e.message}`); });
     const lines = out.trimEnd().split('\n');
@@ -108,5 +113,15 @@ export class ContainerReports {
     }
     this.d.events?.publish('container', 'prune', '', { reclaimed: String(reclaimed) });
     return { ContainersDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed };
+  }
+}
+
+/** Whether a process exists (signal 0: nothing is sent). */
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
