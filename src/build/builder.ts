@@ -10,7 +10,9 @@
  * daemon start clears them, as the index does not outlive the process. Berth's own client names its
  * context (a key) and may send only what changed since the copy kept under that key, its base
  * (client/buildcontext.ts): a build with a base takes that copy or fails with a Conflict before it reads
- * the body, and the client sends the whole context.
+ * the body, and the client sends the whole context. While a kept context's content stays the same from
+ * one build to the next, the source descriptions its COPY steps hashed are kept with it (a rebuild
+ * hashes nothing again).
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
@@ -48,6 +50,8 @@ export interface BuildCacheRecord {
 /** Kept context directories; a context of more entries than this is not kept (the index is memory). */
 const SPARE_CONTEXTS = 2;
 const SPARE_MAX_ENTRIES = 200_000;
+/** COPY source descriptions kept per context, at most */
+const MEMO_MAX = 1000;
 
 /** A kept context directory: its index, the client's key for it (if any), and the id of this copy. */
 interface KeptContext {
@@ -55,6 +59,8 @@ interface KeptContext {
   index: ContextIndex;
   key?: string;
   base: string;
+  /** COPY's source descriptions, kept while the content stays the same (scope.ts contextMemo) */
+  memo?: Map<string, string>;
 }
 
 export class Builder {
@@ -78,6 +84,7 @@ export class Builder {
     const dir = path.join(this.backend.stateDir, 'tmp', newId().slice(0, 16));
     const tmpDir = path.join(dir, 'tmp');
     let received: ContextIndex | undefined;
+    let memo: Map<string, string> | undefined;
     const t0 = Date.now();
     const out = new BuildOutput(emit, opts.quiet, traceSteps(t0));
     try {
@@ -97,8 +104,10 @@ export class Builder {
       }
       const got = await receiveContext(input, ctx.dir, signal, ctx.index, { delta: opts.contextBase !== undefined });
       received = got.index;
+      // COPY's keys of earlier builds still hold when the content is the same (a bounded few)
+      memo = got.same && ctx.memo && ctx.memo.size < MEMO_MAX ? ctx.memo : new Map();
       if (process.env.BERTH_BUILD_TRACE) process.stderr.write(`build-trace context ${Date.now() - t0}ms ${got.files} files, ${got.written} written\n`);
-      const run = new BuildRun(opts, { backend: this.backend, cache: this.cache, out, contextDir: ctx.dir, contextIndex: received, tmpDir, signal });
+      const run = new BuildRun(opts, { backend: this.backend, cache: this.cache, out, contextDir: ctx.dir, contextIndex: received, contextMemo: memo, tmpDir, signal });
       return await run.execute();
     } catch (e) {
       // before any output, the error is the response's status (a Dockerfile parse error is a 400)
@@ -111,7 +120,7 @@ export class Builder {
     } finally {
       await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
       // a context that did not arrive whole is in no known state: it goes
-      if (received && received.size <= SPARE_MAX_ENTRIES) this.spare.push({ dir: ctx.dir, index: received, key: opts.contextKey, base: newId().slice(0, 16) });
+      if (received && received.size <= SPARE_MAX_ENTRIES) this.spare.push({ dir: ctx.dir, index: received, key: opts.contextKey, base: newId().slice(0, 16), memo });
       else await fsp.rm(ctx.dir, { recursive: true, force: true }).catch(() => undefined);
       for (const old of this.spare.splice(0, Math.max(0, this.spare.length - SPARE_CONTEXTS))) await fsp.rm(old.dir, { recursive: true, force: true }).catch(() => undefined);
       if (this.o.gcEnabled && this.o.keepStorage > 0 && this.cache.totalSize() > this.o.keepStorage) {
@@ -125,7 +134,7 @@ export class Builder {
    * The context directory a build receives into: with a base, that kept copy (Conflict when it is gone);
    * else the copy kept under the key, or the last kept one no client named, or a new directory.
    */
-  private takeContext(key: string | undefined, base: string | undefined): { dir: string; index: ContextIndex } {
+  private takeContext(key: string | undefined, base: string | undefined): { dir: string; index: ContextIndex; memo?: Map<string, string> } {
     let at = key !== undefined ? this.lastKept((k) => k.key === key && (base === undefined || k.base === base)) : -1;
     if (at < 0 && base !== undefined) throw conflict(`build context base ${base} is gone: send the whole context`);
     if (at < 0) at = this.lastKept((k) => k.key === undefined);

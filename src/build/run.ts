@@ -33,6 +33,7 @@ export interface BuildDeps {
   out: BuildOutput;
   contextDir: string;
   contextIndex?: ContextIndex;
+  contextMemo?: Map<string, string>;
   tmpDir: string;
   signal: AbortSignal;
 }
@@ -43,6 +44,7 @@ export class BuildRun implements BuildScope {
   readonly out: BuildOutput;
   readonly contextDir: string;
   readonly contextIndex?: ContextIndex;
+  readonly contextMemo?: Map<string, string>;
   readonly tmpDir: string;
   readonly signal: AbortSignal;
   df!: Dockerfile;
@@ -62,6 +64,7 @@ export class BuildRun implements BuildScope {
     this.out = d.out;
     this.contextDir = d.contextDir;
     this.contextIndex = d.contextIndex;
+    this.contextMemo = d.contextMemo;
     this.tmpDir = d.tmpDir;
     this.signal = d.signal;
     const arch = goArch();

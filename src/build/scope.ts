@@ -56,6 +56,11 @@ export interface BuildScope {
   readonly contextDir: string;
   /** what the context holds, with its files' sha256 (COPY's key reads no file twice) */
   readonly contextIndex?: ContextIndex;
+  /**
+   * COPY's source descriptions (its cache key's part) of earlier builds of this kept context, by the
+   * step's sources and options: valid while the context's content has not changed (builder.ts)
+   */
+  readonly contextMemo?: Map<string, string>;
   readonly tmpDir: string;
   readonly signal: AbortSignal;
   readonly df: Dockerfile;

@@ -204,10 +204,14 @@ export async function runCopy(s: StepStage, ins: CopyIns): Promise<void> {
     const base = baseOf(srcs);
     // the key takes the sources as a directory destination would name them: whether the destination
     // is a directory depends only on the parent image, which the key holds already
-    const keyPlan = await planCopy(root, { ...base, destIsDir: true });
+    // (a context whose content did not change since an earlier build gives the description it gave)
+    const memo = root.dir === s.run.contextDir ? s.run.contextMemo : undefined;
+    const memoKey = JSON.stringify([s.run.opts.dockerfile, base]);
+    const sourceDesc = memo?.get(memoKey) ?? (await planCopy(root, { ...base, destIsDir: true })).sourceDesc;
+    memo?.set(memoKey, sourceDesc);
     // the destination as written (substituted): the key has the working directory through the config
-    const text = `${word} ${flags}${keyPlan.sourceDesc} in ${destRaw} `;
-    await s.commit({ cmd: [...s.shell(), `#(nop) ${text}`], contentHash: contentHash(keyPlan.sourceDesc), work: () => write(root, base) });
+    const text = `${word} ${flags}${sourceDesc} in ${destRaw} `;
+    await s.commit({ cmd: [...s.shell(), `#(nop) ${text}`], contentHash: contentHash(sourceDesc), work: () => write(root, base) });
   });
 }
 

@@ -299,7 +299,15 @@ export class ImageStore {
     const img = this.images.get(id)!;
     if (touch) {
       img.meta.lastTagTime = new Date().toISOString();
-      await this.persistMeta(img.meta);
+      if (changed) await this.persistMeta(img.meta);
+      else {
+        // a tag that already pointed here (a rebuild's -t): only the time changes, written after the
+        // answer (in the lock, unless the image went meanwhile); a crash before loses the time alone
+        const meta = img.meta;
+        void this.mutex.run(async () => {
+          if (this.images.get(id)?.meta === meta) await this.persistMeta(meta).catch(() => undefined);
+        });
+      }
     }
     return previous;
   }

@@ -106,6 +106,15 @@ test('a delta received into the kept copy gives the fresh receive of the whole c
     const none = await names(packContext(c, ignore, stamps, { now: later() }));
     assert.deepEqual(none.names, []);
     assert.deepEqual(none.same.sort(), [...first.index.keys()].sort());
+    assert.equal(first.same, false, 'a first receive has nothing to be the same as');
+    // a time changed, nothing else: the content COPY reads is the same
+    await fsp.utimes(path.join(src, 'data/keep.txt'), T0, T0);
+    const touched = await receiveContext(packContext(c, ignore, stamps, { now: later() }), kept, undefined, first.index, { delta: true });
+    assert.equal(touched.written, 0);
+    assert.equal(touched.same, true);
+    first.index.clear();
+    for (const [k, v] of touched.index) first.index.set(k, v);
+    for (const [k, v] of Object.entries(stampsOf(touched.index))) stamps.set(k, v);
 
     // changes of every kind
     await fsp.writeFile(path.join(src, 'app/main.sh'), 'echo MAIN, longer\n');
@@ -132,6 +141,7 @@ test('a delta received into the kept copy gives the fresh receive of the whole c
     const noStamps = (i: ContextIndex) => [...i.entries()].map(([k, e]) => [k, { ...e, stamp: undefined }]).sort();
     assert.deepEqual(noStamps(got.index), noStamps(ref.index));
     assert.equal(got.written, 4, 'main.sh, new.sh, swap, keep.txt');
+    assert.equal(got.same, false);
   });
 });
 

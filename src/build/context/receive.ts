@@ -58,7 +58,8 @@ export function stampsOf(index: ContextIndex): Record<string, string> {
  * Unpacks a context tar stream into `dir`, which is empty or holds what `known` describes (its index
  * from the previous receive). Returns the new index; on an error `dir` is in no known state.
  */
-export async function receiveContext(body: Readable, dir: string, signal?: AbortSignal, known: ContextIndex = new Map(), o: { delta?: boolean } = {}): Promise<{ files: number; written: number; index: ContextIndex }> {
+export async function receiveContext(body: Readable, dir: string, signal?: AbortSignal, known: ContextIndex = new Map(), o: { delta?: boolean } = {}): Promise<{ files: number; written: number; index: ContextIndex; same: boolean }> {
+  const knownSize = known.size;
   const input = await maybeDecompress(body);
   const index: ContextIndex = new Map();
   let written = 0;
@@ -268,7 +269,20 @@ export async function receiveContext(body: Readable, dir: string, signal?: Abort
   // directory just unpacked has (COPY . gives it to the destination)
   if (!dirTimes.some(([d]) => d === dir)) await fsp.utimes(dir, new Date(), new Date()).catch(() => undefined);
   for (const [d, t] of dirTimes.reverse()) await fsp.utimes(d, t, t).catch(() => undefined);
-  return { files, written, index };
+  // what COPY's cache key reads (paths, kinds, modes, contents, link targets) is what `known` had
+  const same = knownSize > 0 && index.size === knownSize && [...index].every(([rel, e]) => sameContent(e, known.get(rel)));
+  return { files, written, index, same };
+}
+
+/** Whether two entries of a path give COPY the same content (times aside). */
+function sameContent(a: ContextEntry, b: ContextEntry | undefined): boolean {
+  if (!b || a.type !== b.type) return false;
+  switch (a.type) {
+    case 'file': return b.type === 'file' && a.sum === b.sum && a.mode === b.mode && a.size === b.size;
+    case 'dir': return b.type === 'dir' && a.mode === b.mode;
+    case 'symlink': return b.type === 'symlink' && a.target === b.target;
+    default: return false;
+  }
 }
 
 /** The longest stamp kept (Berth's client sends about 60 characters). */
