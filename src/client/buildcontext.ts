@@ -78,11 +78,11 @@ export async function contextIgnore(dir: string, dockerfile: string): Promise<Ig
 }
 
 /**
- * The paths of the directory that are sent, depth first in name order (as docker's walk). Synchronous:
- * in a client with nothing else to do, thousands of lstat calls cost less than their promises.
+ * Visits the paths of the directory that are sent, depth first in name order (as docker's walk).
+ * Synchronous: in a client with nothing else to do, thousands of lstat calls cost less than their
+ * promises; each lstat is handed to `fn` at once, so what it does not keep dies young.
  */
-function walk(dir: string, ignore: IgnoreMatcher, keep: Set<string>): Item[] {
-  const out: Item[] = [];
+function walk(dir: string, ignore: IgnoreMatcher, keep: Set<string>, fn: (rel: string, st: Stats, linkname?: string) => void): void {
   const root = path.resolve(dir);
   const visit = (rel: string): void => {
     for (const n of readdirSync(rel ? `${root}/${rel}` : root).sort()) {
@@ -92,14 +92,13 @@ function walk(dir: string, ignore: IgnoreMatcher, keep: Set<string>): Item[] {
       const ignored = !keep.has(r) && ignore.ignores(r);
       if (st.isDirectory()) {
         if (ignored && !ignore.mayReinclude(r)) continue;
-        if (!ignored) out.push({ rel: r, st });
+        if (!ignored) fn(r, st);
         visit(r);
-      } else if (!ignored && st.isFile()) out.push({ rel: r, st });
-      else if (!ignored && st.isSymbolicLink()) out.push({ rel: r, st, linkname: readlinkSync(host) });
+      } else if (!ignored && st.isFile()) fn(r, st);
+      else if (!ignored && st.isSymbolicLink()) fn(r, st, readlinkSync(host));
     }
   };
   visit('');
-  return out;
 }
 
 /**
@@ -133,13 +132,16 @@ export function packContext(c: DirContext, ignore: IgnoreMatcher, known?: Map<st
   });
   (async () => {
     const nowMs = o.now ?? Date.now();
-    const all = walk(c.dir, ignore, keep);
-    const stamps = all.map((it) => (known ? stampOf(it.st, nowMs) : undefined));
-    const same = known && known.size > 0 ? all.filter((it, i) => stamps[i] !== undefined && known.get(it.rel) === stamps[i]) : [];
-    if (same.length > 0) await add({ name: SAME_LIST_NAME, type: 'file', mode: 0o600, pax: { [PAX_SAME]: '1' } }, Buffer.from(same.map((it) => it.rel).join('\0')));
+    // the paths whose stamp the daemon has go as one list; the others, stamped, as entries
+    const same: string[] = [];
+    const items: (Item & { stamp?: string })[] = [];
+    walk(c.dir, ignore, keep, (rel, st, linkname) => {
+      const stamp = known ? stampOf(st, nowMs) : undefined;
+      if (stamp !== undefined && known!.get(rel) === stamp) same.push(rel);
+      else items.push({ rel, st, linkname, stamp });
+    });
+    if (same.length > 0) await add({ name: SAME_LIST_NAME, type: 'file', mode: 0o600, pax: { [PAX_SAME]: '1' } }, Buffer.from(same.join('\0')));
     if (c.extra) await add({ name: c.extra.name, type: 'file', mode: 0o600, mtime: new Date() }, c.extra.data);
-    const sameSet = new Set(same);
-    const items = all.map((it, i) => ({ ...it, stamp: stamps[i] })).filter((it, i) => !sameSet.has(all[i]!));
     // small files are read ahead, READ_AHEAD at a time, in the order they are written
     const reads = new Map<number, Promise<Buffer>>();
     let next = 0;
