@@ -18,6 +18,7 @@ import { familiarName, parseNormalizedNamed } from '../core/reference.js';
 import { ramInBytes } from '../core/units.js';
 import type { ContainerStore } from '../containers/store.js';
 import type { BuildApi } from '../server/routes/build.js';
+import { collectWhenIdle } from './idlegc.js';
 import type { openImages } from './images.js';
 
 type Images = Awaited<ReturnType<typeof openImages>>;
@@ -199,7 +200,11 @@ export function openBuilder(w: BuilderWiring): { api: BuildApi; buildCache(): Pr
   const get = () => (builder ??= swept.then(() => import('../build/builder.js')).then(({ Builder }) => Builder.open(traced(backend(w)), builderGc(w.config))));
   const api: BuildApi = {
     async build(body, req, emit, signal) {
-      return (await get()).build(body, req, emit, signal);
+      try {
+        return await (await get()).build(body, req, emit, signal);
+      } finally {
+        collectWhenIdle();
+      }
     },
     async prune(opts) {
       const out = await (await get()).prune(opts);

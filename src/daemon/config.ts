@@ -204,6 +204,7 @@ function proxyConfig(v: unknown, env: Record<string, string | undefined>): { pro
  * Node flags berthd runs with (bin/berthd's shebang): a 1 MB young generation, which keeps an idle daemon
  * about 15 MB smaller after its first requests at no measurable cost to pulls and runs, and V8's
  * --optimize-for-size (a smaller old generation and code), which kept a daemon with 20 running containers
- * about 7 MB smaller (anonymous memory 28 -> 21 MB) with the same CPU time per `run --rm` (bench/README.md).
+ * about 7 MB smaller (anonymous memory 28 -> 21 MB) with the same CPU time per `run --rm` (bench/README.md);
+ * and gc() for one full collection when idle after a build (idlegc.ts).
  */
-export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--optimize-for-size'];
+export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--optimize-for-size', '--expose-gc'];
