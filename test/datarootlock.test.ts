@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import path from 'node:path';
 import { cleanupDir } from './harness.js';
-import { DAEMON_NODE_FLAGS } from '../src/daemon/config.js';
+import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../src/daemon/config.js';
 
 const OUT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const BERTHD = path.join(OUT, 'bundle/daemon/berthd.js');
@@ -36,7 +36,7 @@ test(`${RACERS} daemons racing for one fresh data root: exactly one serves (${RO
         const sock = path.join(dir, `s${i}.sock`);
         const proc = spawn(process.execPath, [...DAEMON_NODE_FLAGS, BERTHD, '-H', `unix://${sock}`, '--data-root', path.join(dir, 'data'),
           '--exec-root', path.join(dir, 'exec'), '--bridge', bridge, '--pidfile', path.join(dir, `p${i}.pid`),
-          '--config-file', path.join(dir, 'daemon.json'), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+          '--config-file', path.join(dir, 'daemon.json'), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...DAEMON_ENV } });
         const p = { proc, sock, log: '' as string, code: undefined as number | null | undefined };
         proc.stderr!.on('data', (d: Buffer) => { p.log += d.toString(); });
         proc.on('exit', (c) => { p.code = c; });

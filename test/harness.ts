@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import http from 'node:http';
 import { once } from 'node:events';
 import { before, after } from 'node:test';
-import { DAEMON_NODE_FLAGS } from '../src/daemon/config.js';
+import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../src/daemon/config.js';
 
 /** the compiled tree this file belongs to (dist/, or a private outDir while a change is being built) */
 const OUT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -84,8 +84,8 @@ export class TestDaemon {
       '--exec-root', this.execRoot, '--bridge', this.bridge, '--config-file', path.join(this.dir, 'daemon.json'), '--log-level', 'warn'];
     // nsenter execs berthd (no fork), so proc is the daemon itself
     this.proc = this.netns
-      ? spawn('nsenter', [`--net=/run/netns/${this.netns}`, process.execPath, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] })
-      : spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+      ? spawn('nsenter', [`--net=/run/netns/${this.netns}`, process.execPath, ...argv], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...DAEMON_ENV } })
+      : spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...DAEMON_ENV } });
     this.proc.stderr!.on('data', (d: Buffer) => { this.log += d.toString(); });
     const deadline = Date.now() + 15000;
     while (Date.now() < deadline) {

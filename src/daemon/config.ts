@@ -208,3 +208,11 @@ function proxyConfig(v: unknown, env: Record<string, string | undefined>): { pro
  * and gc() for one full collection when idle after a build (idlegc.ts).
  */
 export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--optimize-for-size', '--expose-gc'];
+
+/**
+ * Environment berthd runs with (bin/berthd's shebang too): glibc's malloc serves blocks of 64 KiB and more
+ * (the socket's reads, file chunks) with their own mappings, given back when freed, where its heap kept
+ * them: a daemon that received a 500 MB build context after a series of builds, 100 -> 92 MB at its
+ * peak, anonymous memory 51 -> 43 MB (bench/README.md, session 9), with no CPU cost measured.
+ */
+export const DAEMON_ENV: Readonly<Record<string, string>> = { GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=65536' };
