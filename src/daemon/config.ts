@@ -212,7 +212,8 @@ export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', 
 /**
  * Environment berthd runs with (bin/berthd's shebang too): glibc's malloc serves blocks of 64 KiB and more
  * (the socket's reads, file chunks) with their own mappings, given back when freed, where its heap kept
- * them: a daemon that received a 500 MB build context after a series of builds, 100 -> 92 MB at its
- * peak, anonymous memory 51 -> 43 MB (bench/README.md, session 9), with no CPU cost measured.
+ * them, and keeps one arena for all the daemon's threads (libuv's pool, V8's helpers) instead of one
+ * each: a daemon that received a 500 MB build context after a series of builds peaked at 100 MB, 92-97
+ * with the first setting and 91.5 with both (bench/README.md, session 9), with no CPU cost measured.
  */
-export const DAEMON_ENV: Readonly<Record<string, string>> = { GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=65536' };
+export const DAEMON_ENV: Readonly<Record<string, string>> = { GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=65536:glibc.malloc.arena_max=1' };
