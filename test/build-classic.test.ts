@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import http from 'node:http';
-import { busyboxDaemon, contextDir } from './harness.js';
+import { busyboxDaemon, contextDir, postBuild, tarOf } from './harness.js';
 
 process.env.DOCKER_BUILDKIT = '0';
 const t = busyboxDaemon();
@@ -68,27 +68,9 @@ test('history records each instruction as the classic builder writes it', async 
 
 /** POST /build of a context holding only a Dockerfile: the status and the JSON stream's objects. */
 async function apiBuild(query: string, dockerfile: string): Promise<{ status: number; objects: Record<string, unknown>[]; body: string }> {
-  const { default: tarStream } = await import('tar-stream');
-  const pack = tarStream.pack();
-  pack.entry({ name: 'Dockerfile' }, dockerfile);
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const c of pack) chunks.push(c as Buffer);
-  const body = Buffer.concat(chunks);
-  const socketPath = t.d.host.replace(/^unix:\/\//, '');
-  return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath, path: `/v1.41/build?${query}`, method: 'POST', headers: { 'Content-Type': 'application/x-tar', 'Content-Length': body.length } }, (res) => {
-      let s = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => { s += d; });
-      res.on('end', () => {
-        const objects = res.statusCode === 200 ? s.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) : [];
-        resolve({ status: res.statusCode ?? 0, objects, body: s });
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+  const r = await postBuild(t.d, query, await tarOf({ Dockerfile: dockerfile }));
+  const objects = r.status === 200 ? r.text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) : [];
+  return { status: r.status, objects, body: r.text };
 }
 
 test('the JSON stream: meta ARG steps, a Step line and its newline apart, the ID before the unused-args warning, parser warnings in red', async () => {
@@ -146,13 +128,7 @@ test('error texts: COPY/ADD failed:, --chown lookups, the parser\'s own errors n
 
 test('ADD unpacks tar archives plain, gzip, bzip2 and xz (by content, into the destination); other files are copied; bzip2 and xz contexts', async () => {
   const { execFileSync } = await import('node:child_process');
-  const { default: tarStream } = await import('tar-stream');
-  const pack = tarStream.pack();
-  pack.entry({ name: 'in/t1', mode: 0o640 }, 'one\n');
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const c of pack) chunks.push(c as Buffer);
-  const tarball = Buffer.concat(chunks);
+  const tarball = await tarOf({ 'in/t1': { body: 'one\n', mode: 0o640 } });
   const ctx = await contextDir({
     Dockerfile: 'FROM busybox\nADD plain.tar /p\nADD g.tgz /g/\nADD b.bin /b/\nADD x.dat /x\nADD notar.gz /n/\nRUN find /p /g /b /x /n | sort\n',
   });
@@ -170,16 +146,8 @@ test('ADD unpacks tar archives plain, gzip, bzip2 and xz (by content, into the d
     const ctxTar = execFileSync('tar', ['-C', ctx, '-c', 'Dockerfile', 'plain.tar', 'g.tgz', 'b.bin', 'x.dat', 'notar.gz']);
     for (const tool of ['bzip2', 'xz']) {
       const body = execFileSync(tool, ['-c'], { input: ctxTar });
-      const text = await new Promise<string>((resolve, reject) => {
-        const req = http.request({ socketPath: t.d.socket, path: '/v1.41/build?q=1', method: 'POST', headers: { 'Content-Type': 'application/x-tar', 'Content-Length': body.length } }, (res) => {
-          let s = '';
-          res.setEncoding('utf8');
-          res.on('data', (d: string) => { s += d; });
-          res.on('end', () => resolve(`${res.statusCode} ${s}`));
-        });
-        req.on('error', reject);
-        req.end(body);
-      });
+      const r = await postBuild(t.d, 'q=1', body);
+      const text = `${r.status} ${r.text}`;
       assert.match(text, /^200 \{"stream":"sha256:[0-9a-f]{64}\\n"\}\n$/, tool);
     }
   } finally {
@@ -190,13 +158,7 @@ test('ADD unpacks tar archives plain, gzip, bzip2 and xz (by content, into the d
 test('ADD of an archive cut short fails the build with an error; the daemon lives on and leaves nothing', async () => {
   const { execFileSync } = await import('node:child_process');
   const { randomBytes } = await import('node:crypto');
-  const { default: tarStream } = await import('tar-stream');
-  const pack = tarStream.pack();
-  pack.entry({ name: 'big.bin' }, randomBytes(256 << 10));
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const c of pack) chunks.push(c as Buffer);
-  const tarball = Buffer.concat(chunks);
+  const tarball = await tarOf({ 'big.bin': randomBytes(256 << 10) });
   const gz = execFileSync('gzip', ['-c'], { input: tarball });
   await withContext({ Dockerfile: 'FROM busybox\nADD broken.tgz /x/\n', 'cut.tar': '' }, async (ctx) => {
     await fsp.writeFile(`${ctx}/broken.tgz`, gz.subarray(0, gz.length >> 1));
@@ -251,14 +213,7 @@ test('POST /build/prune: an unknown or broken filter is refused and prunes nothi
 });
 
 test('remote contexts and ADD URLs reach any port (fetch()\'s "bad ports" too), with dockerd\'s error text', async () => {
-  const { default: tarStream } = await import('tar-stream');
-  const pack = tarStream.pack();
-  pack.entry({ name: 'Dockerfile' }, 'FROM busybox\nCOPY f /f\n');
-  pack.entry({ name: 'f' }, 'from the remote tar\n');
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const c of pack) chunks.push(c as Buffer);
-  const ctxTar = Buffer.concat(chunks);
+  const ctxTar = await tarOf({ Dockerfile: 'FROM busybox\nCOPY f /f\n', f: 'from the remote tar\n' });
   const server = http.createServer((req, res) => {
     if (req.url === '/ctx.tar') res.end(ctxTar);
     else if (req.url === '/file.txt') res.end('added over http\n');

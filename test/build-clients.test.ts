@@ -12,23 +12,10 @@ import http from 'node:http';
 import path from 'node:path';
 import os from 'node:os';
 import Docker from 'dockerode';
-import * as tar from 'tar-stream';
-import { busyboxDaemon, runCmd, waitFor, contextDir } from './harness.js';
+import { busyboxDaemon, runCmd, waitFor, contextDir, tarOf } from './harness.js';
 
 process.env.DOCKER_BUILDKIT = '0';
 const t = busyboxDaemon();
-
-function contextTar(files: Record<string, string>): Promise<Buffer> {
-  const p = tar.pack();
-  for (const [name, body] of Object.entries(files)) p.entry({ name, mode: 0o644 }, body);
-  p.finalize();
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    p.on('data', (c) => chunks.push(c as Buffer));
-    p.on('end', () => resolve(Buffer.concat(chunks)));
-    p.on('error', reject);
-  });
-}
 
 /** Starts POST /build with a context; resolves once `until` shows in the stream, with the request. */
 function startBuild(socket: string, ctx: Buffer, until: RegExp): Promise<{ req: http.ClientRequest; seen: string }> {
@@ -49,7 +36,7 @@ function startBuild(socket: string, ctx: Buffer, until: RegExp): Promise<{ req: 
 
 test('dockerode: buildImage with a tar stream, the image runs', async () => {
   const docker = new Docker({ socketPath: t.d.socket });
-  const ctx = await contextTar({ Dockerfile: 'FROM busybox\nARG WHO\nCOPY hello.txt /\nRUN echo "hello $WHO" >> /hello.txt\nCMD ["cat", "/hello.txt"]\n', 'hello.txt': 'from dockerode\n' });
+  const ctx = await tarOf({ Dockerfile: 'FROM busybox\nARG WHO\nCOPY hello.txt /\nRUN echo "hello $WHO" >> /hello.txt\nCMD ["cat", "/hello.txt"]\n', 'hello.txt': 'from dockerode\n' });
   const stream = await docker.buildImage(Buffer.from(ctx) as unknown as NodeJS.ReadableStream, { t: 'dode:1', buildargs: { WHO: 'world' } });
   const events = await new Promise<{ stream?: string; aux?: { ID: string }; error?: string }[]>((resolve, reject) => {
     docker.modem.followProgress(stream, (err: Error | null, res: { stream?: string }[]) => (err ? reject(err) : resolve(res)));
@@ -148,7 +135,7 @@ test('the cache survives a restart, shows in system df, and builder prune emptie
 
 test('a client that disconnects cancels the build: the step stops, its container goes', async () => {
   const d = t.d;
-  const ctx = await contextTar({ Dockerfile: 'FROM busybox\nRUN echo $((6*7))-ready && sleep 120\n' });
+  const ctx = await tarOf({ Dockerfile: 'FROM busybox\nRUN echo $((6*7))-ready && sleep 120\n' });
   const { req } = await startBuild(d.socket, ctx, /42-ready/);
   req.destroy();
   await waitFor(async () => (await d.dockerOk(['ps', '-aq'])) === '', 20000, 'the build container to be removed');
@@ -158,7 +145,7 @@ test('a client that disconnects cancels the build: the step stops, its container
 
 test('a daemon killed mid-build leaves no cache entry for the unfinished step and no step container', async () => {
   const d = t.d;
-  const ctx = await contextTar({ Dockerfile: 'FROM busybox\nRUN echo $((5*5))-go && sleep 3 && echo done > /f\n' });
+  const ctx = await tarOf({ Dockerfile: 'FROM busybox\nRUN echo $((5*5))-go && sleep 3 && echo done > /f\n' });
   await startBuild(d.socket, ctx, /25-go/);
   await d.halt('SIGKILL');
   await d.start();

@@ -9,11 +9,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
-import { busyboxDaemon, contextDir, runCmd } from './harness.js';
+import { busyboxDaemon, contextDir, runCmd, savedLayers } from './harness.js';
 import { execFileSync } from 'node:child_process';
 
 process.env.DOCKER_BUILDKIT = '0';
 const t = busyboxDaemon();
+
+/** A layer tar's entries as `uid/gid name`. */
+async function owners(layer: string): Promise<string[]> {
+  return (await runCmd('tar', ['-tvf', layer])).stdout.trim().split('\n').map((l) => { const f = l.split(/\s+/); return `${f[1]} ${f[5]}`; });
+}
 
 test('COPY into the image: owners and modes of existing parents, new parents, symlinked parents', async () => {
   const d = t.d;
@@ -49,14 +54,9 @@ test('COPY into the image: owners and modes of existing parents, new parents, sy
       'a',
     ]);
     // each COPY's layer: what it wrote and the parents it wrote below, nothing else
-    const save = await d.docker(['save', '-o', `${ctx}/img.tar`, 'copylayer:1']);
-    assert.equal(save.code, 0, save.stderr);
-    await fsp.mkdir(`${ctx}/img`);
-    assert.equal((await runCmd('tar', ['-xf', `${ctx}/img.tar`, '-C', `${ctx}/img`])).code, 0);
-    const layers = (JSON.parse(await fsp.readFile(`${ctx}/img/manifest.json`, 'utf8')) as { Layers: string[] }[])[0]!.Layers;
+    const layers = await savedLayers(d, 'copylayer:1', ctx);
     assert.equal(layers.length, 6); // busybox, RUN, four COPYs
-    const list = async (i: number) => (await runCmd('tar', ['-tvf', `${ctx}/img/${layers[i]}`])).stdout.trim().split('\n')
-      .map((l) => { const f = l.split(/\s+/); return `${f[1]} ${f[5]}`; });
+    const list = (i: number) => owners(layers[i]!);
     assert.deepEqual(await list(2), ['65534/65534 owned/', '0/0 owned/a.txt']);
     assert.deepEqual(await list(3), ['0/0 real/', '0/0 real/a.txt']);
     assert.deepEqual(await list(4), ['0/0 newdir/', '0/0 newdir/deeper/', '0/0 newdir/deeper/a.txt']);
@@ -100,12 +100,8 @@ test('COPY --chown gives its owner to the directories it creates, as Docker 20.1
     // FROM scratch: the layer written from the items alone
     const b = await d.docker(['build', '--target', 'bare', '-t', 'copyown:bare', ctx], { timeout: 120000 });
     assert.equal(b.code, 0, b.stderr);
-    assert.equal((await d.docker(['save', '-o', `${ctx}/bare.tar`, 'copyown:bare'])).code, 0);
-    await fsp.mkdir(`${ctx}/bare`);
-    assert.equal((await runCmd('tar', ['-xf', `${ctx}/bare.tar`, '-C', `${ctx}/bare`])).code, 0);
-    const [layer] = (JSON.parse(await fsp.readFile(`${ctx}/bare/manifest.json`, 'utf8')) as { Layers: string[] }[])[0]!.Layers;
-    const entries = (await runCmd('tar', ['-tvf', `${ctx}/bare/${layer}`])).stdout.trim().split('\n').map((l) => { const f = l.split(/\s+/); return `${f[1]} ${f[5]}`; });
-    assert.deepEqual(entries, ['1000/1000 a/', '1000/1000 a/b/', '1000/1000 a/b/f']);
+    const [layer] = await savedLayers(d, 'copyown:bare', ctx, 'bare');
+    assert.deepEqual(await owners(layer!), ['1000/1000 a/', '1000/1000 a/b/', '1000/1000 a/b/f']);
   } finally {
     await d.docker(['rmi', 'copyown:1', 'copyown:bare']);
     await fsp.rm(ctx, { recursive: true, force: true });

@@ -12,8 +12,7 @@ import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
-import http from 'node:http';
-import { busyboxDaemon, contextDir } from './harness.js';
+import { busyboxDaemon, contextDir, postBuild, tarOf } from './harness.js';
 
 process.env.DOCKER_BUILDKIT = '0';
 process.env.BERTH_BUILD_TRACE = '1';
@@ -60,25 +59,8 @@ test('config-only steps report a step container, COPY does not; parents are reco
 
 /** POST /build with a Dockerfile as the body's only file; the JSON stream's objects. */
 async function apiBuild(query: string, dockerfile: string): Promise<Record<string, unknown>[]> {
-  const { default: tarStream } = await import('tar-stream');
-  const pack = tarStream.pack();
-  pack.entry({ name: 'Dockerfile' }, dockerfile);
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const c of pack) chunks.push(c as Buffer);
-  const body = Buffer.concat(chunks);
-  const socketPath = t.d.host.replace(/^unix:\/\//, '');
-  const text = await new Promise<string>((resolve, reject) => {
-    const req = http.request({ socketPath, path: `/v1.41/build?${query}`, method: 'POST', headers: { 'Content-Type': 'application/x-tar', 'Content-Length': body.length } }, (res) => {
-      let s = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => { s += d; });
-      res.on('end', () => resolve(s));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-  return text.split(/\r?\n/).filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const r = await postBuild(t.d, query, await tarOf({ Dockerfile: dockerfile }));
+  return r.text.split(/\r?\n/).filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 test('a RUN\'s stderr comes wrapped in red, stdout as it is', async () => {

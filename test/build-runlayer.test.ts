@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
-import { busyboxDaemon, contextDir, runCmd } from './harness.js';
+import { busyboxDaemon, contextDir, runCmd, savedLayers } from './harness.js';
 
 process.env.DOCKER_BUILDKIT = '0';
 const t = busyboxDaemon();
@@ -35,11 +35,8 @@ test('a RUN layer: whiteouts, opaque directory, hardlinks, fifo, symlink, modes,
     const check = await d.docker(['run', '--rm', 'runlayer:1', 'sh', '-c', 'md5sum -c /sums && cat /w/h2 /w/keep/hl /w/opq/new && ls /w/opq && ls /w | tr "\\n" " "']);
     assert.equal(check.code, 0, check.stderr);
     assert.equal(check.stdout, '/w/big: OK\n/w/edge: OK\nh\nk\nn\nnew\nbig edge empty fifo h1 h2 keep old opq owned sl suid ');
-    assert.equal((await d.docker(['save', '-o', `${ctx}/img.tar`, 'runlayer:1'])).code, 0);
-    await fsp.mkdir(`${ctx}/img`);
-    assert.equal((await runCmd('tar', ['-xf', `${ctx}/img.tar`, '-C', `${ctx}/img`])).code, 0);
-    const layers = (JSON.parse(await fsp.readFile(`${ctx}/img/manifest.json`, 'utf8')) as { Layers: string[] }[])[0]!.Layers;
-    const listing = (await runCmd('tar', ['--full-time', '--numeric-owner', '-tvf', `${ctx}/img/${layers.at(-1)}`], { env: { ...process.env, TZ: 'UTC' } })).stdout.trim().split('\n');
+    const layers = await savedLayers(d, 'runlayer:1', ctx);
+    const listing = (await runCmd('tar', ['--full-time', '--numeric-owner', '-tvf', layers.at(-1)!], { env: { ...process.env, TZ: 'UTC' } })).stdout.trim().split('\n');
     const entries = listing.map((l) => { const f = l.split(/\s+/); return [f[0], f[1], f[2], ...f.slice(5)].join(' '); });
     assert.deepEqual(entries, [
       '-rw-r--r-- 0/0 83 sums',

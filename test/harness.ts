@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import http from 'node:http';
 import { once } from 'node:events';
 import { before, after } from 'node:test';
+import * as tar from 'tar-stream';
 import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../src/daemon/config.js';
 
 /** the compiled tree this file belongs to (dist/, or a private outDir while a change is being built) */
@@ -278,4 +279,46 @@ export async function contextDir(files: Record<string, string>): Promise<string>
     await fsp.writeFile(path.join(dir, name), body);
   }
   return dir;
+}
+
+/** A tar of `files` (name -> content, or content and mode), in memory. */
+export async function tarOf(files: Record<string, string | Buffer | { body: string | Buffer; mode: number }>): Promise<Buffer> {
+  const pack = tar.pack();
+  for (const [name, f] of Object.entries(files)) {
+    const { body, mode } = typeof f === 'string' || Buffer.isBuffer(f) ? { body: f, mode: 0o644 } : f;
+    pack.entry({ name, mode }, body);
+  }
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of pack) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** POST /build (API 1.41, as the docker CLI's legacy path) of a context tar: the status and the whole answer. */
+export function postBuild(d: TestDaemon, query: string, body: Buffer): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath: d.socket, path: `/v1.41/build?${query}`, method: 'POST', headers: { 'Content-Type': 'application/x-tar', 'Content-Length': body.length } }, (res) => {
+      let s = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { s += c; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: s }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * `docker save` of `image` unpacked under `dir/<name>`: the paths of its layer tars, bottom first.
+ * `name` keeps several saves apart in one directory.
+ */
+export async function savedLayers(d: TestDaemon, image: string, dir: string, name = 'img'): Promise<string[]> {
+  const out = path.join(dir, name);
+  const save = await d.docker(['save', '-o', `${out}.tar`, image]);
+  if (save.code !== 0) throw new Error(`docker save ${image}: ${save.stderr}`);
+  await fsp.mkdir(out);
+  const x = await runCmd('tar', ['-xf', `${out}.tar`, '-C', out]);
+  if (x.code !== 0) throw new Error(`tar -xf ${out}.tar: ${x.stderr}`);
+  const manifest = JSON.parse(await fsp.readFile(path.join(out, 'manifest.json'), 'utf8')) as { Layers: string[] }[];
+  return manifest[0]!.Layers.map((l) => path.join(out, l));
 }

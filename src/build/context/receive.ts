@@ -74,8 +74,9 @@ export async function receiveContext(body: Readable, dir: string, signal?: Abort
   done.catch(() => undefined);
   /** directories known to be real directories (not symlinks) inside `dir` */
   const safe = new Set<string>(['']);
-  /** directories an entry was written into (their times are set again at the end) */
+  /** directories an entry was written into or removed from, and those the tar carries (by times) */
   const touched = new Set<string>();
+  const carried = new Set<string>();
   const parentOf = async (rel: string) => {
     const parts = rel.split('/').slice(0, -1);
     for (let k = 1; k <= parts.length; k++) {
@@ -138,6 +139,7 @@ export async function receiveContext(body: Readable, dir: string, signal?: Abort
         if (rel !== '') index.set(rel, { type: 'dir', mode, mtime: mtime.getTime(), stamp });
         await fsp.chmod(target, mode);
         dirTimes.push([target, mtime]);
+        carried.add(rel);
         break;
       case 'file':
       case 'contiguous-file': {
@@ -256,18 +258,18 @@ export async function receiveContext(body: Readable, dir: string, signal?: Abort
   for (const [rel] of known) {
     if (index.has(rel)) continue;
     const parent = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
+    touched.add(parent);
     if (parent !== '' && index.get(parent)?.type !== 'dir') continue;
     await fsp.rm(path.join(dir, rel), { force: true, recursive: true });
   }
-  for (const [rel] of known) if (!index.has(rel)) touched.add(rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '');
   // a directory the tar did not carry (a delta's unchanged one) keeps its time though its entries changed
   for (const d of touched) {
     const e = index.get(d);
-    if (e?.type === 'dir') await fsp.utimes(path.join(dir, d), e.mtime / 1000, e.mtime / 1000).catch(() => undefined);
+    if (!carried.has(d) && e?.type === 'dir') await fsp.utimes(path.join(dir, d), e.mtime / 1000, e.mtime / 1000).catch(() => undefined);
   }
   // the root, when the tar has no entry for it (the docker CLI sends none): the time of this receive, as a
   // directory just unpacked has (COPY . gives it to the destination)
-  if (!dirTimes.some(([d]) => d === dir)) await fsp.utimes(dir, new Date(), new Date()).catch(() => undefined);
+  if (!carried.has('')) await fsp.utimes(dir, new Date(), new Date()).catch(() => undefined);
   for (const [d, t] of dirTimes.reverse()) await fsp.utimes(d, t, t).catch(() => undefined);
   // what COPY's cache key reads (paths, kinds, modes, contents, link targets) is what `known` had
   const same = knownSize > 0 && index.size === knownSize && [...index].every(([rel, e]) => sameContent(e, known.get(rel)));
