@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends runc crun conmon gcc libc6-dev libseccomp-dev busybox-static iproute2 nftables tini procps util-linux iptables >/dev/null
+apt-get install -y -qq --no-install-recommends runc crun conmon gcc libc6-dev libseccomp-dev busybox-static iproute2 nftables tini procps util-linux iptables bzip2 xz-utils >/dev/null
 npm ci --no-audit --no-fund >/dev/null
 npm run build >/dev/null
 sock=/run/berth/berth.sock
